@@ -1,0 +1,236 @@
+"""Named formulas for derived indicators (GB/T 36132-2025 Annex B and the park / supply-chain rates).
+
+An indicator names its formula by key; the questionnaire asks for the formula's raw inputs and
+the scoring engine computes the indicator value. Plain data and functions: no ORM, no HTTP.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+HUNDRED = Decimal(100)
+
+
+class FormulaError(ValueError):
+    """The inputs cannot produce a value (a zero denominator, a missing figure)."""
+
+
+@dataclass(frozen=True)
+class Input:
+    code: str
+    unit: str
+    label_zh: str
+    label_en: str
+    # Rates and quantities are never negative; converter steelmaking energy can be (net recovery).
+    allow_negative: bool = False
+
+
+@dataclass(frozen=True)
+class Formula:
+    key: str
+    expression: str
+    unit: str
+    inputs: tuple[Input, ...]
+    compute: Callable[[Mapping[str, Decimal]], Decimal]
+    is_rate: bool = False
+
+    @property
+    def numerator_unit(self) -> str:
+        return self.inputs[0].unit
+
+    def evaluate(self, values: Mapping[str, Decimal]) -> Decimal:
+        missing = [i.code for i in self.inputs if values.get(i.code) is None]
+        if missing:
+            raise FormulaError(f"missing input(s): {', '.join(missing)}")
+        try:
+            return self.compute(values)
+        except (ZeroDivisionError, ArithmeticError) as exc:
+            raise FormulaError("the denominator is zero") from exc
+
+
+def _ratio(num: str, den: str) -> Callable[[Mapping[str, Decimal]], Decimal]:
+    def compute(v: Mapping[str, Decimal]) -> Decimal:
+        if v[den] == 0:
+            raise ZeroDivisionError
+        return v[num] / v[den]
+
+    return compute
+
+
+def _percent(num: str, *den: str) -> Callable[[Mapping[str, Decimal]], Decimal]:
+    def compute(v: Mapping[str, Decimal]) -> Decimal:
+        total = sum((v[d] for d in den), Decimal(0))
+        if total == 0:
+            raise ZeroDivisionError
+        return v[num] / total * HUNDRED
+
+    return compute
+
+
+PRODUCT = Input("Q", "product unit", "合格产品产量 Q（按所选定额的产品单位）", "Qualified output Q (in the product unit of the chosen quota)")
+
+FORMULAS: dict[str, Formula] = {
+    f.key: f
+    for f in [
+        Formula(
+            "energy_intensity",
+            "E / Q",
+            "tce/product unit",
+            (Input("E", "tce", "综合能源消费量 E（tce，不含原料用能）", "Comprehensive energy consumption E (tce, excluding feedstock)", allow_negative=True), PRODUCT),
+            _ratio("E", "Q"),
+        ),
+        Formula(
+            "carbon_intensity",
+            "C / Q",
+            "tCO2/product unit",
+            (Input("C", "tCO2", "二氧化碳排放量 C（tCO2，按 GB/T 32150）", "CO2 emissions C (tCO2, per GB/T 32150)"), PRODUCT),
+            _ratio("C", "Q"),
+        ),
+        Formula(
+            "renewable_share",
+            "E_re / E × 100%",
+            "%",
+            (
+                Input("E_re", "tce", "可再生能源利用量 E_re（tce，含绿电、绿证，不重复计算）", "Renewable energy used E_re (tce, incl. green power and GECs, no double counting)"),
+                Input("E", "tce", "综合能源消费量 E（tce）", "Comprehensive energy consumption E (tce)"),
+            ),
+            _percent("E_re", "E"),
+            is_rate=True,
+        ),
+        Formula(
+            "material_intensity",
+            "M / Q",
+            "material unit/product unit",
+            (Input("M", "t", "主要原材料消耗量 M", "Main raw material consumed M"), PRODUCT),
+            _ratio("M", "Q"),
+        ),
+        Formula(
+            "water_intensity",
+            "V / Q",
+            "m³/product unit",
+            (Input("V", "m³", "取水量 V（m³，不含施工、消防和外供水）", "Water intake V (m³, excluding construction, fire-fighting and supply to others)"), PRODUCT),
+            _ratio("V", "Q"),
+        ),
+        Formula(
+            "water_reuse_rate",
+            "V_r / (V + V_r) × 100%",
+            "%",
+            (
+                Input("V_r", "m³", "重复利用水量 V_r（循环水＋串级回用水，m³）", "Reused water V_r (recycled plus cascaded, m³)"),
+                Input("V", "m³", "取水量 V（m³）", "Water intake V (m³)"),
+            ),
+            _percent("V_r", "V", "V_r"),
+            is_rate=True,
+        ),
+        Formula(
+            "solid_waste_utilisation",
+            "Z_r / (Z + Z_w) × 100%",
+            "%",
+            (
+                Input("Z_r", "t", "综合利用量 Z_r（t，不含外购）", "Amount utilised Z_r (t, excluding purchased waste)"),
+                Input("Z", "t", "产生量 Z（t）", "Amount generated Z (t)"),
+                Input("Z_w", "t", "综合利用往年贮存量 Z_w（t）", "Stored waste of earlier years utilised this year Z_w (t)"),
+            ),
+            _percent("Z_r", "Z", "Z_w"),
+            is_rate=True,
+        ),
+        Formula(
+            "retrofit_investment_share",
+            "I₃ / G₃ × 100%",
+            "%",
+            (
+                Input("I3", "10k CNY", "近三年绿色低碳改造升级项目投资额（万元）", "Green low-carbon retrofit investment, last 3 years (10k CNY)"),
+                Input("G3", "10k CNY", "近三年工业总产值（万元）", "Total output value, last 3 years (10k CNY)"),
+            ),
+            _percent("I3", "G3"),
+            is_rate=True,
+        ),
+        Formula(
+            "pollutant_intensity",
+            "P / Q",
+            "t/product unit",
+            (Input("P", "t", "主要污染物产生或排放量 P（t）", "Main pollutant generated or discharged P (t)"), PRODUCT),
+            _ratio("P", "Q"),
+        ),
+        Formula(
+            "land_output",
+            "G / A",
+            "10k CNY/m²",
+            (
+                Input("G", "10k CNY", "工业总产值 G（万元）", "Output value G (10k CNY)"),
+                Input("A", "m²", "用地面积 A（m²，按土地权属边界）", "Land area A (m², by land-title boundary)"),
+            ),
+            _ratio("G", "A"),
+        ),
+        Formula(
+            "building_coefficient",
+            "(buildings + structures + yards) / A × 100%",
+            "%",
+            (
+                Input("B", "m²", "建筑物、构筑物及堆场占地面积（m²）", "Footprint of buildings, structures and yards (m²)"),
+                Input("A", "m²", "用地面积 A（m²）", "Land area A (m²)"),
+            ),
+            _percent("B", "A"),
+            is_rate=True,
+        ),
+        Formula(
+            "share",
+            "part / total × 100%",
+            "%",
+            (
+                Input("part", "", "符合条件的部分", "Qualifying part"),
+                Input("total", "", "总量", "Total"),
+            ),
+            _percent("part", "total"),
+            is_rate=True,
+        ),
+        Formula(
+            "energy_productivity",
+            "GDP / E",
+            "10k CNY/tce",
+            (
+                Input("GDP", "10k CNY", "园区工业增加值（万元）", "Park industrial value added (10k CNY)"),
+                Input("E", "tce", "园区综合能源消费量（tce）", "Park comprehensive energy consumption (tce)"),
+            ),
+            _ratio("GDP", "E"),
+        ),
+        Formula(
+            "water_productivity",
+            "GDP / V",
+            "CNY/m³",
+            (
+                Input("GDP", "CNY", "园区工业增加值（元）", "Park industrial value added (CNY)"),
+                Input("V", "m³", "园区取水量（m³）", "Park water intake (m³)"),
+            ),
+            _ratio("GDP", "V"),
+        ),
+    ]
+}
+
+
+# Energy units expressed in kgce. 1 kgoe = 41.868 MJ and 1 kgce = 29.3076 MJ give 1.4286 kgce [D].
+ENERGY_IN_KGCE: dict[str, Decimal] = {
+    "gce": Decimal("0.001"),
+    "kgce": Decimal(1),
+    "tce": Decimal(1000),
+    "kgoe": Decimal("1.4286"),
+    "toe": Decimal("1428.6"),
+}
+
+
+class UnitMismatch(ValueError):
+    pass
+
+
+def conversion_factor(source_unit: str, numerator_unit: str) -> Decimal:
+    """Factor turning a value in `source_unit` (e.g. kgce/t) into `numerator_unit` per the same denominator."""
+    source_num = source_unit.split("/", 1)[0].strip()
+    if source_num == numerator_unit:
+        return Decimal(1)
+    if source_num in ENERGY_IN_KGCE and numerator_unit in ENERGY_IN_KGCE:
+        return ENERGY_IN_KGCE[source_num] / ENERGY_IN_KGCE[numerator_unit]
+    raise UnitMismatch(f"{source_unit} cannot be expressed in {numerator_unit}")
+
+
+def denominator(unit: str) -> str:
+    return unit.split("/", 1)[1].strip() if "/" in unit else ""

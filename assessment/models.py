@@ -1,0 +1,471 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from organisations.models import Company, Province, Sector
+from policies.models import Mark, PolicyDocument
+
+
+class FocusArea(models.TextChoices):
+    FACTORY = "factory", _("Green factory")
+    DESIGN_PRODUCT = "design_product", _("Green design product")
+    PARK = "park", _("Green industrial park")
+    SUPPLY_CHAIN = "supply_chain", _("Green supply chain")
+
+
+# --- Criteria: what admins maintain -------------------------------------------------------------
+
+
+class CriteriaSetQuerySet(models.QuerySet):
+    def published(self) -> "CriteriaSetQuerySet":
+        return self.filter(status=CriteriaSet.Status.PUBLISHED)
+
+    def latest_published(self, area: str) -> "CriteriaSet | None":
+        return self.published().filter(area=area).order_by("-effective_date", "-id").first()
+
+
+class CriteriaSetManager(models.Manager.from_queryset(CriteriaSetQuerySet)):  # type: ignore[misc]
+    def get_by_natural_key(self, code: str) -> "CriteriaSet":
+        return self.get(code=code)
+
+
+class CriteriaSet(models.Model):
+    """One focus area under one version of its governing standard, e.g. GB/T 36132-2025."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    class Rating(models.TextChoices):
+        # Relative listing: no national pass mark; compare with a regional reference value.
+        RELATIVE = "relative", _("Relative to the regional reference value")
+        STARS = "stars", _("Star bands")
+        ALL_PASS = "all_pass", _("Every indicator must pass")
+        BANDS = "bands", _("Score bands")
+
+    class NaRule(models.TextChoices):
+        RENORMALISE = "renormalise", _("Renormalise the remaining weights")
+        EXCLUDE = "exclude", _("Exclude from the maximum, no renormalisation")
+
+    code = models.SlugField(max_length=80, unique=True)
+    area = models.CharField(max_length=20, choices=FocusArea.choices)
+    version = models.CharField(max_length=40, help_text="e.g. 2025")
+    name_zh = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    standard = models.CharField(max_length=120, help_text="Governing standard or document, e.g. GB/T 36132-2025")
+    clause = models.CharField(max_length=200, blank=True, help_text="Clause or table the set comes from")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    effective_date = models.DateField()
+    rating = models.CharField(max_length=10, choices=Rating.choices)
+    rating_bands = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='For stars/bands: [{"min": 85, "label_zh": "五星", "label_en": "Five stars"}, ...], highest first',
+    )
+    na_rule = models.CharField(max_length=12, choices=NaRule.choices, default=NaRule.RENORMALISE)
+    provisional = models.BooleanField(default=False, help_text="The aggregation itself is not official")
+    note_zh = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    source = models.CharField(max_length=200, blank=True)
+    governing_documents = models.ManyToManyField(PolicyDocument, blank=True, related_name="criteria_sets")
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CriteriaSetManager()
+
+    class Meta:
+        ordering = ["area", "-effective_date", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.get_status_display()})"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class ChildOfSetManager(models.Manager):
+    def get_by_natural_key(self, set_code: str, code: str) -> models.Model:
+        return self.get(criteria_set__code=set_code, code=code)
+
+
+class Gate(models.Model):
+    """A pass/fail precondition: a basic requirement or an item of the negative list."""
+
+    class Kind(models.TextChoices):
+        BASIC = "basic", _("Basic requirement")
+        NEGATIVE = "negative", _("Negative list")
+
+    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="gates")
+    code = models.CharField(max_length=20)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    text_zh = models.TextField()
+    text_en = models.TextField()
+    guidance_zh = models.TextField(blank=True)
+    guidance_en = models.TextField(blank=True)
+    evidence_zh = models.TextField(blank=True)
+    evidence_en = models.TextField(blank=True)
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    source = models.CharField(max_length=200, blank=True)
+    policy_basis = models.ManyToManyField(PolicyDocument, blank=True, related_name="gates")
+
+    objects = ChildOfSetManager()
+
+    class Meta:
+        ordering = ["criteria_set", "order", "code"]
+        constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_gate_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text_en[:60]}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.criteria_set.code, self.code)
+
+    natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]
+
+
+class Category(models.Model):
+    """A level-1 indicator (一级指标) with its weight in points."""
+
+    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="categories")
+    code = models.CharField(max_length=20)
+    order = models.PositiveSmallIntegerField(default=0)
+    name_zh = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200)
+    weight = models.DecimalField(max_digits=7, decimal_places=3, help_text="Points of this category")
+
+    objects = ChildOfSetManager()
+
+    class Meta:
+        ordering = ["criteria_set", "order", "code"]
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_category_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_en}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.criteria_set.code, self.code)
+
+    natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]
+
+
+class IndicatorType(models.TextChoices):
+    POSITIVE_QUANT = "positive_quant", _("Positive quantitative")
+    REVERSE_QUANT = "reverse_quant", _("Reverse quantitative")
+    BANDS = "bands", _("Range bands")
+    POSITIVE_QUAL = "positive_qual", _("Positive qualitative")
+    REVERSE_QUAL = "reverse_qual", _("Reverse qualitative")
+    COUNT = "count", _("Count toward a target")
+    PASS_FAIL = "pass_fail", _("Pass / fail")
+
+
+class IndicatorManager(models.Manager):
+    def get_by_natural_key(self, set_code: str, code: str) -> "Indicator":
+        return self.get(category__criteria_set__code=set_code, code=code)
+
+
+class Indicator(models.Model):
+    """A scored indicator (level 2, or level 3 under a level-2 parent).
+
+    `rule` holds the type's parameters as data:
+      quantitative: {"leading": "8", "benchmark": "0"} defaults, used when no sector value applies
+      bands:        {"bands": [{"min": "90", "fraction": "1"}, {"min": "70", "fraction": "0.5"}]}
+      qualitative:  {"fractions": {"met": "1", "partly": "0.5", "not_met": "0"}}
+      count:        {"target": 8, "options_zh": [...], "options_en": [...]}
+      pass_fail:    {"requirement_zh": "...", "requirement_en": "..."}
+    `formula` names an entry of assessment.formulas.FORMULAS; the questionnaire then asks for
+    the formula's raw inputs and the engine computes the indicator value.
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="indicators")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    code = models.CharField(max_length=20)
+    order = models.PositiveSmallIntegerField(default=0)
+    name_zh = models.CharField(max_length=300)
+    name_en = models.CharField(max_length=300)
+    indicator_type = models.CharField(max_length=20, choices=IndicatorType.choices)
+    points = models.DecimalField(max_digits=7, decimal_places=3)
+    required = models.BooleanField(default=True)
+    allows_na = models.BooleanField(default=False)
+    unit = models.CharField(max_length=60, blank=True)
+    formula = models.CharField(max_length=60, blank=True)
+    rule = models.JSONField(default=dict, blank=True)
+    uses_sector_values = models.BooleanField(default=False, help_text="Leading/benchmark come from sector values")
+    guidance_zh = models.TextField(blank=True)
+    guidance_en = models.TextField(blank=True)
+    evidence_zh = models.TextField(blank=True)
+    evidence_en = models.TextField(blank=True)
+    recommendation_zh = models.TextField(blank=True)
+    recommendation_en = models.TextField(blank=True)
+    provisional = models.BooleanField(default=False, help_text="The scoring rule rests on an uncertain [U] figure")
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    source = models.CharField(max_length=200, blank=True)
+    policy_basis = models.ManyToManyField(PolicyDocument, blank=True, related_name="indicators")
+
+    objects = IndicatorManager()
+
+    class Meta:
+        ordering = ["category__criteria_set", "category__order", "order", "code"]
+        constraints = [models.UniqueConstraint(fields=["category", "code"], name="unique_indicator_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_en}"
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.category.criteria_set.code, self.code)
+
+    natural_key.dependencies = ["assessment.category"]  # type: ignore[attr-defined]
+
+
+class SectorValueManager(models.Manager):
+    def get_by_natural_key(self, key: str) -> "SectorValue":
+        return self.get(key=key)
+
+
+class SectorValue(models.Model):
+    """Leading and benchmark values for one indicator, sector and product, from a quota standard.
+
+    Keyed by indicator code (not by a criteria-set row) so values survive new criteria versions.
+    """
+
+    key = models.SlugField(max_length=120, unique=True, help_text="Stable key, e.g. gb-16780-2021-cement")
+    area = models.CharField(max_length=20, choices=FocusArea.choices, default=FocusArea.FACTORY)
+    indicator_code = models.CharField(max_length=20)
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="sector_values")
+    product_zh = models.CharField(max_length=200)
+    product_en = models.CharField(max_length=200)
+    standard = models.CharField(max_length=60, help_text="Standard number without edition, e.g. GB 16780")
+    edition = models.CharField(max_length=10, help_text="Edition year, e.g. 2021")
+    in_force = models.DateField(null=True, blank=True)
+    unit = models.CharField(max_length=40, help_text="As printed in the standard, e.g. kgce/t")
+    leading = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    benchmark = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    limit = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True, help_text="Level 3 / 限定值")
+    notes_zh = models.TextField(blank=True)
+    notes_en = models.TextField(blank=True)
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(max_length=60, blank=True)
+
+    objects = SectorValueManager()
+
+    class Meta:
+        ordering = ["indicator_code", "sector", "standard", "product_en"]
+
+    def __str__(self) -> str:
+        return f"{self.standard}-{self.edition} {self.product_en} ({self.indicator_code})"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+    @property
+    def is_official(self) -> bool:
+        """[U] rows are shown, never used as official values."""
+        return self.mark != Mark.UNCERTAIN
+
+    @property
+    def standard_edition(self) -> str:
+        return f"{self.standard}-{self.edition}"
+
+
+class RegionalReference(models.Model):
+    """The regional average score of existing national units, entered by staff when known."""
+
+    area = models.CharField(max_length=20, choices=FocusArea.choices)
+    province = models.CharField(max_length=2, choices=Province.choices)
+    year = models.PositiveSmallIntegerField()
+    value = models.DecimalField(max_digits=6, decimal_places=2)
+    source = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["area", "province", "-year"]
+        constraints = [models.UniqueConstraint(fields=["area", "province", "year"], name="one_reference_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.province} {self.year}: {self.value}"
+
+
+# --- Assessments: what companies fill in ------------------------------------------------------
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def submitted(self) -> "AssessmentQuerySet":
+        return self.filter(status=Assessment.Status.SUBMITTED)
+
+    def drafts(self) -> "AssessmentQuerySet":
+        return self.filter(status=Assessment.Status.DRAFT)
+
+
+class Assessment(models.Model):
+    """One revision of a company's self-assessment against one criteria-set version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        SUPERSEDED = "superseded", _("Superseded by a newer revision")
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="assessments")
+    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.PROTECT, related_name="assessments")
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(_("reporting year"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    revision = models.PositiveSmallIntegerField(default=1)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_demo = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.company} · {self.criteria_set.code} · {self.year} r{self.revision}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+
+class Answer(models.Model):
+    """The answer to one gate or indicator, keyed by its code within the assessment's criteria set.
+
+    One row per (assessment, code); `seq` is the client's save sequence and `version` counts
+    accepted saves, so replays and stale saves can be detected.
+    """
+
+    class Choice(models.TextChoices):
+        MET = "met", _("Met")
+        PARTLY = "partly", _("Partly met")
+        NOT_MET = "not_met", _("Not met")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    code = models.CharField(max_length=20)
+    value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    inputs = models.JSONField(default=dict, blank=True, help_text="Raw figures of the formula, as decimal strings")
+    choice = models.CharField(max_length=10, choices=Choice.choices, blank=True)
+    count = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True, help_text="Gates and pass/fail indicators")
+    na = models.BooleanField(default=False)
+    na_reason = models.TextField(blank=True)
+    sector_value = models.ForeignKey(SectorValue, null=True, blank=True, on_delete=models.PROTECT)
+    leading = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    benchmark = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    values_source = models.CharField(max_length=300, blank=True, help_text="Source of user-supplied leading/benchmark")
+    comment = models.TextField(blank=True)
+    consultant_note = models.TextField(blank=True)
+    seq = models.BigIntegerField(default=0)
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["assessment", "code"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "code"], name="one_answer_per_code")]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}:{self.code}"
+
+
+class Snapshot(models.Model):
+    """Frozen at submission: criteria as plain data, answers, and the scorecard they produced."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="snapshot")
+    criteria = models.JSONField()
+    answers = models.JSONField()
+    scorecard = models.JSONField()
+    total = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    verdict = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Snapshot of {self.assessment}"
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    # Stored under a generated name; the user's file name is kept in original_name only.
+    return f"evidence/{instance.assessment_id}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence")
+    code = models.CharField(max_length=20, help_text="Gate or indicator code")
+    file = models.FileField(upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assessment", "code", "uploaded_at"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.original_name}"
+
+
+class Report(models.Model):
+    """A PDF report of one assessment revision in one language, rendered by the task worker."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Generating")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="reports")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    fingerprint = models.CharField(max_length=64, help_text="State of the assessment the PDF was made from")
+    consultancy = models.ForeignKey("organisations.Consultancy", null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to="reports/", blank=True, max_length=200)
+    pages = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Report {self.assessment_id} {self.language} ({self.status})"
+
+
+class AuditEvent(models.Model):
+    """Who changed criteria or an assessment's status, when, and what."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    summary = models.CharField(max_length=300)
+    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
