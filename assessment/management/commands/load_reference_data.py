@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.core.management import BaseCommand, call_command
+
+# Load order matters: criteria name their policy basis and sector values name their sector.
+FIXTURES = [
+    "policies",
+    "sectors",
+    "criteria_factory",
+    "criteria_supply_chain",
+    "criteria_park",
+    "criteria_design_product",
+    "sector_values",
+    "demo",
+]
+
+
+class Command(BaseCommand):
+    help = "Load every reference fixture (policies, sectors, criteria, sector values, demo company) in order."
+
+    def handle(self, *args: object, **options: object) -> None:
+        fixture_dir = settings.FIXTURE_DIRS[0]
+        names = [name for name in FIXTURES if (fixture_dir / f"{name}.json").exists()]
+        call_command("loaddata", *names, verbosity=options.get("verbosity", 1))
