@@ -180,7 +180,7 @@ class Indicator(models.Model):
     `rule` holds the type's parameters as data:
       quantitative: {"leading": "8", "benchmark": "0"} defaults, used when no sector value applies
       bands:        {"bands": [{"min": "90", "fraction": "1"}, {"min": "70", "fraction": "0.5"}]}
-      qualitative:  {"fractions": {"met": "1", "partly": "0.5", "not_met": "0"}}
+      qualitative:  {"fractions": {"met": "1", "partly": "0.5", "not_met": "0"}, "provisional_choices": ["partly"]}
       count:        {"target": 8, "options_zh": [...], "options_en": [...]}
       pass_fail:    {"requirement_zh": "...", "requirement_en": "..."}
     `formula` names an entry of assessment.formulas.FORMULAS; the questionnaire then asks for
@@ -326,6 +326,11 @@ class Assessment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Re-assessment: the submitted assessment this one was pre-filled from, and what did not carry over.
+    prefilled_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    carryover_unmapped = models.JSONField(
+        default=list, blank=True, help_text='Answers of the previous assessment that did not map: [{"code", "reason"}, ...]'
+    )
 
     objects = AssessmentQuerySet.as_manager()
 

@@ -319,7 +319,7 @@ def thresholds_for(spec: IndicatorSpec, answer: AnswerData) -> Thresholds | None
         factor = conversion_factor(sector.unit, formula.numerator_unit) if formula else ONE
         benchmark = sector.benchmark
         provisional = not sector.official
-        reason = ""
+        reason = "" if sector.official else "sector value marked uncertain [U], not official"
         if benchmark is None:
             # The quota gives no level 2: its level-3 limit stands in (a product decision).
             benchmark = sector.limit if sector.limit is not None else sector.leading
@@ -365,6 +365,9 @@ def score_indicator(spec: IndicatorSpec, category: str, answer: AnswerData | Non
             return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
         fractions = {k: Decimal(str(v)) for k, v in spec.rule.get("fractions", {}).items()} or DEFAULT_FRACTIONS[kind]
         fraction = fractions[answer.choice]
+        if answer.choice in spec.rule.get("provisional_choices", ()):
+            # e.g. GSCI "partly met": the official fraction is unknown [U], ours is a placeholder.
+            base["provisional"] = True
         return _scored(spec, base, fraction)
     if kind == "pass_fail":
         if answer.passed is None:

@@ -2,11 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from greenmfg.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # organisations first: its accounts/login/ (log in by email) shadows the stock one.
     path("", include("organisations.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("assessment.urls")),
     path("", include("policies.urls")),
 ]

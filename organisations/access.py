@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from organisations.models import AccessGrant, Company, Consultant, Membership, Role
+from organisations.models import AccessGrant, Company, Consultancy, Consultant, Membership, Role
 
 
 @dataclass(frozen=True)
@@ -80,3 +80,17 @@ def get_company_for_user(user: AbstractBaseUser | AnonymousUser, pk: int, need: 
     access = require(company_access(user, pk), need)
     company = Company.objects.select_related("sector").get(pk=pk)
     return company, access
+
+
+def get_consultancy_for_user(
+    user: AbstractBaseUser | AnonymousUser, pk: int, need: str = "read"
+) -> tuple[Consultancy, Consultant]:
+    """A consultancy seen by one of its consultants: 404 for anyone else, 403 for non-admins on `manage`."""
+    if not user.is_authenticated:
+        raise Http404
+    consultant = Consultant.objects.select_related("consultancy").filter(user=user, consultancy_id=pk).first()
+    if consultant is None:
+        raise Http404
+    if need == "manage" and not consultant.is_admin:
+        raise PermissionDenied
+    return consultant.consultancy, consultant

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -126,9 +128,20 @@ class Invitation(models.Model):
         return f"{self.email} → {self.company}"
 
 
+# No 0/O, 1/I/L: the code is read out over the phone and typed by hand.
+ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_access_code() -> str:
+    return "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(8))
+
+
 class Consultancy(models.Model):
     name = models.CharField(_("consultancy name"), max_length=200)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    # Given by the consultancy to its clients, whose owners enter it to grant access (random, not the pk,
+    # so consultancies cannot be enumerated).
+    access_code = models.CharField(_("access code"), max_length=8, unique=True, default=new_access_code)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

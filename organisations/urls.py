@@ -1,3 +1,41 @@
-from django.urls import path  # noqa: F401
+from django.contrib.auth.views import LoginView
+from django.urls import path
 
-urlpatterns: list = []
+from organisations import views
+from organisations.forms import EmailAuthenticationForm
+
+urlpatterns = [
+    # Shadows django.contrib.auth's login (greenmfg/urls.py includes this module first): log in by email.
+    path(
+        "accounts/login/",
+        LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("signup/", views.signup, name="signup"),
+    path("welcome/", views.onboarding, name="onboarding"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("companies/new/", views.company_create, name="company_create"),
+    path("companies/<int:pk>/", views.company_detail, name="company_detail"),
+    path("companies/<int:pk>/edit/", views.company_edit, name="company_edit"),
+    path("companies/<int:pk>/members/", views.company_members, name="company_members"),
+    path("companies/<int:pk>/members/invite/", views.member_invite, name="member_invite"),
+    path("companies/<int:pk>/members/<int:member_pk>/role/", views.member_role, name="member_role"),
+    path("companies/<int:pk>/members/<int:member_pk>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "companies/<int:pk>/invitations/<int:invitation_pk>/cancel/",
+        views.invitation_cancel,
+        name="invitation_cancel",
+    ),
+    path("companies/<int:pk>/grants/", views.grant_create, name="grant_create"),
+    path("companies/<int:pk>/grants/<int:grant_pk>/revoke/", views.grant_revoke, name="grant_revoke"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("consultancies/new/", views.consultancy_create, name="consultancy_create"),
+    path("consultancies/<int:pk>/", views.consultancy_detail, name="consultancy_detail"),
+    path("consultancies/<int:pk>/logo/", views.consultancy_logo, name="consultancy_logo"),
+    path("consultancies/<int:pk>/consultants/", views.consultant_add, name="consultant_add"),
+    path(
+        "consultancies/<int:pk>/consultants/<int:consultant_pk>/remove/",
+        views.consultant_remove,
+        name="consultant_remove",
+    ),
+]

@@ -1,4 +1,11 @@
+"""Policy reference content: documents, timeline, focus areas, cases, facts, process rules, list numbers.
+
+Every text is stored as a `<name>_zh` / `<name>_en` pair; `points_*`/`measures_*` fields hold one item per
+line. Every row carries the confidence mark and the source IDs of the shared reference material.
+"""
+
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,9 +18,63 @@ class Mark(models.TextChoices):
     UNCERTAIN = "U", _("Uncertain")
 
 
-class PolicyDocumentManager(models.Manager):
-    def get_by_natural_key(self, code: str) -> "PolicyDocument":
+class AreaCode(models.TextChoices):
+    """Same values as assessment.models.FocusArea (that module imports this one, so no import back)."""
+
+    FACTORY = "factory", _("Green factory")
+    DESIGN_PRODUCT = "design_product", _("Green design product")
+    PARK = "park", _("Green industrial park")
+    SUPPLY_CHAIN = "supply_chain", _("Green supply chain")
+
+
+class CodeManager(models.Manager):
+    """Natural key = the `code` field."""
+
+    def get_by_natural_key(self, code: str) -> models.Model:
         return self.get(code=code)
+
+
+class KeyManager(models.Manager):
+    """Natural key = the `key` field."""
+
+    def get_by_natural_key(self, key: str) -> models.Model:
+        return self.get(key=key)
+
+
+class SlugManager(models.Manager):
+    """Natural key = the `slug` field."""
+
+    def get_by_natural_key(self, slug: str) -> models.Model:
+        return self.get(slug=slug)
+
+
+class FocusArea(models.Model):
+    """Descriptive content for one of the four focus areas of the Green Manufacturing System."""
+
+    code = models.CharField(max_length=20, choices=AreaCode.choices, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    title_zh = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200)
+    description_zh = models.TextField()
+    description_en = models.TextField()
+    points_zh = models.TextField(blank=True, help_text="Emphasis points, one per line")
+    points_en = models.TextField(blank=True, help_text="Emphasis points, one per line")
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(max_length=200, blank=True)
+
+    objects = CodeManager()
+
+    class Meta:
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    def get_absolute_url(self) -> str:
+        return reverse("policy_area", args=[self.code])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
 
 
 class PolicyDocument(models.Model):
@@ -41,8 +102,9 @@ class PolicyDocument(models.Model):
     summary_en = models.TextField(blank=True)
     source = models.CharField(max_length=200, blank=True, help_text="Source IDs from the reference")
     mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="documents")
 
-    objects = PolicyDocumentManager()
+    objects = CodeManager()
 
     class Meta:
         ordering = ["year", "code"]
@@ -50,5 +112,220 @@ class PolicyDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.number or self.code} {self.title_en}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("policy_document", args=[self.code])
+
     def natural_key(self) -> tuple[str]:
         return (self.code,)
+
+    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]
+
+
+class TimelineEvent(models.Model):
+    """A milestone of the policy timeline; `points` lists objectives or aims, one per line."""
+
+    key = models.SlugField(max_length=80, unique=True)
+    year = models.PositiveSmallIntegerField()
+    date_text = models.CharField(max_length=60, blank=True, help_text="e.g. 2016-09, H1 2019, 2018–2020")
+    order = models.PositiveSmallIntegerField(default=0, help_text="Order within the year")
+    title_zh = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300)
+    body_zh = models.TextField(blank=True)
+    body_en = models.TextField(blank=True)
+    points_zh = models.TextField(blank=True, help_text="One per line")
+    points_en = models.TextField(blank=True, help_text="One per line")
+    documents = models.ManyToManyField(PolicyDocument, blank=True, related_name="timeline_events")
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(max_length=200, blank=True)
+
+    objects = KeyManager()
+
+    class Meta:
+        ordering = ["year", "order", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.title_en}"
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]
+
+
+class CompanyCase(models.Model):
+    """A company listed under the programme, as a worked example; `measures` one per line."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    company_zh = models.CharField(max_length=200)
+    company_en = models.CharField(max_length=200)
+    industry_zh = models.CharField(max_length=100)
+    industry_en = models.CharField(max_length=100)
+    focus_area = models.ForeignKey(FocusArea, on_delete=models.PROTECT, related_name="cases")
+    summary_zh = models.TextField()
+    summary_en = models.TextField()
+    measures_zh = models.TextField(help_text="One per line")
+    measures_en = models.TextField(help_text="One per line")
+    outcome_zh = models.TextField(blank=True)
+    outcome_en = models.TextField(blank=True)
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(max_length=200, blank=True)
+
+    objects = SlugManager()
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.company_en
+
+    def get_absolute_url(self) -> str:
+        return reverse("policy_case", args=[self.slug])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]
+
+
+class Fact(models.Model):
+    """A stand-alone statement: a green-finance measure or prospect, or a finding of the sources."""
+
+    class Kind(models.TextChoices):
+        FINANCE_MEASURE = "finance_measure", _("Green-finance measure")
+        FINANCE_PROSPECT = "finance_prospect", _("Green-finance prospect")
+        FINDING = "finding", _("Finding")
+
+    key = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    title_zh = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300)
+    body_zh = models.TextField(blank=True)
+    body_en = models.TextField(blank=True)
+    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="facts")
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(max_length=200, blank=True)
+
+    objects = KeyManager()
+
+    class Meta:
+        ordering = ["kind", "order", "key"]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]
+
+
+class ProcessRule(models.Model):
+    """A rule of the annual listing process or of dynamic management (有进有出)."""
+
+    class Section(models.TextChoices):
+        TIERS = "tiers", _("Tiers")
+        CYCLE = "cycle", _("Annual cycle")
+        THIRD_PARTY = "third_party", _("Third-party agencies")
+        DYNAMIC = "dynamic", _("Dynamic management")
+        REMOVAL = "removal", _("Removal triggers")
+        OBLIGATION = "obligation", _("Earlier obligations")
+
+    key = models.SlugField(max_length=80, unique=True)
+    section = models.CharField(max_length=20, choices=Section.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    period = models.CharField(max_length=40, blank=True, help_text="When the rule applies, e.g. 2017–2024 or 2025–")
+    title_zh = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300)
+    body_zh = models.TextField(blank=True)
+    body_en = models.TextField(blank=True)
+    documents = models.ManyToManyField(PolicyDocument, blank=True, related_name="process_rules")
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(max_length=200, blank=True)
+
+    objects = KeyManager()
+
+    class Meta:
+        ordering = ["section", "order", "key"]
+
+    def __str__(self) -> str:
+        return self.title_en
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]
+
+
+class ListRelease(models.Model):
+    """One published national list (a batch) or one reported cumulative stock of listed units."""
+
+    class Kind(models.TextChoices):
+        BATCH = "batch", _("National list (batch)")
+        STOCK = "stock", _("Cumulative stock")
+
+    key = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField()
+    order = models.PositiveSmallIntegerField(default=0)
+    label_zh = models.CharField(max_length=100)
+    label_en = models.CharField(max_length=100)
+    notice = models.CharField(max_length=120, blank=True, help_text="Notice number and date, if known")
+    document = models.ForeignKey(PolicyDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="list_releases")
+    note_zh = models.TextField(blank=True)
+    note_en = models.TextField(blank=True)
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    source = models.CharField(max_length=200, blank=True)
+
+    objects = KeyManager()
+
+    class Meta:
+        ordering = ["kind", "year", "order"]
+
+    def __str__(self) -> str:
+        return self.label_en
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]
+
+
+class ListCountManager(models.Manager):
+    def get_by_natural_key(self, release_key: str, area: str, measure: str) -> "ListCount":
+        return self.get(release__key=release_key, area=area, measure=measure)
+
+
+class ListCount(models.Model):
+    """One number of a release: units listed, removed or renamed in one area, with its own mark."""
+
+    class Measure(models.TextChoices):
+        LISTED = "listed", _("Listed")
+        REMOVED = "removed", _("Removed")
+        RENAMED = "renamed", _("Renamed")
+
+    release = models.ForeignKey(ListRelease, on_delete=models.CASCADE, related_name="counts")
+    # Blank area: a count reported for all areas together (e.g. "104 renamed").
+    area = models.CharField(max_length=20, choices=AreaCode.choices, blank=True)
+    measure = models.CharField(max_length=10, choices=Measure.choices, default=Measure.LISTED)
+    value = models.PositiveIntegerField()
+    approximate = models.BooleanField(default=False, help_text="Shown with ≈")
+    note_zh = models.CharField(max_length=300, blank=True)
+    note_en = models.CharField(max_length=300, blank=True)
+    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    source = models.CharField(max_length=200, blank=True)
+
+    objects = ListCountManager()
+
+    class Meta:
+        ordering = ["release", "measure", "area"]
+        constraints = [models.UniqueConstraint(fields=["release", "area", "measure"], name="one_count_per_release_area")]
+
+    def __str__(self) -> str:
+        return f"{self.release.label_en} {self.area or 'all'} {self.measure}: {self.value}"
+
+    def natural_key(self) -> tuple[str, str, str]:
+        return (self.release.key, self.area, self.measure)
+
+    natural_key.dependencies = ["policies.listrelease"]  # type: ignore[attr-defined]

@@ -1,0 +1,296 @@
+"""Admin for criteria (editable while draft) and read-only views of assessment data.
+
+A published criteria set is frozen: it and its gates, categories and indicators are read-only.
+It changes through "clone as new draft version", then "publish", which validates the draft.
+Every change to criteria writes an AuditEvent.
+"""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from assessment import specs
+from assessment.criteria_io import clone_criteria_set
+from assessment.criteria_rules import validate_criteria
+from assessment.models import (
+    Answer,
+    Assessment,
+    AuditEvent,
+    Category,
+    CriteriaSet,
+    Evidence,
+    Gate,
+    Indicator,
+    RegionalReference,
+    Report,
+    SectorValue,
+    Snapshot,
+)
+
+
+def audit(request: HttpRequest, action: str, obj: Model, summary: str, **details: Any) -> None:
+    AuditEvent.objects.create(
+        actor=request.user if request.user.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        summary=summary[:300],
+        details=details,
+    )
+
+
+def owning_set(obj: Model | None) -> CriteriaSet | None:
+    if obj is None:
+        return None
+    if isinstance(obj, CriteriaSet):
+        return obj
+    if isinstance(obj, Indicator):
+        return obj.category.criteria_set
+    return obj.criteria_set  # Gate, Category
+
+
+def is_frozen(obj: Model | None) -> bool:
+    criteria_set = owning_set(obj)
+    return criteria_set is not None and criteria_set.pk is not None and not criteria_set.is_editable
+
+
+class CriteriaAdminMixin:
+    """Read-only once the owning set is published; edits of drafts are audited."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return not is_frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return not is_frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+    def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
+        if is_frozen(obj):
+            # Also guards a child moved into a published set through the form.
+            raise PermissionDenied("criteria of a published set cannot be changed")
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        fields = sorted(form.changed_data) if change else []
+        verb = "changed" if change else "added"
+        audit(request, f"criteria.{verb}", obj, f"{verb} {obj._meta.verbose_name} {obj}", fields=fields)
+
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        audit(request, "criteria.deleted", obj, f"deleted {obj._meta.verbose_name} {obj}")
+        super().delete_model(request, obj)  # type: ignore[misc]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save()
+        for obj in instances:
+            audit(request, "criteria.inline_saved", obj, f"saved {obj._meta.verbose_name} {obj} via {form.instance}")
+        for obj in formset.deleted_objects:
+            audit(request, "criteria.inline_deleted", obj, f"deleted {obj._meta.verbose_name} {obj} via {form.instance}")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # New or moved children may only go into draft sets.
+        if db_field.name == "criteria_set":
+            kwargs["queryset"] = CriteriaSet.objects.filter(status=CriteriaSet.Status.DRAFT)
+        elif db_field.name == "category":
+            kwargs["queryset"] = Category.objects.filter(criteria_set__status=CriteriaSet.Status.DRAFT).select_related("criteria_set")
+        elif db_field.name == "parent":
+            kwargs["queryset"] = Indicator.objects.filter(
+                category__criteria_set__status=CriteriaSet.Status.DRAFT
+            ).select_related("category__criteria_set")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+
+class FrozenInlineMixin:
+    """Inlines follow their parent: no add, change or delete under a published set."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return not is_frozen(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return not is_frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return not is_frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class GateInline(FrozenInlineMixin, admin.StackedInline):
+    model = Gate
+    extra = 0
+    fields = [("code", "kind", "order", "mark"), "text_zh", "text_en", "source", "policy_basis"]
+    filter_horizontal = ["policy_basis"]
+
+
+class CategoryInline(FrozenInlineMixin, admin.TabularInline):
+    model = Category
+    extra = 0
+    fields = ["code", "order", "name_zh", "name_en", "weight"]
+    show_change_link = True
+
+
+class IndicatorInline(FrozenInlineMixin, admin.TabularInline):
+    model = Indicator
+    fk_name = "category"
+    extra = 0
+    fields = ["code", "order", "name_zh", "name_en", "indicator_type", "points", "allows_na", "formula", "provisional"]
+    show_change_link = True
+
+
+@admin.action(description="Publish (validate first)")
+def publish(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
+    for criteria_set in queryset:
+        if criteria_set.status != CriteriaSet.Status.DRAFT:
+            modeladmin.message_user(request, f"{criteria_set.code}: only a draft can be published.", messages.WARNING)
+            continue
+        problems = validate_criteria(specs.criteria_data(criteria_set))
+        if problems:
+            modeladmin.message_user(
+                request,
+                f"{criteria_set.code} was not published. Fix these problems first: " + "; ".join(problems),
+                messages.ERROR,
+            )
+            continue
+        criteria_set.status = CriteriaSet.Status.PUBLISHED
+        criteria_set.save(update_fields=["status", "updated_at"])
+        audit(request, "criteria.published", criteria_set, f"published {criteria_set.code}")
+        modeladmin.message_user(request, f"{criteria_set.code} is published.", messages.SUCCESS)
+
+
+@admin.action(description="Clone as new draft version")
+def clone_as_draft(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
+    for original in queryset:
+        copy = clone_criteria_set(original)
+        audit(request, "criteria.cloned", copy, f"cloned {original.code} as {copy.code}", original=original.code)
+        modeladmin.message_user(request, f"{original.code} cloned as draft {copy.code}.", messages.SUCCESS)
+
+
+@admin.action(description="Retire")
+def retire(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
+    for criteria_set in queryset.filter(status=CriteriaSet.Status.PUBLISHED):
+        criteria_set.status = CriteriaSet.Status.RETIRED
+        criteria_set.save(update_fields=["status", "updated_at"])
+        audit(request, "criteria.retired", criteria_set, f"retired {criteria_set.code}")
+        modeladmin.message_user(request, f"{criteria_set.code} is retired.", messages.SUCCESS)
+
+
+@admin.register(CriteriaSet)
+class CriteriaSetAdmin(CriteriaAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "area", "version", "status", "rating", "effective_date", "provisional", "mark"]
+    list_filter = ["area", "status", "rating", "provisional"]
+    search_fields = ["code", "name_zh", "name_en", "standard"]
+    inlines = [GateInline, CategoryInline]
+    actions = [publish, clone_as_draft, retire]
+    filter_horizontal = ["governing_documents"]
+    readonly_fields = ["status", "previous", "created_at", "updated_at"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
+
+
+@admin.register(Category)
+class CategoryAdmin(CriteriaAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name_en", "name_zh", "criteria_set", "weight", "order"]
+    list_filter = ["criteria_set"]
+    search_fields = ["code", "name_zh", "name_en"]
+    inlines = [IndicatorInline]
+    list_select_related = ["criteria_set"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(CriteriaAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "name_en", "criteria_set", "category", "indicator_type", "points", "allows_na", "provisional", "mark"]
+    list_filter = ["category__criteria_set", "indicator_type", "mark", "provisional", "uses_sector_values"]
+    search_fields = ["code", "name_zh", "name_en", "guidance_zh", "guidance_en"]
+    list_select_related = ["category__criteria_set"]
+    filter_horizontal = ["policy_basis"]
+
+    @admin.display(ordering="category__criteria_set__code")
+    def criteria_set(self, obj: Indicator) -> str:
+        return obj.category.criteria_set.code
+
+
+@admin.register(Gate)
+class GateAdmin(CriteriaAdminMixin, admin.ModelAdmin):
+    list_display = ["code", "kind", "criteria_set", "text_en", "mark"]
+    list_filter = ["criteria_set", "kind", "mark"]
+    search_fields = ["code", "text_zh", "text_en"]
+    list_select_related = ["criteria_set"]
+    filter_horizontal = ["policy_basis"]
+
+
+@admin.register(SectorValue)
+class SectorValueAdmin(admin.ModelAdmin):
+    list_display = ["key", "indicator_code", "sector", "product_en", "standard", "edition", "unit", "leading", "benchmark", "limit", "mark"]
+    list_filter = ["indicator_code", "sector", "mark", "standard"]
+    search_fields = ["key", "product_zh", "product_en", "standard", "notes_en", "notes_zh"]
+    list_select_related = ["sector"]
+
+    def save_model(self, request: HttpRequest, obj: SectorValue, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit(request, "sector_value.changed" if change else "sector_value.added", obj, f"{obj}", fields=sorted(form.changed_data))
+
+
+@admin.register(RegionalReference)
+class RegionalReferenceAdmin(admin.ModelAdmin):
+    list_display = ["area", "province", "year", "value", "source"]
+    list_filter = ["area", "province", "year"]
+    search_fields = ["source"]
+
+    def save_model(self, request: HttpRequest, obj: RegionalReference, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit(request, "reference.changed" if change else "reference.added", obj, f"{obj}")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Company data is changed through the app, never through the admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ReadOnlyAdmin):
+    list_display = ["id", "company", "criteria_set", "year", "revision", "status", "is_demo", "updated_at"]
+    list_filter = ["status", "criteria_set", "year", "is_demo"]
+    search_fields = ["company__name", "title"]
+    list_select_related = ["company", "criteria_set"]
+
+
+@admin.register(Answer)
+class AnswerAdmin(ReadOnlyAdmin):
+    list_display = ["assessment", "code", "value", "choice", "count", "passed", "na", "updated_at"]
+    list_filter = ["na", "choice"]
+    search_fields = ["code", "assessment__company__name"]
+    list_select_related = ["assessment__company", "assessment__criteria_set"]
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["assessment", "total", "verdict", "created_at"]
+    list_filter = ["verdict"]
+    list_select_related = ["assessment__company", "assessment__criteria_set"]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ["id", "assessment", "language", "status", "pages", "created_at"]
+    list_filter = ["status", "language"]
+    list_select_related = ["assessment__company", "assessment__criteria_set"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["assessment", "code", "original_name", "content_type", "size", "uploaded_at"]
+    search_fields = ["code", "original_name"]
+    list_select_related = ["assessment__company", "assessment__criteria_set"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "object_type", "object_id", "summary"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["summary", "object_id"]

@@ -1,0 +1,557 @@
+"""Answers of a questionnaire: loading them for scoring, validating what a user typed, saving it.
+
+- `scorecard_for(assessment)` / `load_questionnaire(assessment)`: the engine input built from the
+  database with a constant number of queries (criteria cached per criteria-set id + updated_at,
+  answers in one query). Results, reports and the live score panel all use it.
+- `fields_from_post(...)` reads only whitelisted answer fields; `parse_answer(...)` validates them
+  and returns typed `AnswerValues` or per-field error messages (what the user typed is kept).
+- `save_answer(...)` stores one answer with the ordering and conflict rules of autosave:
+  a replay (same seq) changes nothing, an older seq never overwrites a newer one, a save based on
+  a stale version is a conflict, a locked (submitted) assessment refuses every save.
+"""
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from assessment.formulas import FORMULAS, Formula, FormulaError
+from assessment.models import Answer, Assessment, CriteriaSet, Indicator, RegionalReference
+from assessment.scoring import AnswerData, CriteriaSpec, GateSpec, IndicatorSpec, Scorecard, Status, score
+from assessment.specs import answer_data, criteria_data, criteria_spec
+
+DONE = frozenset({Status.MET, Status.PARTLY, Status.NOT_MET, Status.NA})
+SIX_PLACES = Decimal("0.000001")
+LIMIT = Decimal(10) ** 14  # Answer.value has 14 integer digits
+COMMENT_MAX = 2000
+NOTE_MAX = 2000
+NA_REASON_MAX = 1000
+SOURCE_MAX = 300
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
+
+
+# --- Criteria, cached per criteria-set version ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """A criteria set as plain data plus the lookups the questionnaire needs."""
+
+    data: dict[str, Any]
+    spec: CriteriaSpec
+    gates: dict[str, GateSpec]
+    indicators: dict[str, IndicatorSpec]
+    category_of: dict[str, str]  # scored indicator code → category code
+
+
+_CRITERIA_CACHE: "OrderedDict[tuple[int, Any], Criteria]" = OrderedDict()
+_CRITERIA_CACHE_SIZE = 32
+
+
+def criteria_for(criteria_set: CriteriaSet) -> Criteria:
+    """The criteria set as engine data; rebuilt only when the set's updated_at changes."""
+    key = (criteria_set.pk, criteria_set.updated_at)
+    cached = _CRITERIA_CACHE.get(key)
+    if cached is not None:
+        _CRITERIA_CACHE.move_to_end(key)
+        return cached
+    full = CriteriaSet.objects.prefetch_related(
+        "gates", Prefetch("categories__indicators", queryset=Indicator.objects.select_related("parent"))
+    ).get(pk=criteria_set.pk)
+    data = criteria_data(full)
+    spec = criteria_spec(data)
+    criteria = Criteria(
+        data=data,
+        spec=spec,
+        gates={g.code: g for g in spec.gates},
+        indicators={i.code: i for i in spec.indicators()},
+        category_of={i.code: c.code for c in spec.categories for i in c.indicators},
+    )
+    _CRITERIA_CACHE[key] = criteria
+    while len(_CRITERIA_CACHE) > _CRITERIA_CACHE_SIZE:
+        _CRITERIA_CACHE.popitem(last=False)
+    return criteria
+
+
+# --- Loading and scoring ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    criteria: Criteria
+    rows: dict[str, Answer]
+    answers: dict[str, AnswerData]
+    scorecard: Scorecard
+
+
+def reference_for(assessment: Assessment) -> Decimal | None:
+    """The regional reference score (relative rating only): the latest year up to the reporting year."""
+    if assessment.criteria_set.rating != CriteriaSet.Rating.RELATIVE:
+        return None
+    return (
+        RegionalReference.objects.filter(
+            area=assessment.criteria_set.area, province=assessment.company.province, year__lte=assessment.year
+        )
+        .order_by("-year")
+        .values_list("value", flat=True)
+        .first()
+    )
+
+
+def load_questionnaire(assessment: Assessment) -> Questionnaire:
+    """Criteria (cached), every answer row (one query) and the scorecard they give."""
+    criteria = criteria_for(assessment.criteria_set)
+    rows = {row.code: row for row in Answer.objects.filter(assessment=assessment).select_related("sector_value")}
+    answers = {code: answer_data(row) for code, row in rows.items()}
+    card = score(criteria.spec, answers, reference=reference_for(assessment))
+    return Questionnaire(criteria=criteria, rows=rows, answers=answers, scorecard=card)
+
+
+def scorecard_for(assessment: Assessment) -> Scorecard:
+    """The live scorecard of an assessment (the assessment needs company and criteria_set selected)."""
+    return load_questionnaire(assessment).scorecard
+
+
+@dataclass(frozen=True)
+class Progress:
+    code: str
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100
+
+    @property
+    def complete(self) -> bool:
+        return self.done >= self.total
+
+
+def progress_of(card: Scorecard) -> tuple[Progress, list[Progress], Progress]:
+    """(gates, per category, overall): answered items out of all items."""
+    gates = Progress("gates", sum(1 for g in card.gates if g.passed is not None), len(card.gates))
+    categories = []
+    for category in {c.code: None for c in card.categories}:
+        results = [r for r in card.indicators if r.category == category]
+        categories.append(Progress(category, sum(1 for r in results if r.status in DONE), len(results)))
+    overall = Progress(
+        "all", gates.done + sum(p.done for p in categories), gates.total + sum(p.total for p in categories)
+    )
+    return gates, categories, overall
+
+
+# --- What a user may change -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerValues:
+    """Every user-editable field of one answer; `consultant_note` is None when the user may not set it."""
+
+    value: Decimal | None = None
+    inputs: tuple[tuple[str, str], ...] = ()
+    options: tuple[int, ...] = ()
+    choice: str = ""
+    count: int | None = None
+    passed: bool | None = None
+    na: bool = False
+    na_reason: str = ""
+    sector_value_id: int | None = None
+    leading: Decimal | None = None
+    benchmark: Decimal | None = None
+    values_source: str = ""
+    comment: str = ""
+    consultant_note: str | None = None
+
+    def digest(self) -> str:
+        """A short fingerprint: the page remembers what it showed, to spot fields a user did not touch."""
+        data = {
+            "value": _plain(self.value),
+            "inputs": [[k, _plain(Decimal(v))] for k, v in self.inputs],
+            "options": list(self.options),
+            "choice": self.choice,
+            "count": self.count,
+            "passed": self.passed,
+            "na": self.na,
+            "na_reason": self.na_reason,
+            "sector_value": self.sector_value_id,
+            "leading": _plain(self.leading),
+            "benchmark": _plain(self.benchmark),
+            "values_source": self.values_source,
+            "comment": self.comment,
+            "consultant_note": self.consultant_note,
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
+
+    def same_as(self, other: "AnswerValues") -> bool:
+        return self.digest() == other.digest()
+
+
+def _plain(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def plain_number(value: Decimal | None) -> str:
+    """A decimal as the user would type it (no trailing zeros, no exponent)."""
+    return _plain(value) or ""
+
+
+def values_from_row(row: Answer | None, *, with_note: bool) -> AnswerValues:
+    if row is None:
+        return AnswerValues(consultant_note="" if with_note else None)
+    stored = row.inputs or {}
+    return AnswerValues(
+        value=row.value,
+        inputs=tuple(sorted((k, str(v)) for k, v in stored.items() if k != "options" and v not in (None, ""))),
+        options=tuple(int(i) for i in stored.get("options", [])),
+        choice=row.choice,
+        count=row.count,
+        passed=row.passed,
+        na=row.na,
+        na_reason=row.na_reason,
+        sector_value_id=row.sector_value_id,
+        leading=row.leading,
+        benchmark=row.benchmark,
+        values_source=row.values_source,
+        comment=row.comment,
+        consultant_note=row.consultant_note if with_note else None,
+    )
+
+
+def raw_from_values(values: AnswerValues) -> dict[str, Any]:
+    """What the form fields show for stored values (the inverse of `parse_answer`)."""
+    raw: dict[str, Any] = {
+        "value": plain_number(values.value),
+        "options": [str(i) for i in values.options] or (["none"] if values.count == 0 else []),
+        "choice": values.choice,
+        "count": "" if values.count is None else str(values.count),
+        "passed": {True: "yes", False: "no", None: ""}[values.passed],
+        "na": values.na,
+        "na_reason": values.na_reason,
+        "sector_value": "" if values.sector_value_id is None else str(values.sector_value_id),
+        "leading": plain_number(values.leading),
+        "benchmark": plain_number(values.benchmark),
+        "values_source": values.values_source,
+        "comment": values.comment,
+        "consultant_note": values.consultant_note or "",
+    }
+    for key, value in values.inputs:
+        raw[f"in-{key}"] = plain_number(Decimal(value))
+    return raw
+
+
+# Only these names are ever read from a POST: scores, status or criteria cannot be forged.
+TEXT_FIELDS = ("value", "choice", "count", "passed", "na", "na_reason", "sector_value", "leading", "benchmark",
+               "values_source", "comment", "consultant_note")
+
+
+def fields_from_post(post: Any, code: str, *, formula: Formula | None) -> dict[str, Any]:
+    """The whitelisted fields of one answer from a form posted with `<code>-<field>` names."""
+    data: dict[str, Any] = {name: post.get(f"{code}-{name}", "") for name in TEXT_FIELDS}
+    data["options"] = post.getlist(f"{code}-options")
+    for item in formula.inputs if formula else ():
+        data[f"in-{item.code}"] = post.get(f"{code}-in-{item.code}", "")
+    return data
+
+
+# --- Validation -------------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedAnswer:
+    raw: dict[str, Any]
+    values: AnswerValues | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def parse_number(raw: str) -> Decimal | None:
+    """A number as people type it: full-width digits, thousands separators and spaces are accepted."""
+    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "").replace(" ", "")
+    if not text:
+        return None
+    if not NUMBER.match(text):
+        raise _Invalid(_("Enter a number, for example 1234.5."))
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise _Invalid(_("Enter a number, for example 1234.5.")) from None
+    if abs(value) >= LIMIT:
+        raise _Invalid(_("This number is too large."))
+    return value
+
+
+def _is_rate(spec: IndicatorSpec) -> bool:
+    formula = FORMULAS.get(spec.formula)
+    return spec.unit.strip() == "%" or bool(formula and formula.is_rate)
+
+
+def _check_rate(value: Decimal) -> None:
+    if value < 0 or value > 100:
+        raise _Invalid(_("A rate must be between 0 and 100 %."))
+
+
+def _text(parsed: ParsedAnswer, name: str, limit: int) -> str:
+    text = str(parsed.raw.get(name, "")).strip()
+    if len(text) > limit:
+        parsed.add(name, _("Keep this under %(limit)d characters (it has %(count)d).") % {"limit": limit, "count": len(text)})
+    return text
+
+
+def _number(parsed: ParsedAnswer, name: str, *, negative_ok: bool = False, rate: bool = False) -> Decimal | None:
+    try:
+        value = parse_number(parsed.raw.get(name, ""))
+        if value is None:
+            return None
+        if rate:
+            _check_rate(value)
+        elif value < 0 and not negative_ok:
+            raise _Invalid(_("This quantity cannot be negative."))
+        return value
+    except _Invalid as exc:
+        parsed.add(name, str(exc))
+        return None
+
+
+def parse_answer(
+    target: IndicatorSpec | GateSpec,
+    raw: Mapping[str, Any],
+    *,
+    sector_value_ids: Collection[int] = (),
+    can_note: bool = False,
+) -> ParsedAnswer:
+    """Validate the fields of one gate or indicator; fields its type does not use are ignored."""
+    parsed = ParsedAnswer(raw=dict(raw))
+    values: dict[str, Any] = {"comment": _text(parsed, "comment", COMMENT_MAX)}
+    values["consultant_note"] = _text(parsed, "consultant_note", NOTE_MAX) if can_note else None
+
+    if isinstance(target, GateSpec):
+        values["passed"] = _yes_no(parsed, "passed")
+    else:
+        values |= _indicator_values(parsed, target, sector_value_ids)
+        if target.allows_na and str(raw.get("na", "")) in ("on", "1", "true", "True"):
+            values["na"] = True
+            values["na_reason"] = _text(parsed, "na_reason", NA_REASON_MAX)
+            if not values["na_reason"]:
+                parsed.add("na_reason", _("Say why this indicator does not apply."))
+    if not parsed.errors:
+        parsed.values = AnswerValues(**values)
+    return parsed
+
+
+def _yes_no(parsed: ParsedAnswer, name: str) -> bool | None:
+    raw = str(parsed.raw.get(name, ""))
+    if raw not in ("", "yes", "no"):
+        parsed.add(name, _("Choose one of the options."))
+        return None
+    return {"yes": True, "no": False}.get(raw)
+
+
+def _indicator_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_ids: Collection[int]) -> dict[str, Any]:
+    kind = spec.indicator_type
+    values: dict[str, Any] = {}
+    if kind in ("positive_qual", "reverse_qual"):
+        choice = str(parsed.raw.get("choice", ""))
+        if choice not in ("", "met", "partly", "not_met"):
+            parsed.add("choice", _("Choose one of the options."))
+        else:
+            values["choice"] = choice
+        return values
+    if kind == "pass_fail":
+        values["passed"] = _yes_no(parsed, "passed")
+        return values
+    if kind == "count":
+        return _count_values(parsed, spec)
+
+    formula = FORMULAS.get(spec.formula)
+    if formula:
+        values["inputs"] = _formula_inputs(parsed, formula)
+    else:
+        values["value"] = _quantized(_number(parsed, "value", rate=_is_rate(spec)))
+    if kind in ("positive_quant", "reverse_quant"):
+        values |= _threshold_values(parsed, spec, sector_value_ids)
+    return values
+
+
+def _count_values(parsed: ParsedAnswer, spec: IndicatorSpec) -> dict[str, Any]:
+    options = spec.rule.get("options_en") or spec.rule.get("options_zh") or []
+    if not options:
+        raw = str(parsed.raw.get("count", "")).strip()
+        if not raw:
+            return {"count": None}
+        if not raw.isdigit() or int(raw) > 32767:
+            parsed.add("count", _("Enter a whole number of 0 or more."))
+            return {}
+        return {"count": int(raw)}
+    raw_items = [str(item) for item in parsed.raw.get("options") or []]
+    if "none" in raw_items:
+        # "None of these" is an answer (0 of the target); an untouched list stays unanswered.
+        return {"options": (), "count": 0}
+    ticked = set()
+    for item in raw_items:
+        if not item.isdigit() or int(item) >= len(options):
+            parsed.add("options", _("Choose one of the options."))
+            return {}
+        ticked.add(int(item))
+    return {"options": tuple(sorted(ticked)), "count": len(ticked) if ticked else None}
+
+
+def _formula_inputs(parsed: ParsedAnswer, formula: Formula) -> tuple[tuple[str, str], ...]:
+    inputs: dict[str, Decimal] = {}
+    for item in formula.inputs:
+        value = _number(parsed, f"in-{item.code}", negative_ok=item.allow_negative)
+        if value is not None:
+            inputs[item.code] = value
+    if len(inputs) == len(formula.inputs) and not parsed.errors:
+        first, last = f"in-{formula.inputs[0].code}", f"in-{formula.inputs[-1].code}"
+        try:
+            result = formula.evaluate(inputs)
+        except FormulaError:
+            parsed.add(last, _("These figures cannot be computed: the total (denominator) is zero."))
+        else:
+            if formula.is_rate and not Decimal(0) <= result <= Decimal(100):
+                parsed.add(first, _("These figures give %(value)s %%; a rate must be between 0 and 100 %%.")
+                           % {"value": plain_number(result.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))})
+    return tuple(sorted((k, format(v, "f")) for k, v in inputs.items()))
+
+
+def _threshold_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_ids: Collection[int]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    raw_sector = str(parsed.raw.get("sector_value", "")).strip()
+    if raw_sector:
+        if not raw_sector.isdigit() or int(raw_sector) not in sector_value_ids:
+            parsed.add("sector_value", _("Choose a value from the list."))
+        else:
+            values["sector_value_id"] = int(raw_sector)
+    rate = _is_rate(spec)
+    leading = _number(parsed, "leading", rate=rate, negative_ok=True)
+    benchmark = _number(parsed, "benchmark", rate=rate, negative_ok=True)
+    source = _text(parsed, "values_source", SOURCE_MAX)
+    if (leading is None) != (benchmark is None) and not parsed.errors.get("leading") and not parsed.errors.get("benchmark"):
+        parsed.add("benchmark" if benchmark is None else "leading", _("Give both the leading and the benchmark value."))
+    if leading is not None and benchmark is not None and not source:
+        parsed.add("values_source", _("Say where your leading and benchmark values come from."))
+    values |= {"leading": _quantized(leading), "benchmark": _quantized(benchmark), "values_source": source}
+    return values
+
+
+def _quantized(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
+
+
+# --- Saving -----------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    SAVED = "saved"
+    UNCHANGED = "unchanged"  # nothing to store: same values, or fields this user did not touch
+    REPLAY = "replay"  # the same save arrived again
+    OUTDATED = "outdated"  # an older save arrived after a newer one
+    CONFLICT = "conflict"  # based on a version someone else has since replaced
+    LOCKED = "locked"  # the assessment is submitted
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    outcome: Outcome
+    row: Answer | None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (Outcome.SAVED, Outcome.UNCHANGED, Outcome.REPLAY)
+
+
+def save_answer(
+    assessment: Assessment,
+    code: str,
+    values: AnswerValues,
+    *,
+    version: int,
+    seq: int | None = None,
+    base: str = "",
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> SaveResult:
+    """Store one answer under the autosave rules.
+
+    `version` is the answer version the user's page was based on, `seq` the client's save sequence
+    (None: a plain form post, numbered by the server), `base` the digest of the values the page
+    showed (fields equal to it were not touched by this user and are left alone).
+    """
+    with transaction.atomic():
+        # Serialises saves of one assessment with each other and with submission (which locks the row too).
+        status = Assessment.objects.select_for_update(no_key=True).filter(pk=assessment.pk).values_list("status", flat=True).get()
+        row = (
+            Answer.objects.select_for_update(of=("self",))
+            .select_related("sector_value")
+            .filter(assessment_id=assessment.pk, code=code)
+            .first()
+        )
+        if status != Assessment.Status.DRAFT:
+            return SaveResult(Outcome.LOCKED, row)
+        with_note = values.consultant_note is not None
+        current = values_from_row(row, with_note=with_note)
+        if row is not None and seq is not None and seq == row.seq:
+            return SaveResult(Outcome.REPLAY, row)
+        if values.same_as(current) or (base and values.digest() == base):
+            return SaveResult(Outcome.UNCHANGED, row)
+        if row is not None and seq is not None and seq < row.seq:
+            return SaveResult(Outcome.OUTDATED, row)
+        if version != (row.version if row is not None else 0):
+            return SaveResult(Outcome.CONFLICT, row)
+
+        if row is None:
+            row = Answer(assessment_id=assessment.pk, code=code)
+        _apply(row, values)
+        row.seq = seq if seq is not None else row.seq + 1
+        row.version += 1
+        row.updated_by = user if user is not None and user.is_authenticated else None
+        row.save()
+        if row.sector_value_id:
+            row = Answer.objects.select_related("sector_value").get(pk=row.pk)
+        return SaveResult(Outcome.SAVED, row)
+
+
+def _apply(row: Answer, values: AnswerValues) -> None:
+    inputs: dict[str, Any] = dict(values.inputs)
+    if values.options:
+        inputs["options"] = list(values.options)
+    row.value = values.value
+    row.inputs = inputs
+    row.choice = values.choice
+    row.count = values.count
+    row.passed = values.passed
+    row.na = values.na
+    row.na_reason = values.na_reason
+    row.sector_value_id = values.sector_value_id
+    row.leading = values.leading
+    row.benchmark = values.benchmark
+    row.values_source = values.values_source
+    row.comment = values.comment
+    if values.consultant_note is not None:
+        row.consultant_note = values.consultant_note
+
+
+def start_assessment(company: Any, criteria_set: CriteriaSet, *, year: int, title: str, user: AbstractBaseUser) -> Assessment:
+    """A new draft against the given (latest published) criteria set; it records that version for good."""
+    return Assessment.objects.create(
+        company=company, criteria_set=criteria_set, year=year, title=title, created_by=user
+    )

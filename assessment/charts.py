@@ -1,0 +1,126 @@
+"""Server-drawn SVG charts of category scores, for the results page and the PDF report.
+
+    rows = [ChartRow("Energy", Decimal("12.5"), Decimal("20")), ...]
+    category_bars(rows)  -> SVG markup (horizontal bars, points of maximum)
+    radar(rows)          -> SVG markup (share of maximum per category)
+
+Both return markup safe to put in a template as is: every label is escaped here, and only
+presentation attributes are used (no `style` attribute, no script), so the page's
+Content-Security-Policy needs no exception and WeasyPrint draws the same picture.
+"""
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from html import escape
+from typing import Any
+
+from django.utils.safestring import SafeString, mark_safe
+
+GREEN = "#198754"
+GREY = "#dee2e6"
+TEXT = "#212529"
+MUTED = "#6c757d"
+FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
+LABEL_CHARS = 16
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    label: str
+    points: Decimal
+    maximum: Decimal
+
+    @property
+    def share(self) -> Decimal:
+        if self.maximum <= 0:
+            return Decimal(0)
+        return max(Decimal(0), min(Decimal(1), self.points / self.maximum))
+
+
+def rows_from_scorecard(scorecard: Mapping[str, Any], names: Mapping[str, str]) -> list[ChartRow]:
+    """Chart rows from a `Scorecard.to_dict()` (live or snapshot); `names` maps category code → label."""
+    return [
+        ChartRow(names.get(c["code"], c["code"]), Decimal(c["points"]), Decimal(c["maximum"]))
+        for c in scorecard["categories"]
+    ]
+
+
+def _text(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def _short(label: str, limit: int = LABEL_CHARS) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _num(value: Decimal | float) -> str:
+    return f"{float(value):.1f}"
+
+
+def _svg(width: int, height: int, title: str, body: Iterable[str]) -> SafeString:
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="{_text(title)}" font-family="{FONT}" font-size="13" class="chart">'
+        f"<title>{_text(title)}</title>"
+    )
+    return mark_safe(head + "".join(body) + "</svg>")  # noqa: S308 - all text escaped above
+
+
+def category_bars(rows: Sequence[ChartRow], *, title: str = "Category scores", width: int = 640) -> SafeString:
+    """One horizontal bar per category: points earned over the category's maximum."""
+    label_w, value_w, bar_h, gap, top = 190, 90, 22, 12, 8
+    track = width - label_w - value_w
+    height = top * 2 + len(rows) * (bar_h + gap)
+    body: list[str] = []
+    for n, row in enumerate(rows):
+        y = top + n * (bar_h + gap)
+        filled = float(row.share) * track
+        body.append(
+            f'<g class="bar"><title>{_text(row.label)}: {_num(row.points)} / {_num(row.maximum)}</title>'
+            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" fill="{TEXT}">{_text(_short(row.label))}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{track}" height="{bar_h}" rx="3" fill="{GREY}"/>'
+            f'<rect x="{label_w}" y="{y}" width="{filled:.1f}" height="{bar_h}" rx="3" fill="{GREEN}"/>'
+            f'<text x="{label_w + track + 8}" y="{y + bar_h * 0.7:.1f}" fill="{TEXT}">{_num(row.points)} / {_num(row.maximum)}</text>'
+            "</g>"
+        )
+    return _svg(width, max(height, 40), title, body)
+
+
+def radar(rows: Sequence[ChartRow], *, title: str = "Category profile", size: int = 420) -> SafeString:
+    """The share of each category's maximum on its own axis; rings at 25 %, 50 %, 75 % and 100 %."""
+    cx = cy = size / 2
+    radius = size / 2 - 90
+    count = max(len(rows), 1)
+
+    def point(index: int, share: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * index / count
+        return cx + radius * share * math.cos(angle), cy + radius * share * math.sin(angle)
+
+    def polygon(shares: Sequence[float]) -> str:
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, s) for i, s in enumerate(shares)))
+
+    body: list[str] = []
+    for ring in (0.25, 0.5, 0.75, 1.0):
+        body.append(f'<polygon points="{polygon([ring] * count)}" fill="none" stroke="{GREY}" stroke-width="1"/>')
+    for n, row in enumerate(rows):
+        x, y = point(n, 1.0)
+        lx, ly = point(n, 1.12)
+        anchor = "middle" if abs(lx - cx) < 8 else ("start" if lx > cx else "end")
+        body.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GREY}" stroke-width="1"/>')
+        body.append(
+            f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" fill="{TEXT}" font-size="12">'
+            f"<title>{_text(row.label)}</title>{_text(_short(row.label, 12))}</text>"
+        )
+    shares = [float(r.share) for r in rows]
+    if rows:
+        body.append(
+            f'<polygon class="radar-area" points="{polygon(shares)}" fill="{GREEN}" fill-opacity="0.25" '
+            f'stroke="{GREEN}" stroke-width="2"/>'
+        )
+        for n, share in enumerate(shares):
+            x, y = point(n, share)
+            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{GREEN}"/>')
+    body.append(f'<text x="{cx + 3:.1f}" y="{cy - radius - 2:.1f}" fill="{MUTED}" font-size="10">100%</text>')
+    return _svg(size, size, title, body)

@@ -1,0 +1,180 @@
+"""Is a criteria set fit to publish? Plain checks on `specs.criteria_data` output; no ORM.
+
+`validate_criteria(data)` returns the list of problems (empty = publishable). Each message names
+the code it is about so an admin can find it.
+"""
+
+from collections import Counter
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from assessment.formulas import FORMULAS
+
+QUANTITATIVE = {"positive_quant", "reverse_quant"}
+QUALITATIVE = {"positive_qual", "reverse_qual"}
+TYPES = QUANTITATIVE | QUALITATIVE | {"bands", "count", "pass_fail"}
+RATINGS = {"relative", "stars", "bands", "all_pass"}
+CHOICES = {"met", "partly", "not_met"}
+# Ratings whose total is a sum of points: category weights must equal their indicators' points
+# and add up to 100. "all_pass" only asks whether every indicator passes.
+ADDITIVE_RATINGS = {"relative", "stars", "bands"}
+FULL_SCORE = Decimal(100)
+
+
+def _number(raw: Any) -> Decimal | None:
+    if isinstance(raw, bool) or raw is None:
+        return None
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def validate_criteria(data: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    rating = data.get("rating")
+    if rating not in RATINGS:
+        problems.append(f"rating: unknown rating rule {rating!r}")
+
+    gates = data.get("gates") or []
+    categories = data.get("categories") or []
+    indicators = [i for c in categories for i in c.get("indicators", [])]
+    if not categories:
+        problems.append("the set has no categories")
+    if not indicators:
+        problems.append("the set has no indicators")
+
+    codes = Counter([g["code"] for g in gates] + [i["code"] for i in indicators])
+    for code, n in sorted(codes.items()):
+        if n > 1:
+            problems.append(f"{code}: code used {n} times (gate and indicator codes must be unique within a set)")
+    for code, n in sorted(Counter(c["code"] for c in categories).items()):
+        if n > 1:
+            problems.append(f"category {code}: code used {n} times")
+
+    for g in gates:
+        if not (g.get("text_zh") or "").strip() or not (g.get("text_en") or "").strip():
+            problems.append(f"{g['code']}: gate text is needed in both Chinese and English")
+        if g.get("kind") not in ("basic", "negative"):
+            problems.append(f"{g['code']}: unknown gate kind {g.get('kind')!r}")
+
+    parents = {i["parent"] for i in indicators if i.get("parent")}
+    total = Decimal(0)
+    for category in categories:
+        ccode = category["code"]
+        weight = _number(category.get("weight"))
+        if weight is None or weight < 0:
+            problems.append(f"category {ccode}: weight {category.get('weight')!r} is not a number ≥ 0")
+            weight = Decimal(0)
+        total += weight
+        if not (category.get("name_zh") or "").strip() or not (category.get("name_en") or "").strip():
+            problems.append(f"category {ccode}: name is needed in both Chinese and English")
+        own = {i["code"] for i in category.get("indicators", [])}
+        points_sum = Decimal(0)
+        scored = 0
+        for item in category.get("indicators", []):
+            if item.get("parent") and item["parent"] not in own:
+                problems.append(f"{item['code']}: parent {item['parent']} is not an indicator of category {ccode}")
+            if item["code"] in parents:
+                continue  # a heading: its level-3 children carry the points
+            scored += 1
+            problems.extend(_indicator_problems(item))
+            points_sum += _number(item.get("points")) or Decimal(0)
+        if not scored:
+            problems.append(f"category {ccode}: no scored indicators")
+        if rating in ADDITIVE_RATINGS and points_sum != weight:
+            problems.append(
+                f"category {ccode}: weight {weight.normalize():f} ≠ sum of its indicators' points {points_sum.normalize():f}"
+            )
+    if rating in ADDITIVE_RATINGS and categories and total != FULL_SCORE:
+        problems.append(f"the category weights add up to {total.normalize():f}, not 100")
+    if rating in ("stars", "bands"):
+        problems.extend(_band_problems(data.get("rating_bands")))
+    return problems
+
+
+def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
+    code = item["code"]
+    kind = item.get("indicator_type")
+    rule = item.get("rule") or {}
+    problems: list[str] = []
+    if kind not in TYPES:
+        return [f"{code}: unknown indicator type {kind!r}"]
+    if not (item.get("name_zh") or "").strip() or not (item.get("name_en") or "").strip():
+        problems.append(f"{code}: name is needed in both Chinese and English")
+    points = _number(item.get("points"))
+    if points is None or points <= 0:
+        problems.append(f"{code}: points must be a number > 0")
+    formula = item.get("formula") or ""
+    if formula and formula not in FORMULAS:
+        problems.append(f"{code}: unknown formula {formula!r}")
+    if not isinstance(rule, Mapping):
+        return [*problems, f"{code}: rule must be an object"]
+
+    if kind in QUANTITATIVE:
+        has_defaults = "leading" in rule and "benchmark" in rule
+        if has_defaults and (_number(rule["leading"]) is None or _number(rule["benchmark"]) is None):
+            problems.append(f"{code}: rule leading/benchmark must be numbers")
+        if not (has_defaults or item.get("uses_sector_values") or rule.get("user_values")):
+            problems.append(
+                f"{code}: quantitative indicator without a rule: give leading and benchmark in the rule, "
+                "use sector values, or set \"user_values\": true"
+            )
+    elif kind == "count":
+        target = rule.get("target")
+        if isinstance(target, bool) or not isinstance(target, int) or target <= 0:
+            problems.append(f"{code}: count rule needs a whole-number target > 0")
+        options_zh, options_en = rule.get("options_zh"), rule.get("options_en")
+        if options_zh is not None or options_en is not None:
+            if not isinstance(options_zh, list) or not isinstance(options_en, list) or len(options_zh) != len(options_en):
+                problems.append(f"{code}: options_zh and options_en must be lists of the same length")
+            elif isinstance(target, int) and target > len(options_zh):
+                problems.append(f"{code}: target {target} is more than the {len(options_zh)} options")
+    elif kind == "bands":
+        bands = rule.get("bands")
+        if not isinstance(bands, list) or not bands:
+            problems.append(f"{code}: bands rule needs a non-empty list of bands")
+        else:
+            for n, band in enumerate(bands, start=1):
+                fraction = _number(band.get("fraction")) if isinstance(band, Mapping) else None
+                if fraction is None or not 0 <= fraction <= 1:
+                    problems.append(f"{code}: band {n} needs a fraction between 0 and 1")
+                    continue
+                for key in ("min", "max"):
+                    if band.get(key) is not None and _number(band[key]) is None:
+                        problems.append(f"{code}: band {n} {key} is not a number")
+                if band.get("min") is None and band.get("max") is None:
+                    problems.append(f"{code}: band {n} needs a min or a max")
+    elif kind in QUALITATIVE:
+        fractions = rule.get("fractions")
+        if fractions is not None:
+            if not isinstance(fractions, Mapping) or set(fractions) != CHOICES:
+                problems.append(f"{code}: fractions must give met, partly and not_met")
+            elif any(_number(v) is None or not 0 <= _number(v) <= 1 for v in fractions.values()):
+                problems.append(f"{code}: fractions must be numbers between 0 and 1")
+        if not set(rule.get("provisional_choices", [])) <= CHOICES:
+            problems.append(f"{code}: provisional_choices must be among met, partly, not_met")
+    return problems
+
+
+def _band_problems(bands: Any) -> list[str]:
+    if not isinstance(bands, list) or not bands:
+        return ["rating_bands: star or score bands are required for this rating rule"]
+    problems = []
+    previous = None
+    for n, band in enumerate(bands, start=1):
+        if not isinstance(band, Mapping):
+            problems.append(f"rating_bands[{n}]: expected an object")
+            continue
+        low = _number(band.get("min"))
+        if low is None:
+            problems.append(f"rating_bands[{n}]: min is not a number")
+            continue
+        if not band.get("label_zh") or not band.get("label_en"):
+            problems.append(f"rating_bands[{n}]: label_zh and label_en are required")
+        if previous is not None and low >= previous:
+            problems.append(f"rating_bands[{n}]: bands must be listed highest first")
+        previous = low
+    return problems

@@ -1,0 +1,501 @@
+"""Submission and what follows it: completeness, submit-once with a snapshot, reopen, re-assessment.
+
+The scoring state of an assessment comes from one of two places:
+- a draft is scored live from the database (`live_state`), in a constant number of queries;
+- a submitted (or superseded) one is read from its immutable `Snapshot` (`snapshot_state`), so
+  later admin edits of criteria or sector values never change what was submitted.
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import timezone
+
+from assessment.models import (
+    Answer,
+    Assessment,
+    AuditEvent,
+    CriteriaSet,
+    Evidence,
+    Indicator,
+    RegionalReference,
+    SectorValue,
+    Snapshot,
+)
+from assessment.scoring import AnswerData, CriteriaSpec, Scorecard, Status, round_points, score
+from assessment.specs import AnswersError, answer_data, answers_to_json, criteria_data, criteria_spec, parse_answers
+
+log = logging.getLogger(__name__)
+
+
+class SubmissionError(Exception):
+    """The requested status change is not possible in the assessment's current state."""
+
+
+class AlreadySubmitted(SubmissionError):
+    pass
+
+
+class NotSubmitted(SubmissionError):
+    pass
+
+
+class NoCriteriaSet(SubmissionError):
+    pass
+
+
+class Incomplete(SubmissionError):
+    def __init__(self, problems: list["Problem"]) -> None:
+        super().__init__(f"{len(problems)} item(s) missing")
+        self.problems = problems
+
+
+# --- Scoring state ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoringState:
+    """Everything the results, submit and what-if pages need, as plain data."""
+
+    criteria: dict[str, Any]  # specs.criteria_data form
+    spec: CriteriaSpec
+    answers: dict[str, AnswerData]
+    scorecard: dict[str, Any]  # Scorecard.to_dict form (+ reference_year / reference_source)
+    reference: Decimal | None
+    reference_year: int | None = None
+    reference_source: str = ""
+    from_snapshot: bool = False
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)
+    card: Scorecard | None = None  # the live Scorecard object (drafts only)
+
+
+def prefetch_criteria(criteria_set: CriteriaSet) -> CriteriaSet:
+    """Gates, categories and indicators in three queries, whatever the number of indicators."""
+    prefetch_related_objects(
+        [criteria_set],
+        "gates",
+        "categories",
+        Prefetch("categories__indicators", queryset=Indicator.objects.select_related("parent")),
+    )
+    return criteria_set
+
+
+def reference_for(assessment: Assessment) -> RegionalReference | None:
+    """The latest regional reference for the company's province; only relative listings use one."""
+    if assessment.criteria_set.rating != CriteriaSet.Rating.RELATIVE:
+        return None
+    return (
+        RegionalReference.objects.filter(area=assessment.criteria_set.area, province=assessment.company.province)
+        .order_by("-year")
+        .first()
+    )
+
+
+def known_codes(spec: CriteriaSpec) -> tuple[set[str], set[str]]:
+    """(gate codes, scored indicator codes) of a spec."""
+    return {g.code for g in spec.gates}, {i.code for i in spec.indicators()}
+
+
+def live_state(assessment: Assessment) -> ScoringState:
+    data = criteria_data(prefetch_criteria(assessment.criteria_set))
+    spec = criteria_spec(data)
+    gates, indicators = known_codes(spec)
+    answers: dict[str, AnswerData] = {}
+    notes: dict[str, dict[str, str]] = {}
+    for row in assessment.answers.select_related("sector_value"):
+        # Rows for headings or codes no longer in the set are not part of the score.
+        if row.code not in gates and row.code not in indicators:
+            continue
+        answers[row.code] = answer_data(row)
+        if row.code in indicators and (row.comment or row.consultant_note):
+            notes[row.code] = {"comment": row.comment, "consultant_note": row.consultant_note}
+    ref = reference_for(assessment)
+    value = ref.value if ref else None
+    card = score(spec, answers, reference=value)
+    scorecard = card.to_dict() | {
+        "reference_year": ref.year if ref else None,
+        "reference_source": ref.source if ref else "",
+    }
+    return ScoringState(
+        criteria=data, spec=spec, answers=answers, scorecard=scorecard, reference=value,
+        reference_year=ref.year if ref else None, reference_source=ref.source if ref else "",
+        notes=notes, card=card,
+    )
+
+
+def snapshot_state(snapshot: Snapshot) -> ScoringState:
+    spec = criteria_spec(snapshot.criteria)
+    answers = parse_answers(snapshot.answers, spec)
+    reference = snapshot.scorecard.get("reference")
+    notes = {
+        code: {key: str(item.get(key) or "") for key in ("comment", "consultant_note")}
+        for code, item in snapshot.answers.get("indicators", {}).items()
+        if item.get("comment") or item.get("consultant_note")
+    }
+    return ScoringState(
+        criteria=snapshot.criteria,
+        notes=notes,
+        spec=spec,
+        answers=answers,
+        scorecard=snapshot.scorecard,
+        reference=Decimal(reference) if reference is not None else None,
+        reference_year=snapshot.scorecard.get("reference_year"),
+        reference_source=snapshot.scorecard.get("reference_source", ""),
+        from_snapshot=True,
+    )
+
+
+def state_for(assessment: Assessment) -> ScoringState:
+    """Submitted and superseded assessments are read from their snapshot, drafts scored live."""
+    if assessment.status != Assessment.Status.DRAFT:
+        snapshot = Snapshot.objects.filter(assessment=assessment).first()
+        if snapshot is not None:
+            return snapshot_state(snapshot)
+    return live_state(assessment)
+
+
+def rescore_snapshot(snapshot: Snapshot) -> Scorecard:
+    """Score the frozen criteria and answers again: must equal what was stored at submission."""
+    spec = criteria_spec(snapshot.criteria)
+    reference = snapshot.scorecard.get("reference")
+    return score(spec, parse_answers(snapshot.answers, spec), reference=Decimal(reference) if reference else None)
+
+
+def what_if_total(state: ScoringState, codes: Iterable[str]) -> dict[str, Any]:
+    """The scorecard (as a dict) if the given open indicators were fully met."""
+    open_codes = set(state.scorecard.get("gaps", []))
+    chosen = sorted(c for c in codes if c in open_codes)
+    card = score(state.spec, state.answers, reference=state.reference, force_met=chosen)
+    return card.to_dict() | {"chosen": chosen}
+
+
+# --- Completeness -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that keeps an assessment from being submitted."""
+
+    code: str
+    kind: str  # "gate" or "indicator"
+    category: str  # category code ("" for gates)
+    name_zh: str
+    name_en: str
+    reason: str  # "unanswered", "na_reason", "cannot_score", "invalid"
+    detail: str = ""
+
+
+def snapshot_answers(state: ScoringState) -> dict[str, Any]:
+    gates, _ = known_codes(state.spec)
+    return answers_to_json(state.spec.code, state.answers, gate_codes=gates, notes=state.notes, embed_sector=True)
+
+
+def completeness(state: ScoringState) -> list[Problem]:
+    """Gates unanswered, required indicators neither answered nor N/A with a reason, invalid answers."""
+    problems: list[Problem] = []
+    for gate in state.spec.gates:
+        answer = state.answers.get(gate.code)
+        if answer is None or answer.passed is None:
+            problems.append(Problem(gate.code, "gate", "", gate.text_zh, gate.text_en, "unanswered"))
+    results = {i["code"]: i for i in state.scorecard["indicators"]}
+    invalid = _invalid_answers(state)
+    for category in state.spec.categories:
+        for spec in category.indicators:
+            result = results[spec.code]
+            args = (spec.code, "indicator", category.code, spec.name_zh, spec.name_en)
+            if result["status"] == Status.UNANSWERED and result["reason"] == "N/A needs a reason":
+                problems.append(Problem(*args, "na_reason", result["reason"]))
+            elif spec.code in invalid:
+                problems.append(Problem(*args, "invalid", invalid[spec.code]))
+            elif not spec.required:
+                continue
+            elif result["status"] == Status.UNANSWERED:
+                problems.append(Problem(*args, "unanswered", result["reason"]))
+            elif result["status"] == Status.CANNOT_SCORE:
+                problems.append(Problem(*args, "cannot_score", result["reason"]))
+    return problems
+
+
+def _invalid_answers(state: ScoringState) -> dict[str, str]:
+    """Answers the snapshot could not be re-scored from (e.g. a leading value without a benchmark)."""
+    document = snapshot_answers(state)
+    errors: dict[str, str] = {}
+    for code, item in document["indicators"].items():
+        try:
+            parse_answers({"criteria_set": state.spec.code, "indicators": {code: item}}, state.spec)
+        except AnswersError as exc:
+            errors[code] = str(exc)
+    return errors
+
+
+# --- Audit ------------------------------------------------------------------------------------
+
+
+def audit(assessment: Assessment, action: str, user: AbstractBaseUser | None, summary: str, **details: Any) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=user if user is not None and user.is_authenticated else None,
+        action=action,
+        object_type="assessment",
+        object_id=str(assessment.pk),
+        summary=summary[:300],
+        details=details,
+    )
+
+
+# --- Submit -----------------------------------------------------------------------------------
+
+
+def _enqueue_report(assessment: Assessment, language: str, user: AbstractBaseUser) -> None:
+    # The report helper owns assessment.reports; submit works (without a report) until it exists.
+    try:
+        from assessment.reports import enqueue_report  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    enqueue_report(assessment, language, user)
+
+
+def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snapshot:
+    """Lock the assessment and freeze its snapshot, exactly once.
+
+    The row lock plus the status check inside one transaction serialise concurrent submits; the
+    one-to-one snapshot is the backstop. Raises AlreadySubmitted or Incomplete.
+    """
+    with transaction.atomic():
+        assessment = (
+            Assessment.objects.select_for_update(of=("self",))
+            .select_related("company", "criteria_set")
+            .get(pk=assessment_id)
+        )
+        if assessment.status != Assessment.Status.DRAFT:
+            raise AlreadySubmitted(assessment.get_status_display())
+        state = live_state(assessment)
+        problems = completeness(state)
+        if problems:
+            raise Incomplete(problems)
+        card = state.card
+        assert card is not None
+        try:
+            with transaction.atomic():
+                snapshot = Snapshot.objects.create(
+                    assessment=assessment,
+                    criteria=state.criteria,
+                    answers=snapshot_answers(state),
+                    scorecard=state.scorecard,
+                    total=round_points(card.total),
+                    verdict=str(card.verdict),
+                )
+        except IntegrityError:
+            raise AlreadySubmitted("snapshot exists") from None
+        assessment.status = Assessment.Status.SUBMITTED
+        assessment.submitted_at = timezone.now()
+        assessment.submitted_by = user
+        assessment.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+        audit(
+            assessment, "assessment.submitted", user, f"Submitted revision {assessment.revision}",
+            status_from=Assessment.Status.DRAFT, status_to=Assessment.Status.SUBMITTED,
+            total=str(snapshot.total), verdict=snapshot.verdict,
+        )
+        # Inside the transaction: the report job exists exactly when the snapshot does.
+        _enqueue_report(assessment, language, user)
+    return snapshot
+
+
+# --- Reopen -----------------------------------------------------------------------------------
+
+ANSWER_FIELDS = (
+    "code", "value", "inputs", "choice", "count", "passed", "na", "na_reason", "sector_value_id",
+    "leading", "benchmark", "values_source", "comment", "consultant_note", "updated_by_id",
+)
+
+
+def reopen(assessment_id: int, *, user: AbstractBaseUser) -> Assessment:
+    """A submitted assessment becomes superseded by a new draft revision with the same answers."""
+    with transaction.atomic():
+        old = Assessment.objects.select_for_update(of=("self",)).select_related("company").get(pk=assessment_id)
+        if old.status != Assessment.Status.SUBMITTED:
+            raise NotSubmitted(old.get_status_display())
+        new = Assessment.objects.create(
+            company=old.company,
+            criteria_set_id=old.criteria_set_id,
+            title=old.title,
+            year=old.year,
+            revision=old.revision + 1,
+            previous=old,
+            is_demo=old.is_demo,
+            created_by=user,
+        )
+        Answer.objects.bulk_create(
+            Answer(assessment=new, **{name: getattr(row, name) for name in ANSWER_FIELDS}) for row in old.answers.all()
+        )
+        _copy_evidence(old, new)
+        old.status = Assessment.Status.SUPERSEDED
+        old.save(update_fields=["status", "updated_at"])
+        audit(old, "assessment.superseded", user, f"Reopened as revision {new.revision}",
+              status_from=Assessment.Status.SUBMITTED, status_to=Assessment.Status.SUPERSEDED, new_revision=new.pk)
+        audit(new, "assessment.revision_created", user, f"Revision {new.revision} opened from revision {old.revision}",
+              status_to=Assessment.Status.DRAFT, previous=old.pk)
+    return new
+
+
+def _copy_evidence(old: Assessment, new: Assessment) -> None:
+    # Copies get their own files, so deleting evidence from the new draft keeps the submitted one intact.
+    for item in old.evidence.all():
+        try:
+            with item.file.open("rb") as source:
+                content = ContentFile(source.read())
+        except OSError:
+            log.warning("evidence %s missing from storage; not copied to revision %s", item.pk, new.pk)
+            continue
+        copy = Evidence(
+            assessment=new, code=item.code, original_name=item.original_name,
+            content_type=item.content_type, size=item.size, uploaded_by_id=item.uploaded_by_id,
+        )
+        copy.file.save(item.original_name, content, save=False)
+        copy.save()
+
+
+def revisions(assessment: Assessment) -> list[Assessment]:
+    """Every revision in the assessment's chain, oldest first, in one query."""
+    candidates = {
+        a.pk: a
+        for a in Assessment.objects.filter(
+            company_id=assessment.company_id, criteria_set_id=assessment.criteria_set_id, year=assessment.year
+        ).select_related("snapshot", "submitted_by", "created_by")
+    }
+    first = candidates.get(assessment.pk, assessment)
+    while first.previous_id in candidates:
+        first = candidates[first.previous_id]
+    following = {a.previous_id: a for a in candidates.values() if a.previous_id}
+    chain = [first]
+    while chain[-1].pk in following:
+        chain.append(following[chain[-1].pk])
+    return chain
+
+
+# --- Re-assessment ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Carryover:
+    code: str
+    name_zh: str
+    name_en: str
+    reason: str  # "removed", "changed", "invalid"
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en, "reason": self.reason, "detail": self.detail}
+
+
+def _item_index(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """code → {kind, name_zh, name_en, indicator_type, formula, leaf} from criteria data."""
+    index: dict[str, dict[str, Any]] = {
+        g["code"]: {"kind": "gate", "name_zh": g.get("text_zh", ""), "name_en": g.get("text_en", "")} for g in data["gates"]
+    }
+    parents = {i["parent"] for c in data["categories"] for i in c["indicators"] if i.get("parent")}
+    for category in data["categories"]:
+        for i in category["indicators"]:
+            index[i["code"]] = {
+                "kind": "indicator", "name_zh": i.get("name_zh", ""), "name_en": i.get("name_en", ""),
+                "indicator_type": i["indicator_type"], "formula": i.get("formula", ""), "leaf": i["code"] not in parents,
+            }
+    return index
+
+
+def map_answers(
+    rows: Iterable[Answer], *, old_criteria: Mapping[str, Any], new_criteria: Mapping[str, Any]
+) -> tuple[list[Answer], list[Carryover]]:
+    """Carry answers across criteria versions by gate/indicator code; list what does not map.
+
+    An answer maps when its code still names the same kind of item (same indicator type and
+    formula) and it validates against the new criteria. Returns unsaved Answer rows.
+    """
+    old, new = _item_index(old_criteria), _item_index(new_criteria)
+    spec = criteria_spec(new_criteria)
+    gate_codes = {g.code for g in spec.gates}
+    mapped: list[Answer] = []
+    unmapped: list[Carryover] = []
+    for row in rows:
+        before = old.get(row.code) or {"kind": "indicator", "name_zh": "", "name_en": ""}
+        after = new.get(row.code)
+        names = (row.code, before["name_zh"], before["name_en"])
+        if after is None or after["kind"] != before["kind"] or (after["kind"] == "indicator" and not after["leaf"]):
+            unmapped.append(Carryover(*names, "removed"))
+            continue
+        if after["kind"] == "indicator" and (
+            after["indicator_type"] != before.get("indicator_type") or after["formula"] != before.get("formula")
+        ):
+            unmapped.append(Carryover(*names, "changed"))
+            continue
+        answer = answer_data(row)
+        if answer == AnswerData() and not (row.comment or row.consultant_note):
+            continue  # an empty row carries nothing
+        try:
+            # The embedded sector value keeps validation free of database look-ups.
+            parse_answers(
+                answers_to_json(spec.code, {row.code: answer}, gate_codes=gate_codes, embed_sector=True), spec
+            )
+        except AnswersError as exc:
+            unmapped.append(Carryover(*names, "invalid", str(exc)))
+            continue
+        mapped.append(Answer(**{name: getattr(row, name) for name in ANSWER_FIELDS}))
+    return mapped, unmapped
+
+
+def start_reassessment(source_id: int, *, user: AbstractBaseUser) -> tuple[Assessment, bool]:
+    """Next year's draft on the latest published criteria set, pre-filled by code.
+
+    Returns (assessment, created); a second request returns the draft already started.
+    """
+    with transaction.atomic():
+        source = (
+            Assessment.objects.select_for_update(of=("self",))
+            .select_related("company", "criteria_set")
+            .get(pk=source_id)
+        )
+        if source.status != Assessment.Status.SUBMITTED:
+            raise NotSubmitted(source.get_status_display())
+        existing = Assessment.objects.filter(prefilled_from=source, status=Assessment.Status.DRAFT).first()
+        if existing is not None:
+            return existing, False
+        target = CriteriaSet.objects.latest_published(source.criteria_set.area)
+        if target is None:
+            raise NoCriteriaSet(source.criteria_set.area)
+        snapshot = Snapshot.objects.filter(assessment=source).first()
+        old_criteria = snapshot.criteria if snapshot else criteria_data(prefetch_criteria(source.criteria_set))
+        new_criteria = criteria_data(prefetch_criteria(target))
+        mapped, unmapped = map_answers(
+            source.answers.select_related("sector_value"), old_criteria=old_criteria, new_criteria=new_criteria
+        )
+        new = Assessment.objects.create(
+            company=source.company,
+            criteria_set=target,
+            title=source.title,
+            year=source.year + 1,
+            is_demo=source.is_demo,
+            created_by=user,
+            prefilled_from=source,
+            carryover_unmapped=[c.as_dict() for c in unmapped],
+        )
+        for answer in mapped:
+            answer.assessment = new
+        Answer.objects.bulk_create(mapped)
+        audit(
+            new, "assessment.created", user, f"Re-assessment {new.year} pre-filled from {source.year} r{source.revision}",
+            status_to=Assessment.Status.DRAFT, prefilled_from=source.pk, criteria_set=target.code,
+            carried=len(mapped), unmapped=[c.code for c in unmapped],
+        )
+    return new, True
+
+
+def sector_lookup_for(keys: Iterable[str]) -> dict[str, SectorValue]:
+    """Sector values by key, in one query."""
+    return {sv.key: sv for sv in SectorValue.objects.filter(key__in=set(keys))}
+

@@ -1,0 +1,686 @@
+"""The questionnaire: start an assessment, the overview, the gates page, one page per category,
+autosave of one answer (htmx) and evidence upload / download / delete.
+
+Pages are built with a constant number of queries: criteria come from the per-version cache in
+assessment.answers, answers in one query, the page's indicators, policy basis, sector values and
+evidence in one query each.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from assessment.access import get_assessment_for_user, get_evidence_for_user
+from assessment.answers import (
+    DONE,
+    Outcome,
+    Questionnaire,
+    SaveResult,
+    criteria_for,
+    fields_from_post,
+    load_questionnaire,
+    parse_answer,
+    plain_number,
+    progress_of,
+    raw_from_values,
+    save_answer,
+    start_assessment,
+    values_from_row,
+)
+from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, max_megabytes, store_evidence
+from assessment.forms import EvidenceUploadForm, StartAssessmentForm
+from assessment.formulas import FORMULAS
+from assessment.models import Answer, Assessment, Category, Evidence, Gate, Indicator, SectorValue
+from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, Verdict, round_points
+from greenmfg.bilingual import is_chinese, pick
+from organisations.access import Access, get_company_for_user
+from policies.models import Mark
+
+# --- Start ------------------------------------------------------------------------------------
+
+
+@login_required
+def assessment_start(request: HttpRequest, company_pk: int) -> HttpResponse:
+    company, _access = get_company_for_user(request.user, company_pk, need="edit")
+    form = StartAssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assessment = start_assessment(
+            company, form.cleaned_data["area"], year=form.cleaned_data["year"],
+            title=form.cleaned_data["title"], user=request.user,
+        )
+        return redirect(_first_page_url(assessment))
+    return render(request, "assessment/questionnaire_start.html", {"company": company, "form": form})
+
+
+def _first_page_url(assessment: Assessment) -> str:
+    criteria = criteria_for(assessment.criteria_set)
+    if criteria.gates or not criteria.spec.categories:
+        return reverse("assessment_gates", args=[assessment.pk])
+    return reverse("assessment_category", args=[assessment.pk, criteria.spec.categories[0].code])
+
+
+# --- Overview and pages -----------------------------------------------------------------------
+
+
+@login_required
+def assessment_overview(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, access = get_assessment_for_user(request.user, pk)
+    questionnaire = load_questionnaire(assessment)
+    context = _common_context(assessment, access, questionnaire, current="")
+    return render(request, "assessment/questionnaire_overview.html", context)
+
+
+@login_required
+def assessment_gates(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, pk, None)
+
+
+@login_required
+def assessment_category(request: HttpRequest, pk: int, category_code: str) -> HttpResponse:
+    return _page(request, pk, category_code)
+
+
+def _page(request: HttpRequest, pk: int, category_code: str | None) -> HttpResponse:
+    """One page of the questionnaire; a POST (no JavaScript) saves every answer on it."""
+    assessment, access = get_assessment_for_user(request.user, pk, need="edit" if request.method == "POST" else "read")
+    questionnaire = load_questionnaire(assessment)
+    page = _load_page(assessment, access, questionnaire, category_code)
+    states: dict[str, tuple[Any, SaveResult | None]] = {}
+    if request.method == "POST":
+        if assessment.is_locked:
+            messages.error(request, _("This assessment has been submitted; it can no longer be changed."))
+            return redirect(request.get_full_path())
+        states = _save_page(request, assessment, access, page)
+        if all(parsed.values is not None and (result is None or result.ok) for parsed, result in states.values()):
+            messages.success(request, _("Your answers on this page are saved."))
+            return redirect(request.get_full_path())
+        questionnaire = load_questionnaire(assessment)
+        messages.error(request, _("Some answers were not saved: see the messages next to the fields."))
+    unanswered_only = request.GET.get("unanswered") == "1"
+    items = _items(page, questionnaire, states)
+    shown = [i for i in items if not unanswered_only or i.open or i.is_heading]
+    context = _common_context(assessment, access, questionnaire, current=category_code or "gates")
+    context |= {
+        "page": page,
+        "items": shown,
+        "hidden_count": len(items) - len(shown),
+        "unanswered_only": unanswered_only,
+        "page_url": request.path,
+    }
+    return render(request, "assessment/questionnaire_page.html", context)
+
+
+def _save_page(request: HttpRequest, assessment: Assessment, access: Access, page: "Page") -> dict[str, tuple[Any, SaveResult | None]]:
+    states: dict[str, tuple[Any, SaveResult | None]] = {}
+    for code, target in page.targets.items():
+        formula = FORMULAS.get(getattr(target, "formula", ""))
+        parsed = parse_answer(
+            target, fields_from_post(request.POST, code, formula=formula),
+            sector_value_ids=page.sector_value_ids(code), can_note=access.is_consultant,
+        )
+        result = None
+        if parsed.values is not None:
+            result = save_answer(
+                assessment, code, parsed.values, version=_int(request.POST.get(f"{code}-version")),
+                base=request.POST.get(f"{code}-base", ""), user=request.user,
+            )
+        states[code] = (parsed, result)
+    return states
+
+
+# --- Autosave ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Save one answer: the re-rendered indicator plus the live score panel (out of band)."""
+    assessment, access = get_assessment_for_user(request.user, pk, need="edit")
+    criteria = criteria_for(assessment.criteria_set)
+    target = criteria.gates.get(code) or criteria.indicators.get(code)
+    if target is None:
+        raise Http404
+    sector_ids = _sector_value_ids(assessment, target)
+    parsed = parse_answer(
+        target, fields_from_post(request.POST, code, formula=FORMULAS.get(getattr(target, "formula", ""))),
+        sector_value_ids=sector_ids, can_note=access.is_consultant,
+    )
+    result = None
+    if assessment.is_locked:
+        result = SaveResult(Outcome.LOCKED, None)
+    elif parsed.values is not None:
+        seq = _int(request.POST.get(f"{code}-seq"), default=None) if request.htmx else None
+        result = save_answer(
+            assessment, code, parsed.values, version=_int(request.POST.get(f"{code}-version")), seq=seq,
+            base=request.POST.get(f"{code}-base", ""), user=request.user,
+        )
+    if not request.htmx:
+        _message_for(request, parsed, result)
+        return redirect(_page_url_for(assessment, criteria.category_of.get(code)) + f"#ind-{code}")
+
+    questionnaire = load_questionnaire(assessment)
+    page = _load_page(assessment, access, questionnaire, criteria.category_of.get(code), only=code)
+    item = _items(page, questionnaire, {code: (parsed, result)})[0]
+    panel = _common_context(assessment, access, questionnaire, current=criteria.category_of.get(code) or "gates")
+    body = render_to_string("assessment/_indicator.html", {"item": item, "assessment": assessment}, request)
+    body += render_to_string("assessment/_score_panel.html", panel | {"oob": True}, request)
+    status = 422 if parsed.values is None else 200 if result is None or result.ok else 409
+    return HttpResponse(body, status=status)
+
+
+def _message_for(request: HttpRequest, parsed: Any, result: SaveResult | None) -> None:
+    if parsed.values is None:
+        messages.error(request, _("Not saved: %(errors)s") % {"errors": " ".join(m for ms in parsed.errors.values() for m in ms)})
+    elif result is not None and not result.ok:
+        messages.error(request, _("Not saved: this answer was changed by someone else, or the assessment is locked."))
+    else:
+        messages.success(request, _("Saved."))
+
+
+def _int(raw: str | None, default: Any = 0) -> Any:
+    try:
+        return int(str(raw))
+    except (TypeError, ValueError):
+        return default
+
+
+# --- Evidence ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    assessment, access = get_assessment_for_user(request.user, pk, need="edit")
+    criteria = criteria_for(assessment.criteria_set)
+    if code not in criteria.gates and code not in criteria.indicators:
+        raise Http404
+    error = ""
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    if assessment.is_locked:
+        error = _("This assessment has been submitted; evidence can no longer be changed.")
+    elif not form.is_valid():
+        error = " ".join(form.errors.get("file", [])) or _("Choose a file to upload.")
+    else:
+        try:
+            evidence = store_evidence(assessment, code, form.cleaned_data["file"], user=request.user)
+        except EvidenceError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("“%(name)s” was uploaded.") % {"name": evidence.original_name})
+    return _evidence_response(request, assessment, access, code, criteria.category_of.get(code), error)
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence, _access = get_evidence_for_user(request.user, pk)
+    response = FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence, access = get_evidence_for_user(request.user, pk, need="edit")
+    assessment = (
+        Assessment.objects.select_related("company", "criteria_set").get(pk=evidence.assessment_id)
+    )
+    error = ""
+    if assessment.is_locked:
+        error = _("This assessment has been submitted; evidence can no longer be changed.")
+    else:
+        delete_evidence(evidence)
+        messages.success(request, _("“%(name)s” was deleted.") % {"name": evidence.original_name})
+    category = criteria_for(assessment.criteria_set).category_of.get(evidence.code)
+    return _evidence_response(request, assessment, access, evidence.code, category, error)
+
+
+def _evidence_response(request: HttpRequest, assessment: Assessment, access: Access, code: str, category: str | None, error: str) -> HttpResponse:
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect(_page_url_for(assessment, category) + f"#ind-{code}")
+    # htmx: the messages are shown inline instead; drop them from the session
+    list(messages.get_messages(request))
+    context = {
+        "code": code,
+        "files": Evidence.objects.filter(assessment=assessment, code=code),
+        "error": error,
+        "done": not error,
+        "editable": access.can_edit and not assessment.is_locked,
+        "assessment": assessment,
+        "accept": ACCEPT,
+        "max_mb": max_megabytes(),
+    }
+    return HttpResponse(render_to_string("assessment/evidence_block.html", context, request), status=400 if error else 200)
+
+
+# --- Building pages ---------------------------------------------------------------------------
+
+
+def _page_url_for(assessment: Assessment, category: str | None) -> str:
+    if category is None:
+        return reverse("assessment_gates", args=[assessment.pk])
+    return reverse("assessment_category", args=[assessment.pk, category])
+
+
+def _optional_url(name: str, pk: int) -> str | None:
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def _sector_value_ids(assessment: Assessment, target: Any) -> set[int]:
+    if not getattr(target, "uses_sector_values", False):
+        return set()
+    return set(
+        SectorValue.objects.filter(indicator_code=target.code, area=assessment.criteria_set.area).values_list("pk", flat=True)
+    )
+
+
+@dataclass
+class Page:
+    """The models shown on one page: gates, or the indicators of one category."""
+
+    category: Category | None
+    rows: list[Gate | Indicator]
+    targets: dict[str, Any]  # code → GateSpec / IndicatorSpec of every answerable item
+    sector_values: dict[str, list[SectorValue]]
+    evidence: dict[str, list[Evidence]]
+    company_sector_id: int
+    company_sector_parent_id: int | None
+    access: Access
+    locked: bool
+    answer_base_url: str
+
+    def sector_value_ids(self, code: str) -> set[int]:
+        return {sv.pk for sv in self.sector_values.get(code, [])}
+
+
+def _load_page(assessment: Assessment, access: Access, questionnaire: Questionnaire, category_code: str | None, *, only: str | None = None) -> Page:
+    criteria = questionnaire.criteria
+    category = None
+    rows: list[Gate | Indicator]
+    if category_code is None:
+        gates = Gate.objects.filter(criteria_set=assessment.criteria_set).prefetch_related("policy_basis")
+        rows = list(gates.filter(code=only) if only else gates)
+    else:
+        category = Category.objects.filter(criteria_set=assessment.criteria_set, code=category_code).first()
+        if category is None:
+            raise Http404
+        indicators = Indicator.objects.filter(category=category).select_related("parent").prefetch_related("policy_basis")
+        rows = list(indicators.filter(code=only) if only else indicators)
+    targets = {r.code: criteria.gates.get(r.code) or criteria.indicators.get(r.code) for r in rows}
+    targets = {code: t for code, t in targets.items() if t is not None}
+    sv_codes = [r.code for r in rows if getattr(r, "uses_sector_values", False)]
+    sector_values: dict[str, list[SectorValue]] = {}
+    if sv_codes:
+        for sv in SectorValue.objects.filter(indicator_code__in=sv_codes, area=assessment.criteria_set.area).select_related("sector"):
+            sector_values.setdefault(sv.indicator_code, []).append(sv)
+    evidence: dict[str, list[Evidence]] = {}
+    for ev in Evidence.objects.filter(assessment=assessment, code__in=list(targets)):
+        evidence.setdefault(ev.code, []).append(ev)
+    return Page(
+        category=category,
+        rows=rows,
+        targets=targets,
+        sector_values=sector_values,
+        evidence=evidence,
+        company_sector_id=assessment.company.sector_id,
+        company_sector_parent_id=assessment.company.sector.parent_id,
+        access=access,
+        locked=assessment.is_locked,
+        answer_base_url=reverse("assessment_answer", args=[assessment.pk, "CODE"]),
+    )
+
+
+@dataclass
+class InputField:
+    name: str
+    label: str
+    unit: str
+    value: str
+    errors: list[str]
+
+
+@dataclass
+class Choice:
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass
+class SectorGroup:
+    label: str
+    options: list[Choice]
+
+
+@dataclass
+class Item:
+    """What the template shows for one gate or indicator (computed here, templates only loop)."""
+
+    code: str
+    kind: str
+    name: str
+    is_heading: bool = False
+    is_child: bool = False
+    guidance: str = ""
+    evidence_text: str = ""
+    unit: str = ""
+    requirement: str = ""
+    policy: list[str] = field(default_factory=list)
+    required: bool = True
+    allows_na: bool = False
+    points: Decimal | None = None
+    provisional: bool = False
+    formula: str = ""
+    inputs: list[InputField] = field(default_factory=list)
+    value_field: InputField | None = None
+    choices: list[Choice] = field(default_factory=list)
+    options: list[Choice] = field(default_factory=list)
+    sector_groups: list[SectorGroup] = field(default_factory=list)
+    has_sector_values: bool = False
+    own_values_open: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    status: str = ""
+    status_label: str = ""
+    scored: str = ""
+    computed: str = ""
+    thresholds: str = ""
+    open: bool = True
+    state: str = ""
+    conflict: str = ""
+    version: int = 0
+    seq: int = 0
+    base: str = ""
+    note: str = ""
+    editable: bool = False
+    can_note: bool = False
+    answer_url: str = ""
+    files: list[Evidence] = field(default_factory=list)
+
+
+STATUS_LABELS = {
+    Status.MET: gettext_lazy("Met"),
+    Status.PARTLY: gettext_lazy("Partly met"),
+    Status.NOT_MET: gettext_lazy("Not met"),
+    Status.NA: gettext_lazy("N/A"),
+    Status.UNANSWERED: gettext_lazy("Open"),
+    Status.CANNOT_SCORE: gettext_lazy("Needs values"),
+}
+
+
+def _items(page: Page, questionnaire: Questionnaire, states: dict[str, tuple[Any, SaveResult | None]]) -> list[Item]:
+    card = questionnaire.scorecard
+    results: dict[str, IndicatorResult | GateResult] = {r.code: r for r in card.indicators}
+    results |= {g.code: g for g in card.gates}
+    parents = {r.parent_id for r in page.rows if isinstance(r, Indicator) and r.parent_id}
+    items = []
+    for row in page.rows:
+        if isinstance(row, Indicator) and row.pk in parents:
+            items.append(Item(code=row.code, kind="heading", name=pick(row, "name"), is_heading=True, guidance=pick(row, "guidance")))
+            continue
+        target = page.targets.get(row.code)
+        if target is None:
+            continue
+        items.append(_item(page, questionnaire, row, target, results.get(row.code), states.get(row.code)))
+    return items
+
+
+def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, target: Any, result: Any, state: tuple[Any, SaveResult | None] | None) -> Item:
+    access = page.access
+    answer: Answer | None = questionnaire.rows.get(row.code)
+    parsed, saved = state if state else (None, None)
+    if saved is not None and saved.row is not None:
+        answer = saved.row
+    stored = values_from_row(answer, with_note=access.is_consultant)
+    # After an error or a conflict the fields keep exactly what the user typed.
+    keep_typed = parsed is not None and (parsed.values is None or (saved is not None and not saved.ok))
+    raw = dict(parsed.raw) if keep_typed else raw_from_values(stored)
+    is_gate = isinstance(row, Gate)
+    item = Item(
+        code=row.code,
+        kind="gate" if is_gate else row.indicator_type,
+        name=pick(row, "text" if is_gate else "name"),
+        is_child=not is_gate and bool(row.parent_id),
+        guidance=pick(row, "guidance"),
+        evidence_text=pick(row, "evidence"),
+        unit="" if is_gate else row.unit,
+        policy=[f"{p.number or p.code} {pick(p, 'title')}".strip() for p in row.policy_basis.all()],
+        required=True if is_gate else row.required,
+        allows_na=not is_gate and row.allows_na,
+        points=None if is_gate else row.points,
+        provisional=(not is_gate and row.provisional) or row.mark == Mark.UNCERTAIN,
+        raw=raw,
+        errors=parsed.errors if parsed is not None else {},
+        version=answer.version if answer else 0,
+        seq=answer.seq if answer else 0,
+        base=stored.digest(),
+        note=answer.consultant_note if answer else "",
+        editable=access.can_edit and not page.locked,
+        can_note=access.is_consultant,
+        answer_url=page.answer_base_url.replace("CODE", quote(row.code)),
+        files=page.evidence.get(row.code, []),
+    )
+    _fill_fields(item, row, page, raw, item.errors)
+    _fill_result(item, result, answer)
+    _fill_state(item, parsed, saved, stored, answer)
+    return item
+
+
+def _fill_fields(item: Item, row: Gate | Indicator, page: Page, raw: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    if isinstance(row, Gate):
+        question = {
+            # negative-list items are worded as statements to confirm ("None of the following applies: …")
+            Gate.Kind.NEGATIVE: (_("Yes, this statement is true for us"), _("No, an item of this list applies to us")),
+        }.get(row.kind, (_("Yes, we meet this requirement"), _("No, not yet")))
+        item.choices = [Choice("yes", question[0], raw.get("passed") == "yes"), Choice("no", question[1], raw.get("passed") == "no")]
+        return
+    kind = row.indicator_type
+    if kind in ("positive_qual", "reverse_qual"):
+        labels = (
+            (_("Met"), _("Partly met"), _("Not met")) if kind == "positive_qual"
+            else (_("Occurs"), _("Partly"), _("Does not occur"))
+        )
+        item.choices = [Choice(v, label, raw.get("choice") == v) for v, label in zip(("met", "partly", "not_met"), labels, strict=True)]
+        return
+    if kind == "pass_fail":
+        item.requirement = pick(row.rule, "requirement")
+        item.choices = [Choice("yes", _("Pass"), raw.get("passed") == "yes"), Choice("no", _("Fail"), raw.get("passed") == "no")]
+        return
+    if kind == "count":
+        options = row.rule.get("options_zh" if is_chinese() else "options_en") or row.rule.get("options_en") or row.rule.get("options_zh") or []
+        ticked = {str(o) for o in raw.get("options") or []}
+        item.options = [Choice(str(i), label, str(i) in ticked) for i, label in enumerate(options)]
+        if options:
+            item.options.append(Choice("none", _("None of these"), "none" in ticked))
+        else:
+            item.value_field = InputField("count", _("Number achieved"), "", str(raw.get("count", "")), errors.get("count", []))
+        item.requirement = _("Target: %(target)s") % {"target": row.rule.get("target", 1)}
+        return
+    formula = FORMULAS.get(row.formula)
+    if formula:
+        item.formula = formula.expression
+        for spec in formula.inputs:
+            name = f"in-{spec.code}"
+            item.inputs.append(InputField(name, spec.label_zh if is_chinese() else spec.label_en, spec.unit, str(raw.get(name, "")), errors.get(name, [])))
+    else:
+        item.value_field = InputField("value", _("Value"), row.unit, str(raw.get("value", "")), errors.get("value", []))
+    if kind in ("positive_quant", "reverse_quant"):
+        _fill_sector_values(item, row, page, raw)
+
+
+def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, Any]) -> None:
+    values = page.sector_values.get(row.code, []) if row.uses_sector_values else []
+    selected = str(raw.get("sector_value", ""))
+    own, other = [], []
+    for sv in values:
+        # the company's own sector, a sub-sector of it, or the division it belongs to
+        mine = page.company_sector_id in (sv.sector_id, sv.sector.parent_id) or sv.sector_id == page.company_sector_parent_id
+        label = f"{sv.standard_edition} · {pick(sv, 'product')} · {_('leading')} {plain_number(sv.leading)} / {_('benchmark')} {plain_number(sv.benchmark) or '—'} {sv.unit} [{sv.mark}]"
+        if not sv.is_official:
+            label += " " + _("(provisional)")
+        (own if mine else other).append(Choice(str(sv.pk), label, selected == str(sv.pk)))
+    item.has_sector_values = bool(values)
+    item.sector_groups = [g for g in (SectorGroup(_("Your sector"), own), SectorGroup(_("Other sectors"), other)) if g.options]
+    item.own_values_open = not values or bool(raw.get("leading") or raw.get("benchmark") or item.errors.get("values_source"))
+
+
+VALUES_FROM = {"sector": gettext_lazy("sector value"), "user": gettext_lazy("your own values"), "criteria": gettext_lazy("the criteria's default values")}
+
+
+def _fill_result(item: Item, result: Any, answer: Answer | None) -> None:
+    if isinstance(result, GateResult):
+        item.status = {True: "met", False: "not_met", None: "unanswered"}[result.passed]
+        item.status_label = {True: _("Passed"), False: _("Failed"), None: _("Open")}[result.passed]
+        item.open = result.passed is None
+        return
+    if result is None:
+        return
+    item.status = str(result.status)
+    item.status_label = str(STATUS_LABELS[result.status])
+    item.open = result.status not in DONE
+    item.scored = f"{round_points(result.points)} / {round_points(result.maximum)}"
+    if result.value is not None and result.computed:
+        item.computed = f"{_short(result.value)} {result.unit}".strip()
+    if result.leading is not None and result.benchmark is not None:
+        item.thresholds = _("leading %(leading)s · benchmark %(benchmark)s (%(source)s)") % {
+            "leading": _short(result.leading), "benchmark": _short(result.benchmark), "source": str(VALUES_FROM.get(result.values_from, "")),
+        }
+    if result.provisional:
+        item.provisional = True
+    if result.status == Status.CANNOT_SCORE and result.reason:
+        item.thresholds = item.thresholds or _("Cannot be scored yet: %(reason)s") % {"reason": result.reason}
+
+
+def _short(value: Decimal) -> str:
+    return plain_number(value.quantize(Decimal("0.0001")) if abs(value) < 10**9 else value)
+
+
+def _fill_state(item: Item, parsed: Any, saved: SaveResult | None, stored: Any, answer: Answer | None) -> None:
+    if parsed is None:
+        return
+    if parsed.values is None:
+        item.state = "error"
+    elif saved is None:
+        item.state = "locked"
+    elif saved.outcome == Outcome.LOCKED:
+        item.state = "locked"
+    elif saved.ok:
+        item.state = "saved"
+    else:
+        item.state = "conflict"
+        item.conflict = _describe(item, stored, answer)
+
+
+def _describe(item: Item, stored: Any, answer: Answer | None) -> str:
+    """The stored answer in words, for the conflict message."""
+    if answer is None:
+        return _("(no answer)")
+    parts = []
+    if stored.na:
+        parts.append(_("N/A: %(reason)s") % {"reason": stored.na_reason})
+    for field_ in item.inputs:
+        value = dict(stored.inputs).get(field_.name.removeprefix("in-"))
+        if value is not None:
+            parts.append(f"{field_.name.removeprefix('in-')} = {plain_number(Decimal(value))}")
+    if stored.value is not None:
+        parts.append(f"{plain_number(stored.value)} {item.unit}".strip())
+    for choice in item.choices:
+        if (stored.choice or {True: "yes", False: "no"}.get(stored.passed)) == choice.value:
+            parts.append(str(choice.label))
+    if stored.count is not None and item.kind == "count":
+        parts.append(_("%(count)s ticked") % {"count": stored.count})
+    if stored.comment:
+        parts.append(_("comment: %(comment)s") % {"comment": stored.comment[:80]})
+    return "; ".join(parts) or _("(empty)")
+
+
+# --- Score panel and navigation ---------------------------------------------------------------
+
+
+VERDICTS = {
+    Verdict.NOT_ELIGIBLE: gettext_lazy("Not eligible: a basic requirement or negative-list item fails"),
+    Verdict.INCOMPLETE: gettext_lazy("Incomplete: answer every gate"),
+    Verdict.ABOVE_REFERENCE: gettext_lazy("At or above the regional reference score"),
+    Verdict.BELOW_REFERENCE: gettext_lazy("Below the regional reference score"),
+    Verdict.NO_REFERENCE: gettext_lazy("No regional reference score known yet"),
+    Verdict.RATED: gettext_lazy("Rated"),
+    Verdict.PASS: gettext_lazy("Every indicator passes"),
+    Verdict.FAIL: gettext_lazy("At least one indicator fails"),
+}
+
+
+@dataclass
+class PageLink:
+    key: str
+    label: str
+    url: str
+    done: int
+    total: int
+    percent: int
+    points: Decimal | None = None
+    maximum: Decimal | None = None
+    weight: Decimal | None = None
+    current: bool = False
+    failed: int = 0
+
+
+def _common_context(assessment: Assessment, access: Access, questionnaire: Questionnaire, *, current: str) -> dict[str, Any]:
+    card: Scorecard = questionnaire.scorecard
+    gates, categories, overall = progress_of(card)
+    names = {c.code: c for c in questionnaire.criteria.spec.categories}
+    links = []
+    if card.gates:
+        links.append(PageLink(
+            "gates", _("Basic requirements and negative list"), reverse("assessment_gates", args=[assessment.pk]),
+            gates.done, gates.total, gates.percent, current=current == "gates", failed=len(card.failed_gates),
+        ))
+    for progress, result in zip(categories, card.categories, strict=True):
+        links.append(PageLink(
+            result.code, pick(names[result.code], "name"), reverse("assessment_category", args=[assessment.pk, result.code]),
+            progress.done, progress.total, progress.percent, points=round_points(result.points),
+            maximum=round_points(result.maximum), weight=result.weight, current=current == result.code,
+        ))
+    index = next((i for i, link in enumerate(links) if link.current), None)
+    rating = card.rating_zh if is_chinese() and card.rating_zh else card.rating
+    return {
+        "assessment": assessment,
+        "access": access,
+        "criteria_set": assessment.criteria_set,
+        "criteria_name": pick(assessment.criteria_set, "name"),
+        "card": card,
+        "total": round_points(card.total),
+        "maximum": round_points(card.maximum),
+        "verdict": str(VERDICTS.get(card.verdict, "")),
+        "rating": rating,
+        "failed_gates": [g.code for g in card.failed_gates],
+        "overall": overall,
+        "links": links,
+        "previous_link": links[index - 1] if index else None,
+        "next_link": links[index + 1] if index is not None and index + 1 < len(links) else (links[0] if index is None and links else None),
+        "editable": access.can_edit and not assessment.is_locked,
+        "submit_url": _optional_url("assessment_submit", assessment.pk),
+        "results_url": _optional_url("assessment_results", assessment.pk),
+        "overview_url": reverse("assessment_overview", args=[assessment.pk]),
+        "accept": ACCEPT,
+        "max_mb": max_megabytes(),
+    }

@@ -1,0 +1,409 @@
+"""Submission, results with the what-if simulator, revisions, re-assessment, export and import."""
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessment import exchange, submission
+from assessment.access import get_assessment_for_user
+from assessment.charts import category_bars, radar, rows_from_scorecard
+from assessment.models import Assessment, AuditEvent, Indicator
+from greenmfg.bilingual import is_chinese, pick
+from organisations.access import Access
+
+STATUS_LABELS = {
+    "met": gettext_lazy("Met"),
+    "partly": gettext_lazy("Partly met"),
+    "not_met": gettext_lazy("Not met"),
+    "na": gettext_lazy("Not applicable"),
+    "unanswered": gettext_lazy("Unanswered"),
+    "cannot_score": gettext_lazy("Cannot be scored"),
+}
+STATUS_CLASSES = {"met": "success", "partly": "warning", "not_met": "danger", "na": "secondary",
+                  "unanswered": "light", "cannot_score": "dark"}
+PROBLEM_LABELS = {
+    "unanswered": gettext_lazy("Not answered"),
+    "na_reason": gettext_lazy("N/A needs a reason"),
+    "cannot_score": gettext_lazy("Cannot be scored yet"),
+    "invalid": gettext_lazy("Answer is not valid"),
+}
+
+
+# --- Helpers shared by the pages --------------------------------------------------------------
+
+
+def _url(name: str, *args: object) -> str | None:
+    # Questionnaire and report pages belong to other parts of the app and may not exist yet.
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def user_label(user: Any) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.email or user.get_username()
+
+
+def page_links(assessment: Assessment, access: Access) -> dict[str, Any]:
+    pk = assessment.pk
+    return {
+        "company": _url("company_detail", assessment.company_id),
+        "overview": _url("assessment_overview", pk),
+        "gates": _url("assessment_gates", pk),
+        "results": reverse("assessment_results", args=[pk]),
+        "submit": reverse("assessment_submit", args=[pk]),
+        "history": reverse("assessment_history", args=[pk]),
+        "export_json": reverse("assessment_export_json", args=[pk]),
+        "export_xlsx": reverse("assessment_export_xlsx", args=[pk]),
+        "import": reverse("assessment_import", args=[pk]),
+        "reopen": reverse("assessment_reopen", args=[pk]),
+        "reassess": reverse("assessment_reassess", args=[pk]),
+        "can_edit": access.can_edit and assessment.status == Assessment.Status.DRAFT,
+        "can_submit": access.can_edit and assessment.status == Assessment.Status.DRAFT,
+        "can_reopen": access.can_reopen and assessment.status == Assessment.Status.SUBMITTED,
+        "can_reassess": access.can_edit and assessment.status == Assessment.Status.SUBMITTED,
+    }
+
+
+def _indicator_link(assessment: Assessment, category: str, code: str) -> str | None:
+    url = _url("assessment_category", assessment.pk, category)
+    return f"{url}#indicator-{code}" if url else None
+
+
+def _gate_link(assessment: Assessment, code: str) -> str | None:
+    url = _url("assessment_gates", assessment.pk)
+    return f"{url}#gate-{code}" if url else None
+
+
+def _catalogue(criteria: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """(category code → name, indicator code → its criteria data with the category code)."""
+    categories = {c["code"]: pick(c, "name") for c in criteria["categories"]}
+    indicators = {i["code"]: i | {"category": c["code"]} for c in criteria["categories"] for i in c["indicators"]}
+    return categories, indicators
+
+
+# --- Results ----------------------------------------------------------------------------------
+
+
+def _verdict(state: submission.ScoringState, card: dict[str, Any]) -> dict[str, Any]:
+    gates = {g["code"]: g for g in card["gates"]}
+    stars = 0
+    bands = state.criteria.get("rating_bands") or []
+    if state.criteria.get("rating") == "stars" and card.get("rating"):
+        labels = [b.get("label_en") for b in bands]
+        if card["rating"] in labels:
+            stars = len(bands) - labels.index(card["rating"])
+    return {
+        "code": card["verdict"],
+        "rating": card.get("rating_zh") if is_chinese() and card.get("rating_zh") else card.get("rating"),
+        "stars": range(stars),
+        "rating_provisional": card.get("rating_provisional"),
+        "failed_gates": [{"code": c, "text": pick(gates[c], "text")} for c in card["failed_gates"] if c in gates],
+        "open_gates": [{"code": g["code"], "text": pick(g, "text")} for g in card["gates"] if g["passed"] is None],
+        "reference": _decimal(card.get("reference")),
+        "reference_year": state.reference_year,
+        "reference_source": state.reference_source,
+        "relative": state.criteria.get("rating") == "relative",
+        "provisional": card.get("provisional"),
+    }
+
+
+def _what_if(state: submission.ScoringState, chosen: list[str], names: dict[str, str]) -> dict[str, Any] | None:
+    if not chosen:
+        return None
+    card = submission.what_if_total(state, chosen)
+    if not card["chosen"]:
+        return None
+    base = {c["code"]: Decimal(c["points"]) for c in state.scorecard["categories"]}
+    total, before = Decimal(card["total"]), Decimal(state.scorecard["total"])
+    return {
+        "chosen": card["chosen"],
+        "total": total,
+        "maximum": Decimal(card["maximum"]),
+        "gain": total - before,
+        "verdict": card["verdict"],
+        "rating": card.get("rating_zh") if is_chinese() and card.get("rating_zh") else card.get("rating"),
+        "categories": [
+            {"name": names.get(c["code"], c["code"]), "points": Decimal(c["points"]),
+             "gain": Decimal(c["points"]) - base.get(c["code"], Decimal(0))}
+            for c in card["categories"]
+        ],
+    }
+
+
+def results_context(assessment: Assessment, access: Access, state: submission.ScoringState, chosen: list[str]) -> dict[str, Any]:
+    card = state.scorecard
+    names, catalogue = _catalogue(state.criteria)
+    results = {i["code"]: i for i in card["indicators"]}
+    gap_codes = card["gaps"]
+    # Policy basis is reference information: read in one prefetched query for the open indicators.
+    basis = {
+        i.code: list(i.policy_basis.all())
+        for i in Indicator.objects.filter(category__criteria_set_id=assessment.criteria_set_id, code__in=gap_codes)
+        .only("id", "code", "category_id").prefetch_related("policy_basis")
+    }
+    editable = assessment.status == Assessment.Status.DRAFT and access.can_edit
+    chosen_set = set(chosen)
+
+    def row(code: str) -> dict[str, Any]:
+        result, info = results[code], catalogue.get(code, {})
+        return {
+            "code": code,
+            "name": pick(info, "name") or code,
+            "category": names.get(result["category"], result["category"]),
+            "status": result["status"],
+            "status_label": STATUS_LABELS.get(result["status"], result["status"]),
+            "status_class": STATUS_CLASSES.get(result["status"], "secondary"),
+            "points": Decimal(result["points"]),
+            "maximum": Decimal(result["maximum"]),
+            "gap": Decimal(result["maximum"]) - Decimal(result["points"]),
+            "value": _decimal(result["value"]),
+            "unit": result["unit"],
+            "leading": _decimal(result["leading"]),
+            "benchmark": _decimal(result["benchmark"]),
+            "values_from": result["values_from"],
+            "user_supplied": result["user_supplied"],
+            "provisional": result["provisional"],
+            "reason": result["reason"],
+            "recommendation": pick(info, "recommendation"),
+            "policies": basis.get(code, []),
+            "link": _indicator_link(assessment, result["category"], code) if editable else None,
+            "checked": code in chosen_set,
+            "simulable": result["status"] != "na",
+        }
+
+    groups = [
+        {"name": names.get(c["code"], c["code"]), "points": Decimal(c["points"]), "maximum": Decimal(c["maximum"]),
+         "rows": [row(i["code"]) for i in card["indicators"] if i["category"] == c["code"]]}
+        for c in card["categories"]
+    ]
+    chart_rows = rows_from_scorecard(card, names)
+    return {
+        "assessment": assessment,
+        "access": access,
+        "links": page_links(assessment, access),
+        "criteria_name": pick(assessment.criteria_set, "name"),
+        "state": state,
+        "total": Decimal(card["total"]),
+        "maximum": Decimal(card["maximum"]),
+        "verdict": _verdict(state, card),
+        "groups": groups,
+        "gaps": [row(code) for code in gap_codes],
+        "bars": category_bars(chart_rows, title=_("Scores by category")),
+        "radar": radar(chart_rows, title=_("Share of each category's maximum")) if len(chart_rows) >= 3 else "",
+        "what_if": _what_if(state, chosen, names),
+        "snapshot": getattr(assessment, "snapshot", None) if state.from_snapshot else None,
+    }
+
+
+@login_required
+@require_GET
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, access = get_assessment_for_user(request.user, pk)
+    state = submission.state_for(assessment)
+    context = results_context(assessment, access, state, request.GET.getlist("whatif"))
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "assessment/_results_whatif.html", context)
+    return render(request, "assessment/results.html", context)
+
+
+# --- Submit -----------------------------------------------------------------------------------
+
+
+def problem_rows(assessment: Assessment, problems: list[submission.Problem], names: dict[str, str]) -> list[dict[str, Any]]:
+    """The completeness problems grouped for the page: gates first, then one group per category."""
+    groups: dict[str, dict[str, Any]] = {}
+    for problem in problems:
+        key = problem.category or "_gates"
+        if key not in groups:
+            gates = key == "_gates"
+            groups[key] = {
+                "name": _("Basic requirements and negative list") if gates else names.get(key, key),
+                "link": _url("assessment_gates", assessment.pk) if gates else _url("assessment_category", assessment.pk, key),
+                "items": [],
+            }
+        group = groups[key]
+        group["items"].append({
+            "code": problem.code,
+            "name": pick({"name_zh": problem.name_zh, "name_en": problem.name_en}, "name") or problem.code,
+            "reason": PROBLEM_LABELS.get(problem.reason, problem.reason),
+            "detail": problem.detail if problem.reason in ("invalid", "cannot_score") else "",
+            "link": _gate_link(assessment, problem.code) if problem.kind == "gate"
+            else _indicator_link(assessment, problem.category, problem.code),
+        })
+    return list(groups.values())  # gates come first: completeness lists them first
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    need = "edit" if request.method == "POST" else "read"
+    assessment, access = get_assessment_for_user(request.user, pk, need=need)
+    status = 200
+    if request.method == "POST":
+        try:
+            submission.submit(assessment.pk, user=request.user, language=get_language() or "zh-hans")
+        except submission.AlreadySubmitted:
+            messages.info(request, _("This assessment was already submitted; nothing was changed."))
+            return redirect("assessment_results", pk=pk)
+        except submission.Incomplete:
+            messages.error(request, _("The assessment is not complete yet. Answer the items listed below first."))
+            status = 400
+        else:
+            messages.success(request, _("Submitted. The answers are locked and the results are final for this revision."))
+            return redirect("assessment_results", pk=pk)
+        assessment.refresh_from_db(fields=["status"])
+    context: dict[str, Any] = {"assessment": assessment, "access": access, "links": page_links(assessment, access),
+                               "criteria_name": pick(assessment.criteria_set, "name")}
+    if assessment.status == Assessment.Status.DRAFT:
+        state = submission.live_state(assessment)
+        names = _catalogue(state.criteria)[0]
+        problems = submission.completeness(state)
+        context |= {"groups": problem_rows(assessment, problems, names), "problem_count": len(problems),
+                    "total": Decimal(state.scorecard["total"]), "maximum": Decimal(state.scorecard["maximum"])}
+    else:
+        context["submitted_by"] = user_label(assessment.submitted_by)
+    return render(request, "assessment/submit.html", context, status=status)
+
+
+# --- Reopen, history, re-assessment -------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, _access = get_assessment_for_user(request.user, pk, need="reopen")
+    try:
+        new = submission.reopen(assessment.pk, user=request.user)
+    except submission.NotSubmitted:
+        messages.error(request, _("Only a submitted assessment can be reopened."))
+        return redirect("assessment_history", pk=pk)
+    messages.success(request, _("Revision %(revision)s opened as a draft with the same answers.") % {"revision": new.revision})
+    return redirect(_url("assessment_overview", new.pk) or reverse("assessment_history", args=[new.pk]))
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, access = get_assessment_for_user(request.user, pk)
+    chain = submission.revisions(assessment)
+    events = AuditEvent.objects.filter(object_type="assessment", object_id__in=[str(a.pk) for a in chain]).select_related("actor")
+    by_revision = {str(a.pk): a.revision for a in chain}
+    rows = [
+        {"assessment": a, "snapshot": getattr(a, "snapshot", None), "submitted_by": user_label(a.submitted_by),
+         "created_by": user_label(a.created_by), "current": a.pk == assessment.pk,
+         "results": reverse("assessment_results", args=[a.pk])}
+        for a in reversed(chain)
+    ]
+    timeline = [{"event": e, "revision": by_revision.get(e.object_id), "actor": user_label(e.actor)} for e in events]
+    followups = Assessment.objects.filter(prefilled_from__in=[a.pk for a in chain]).select_related("criteria_set")
+    return render(request, "assessment/history.html", {
+        "assessment": assessment, "access": access, "links": page_links(assessment, access), "rows": rows,
+        "timeline": timeline, "followups": followups, "criteria_name": pick(assessment.criteria_set, "name"),
+    })
+
+
+@login_required
+@require_POST
+def reassess(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, _access = get_assessment_for_user(request.user, pk, need="edit")
+    try:
+        new, created = submission.start_reassessment(assessment.pk, user=request.user)
+    except submission.NotSubmitted:
+        messages.error(request, _("A re-assessment starts from a submitted assessment."))
+        return redirect("assessment_results", pk=pk)
+    except submission.NoCriteriaSet:
+        messages.error(request, _("No published criteria set exists for this focus area."))
+        return redirect("assessment_results", pk=pk)
+    if not created:
+        messages.info(request, _("The re-assessment was already started; here it is."))
+    elif new.carryover_unmapped:
+        messages.warning(request, _("Re-assessment started. %(count)s answer(s) could not be carried over; they are listed on the overview.") % {"count": len(new.carryover_unmapped)})
+    else:
+        messages.success(request, _("Re-assessment started with every answer carried over."))
+    return redirect(_url("assessment_overview", new.pk) or reverse("assessment_results", args=[new.pk]))
+
+
+# --- Export and import ------------------------------------------------------------------------
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def export_json(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, _access = get_assessment_for_user(request.user, pk)
+    body = json.dumps(exchange.export_json(assessment), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    return _attachment(response, exchange.export_filename(assessment, "json"))
+
+
+@login_required
+@require_GET
+def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, _access = get_assessment_for_user(request.user, pk)
+    response = HttpResponse(
+        exchange.export_xlsx(assessment),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    return _attachment(response, exchange.export_filename(assessment, "xlsx"))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Answers file (JSON or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.xlsx,application/json", "class": "form-control"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > exchange.MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": exchange.MAX_IMPORT_BYTES // (1024 * 1024)})
+        return upload
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_answers(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, access = get_assessment_for_user(request.user, pk, need="edit")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors: list[exchange.RowError] = []
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            count = exchange.import_answers(
+                assessment.pk, upload.read(), user=request.user, may_note=access.is_consultant, filename=upload.name
+            )
+        except exchange.ImportFailed as exc:
+            errors, status = exc.errors, 400
+        else:
+            messages.success(request, _("%(count)s answer(s) imported.") % {"count": count})
+            return redirect(_url("assessment_overview", pk) or reverse("assessment_results", args=[pk]))
+    elif request.method == "POST":
+        status = 400
+    return render(request, "assessment/import.html", {
+        "assessment": assessment, "access": access, "links": page_links(assessment, access), "form": form,
+        "errors": errors, "criteria_name": pick(assessment.criteria_set, "name"),
+        "locked": assessment.status != Assessment.Status.DRAFT,
+    }, status=status)

@@ -1,0 +1,193 @@
+from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from greenmfg.bilingual import pick
+from organisations.credit_code import validate_credit_code
+from organisations.models import Company, Consultancy, Role, Sector
+
+User = get_user_model()
+
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_FORMATS = {"PNG", "JPEG"}  # what WeasyPrint embeds reliably in the PDF report
+
+
+def normalise_email(value: str) -> str:
+    return (value or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> AbstractBaseUser | None:
+    return User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).order_by("pk").first()
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), max_length=150, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        if find_user_by_email(email):
+            raise ValidationError(
+                _("An account with this email already exists. Log in, or reset your password if you forgot it."),
+                code="exists",
+            )
+        return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", ValidationError(_("The two passwords differ."), code="mismatch"))
+        elif password1 and cleaned.get("email"):
+            candidate = User(username=cleaned["email"], email=cleaned["email"])
+            try:
+                password_validation.validate_password(password1, candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+    def save(self) -> AbstractBaseUser:
+        email = self.cleaned_data["email"]
+        # The email is the username: one thing to remember, and unique by construction.
+        return User.objects.create_user(username=email, email=email, password=self.cleaned_data["password1"])
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The email or the password is not correct."),
+    }
+
+    def clean_username(self) -> str:
+        return normalise_email(self.cleaned_data["username"])
+
+
+class CompanyForm(forms.ModelForm):
+    # Wider than 18 so a wrong length reaches the credit-code check and gets its specific message.
+    credit_code = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=40,
+        help_text=_("18 characters, printed on the business licence (统一社会信用代码)."),
+    )
+
+    class Meta:
+        model = Company
+        fields = ["name", "credit_code", "sector", "province", "size"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self._group_sectors()
+
+    def _group_sectors(self) -> None:
+        """Choose a 大类 (two-digit division), grouped under its 门类 (section letter)."""
+        divisions = Sector.objects.filter(parent__isnull=False, parent__parent__isnull=True)
+        if self.instance.sector_id:
+            divisions = divisions | Sector.objects.filter(pk=self.instance.sector_id)
+        field = self.fields["sector"]
+        field.queryset = divisions
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for sector in divisions.select_related("parent").order_by("code"):
+            group = f"{sector.parent.code} {pick(sector.parent, 'name')}" if sector.parent else ""
+            groups.setdefault(group, []).append((sector.pk, f"{sector.code} {pick(sector, 'name')}"))
+        field.choices = [("", "---------"), *groups.items()]
+
+    def clean_credit_code(self) -> str:
+        code = "".join(self.cleaned_data["credit_code"].split()).upper()
+        validate_credit_code(code)
+        if Company.objects.filter(credit_code=code).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(
+                _("A company with this credit code is already registered. Ask one of its owners to invite you."),
+                code="unique",
+            )
+        return code
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.EDITOR)
+
+    def __init__(self, *args: object, company: Company, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.company = company
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        if self.company.memberships.filter(Q(user__email__iexact=email) | Q(user__username__iexact=email)).exists():
+            raise ValidationError(_("This person is already a member of the company."), code="member")
+        return email
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class GrantForm(forms.Form):
+    access_code = forms.CharField(
+        label=_("Consultancy access code"),
+        max_length=20,
+        help_text=_("Your consultancy finds this code on its settings page."),
+    )
+
+    def clean_access_code(self) -> Consultancy:
+        code = "".join(self.cleaned_data["access_code"].split()).upper()
+        consultancy = Consultancy.objects.filter(access_code=code).first()
+        if consultancy is None:
+            raise ValidationError(_("No consultancy has this access code. Please check it."), code="unknown")
+        return consultancy
+
+
+class ConsultancyForm(forms.ModelForm):
+    class Meta:
+        model = Consultancy
+        fields = ["name", "logo"]
+        help_texts = {"logo": _("PNG or JPEG, at most 2 MB. It appears on your clients' PDF reports.")}
+
+    def clean_logo(self) -> object:
+        logo = self.cleaned_data.get("logo")
+        if isinstance(logo, UploadedFile):
+            if logo.size > LOGO_MAX_BYTES:
+                raise ValidationError(
+                    _("The logo is too large (%(size)s); the limit is %(limit)s.")
+                    % {"size": filesizeformat(logo.size), "limit": filesizeformat(LOGO_MAX_BYTES)},
+                    code="too_large",
+                )
+            # forms.ImageField has opened it with Pillow already: `image` is set only for real images.
+            image_format = getattr(getattr(logo, "image", None), "format", None)
+            if image_format not in LOGO_FORMATS:
+                raise ValidationError(_("The logo must be a PNG or JPEG image."), code="format")
+        return logo
+
+
+class AddConsultantForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), max_length=254, help_text=_("The person must already have an account: ask them to sign up.")
+    )
+
+    def clean_email(self) -> AbstractBaseUser:
+        user = find_user_by_email(normalise_email(self.cleaned_data["email"]))
+        if user is None:
+            raise ValidationError(
+                _("No account uses this email. Ask the person to sign up first, then add them."), code="unknown"
+            )
+        return user

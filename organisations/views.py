@@ -1,0 +1,313 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from organisations import consultancy as consultancies
+from organisations import invitations, membership
+from organisations.access import get_company_for_user, get_consultancy_for_user
+from organisations.dashboard import client_rows, consultancies_of, member_rows
+from organisations.forms import (
+    AddConsultantForm,
+    CompanyForm,
+    ConsultancyForm,
+    GrantForm,
+    InviteForm,
+    RoleForm,
+    SignupForm,
+)
+from organisations.models import AccessGrant, Consultant, Invitation, Membership, Role
+
+
+def _url_or_none(name: str, *args: object) -> str | None:
+    """A link to another app's page, only once that app provides the URL."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return None
+
+
+# --- Accounts -------------------------------------------------------------------------------------
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome! Your account is ready."))
+            return redirect(_safe_next(request) or "onboarding")
+    else:
+        form = SignupForm(initial={"email": request.GET.get("email", "")})
+    return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request)})
+
+
+@login_required
+def onboarding(request: HttpRequest) -> HttpResponse:
+    return render(request, "organisations/onboarding.html")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    members = member_rows(request.user)
+    clients = client_rows(request.user, exclude={row.company.pk for row in members})
+    for row in (*members, *clients):
+        row.start_url = _url_or_none("assessment_start", row.company.pk) if row.can_edit else None
+        for assessment in row.assessments:
+            assessment.url = _url_or_none("assessment_detail", assessment.pk)
+    context = {"members": members, "clients": clients, "consultancies": consultancies_of(request.user)}
+    return render(request, "organisations/dashboard.html", context)
+
+
+# --- Companies ------------------------------------------------------------------------------------
+
+
+@login_required
+def company_create(request: HttpRequest) -> HttpResponse:
+    form = CompanyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        company = membership.create_company(form.save(commit=False), owner=request.user)
+        messages.success(request, _("The company %(name)s is created; you are its owner.") % {"name": company.name})
+        return redirect("company_detail", company.pk)
+    return render(request, "organisations/company_form.html", {"form": form})
+
+
+@login_required
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company, access = get_company_for_user(request.user, pk)
+    grants = AccessGrant.objects.filter(company=company).select_related("consultancy", "granted_by")
+    context = {"company": company, "access": access, "grants": grants, "grant_form": GrantForm()}
+    return render(request, "organisations/company_detail.html", context)
+
+
+@login_required
+def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    company, _access = get_company_for_user(request.user, pk, "manage")
+    form = CompanyForm(request.POST or None, instance=company)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The company profile is saved."))
+        return redirect("company_detail", company.pk)
+    return render(request, "organisations/company_form.html", {"form": form, "company": company})
+
+
+def _members_page(request: HttpRequest, pk: int, *, invite_form: InviteForm | None = None) -> HttpResponse:
+    company, access = get_company_for_user(request.user, pk)
+    members = company.memberships.select_related("user").order_by("user__email")
+    pending = company.invitations.filter(accepted_at__isnull=True) if access.can_manage else []
+    context = {
+        "company": company,
+        "access": access,
+        "members": members,
+        "roles": Role.choices,
+        "pending": pending,
+        "invite_form": invite_form or InviteForm(company=company),
+    }
+    return render(request, "organisations/members.html", context)
+
+
+@login_required
+def company_members(request: HttpRequest, pk: int) -> HttpResponse:
+    # Every member (and a granted consultant) may see who is on the team; only owners change it.
+    return _members_page(request, pk)
+
+
+@login_required
+@require_POST
+def member_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    company, _access = get_company_for_user(request.user, pk, "manage")
+    form = InviteForm(request.POST, company=company)
+    if not form.is_valid():
+        return _members_page(request, pk, invite_form=form)
+    invitation = invitations.create_invitation(
+        company=company, email=form.cleaned_data["email"], role=form.cleaned_data["role"], invited_by=request.user
+    )
+    accept_url = request.build_absolute_uri(reverse("invitation_accept", args=[invitation.token]))
+    invitations.send_invitation(invitation, accept_url=accept_url)
+    messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+    return redirect("company_members", company.pk)
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    company, _access = get_company_for_user(request.user, pk, "manage")
+    member = get_object_or_404(Membership.objects.select_related("user"), pk=member_pk, company=company)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+    else:
+        try:
+            membership.change_role(member, form.cleaned_data["role"])
+            messages.success(request, _("The role of %(email)s is changed.") % {"email": member.user.email})
+        except membership.LastOwnerError:
+            messages.error(request, _("The company needs at least one owner. Make someone else owner first."))
+    return redirect("company_members", company.pk)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    company, _access = get_company_for_user(request.user, pk, "manage")
+    member = get_object_or_404(Membership.objects.select_related("user"), pk=member_pk, company=company)
+    try:
+        membership.remove_member(member)
+        messages.success(request, _("%(email)s is removed from the company.") % {"email": member.user.email})
+    except membership.LastOwnerError:
+        messages.error(request, _("The last owner cannot be removed. Make someone else owner first."))
+        return redirect("company_members", company.pk)
+    if member.user_id == request.user.pk:
+        return redirect("dashboard")
+    return redirect("company_members", company.pk)
+
+
+@login_required
+@require_POST
+def invitation_cancel(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    company, _access = get_company_for_user(request.user, pk, "manage")
+    invitation = get_object_or_404(Invitation, pk=invitation_pk, company=company, accepted_at__isnull=True)
+    invitation.delete()
+    messages.success(request, _("The invitation to %(email)s is cancelled.") % {"email": invitation.email})
+    return redirect("company_members", company.pk)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Anyone holding the link sees whom it invites; only the invited address can accept it."""
+    invitation = Invitation.objects.select_related("company").filter(token=token).first()
+    if invitation is None:
+        raise Http404
+    problem = None
+    if invitation.accepted_at is not None:
+        problem = "used"
+    elif invitations.is_expired(invitation):
+        problem = "expired"
+    elif request.user.is_authenticated and not invitations.is_for(invitation, request.user):
+        problem = "other_email"
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if problem is None:
+            invitations.accept_invitation(invitation, request.user)
+            messages.success(request, _("You joined %(name)s.") % {"name": invitation.company.name})
+            return redirect("company_detail", invitation.company_id)
+    return render(request, "organisations/invitation.html", {"invitation": invitation, "problem": problem})
+
+
+@login_required
+@require_POST
+def grant_create(request: HttpRequest, pk: int) -> HttpResponse:
+    company, access = get_company_for_user(request.user, pk, "manage")
+    form = GrantForm(request.POST)
+    if form.is_valid():
+        consultancy = form.cleaned_data["access_code"]
+        try:
+            consultancies.grant_access(company=company, consultancy=consultancy, granted_by=request.user)
+            messages.success(request, _("%(name)s now has access to your assessments.") % {"name": consultancy.name})
+            return redirect("company_detail", company.pk)
+        except consultancies.AlreadyGrantedError:
+            form.add_error("access_code", _("This consultancy already has access."))
+    grants = AccessGrant.objects.filter(company=company).select_related("consultancy", "granted_by")
+    context = {"company": company, "access": access, "grants": grants, "grant_form": form}
+    return render(request, "organisations/company_detail.html", context)
+
+
+@login_required
+@require_POST
+def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+    company, _access = get_company_for_user(request.user, pk, "manage")
+    grant = get_object_or_404(AccessGrant.objects.select_related("consultancy"), pk=grant_pk, company=company)
+    consultancies.revoke_access(grant)
+    messages.success(request, _("Access of %(name)s is revoked.") % {"name": grant.consultancy.name})
+    return redirect("company_detail", company.pk)
+
+
+# --- Consultancies --------------------------------------------------------------------------------
+
+
+@login_required
+def consultancy_create(request: HttpRequest) -> HttpResponse:
+    form = ConsultancyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        firm = consultancies.create_consultancy(form.save(commit=False), user=request.user)
+        messages.success(request, _("The consultancy %(name)s is created.") % {"name": firm.name})
+        return redirect("consultancy_detail", firm.pk)
+    return render(request, "organisations/consultancy_form.html", {"form": form})
+
+
+def _consultancy_page(
+    request: HttpRequest, pk: int, *, form: ConsultancyForm | None = None, add_form: AddConsultantForm | None = None
+) -> HttpResponse:
+    firm, me = get_consultancy_for_user(request.user, pk)
+    context = {
+        "consultancy": firm,
+        "me": me,
+        "consultants": firm.consultants.select_related("user").order_by("user__email"),
+        "clients": firm.grants.active().select_related("company").order_by("company__name"),
+        "form": form or ConsultancyForm(instance=firm),
+        "add_form": add_form or AddConsultantForm(),
+    }
+    return render(request, "organisations/consultancy_detail.html", context)
+
+
+@login_required
+def consultancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return _consultancy_page(request, pk)
+    firm, _me = get_consultancy_for_user(request.user, pk, "manage")
+    form = ConsultancyForm(request.POST, request.FILES, instance=firm)
+    if not form.is_valid():
+        return _consultancy_page(request, pk, form=form)
+    form.save()
+    messages.success(request, _("The consultancy settings are saved."))
+    return redirect("consultancy_detail", firm.pk)
+
+
+@login_required
+def consultancy_logo(request: HttpRequest, pk: int) -> HttpResponse:
+    firm, _me = get_consultancy_for_user(request.user, pk)
+    if not firm.logo:
+        raise Http404
+    return FileResponse(firm.logo.open("rb"))
+
+
+@login_required
+@require_POST
+def consultant_add(request: HttpRequest, pk: int) -> HttpResponse:
+    firm, _me = get_consultancy_for_user(request.user, pk, "manage")
+    form = AddConsultantForm(request.POST)
+    if not form.is_valid():
+        return _consultancy_page(request, pk, add_form=form)
+    consultant = consultancies.add_consultant(firm, form.cleaned_data["email"])
+    messages.success(
+        request, _("%(email)s is now a consultant of %(name)s.") % {"email": consultant.user.email, "name": firm.name}
+    )
+    return redirect("consultancy_detail", firm.pk)
+
+
+@login_required
+@require_POST
+def consultant_remove(request: HttpRequest, pk: int, consultant_pk: int) -> HttpResponse:
+    firm, _me = get_consultancy_for_user(request.user, pk, "manage")
+    consultant = get_object_or_404(Consultant.objects.select_related("user"), pk=consultant_pk, consultancy=firm)
+    try:
+        consultancies.remove_consultant(consultant)
+        messages.success(request, _("%(email)s is removed.") % {"email": consultant.user.email})
+    except consultancies.LastAdminError:
+        messages.error(request, _("The consultancy needs at least one administrator."))
+    return redirect("consultancy_detail", firm.pk)

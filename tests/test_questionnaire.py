@@ -1,0 +1,455 @@
+"""The questionnaire pages: start, overview, gates and category pages, the permission ladder, query counts.
+
+The make_* helpers here are imported by tests/test_autosave.py and tests/test_evidence.py.
+"""
+
+import datetime
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from assessment.answers import criteria_for, load_questionnaire, progress_of, scorecard_for
+from assessment.models import (
+    Answer,
+    Assessment,
+    Category,
+    CriteriaSet,
+    Evidence,
+    Gate,
+    Indicator,
+    SectorValue,
+)
+from organisations.credit_code import check_character
+from organisations.models import AccessGrant, Company, Consultancy, Consultant, Membership, Role, Sector
+from policies.models import PolicyDocument
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+_numbers = itertools.count(1)
+
+
+# --- make_* helpers ---------------------------------------------------------------------------
+
+
+def make_user(name: str) -> "User":
+    return User.objects.create_user(username=f"{name}-{next(_numbers)}@example.com", email=f"{name}@example.com", password="pw-q-9f3k")
+
+
+def make_sector() -> Sector:
+    section, _ = Sector.objects.get_or_create(code="C", defaults={"name_zh": "制造业", "name_en": "Manufacturing"})
+    division, _ = Sector.objects.get_or_create(code="26", defaults={"parent": section, "name_zh": "化学原料", "name_en": "Chemicals"})
+    return division
+
+
+def make_company(name: str = "Xiamen Test Works") -> Company:
+    first17 = f"914402000000{next(_numbers):05d}"
+    return Company.objects.create(
+        name=name, credit_code=first17 + check_character(first17), sector=make_sector(), province="FJ", size="medium"
+    )
+
+
+def member(company: Company, name: str, role: str) -> "User":
+    user = make_user(name)
+    Membership.objects.create(user=user, company=company, role=role)
+    return user
+
+
+def consultant_for(company: Company, *, revoked: bool = False) -> "User":
+    user = make_user("consultant")
+    firm = Consultancy.objects.create(name=f"Advisors {next(_numbers)}")
+    Consultant.objects.create(user=user, consultancy=firm)
+    AccessGrant.objects.create(company=company, consultancy=firm, revoked_at=timezone.now() if revoked else None)
+    return user
+
+
+def make_criteria_set(n_filler: int = 4, *, code: str | None = None) -> CriteriaSet:
+    """A small published set with every kind of item: 2 gates, formula indicators (one with sector
+    values), a rate, N/A, qualitative, reverse qualitative, count, pass/fail and `n_filler` more."""
+    number = next(_numbers)
+    cs = CriteriaSet.objects.create(
+        code=code or f"q-test-{number}", area="factory", version="2025", name_zh="测试标准", name_en="Test criteria",
+        standard="GB/T 36132-2025", status=CriteriaSet.Status.PUBLISHED, effective_date=datetime.date(2020, 1, 1),
+        rating=CriteriaSet.Rating.STARS,
+        rating_bands=[{"min": 80, "label_zh": "优", "label_en": "Excellent"}, {"min": 0, "label_zh": "一般", "label_en": "Fair"}],
+    )
+    policy, _ = PolicyDocument.objects.get_or_create(
+        code="q-test-policy", defaults={"kind": "standard", "number": "GB/T 99999-2025", "title_zh": "测试政策", "title_en": "Test policy", "year": 2025}
+    )
+    Gate.objects.create(criteria_set=cs, code="B1", kind="basic", order=1, text_zh="基本要求一", text_en="Basic requirement one")
+    Gate.objects.create(criteria_set=cs, code="N1", kind="negative", order=2, text_zh="否决项一", text_en="None of the following applies: X")
+    energy = Category.objects.create(criteria_set=cs, code="energy", order=1, name_zh="能源", name_en="Energy", weight=Decimal(60))
+    mgmt = Category.objects.create(criteria_set=cs, code="mgmt", order=2, name_zh="管理", name_en="Management", weight=Decimal(40))
+    indicators = [
+        Indicator(category=energy, code="E01", order=1, name_zh="能耗强度", name_en="Energy intensity", indicator_type="reverse_quant",
+                  points=Decimal(10), unit="tce/product unit", formula="energy_intensity", uses_sector_values=True,
+                  guidance_en="Enter E and Q.", evidence_en="Energy statistics form."),
+        Indicator(category=energy, code="E02", order=2, name_zh="可再生能源比例", name_en="Renewable share", indicator_type="positive_quant",
+                  points=Decimal(10), unit="%", formula="renewable_share"),
+        Indicator(category=energy, code="E03", order=3, name_zh="回用率", name_en="Reuse rate", indicator_type="positive_quant",
+                  points=Decimal(10), unit="%", allows_na=True, rule={"leading": "90", "benchmark": "50"}),
+        Indicator(category=mgmt, code="M01", order=1, name_zh="能源管理", name_en="Energy management", indicator_type="positive_qual", points=Decimal(5)),
+        Indicator(category=mgmt, code="M02", order=2, name_zh="违规", name_en="Violations", indicator_type="reverse_qual", points=Decimal(5)),
+        Indicator(category=mgmt, code="M03", order=3, name_zh="数字化", name_en="Digital functions", indicator_type="count", points=Decimal(4),
+                  rule={"target": 2, "options_zh": ["甲", "乙", "丙"], "options_en": ["Alpha", "Beta", "Gamma"]}),
+        Indicator(category=mgmt, code="M04", order=4, name_zh="产品合格", name_en="Product conformity", indicator_type="pass_fail", points=Decimal(1),
+                  rule={"requirement_zh": "符合", "requirement_en": "Conforms to the product standard"}),
+    ]
+    indicators += [
+        Indicator(category=mgmt, code=f"X{i:03d}", order=10 + i, name_zh=f"指标{i}", name_en=f"Filler {i}", indicator_type="positive_qual",
+                  points=Decimal(1), guidance_en="Say whether it is met.")
+        for i in range(n_filler)
+    ]
+    Indicator.objects.bulk_create(indicators)
+    PolicyDocument.indicators.through.objects.bulk_create(
+        [PolicyDocument.indicators.through(indicator_id=i.pk, policydocument_id=policy.pk) for i in Indicator.objects.filter(category__criteria_set=cs)]
+    )
+    return cs
+
+
+def make_sector_value(sector: Sector, *, code: str = "E01", mark: str = "S", leading: str = "100", benchmark: str = "120") -> SectorValue:
+    return SectorValue.objects.create(
+        key=f"q-test-sv-{next(_numbers)}", area="factory", indicator_code=code, sector=sector, product_zh="产品", product_en="Widget",
+        standard="GB 99999", edition="2021", unit="kgce/t", leading=Decimal(leading), benchmark=Decimal(benchmark), mark=mark,
+    )
+
+
+def make_assessment(company: Company | None = None, criteria_set: CriteriaSet | None = None, **kwargs: object) -> Assessment:
+    return Assessment.objects.create(
+        company=company or make_company(), criteria_set=criteria_set or make_criteria_set(), year=2025, **kwargs
+    )
+
+
+@pytest.fixture
+def setup() -> dict:
+    """An assessment with an owner, editor, viewer, granted and revoked consultant, and an outsider."""
+    company = make_company()
+    assessment = make_assessment(company)
+    outsider_company = make_company("Other Co")
+    return {
+        "assessment": assessment,
+        "company": company,
+        "owner": member(company, "owner", Role.OWNER),
+        "editor": member(company, "editor", Role.EDITOR),
+        "viewer": member(company, "viewer", Role.VIEWER),
+        "consultant": consultant_for(company),
+        "revoked": consultant_for(company, revoked=True),
+        "outsider": member(outsider_company, "outsider", Role.OWNER),
+    }
+
+
+# --- Start ------------------------------------------------------------------------------------
+
+
+def test_start_uses_latest_published_criteria_and_redirects_to_gates(client, setup):
+    client.force_login(setup["editor"])
+    url = reverse("assessment_start", args=[setup["company"].pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    latest = CriteriaSet.objects.latest_published("factory")
+    assert latest.standard in page.content.decode()
+    response = client.post(url, {"area": "factory", "year": 2025, "title": "FY2025"})
+    assessment = Assessment.objects.filter(company=setup["company"]).order_by("-pk").first()
+    assert assessment.criteria_set == latest
+    assert assessment.year == 2025 and assessment.created_by == setup["editor"]
+    assert response.status_code == 302
+    assert response["Location"] == reverse("assessment_gates", args=[assessment.pk])
+
+
+def test_start_offers_only_areas_with_published_criteria(client, setup):
+    CriteriaSet.objects.filter(area="park").update(status=CriteriaSet.Status.DRAFT)
+    client.force_login(setup["owner"])
+    url = reverse("assessment_start", args=[setup["company"].pk])
+    response = client.post(url, {"area": "park", "year": 2025})
+    assert response.status_code == 200
+    assert not Assessment.objects.filter(company=setup["company"], criteria_set__area="park").exists()
+    assert 'value="park"' not in response.content.decode()
+
+
+def test_start_refuses_a_future_year(client, setup):
+    client.force_login(setup["owner"])
+    url = reverse("assessment_start", args=[setup["company"].pk])
+    response = client.post(url, {"area": "factory", "year": datetime.date.today().year + 2})
+    assert response.status_code == 200
+    assert Assessment.objects.filter(company=setup["company"]).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", 302), ("outsider", 404), ("viewer", 403), ("editor", 200), ("owner", 200), ("consultant", 200), ("revoked", 404)],
+)
+def test_start_permission_ladder(client, setup, who, expected):
+    if who != "anonymous":
+        client.force_login(setup[who])
+    response = client.get(reverse("assessment_start", args=[setup["company"].pk]))
+    assert response.status_code == expected
+    if who == "anonymous":
+        assert response["Location"].startswith(reverse("login"))
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+
+def page_urls(assessment: Assessment) -> list[str]:
+    return [
+        reverse("assessment_overview", args=[assessment.pk]),
+        reverse("assessment_gates", args=[assessment.pk]),
+        reverse("assessment_category", args=[assessment.pk, "energy"]),
+        reverse("assessment_category", args=[assessment.pk, "mgmt"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", 302), ("outsider", 404), ("viewer", 200), ("editor", 200), ("owner", 200), ("consultant", 200), ("revoked", 404)],
+)
+def test_pages_permission_ladder(client, setup, who, expected):
+    if who != "anonymous":
+        client.force_login(setup[who])
+    for url in page_urls(setup["assessment"]):
+        response = client.get(url)
+        assert response.status_code == expected, url
+        if expected == 404:
+            assert b"Xiamen Test Works" not in response.content
+
+
+@pytest.mark.parametrize(("who", "expected"), [("anonymous", 302), ("outsider", 404), ("viewer", 403), ("revoked", 404)])
+def test_page_post_refused_below_editor(client, setup, who, expected):
+    if who != "anonymous":
+        client.force_login(setup[who])
+    url = reverse("assessment_gates", args=[setup["assessment"].pk])
+    response = client.post(url, {"B1-passed": "yes", "B1-version": "0"})
+    assert response.status_code == expected
+    assert not Answer.objects.filter(assessment=setup["assessment"]).exists()
+
+
+def test_category_page_shows_indicator_details(client, setup):
+    make_sector_value(setup["company"].sector)
+    other_sector, _ = Sector.objects.get_or_create(code="31", defaults={"name_zh": "黑色金属", "name_en": "Steel"})
+    make_sector_value(other_sector, mark="U")
+    client.force_login(setup["editor"])
+    html = client.get(reverse("assessment_category", args=[setup["assessment"].pk, "energy"])).content.decode()
+    assert "Energy intensity" in html and "Renewable share" in html
+    assert "Enter E and Q." in html and "Energy statistics form." in html
+    assert "GB/T 99999-2025 Test policy" in html  # policy basis
+    assert "Comprehensive energy consumption E" in html  # formula input labels
+    assert "<code>E / Q</code>" in html
+    assert "GB 99999-2021 · Widget" in html and "kgce/t [S]" in html
+    assert "(provisional)" in html  # the [U] row
+    assert html.index('label="Your sector"') < html.index('label="Other sectors"')
+    assert 'hx-post="/assessments/%d/answer/E01/"' % setup["assessment"].pk in html
+    assert 'hx-swap="outerHTML"' in html and 'hx-trigger="change"' in html
+    assert 'name="E03-na"' in html  # N/A only where allowed
+    assert 'name="E01-na"' not in html
+    assert "Mgmt" not in html and "Filler 0" not in html  # one category per page
+    assert 'id="score-panel"' in html
+
+
+def test_gates_page_lists_gates_first_with_yes_no(client, setup):
+    client.force_login(setup["owner"])
+    html = client.get(reverse("assessment_gates", args=[setup["assessment"].pk])).content.decode()
+    assert "Basic requirement one" in html and "None of the following applies: X" in html
+    assert 'name="B1-passed" value="yes"' in html and 'name="N1-passed" value="no"' in html
+    assert html.index("Basic requirement one") < html.index("None of the following applies: X")
+
+
+def test_mgmt_page_shows_qualitative_count_and_pass_fail(client, setup):
+    client.force_login(setup["owner"])
+    html = client.get(reverse("assessment_category", args=[setup["assessment"].pk, "mgmt"])).content.decode()
+    assert "Occurs" in html and "Does not occur" in html  # reverse qualitative
+    assert 'name="M03-options" value="2"' in html and "Gamma" in html
+    assert "Conforms to the product standard" in html
+    assert 'name="M04-passed" value="yes"' in html
+
+
+def test_page_is_read_only_for_viewer_and_after_submission(client, setup):
+    client.force_login(setup["viewer"])
+    url = reverse("assessment_category", args=[setup["assessment"].pk, "mgmt"])
+    html = client.get(url).content.decode()
+    assert "hx-post" not in html.split('id="score-panel"')[0]
+    assert "<fieldset class=\"q-fields\" disabled>" in html
+    Assessment.objects.filter(pk=setup["assessment"].pk).update(status=Assessment.Status.SUBMITTED)
+    client.force_login(setup["owner"])
+    html = client.get(url).content.decode()
+    assert "data-autosave" not in html
+    assert "submitted and is locked" in html
+
+
+def test_unknown_category_is_404(client, setup):
+    client.force_login(setup["owner"])
+    assert client.get(reverse("assessment_category", args=[setup["assessment"].pk, "nope"])).status_code == 404
+
+
+def test_unanswered_only_filter(client, setup):
+    assessment = setup["assessment"]
+    Answer.objects.create(assessment=assessment, code="M01", choice="met", version=1)
+    client.force_login(setup["owner"])
+    url = reverse("assessment_category", args=[assessment.pk, "mgmt"])
+    assert "Energy management" in client.get(url).content.decode()
+    html = client.get(url + "?unanswered=1").content.decode()
+    assert "Energy management" not in html and "Violations" in html
+    assert "1 answered item is hidden." in html
+
+
+def test_overview_shows_progress_per_category(client, setup):
+    assessment = setup["assessment"]
+    Answer.objects.create(assessment=assessment, code="B1", passed=True, version=1)
+    Answer.objects.create(assessment=assessment, code="M01", choice="met", version=1)
+    Answer.objects.create(assessment=assessment, code="M02", choice="not_met", version=1)
+    client.force_login(setup["viewer"])
+    response = client.get(reverse("assessment_overview", args=[assessment.pk]))
+    html = response.content.decode()
+    assert "1 of 2 answered" in html  # gates
+    assert "2 of 8 answered" in html  # management: 4 fixed + 4 fillers
+    assert "0 of 3 answered" in html  # energy
+    assert "3 of 13 answered" in html  # overall
+
+
+def test_consultant_note_is_editable_by_consultant_and_read_only_for_company(client, setup):
+    assessment = setup["assessment"]
+    Answer.objects.create(assessment=assessment, code="M01", choice="met", consultant_note="Check the 2024 audit.", version=1)
+    url = reverse("assessment_category", args=[assessment.pk, "mgmt"])
+    client.force_login(setup["consultant"])
+    html = client.get(url).content.decode()
+    assert 'name="M01-consultant_note"' in html and "Check the 2024 audit." in html
+    client.force_login(setup["owner"])
+    html = client.get(url).content.decode()
+    assert 'name="M01-consultant_note"' not in html
+    assert "Check the 2024 audit." in html
+
+
+# --- Saving a whole page without JavaScript ----------------------------------------------------
+
+
+def test_page_post_saves_every_answer_and_redirects(client, setup):
+    assessment = setup["assessment"]
+    client.force_login(setup["editor"])
+    url = reverse("assessment_category", args=[assessment.pk, "mgmt"])
+    data = {"M01-choice": "met", "M01-version": "0", "M03-options": ["0", "2"], "M03-version": "0", "M04-passed": "no", "M04-version": "0"}
+    response = client.post(url, data)
+    assert response.status_code == 302
+    answers = {a.code: a for a in Answer.objects.filter(assessment=assessment)}
+    assert answers["M01"].choice == "met" and answers["M01"].version == 1 and answers["M01"].seq == 1
+    assert answers["M03"].count == 2 and answers["M03"].inputs == {"options": [0, 2]}
+    assert answers["M04"].passed is False
+    assert "M02" not in answers  # nothing typed, nothing stored
+
+
+def test_page_post_with_errors_keeps_what_was_typed(client, setup):
+    assessment = setup["assessment"]
+    client.force_login(setup["editor"])
+    url = reverse("assessment_category", args=[assessment.pk, "energy"])
+    response = client.post(url, {"E01-in-E": "12x", "E01-in-Q": "100", "E01-version": "0", "E03-value": "55", "E03-version": "0"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'value="12x"' in html and "Enter a number" in html
+    assert Answer.objects.get(assessment=assessment, code="E03").value == Decimal(55)  # the valid one is saved
+    assert not Answer.objects.filter(assessment=assessment, code="E01").exists()
+
+
+def test_page_post_leaves_untouched_answers_changed_by_someone_else(client, setup):
+    assessment = setup["assessment"]
+    client.force_login(setup["editor"])
+    url = reverse("assessment_category", args=[assessment.pk, "mgmt"])
+    html = client.get(url).content.decode()
+    base = html.split('name="M01-base" value="')[1].split('"')[0]
+    Answer.objects.create(assessment=assessment, code="M01", choice="partly", version=1, seq=1)  # someone else
+    response = client.post(url, {"M01-choice": "", "M01-version": "0", "M01-base": base, "M02-choice": "met", "M02-version": "0"})
+    assert response.status_code == 302
+    assert Answer.objects.get(assessment=assessment, code="M01").choice == "partly"
+    assert Answer.objects.get(assessment=assessment, code="M02").choice == "met"
+
+
+# --- Scoring from the database ----------------------------------------------------------------
+
+
+def test_scorecard_for_scores_answers_and_sector_values(setup):
+    assessment = setup["assessment"]
+    sv = make_sector_value(setup["company"].sector)  # 100 / 120 kgce/t → 0.1 / 0.12 tce/t
+    Answer.objects.create(assessment=assessment, code="E01", inputs={"E": "110", "Q": "1000"}, sector_value=sv)
+    Answer.objects.create(assessment=assessment, code="M01", choice="met")
+    Answer.objects.create(assessment=assessment, code="M03", inputs={"options": [0]}, count=1)
+    card = scorecard_for(Assessment.objects.select_related("company", "criteria_set").get(pk=assessment.pk))
+    e01 = card.indicator("E01")
+    assert e01.value == Decimal("0.11") and e01.values_from == "sector"
+    assert e01.points == Decimal(5)  # halfway between 0.12 and 0.1
+    assert card.indicator("M01").points == Decimal(5)
+    assert card.indicator("M03").points == Decimal(2)  # 1 of target 2
+    gates, categories, overall = progress_of(card)
+    assert (gates.done, gates.total) == (0, 2)
+    assert [(p.code, p.done, p.total) for p in categories] == [("energy", 1, 3), ("mgmt", 2, 8)]
+
+
+def test_criteria_are_cached_per_version(setup, django_assert_num_queries):
+    cs = setup["assessment"].criteria_set
+    first = criteria_for(cs)
+    with django_assert_num_queries(0):
+        assert criteria_for(cs) is first
+    Indicator.objects.filter(category__criteria_set=cs, code="M01").update(points=Decimal(7))
+    CriteriaSet.objects.filter(pk=cs.pk).update(updated_at=timezone.now() + datetime.timedelta(seconds=1))
+    cs.refresh_from_db()
+    assert criteria_for(cs).indicators["M01"].points == Decimal(7)
+
+
+# --- Query counts do not grow with the number of indicators ------------------------------------
+
+
+def _count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _answered(assessment: Assessment) -> None:
+    Answer.objects.bulk_create(
+        [Answer(assessment=assessment, code=i.code, choice="met", version=1) for i in Indicator.objects.filter(category__criteria_set=assessment.criteria_set, indicator_type="positive_qual")]
+    )
+    Evidence.objects.create(assessment=assessment, code="X000", file="evidence/x", original_name="a.pdf", content_type="application/pdf", size=1)
+
+
+@pytest.mark.parametrize("url_name", ["assessment_overview", "assessment_gates", "category"])
+def test_page_query_count_does_not_grow_with_indicators(client, url_name):
+    company = make_company()
+    user = member(company, "editor", Role.EDITOR)
+    make_sector_value(company.sector)
+    counts = []
+    for n in (10, 100):
+        assessment = make_assessment(company, make_criteria_set(n))
+        _answered(assessment)
+        client.force_login(user)
+        args = [assessment.pk, "mgmt"] if url_name == "category" else [assessment.pk]
+        url = reverse("assessment_category" if url_name == "category" else url_name, args=args)
+        client.get(url)  # warm the criteria cache and the session
+        counts.append(_count_queries(client, url))
+    assert counts[0] == counts[1], counts
+
+
+def test_autosave_query_count_does_not_grow_with_indicators(client):
+    company = make_company()
+    user = member(company, "editor", Role.EDITOR)
+    counts = []
+    for n in (10, 100):
+        assessment = make_assessment(company, make_criteria_set(n))
+        _answered(assessment)
+        client.force_login(user)
+        url = reverse("assessment_answer", args=[assessment.pk, "X005"])
+        client.get(reverse("assessment_overview", args=[assessment.pk]))
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.post(url, {"X005-choice": "partly", "X005-version": "1", "X005-seq": "7"}, headers={"HX-Request": "true"})
+        assert response.status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_load_questionnaire_uses_one_query_for_answers(setup, django_assert_num_queries):
+    assessment = Assessment.objects.select_related("company", "criteria_set").get(pk=setup["assessment"].pk)
+    criteria_for(assessment.criteria_set)
+    Answer.objects.create(assessment=assessment, code="M01", choice="met")
+    with django_assert_num_queries(1):  # stars rating: no regional reference needed
+        load_questionnaire(assessment)
