@@ -88,10 +88,10 @@ def category_bars(rows: Sequence[ChartRow], *, title: str = "Category scores", w
     return _svg(width, max(height, 40), title, body)
 
 
-def radar(rows: Sequence[ChartRow], *, title: str = "Category profile", size: int = 420) -> SafeString:
+def radar(rows: Sequence[ChartRow], *, title: str = "Category profile", size: int = 360) -> SafeString:
     """The share of each category's maximum on its own axis; rings at 25 %, 50 %, 75 % and 100 %."""
     cx = cy = size / 2
-    radius = size / 2 - 90
+    radius = size / 2 - 64
     count = max(len(rows), 1)
 
     def point(index: int, share: float) -> tuple[float, float]:
@@ -122,5 +122,5 @@ def radar(rows: Sequence[ChartRow], *, title: str = "Category profile", size: in
         for n, share in enumerate(shares):
             x, y = point(n, share)
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{GREEN}"/>')
-    body.append(f'<text x="{cx + 3:.1f}" y="{cy - radius - 2:.1f}" fill="{MUTED}" font-size="10">100%</text>')
+    body.append(f'<text x="{cx + 4:.1f}" y="{cy - radius + 12:.1f}" fill="{MUTED}" font-size="10">100%</text>')
     return _svg(size, size, title, body)

@@ -23,19 +23,12 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from assessment.answers import criteria_for, load_questionnaire
 from assessment.formulas import FORMULAS
 from assessment.models import Answer, Assessment
 from assessment.scoring import AnswerData, CriteriaSpec
-from assessment.specs import (
-    AnswersError,
-    answer_data,
-    answers_to_json,
-    criteria_data,
-    criteria_spec,
-    parse_answers,
-    sector_ref,
-)
-from assessment.submission import audit, known_codes, prefetch_criteria, sector_lookup_for
+from assessment.specs import AnswersError, answers_to_json, parse_answers, sector_ref
+from assessment.submission import audit, known_codes, sector_lookup_for
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 SHEET = "answers"
@@ -74,17 +67,16 @@ class Rows:
 
 
 def _rows(assessment: Assessment) -> Rows:
-    data = criteria_data(prefetch_criteria(assessment.criteria_set))
-    spec = criteria_spec(data)
-    gates, indicators = known_codes(spec)
+    questionnaire = load_questionnaire(assessment)
+    criteria = questionnaire.criteria
     answers: dict[str, AnswerData] = {}
     notes: dict[str, dict[str, str]] = {}
-    for row in assessment.answers.select_related("sector_value"):
-        if row.code in gates or row.code in indicators:
-            answers[row.code] = answer_data(row)
-        if row.code in indicators and (row.comment or row.consultant_note):
-            notes[row.code] = {"comment": row.comment, "consultant_note": row.consultant_note}
-    return Rows(data, spec, answers, notes)
+    for code, row in questionnaire.rows.items():
+        if code in criteria.gates or code in criteria.indicators:
+            answers[code] = questionnaire.answers[code]
+        if code in criteria.indicators and (row.comment or row.consultant_note):
+            notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
+    return Rows(criteria.data, criteria.spec, answers, notes)
 
 
 def export_json(assessment: Assessment) -> dict[str, Any]:
@@ -352,6 +344,12 @@ def validate(document: Any, spec: CriteriaSpec, places: Mapping[str, str] | None
     )
     answers: dict[str, AnswerData] = {}
     notes: dict[str, dict[str, str]] = {}
+    known = {g.code for g in spec.gates} | {i.code for i in spec.indicators()}
+    listed = set(gates) | set(indicators)
+    for code, place in places.items():
+        # Empty XLSX rows are skipped, but a code the criteria do not know is still a mistake.
+        if code not in known and code not in listed:
+            errors.append(RowError(place, f"no such gate or indicator in {spec.code}"))
     for group, items in (("gates", gates), ("indicators", indicators)):
         for code, item in items.items():
             place = _where(code, places, f"{group}.{code}")
@@ -387,7 +385,7 @@ def import_answers(assessment_id: int, content: bytes, *, user: AbstractBaseUser
         assessment = Assessment.objects.select_for_update(of=("self",)).select_related("criteria_set").get(pk=assessment_id)
         if assessment.status != Assessment.Status.DRAFT:
             raise ImportFailed([RowError("assessment", "only a draft assessment can import answers")])
-        spec = criteria_spec(criteria_data(prefetch_criteria(assessment.criteria_set)))
+        spec = criteria_for(assessment.criteria_set).spec
         answers, notes, errors = validate(document, spec, places)
         if errors:
             raise ImportFailed(errors)

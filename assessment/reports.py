@@ -7,14 +7,12 @@ Rendering runs in the task worker (`assessment.tasks.render_report_task`), never
 
 import hashlib
 import logging
-import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -25,8 +23,6 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
@@ -102,11 +98,11 @@ def _num(value: Decimal | None, places: int = 2) -> str:
     return f"{value:,.{places}f}"
 
 
-def _figure(value: Decimal | None) -> str:
-    """A raw figure as entered: no trailing zeros, thousands separated."""
+def _figure(value: Decimal | None, places: int = 6) -> str:
+    """A figure without trailing zeros, thousands separated, at most `places` decimals."""
     if value is None:
         return "–"
-    normal = value.normalize()
+    normal = value.quantize(Decimal(1).scaleb(-places)).normalize() if value.as_tuple().exponent < -places else value.normalize()
     if normal == normal.to_integral():
         normal = normal.quantize(Decimal(1))
     return f"{normal:,f}"
@@ -287,7 +283,8 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "status_label": status_label(result.status),
             "answer": _answer_text(ind_spec, answer, result.status),
             "inputs": _inputs(ind_spec, answer),
-            "value": _figure(result.value) if result.value is not None else "",
+            # Counts are shown in the answer; computed ratios need no more than 4 decimals.
+            "value": _figure(result.value, 4) if result.value is not None and ind_spec["indicator_type"] != IndicatorType.COUNT else "",
             "computed": result.computed,
             "unit": result.unit,
             "leading": _figure(result.leading) if result.leading is not None else "",
@@ -397,47 +394,6 @@ def static_file_url(path: str) -> str:
 # --- Rendering ----------------------------------------------------------------------------------
 
 
-def allowed_roots() -> list[Path]:
-    """Directories WeasyPrint may read: our static files and uploaded media, nothing else."""
-    roots = [Path(settings.STATIC_ROOT), Path(settings.MEDIA_ROOT)]
-    for entry in settings.STATICFILES_DIRS:
-        roots.append(Path(entry[1] if isinstance(entry, (tuple, list)) else entry))
-    return [Path(os.path.realpath(root)) for root in roots]
-
-
-class LocalFileFetcher(URLFetcher):
-    """Serves file:// URLs under the allowed roots; refuses every other URL (http, data, …)."""
-
-    def __init__(self, roots: Iterable[Path] | None = None) -> None:
-        super().__init__(allowed_protocols=["file"])
-        self.roots = list(roots) if roots is not None else allowed_roots()
-
-    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
-        path = self.resolve(url)
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": _content_type(path)})
-
-    def resolve(self, url: str) -> Path:
-        parts = urlsplit(url)
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            raise ValueError(f"refused URL (only local static and media files are allowed): {url[:200]}")
-        path = Path(os.path.realpath(unquote(parts.path)))
-        if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
-            raise ValueError(f"refused file outside static and media: {url[:200]}")
-        return path
-
-
-def _content_type(path: Path) -> str:
-    return {
-        ".css": "text/css",
-        ".svg": "image/svg+xml",
-        ".png": "image/png",
-        ".jpg": "image/jpeg",
-        ".jpeg": "image/jpeg",
-        ".gif": "image/gif",
-        ".webp": "image/webp",
-    }.get(path.suffix.lower(), "application/octet-stream")
-
-
 def render_html(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> str:
     with translation.override(language):
         return render_to_string(TEMPLATE, build_context(assessment, language=language, consultancy=consultancy))
@@ -450,9 +406,12 @@ class RenderedPdf:
 
 
 def html_to_pdf(html: str) -> RenderedPdf:
-    base_url = Path(settings.BASE_DIR).resolve().as_uri() + "/"
-    document = HTML(string=html, base_url=base_url, url_fetcher=LocalFileFetcher()).render()
-    return RenderedPdf(document.write_pdf(), len(document.pages))
+    # Imported here: WeasyPrint (and Pango behind it) takes a second to load, and only the worker
+    # and the render_report command need it.
+    from assessment import pdf
+
+    data, pages = pdf.html_to_pdf(html)
+    return RenderedPdf(data, pages)
 
 
 def render_pdf(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> RenderedPdf:

@@ -15,22 +15,21 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
+from assessment.answers import criteria_for, load_questionnaire
 from assessment.models import (
     Answer,
     Assessment,
     AuditEvent,
     CriteriaSet,
     Evidence,
-    Indicator,
     RegionalReference,
     SectorValue,
     Snapshot,
 )
 from assessment.scoring import AnswerData, CriteriaSpec, Scorecard, Status, round_points, score
-from assessment.specs import AnswersError, answer_data, answers_to_json, criteria_data, criteria_spec, parse_answers
+from assessment.specs import AnswersError, answer_data, answers_to_json, criteria_spec, parse_answers
 
 log = logging.getLogger(__name__)
 
@@ -76,23 +75,14 @@ class ScoringState:
     card: Scorecard | None = None  # the live Scorecard object (drafts only)
 
 
-def prefetch_criteria(criteria_set: CriteriaSet) -> CriteriaSet:
-    """Gates, categories and indicators in three queries, whatever the number of indicators."""
-    prefetch_related_objects(
-        [criteria_set],
-        "gates",
-        "categories",
-        Prefetch("categories__indicators", queryset=Indicator.objects.select_related("parent")),
-    )
-    return criteria_set
-
-
-def reference_for(assessment: Assessment) -> RegionalReference | None:
-    """The latest regional reference for the company's province; only relative listings use one."""
+def reference_details(assessment: Assessment) -> RegionalReference | None:
+    """The reference row behind answers.reference_for's value (same filter), for its year and source."""
     if assessment.criteria_set.rating != CriteriaSet.Rating.RELATIVE:
         return None
     return (
-        RegionalReference.objects.filter(area=assessment.criteria_set.area, province=assessment.company.province)
+        RegionalReference.objects.filter(
+            area=assessment.criteria_set.area, province=assessment.company.province, year__lte=assessment.year
+        )
         .order_by("-year")
         .first()
     )
@@ -104,27 +94,25 @@ def known_codes(spec: CriteriaSpec) -> tuple[set[str], set[str]]:
 
 
 def live_state(assessment: Assessment) -> ScoringState:
-    data = criteria_data(prefetch_criteria(assessment.criteria_set))
-    spec = criteria_spec(data)
-    gates, indicators = known_codes(spec)
+    """A draft scored from the database through the questionnaire's loader (answers.load_questionnaire)."""
+    questionnaire = load_questionnaire(assessment)
+    criteria, card = questionnaire.criteria, questionnaire.scorecard
     answers: dict[str, AnswerData] = {}
     notes: dict[str, dict[str, str]] = {}
-    for row in assessment.answers.select_related("sector_value"):
-        # Rows for headings or codes no longer in the set are not part of the score.
-        if row.code not in gates and row.code not in indicators:
+    for code, row in questionnaire.rows.items():
+        # Rows for headings or codes no longer in the set are not part of the score or the snapshot.
+        if code not in criteria.gates and code not in criteria.indicators:
             continue
-        answers[row.code] = answer_data(row)
-        if row.code in indicators and (row.comment or row.consultant_note):
-            notes[row.code] = {"comment": row.comment, "consultant_note": row.consultant_note}
-    ref = reference_for(assessment)
-    value = ref.value if ref else None
-    card = score(spec, answers, reference=value)
+        answers[code] = questionnaire.answers[code]
+        if code in criteria.indicators and (row.comment or row.consultant_note):
+            notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
+    ref = reference_details(assessment) if card.reference is not None else None
     scorecard = card.to_dict() | {
         "reference_year": ref.year if ref else None,
         "reference_source": ref.source if ref else "",
     }
     return ScoringState(
-        criteria=data, spec=spec, answers=answers, scorecard=scorecard, reference=value,
+        criteria=criteria.data, spec=criteria.spec, answers=answers, scorecard=scorecard, reference=card.reference,
         reference_year=ref.year if ref else None, reference_source=ref.source if ref else "",
         notes=notes, card=card,
     )
@@ -469,8 +457,8 @@ def start_reassessment(source_id: int, *, user: AbstractBaseUser) -> tuple[Asses
         if target is None:
             raise NoCriteriaSet(source.criteria_set.area)
         snapshot = Snapshot.objects.filter(assessment=source).first()
-        old_criteria = snapshot.criteria if snapshot else criteria_data(prefetch_criteria(source.criteria_set))
-        new_criteria = criteria_data(prefetch_criteria(target))
+        old_criteria = snapshot.criteria if snapshot else criteria_for(source.criteria_set).data
+        new_criteria = criteria_for(target).data
         mapped, unmapped = map_answers(
             source.answers.select_related("sector_value"), old_criteria=old_criteria, new_criteria=new_criteria
         )

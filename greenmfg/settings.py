@@ -10,7 +10,6 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -236,14 +235,20 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+# Our apps and Django log at LOG_LEVEL; other libraries only from WARNING (weasyprint's INFO is a
+# line per rendering step). Output that commands print for redirection (dumpdata > file) stays clean
+# of INFO lines; still, prefer `dumpdata -o FILE`.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "greenmfg.logging.JsonFormatter"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    # Django's own loggers go to the root handler (django.request: 4xx as warnings, 5xx with traceback).
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
+    "root": {"handlers": ["stdout"], "level": "WARNING"},
+    # Each propagates to the root handler; django.request logs 4xx as warnings and 5xx with traceback.
+    "loggers": {
+        name: {"handlers": [], "level": LOG_LEVEL, "propagate": True}
+        for name in ("django", "greenmfg", "policies", "organisations", "assessment")
+    },
 }
 
 # django-axes: lock a username + IP pair after repeated failures, for a cool-off period.

@@ -56,10 +56,10 @@ class SignupForm(forms.Form):
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", ValidationError(_("The two passwords differ."), code="mismatch"))
-        elif password1 and cleaned.get("email"):
-            candidate = User(username=cleaned["email"], email=cleaned["email"])
+        if password1:
+            email = cleaned.get("email", "")
             try:
-                password_validation.validate_password(password1, candidate)
+                password_validation.validate_password(password1, User(username=email, email=email))
             except ValidationError as error:
                 self.add_error("password1", error)
         return cleaned

@@ -70,7 +70,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for row in (*members, *clients):
         row.start_url = _url_or_none("assessment_start", row.company.pk) if row.can_edit else None
         for assessment in row.assessments:
-            assessment.url = _url_or_none("assessment_detail", assessment.pk)
+            # A draft opens the questionnaire; a submitted revision its results.
+            page = "assessment_overview" if assessment.status == "draft" else "assessment_results"
+            assessment.url = _url_or_none(page, assessment.pk)
     context = {"members": members, "clients": clients, "consultancies": consultancies_of(request.user)}
     return render(request, "organisations/dashboard.html", context)
 

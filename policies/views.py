@@ -47,6 +47,32 @@ def release_rows(releases: list[ListRelease], areas: list[FocusArea]) -> list[Re
     return rows
 
 
+@dataclass
+class Citation:
+    """What one criteria set takes from a document: governed by it, and/or gates and indicators citing it."""
+
+    criteria_set: CriteriaSet
+    governing: bool = False
+    gates: list[Gate] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
+
+
+def citations(document: PolicyDocument) -> list[Citation]:
+    """Group the (prefetched) criteria sets, gates and indicators citing `document` by criteria set."""
+    by_set: dict[int, Citation] = {}
+
+    def entry(criteria_set: CriteriaSet) -> Citation:
+        return by_set.setdefault(criteria_set.pk, Citation(criteria_set))
+
+    for criteria_set in document.criteria_sets.all():
+        entry(criteria_set).governing = True
+    for gate in document.gates.all():
+        entry(gate.criteria_set).gates.append(gate)
+    for indicator in document.indicators.all():
+        entry(indicator.category.criteria_set).indicators.append(indicator)
+    return sorted(by_set.values(), key=lambda c: (c.criteria_set.area, c.criteria_set.code))
+
+
 def _releases(kind: str) -> list[ListRelease]:
     return list(ListRelease.objects.filter(kind=kind).prefetch_related("counts").select_related("document"))
 
@@ -108,7 +134,7 @@ def document_detail(request: HttpRequest, code: str) -> HttpResponse:
         ),
     )
     document = get_object_or_404(queryset, code=code)
-    return render(request, "policies/document_detail.html", {"document": document})
+    return render(request, "policies/document_detail.html", {"document": document, "citations": citations(document)})
 
 
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:

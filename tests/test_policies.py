@@ -334,6 +334,7 @@ def test_document_page_lists_published_criteria_that_cite_it(client):
     html = get(client, document.get_absolute_url(), EN)
     assert "Test criteria test-policies-published" in html
     assert "Indicator number 1" in html and "Basic requirement 1" in html
+    assert "Governing document of this criteria set" in html
     assert "test-policies-draft" not in html
 
 

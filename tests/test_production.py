@@ -15,7 +15,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import Client
@@ -186,7 +185,9 @@ def test_bucket_name_moves_uploads_to_private_s3_storage():
     values = run_django(
         env,
         "from django.core.files.storage import default_storage\n"
-        "result = {'class': type(default_storage).__module__ + '.' + type(default_storage).__name__,\n"
+        "default_storage._setup()\n"
+        "storage = default_storage._wrapped\n"
+        "result = {'class': type(storage).__module__ + '.' + type(storage).__name__,\n"
         "          'bucket': default_storage.bucket_name, 'acl': default_storage.default_acl,\n"
         "          'url': default_storage.url('evidence/report.pdf')}",
     )
@@ -228,10 +229,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 def _get(url: str, headers: dict[str, str] | None = None):
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback only)
+        with _opener.open(request, timeout=5) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()

@@ -125,6 +125,12 @@ def make_assessment(company: Company | None = None, criteria_set: CriteriaSet | 
     )
 
 
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Pages in English unless a test asks for Chinese (the site's default language)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def setup() -> dict:
     """An assessment with an owner, editor, viewer, granted and revoked consultant, and an outsider."""
@@ -242,7 +248,7 @@ def test_category_page_shows_indicator_details(client, setup):
     assert "GB 99999-2021 · Widget" in html and "kgce/t [S]" in html
     assert "(provisional)" in html  # the [U] row
     assert html.index('label="Your sector"') < html.index('label="Other sectors"')
-    assert 'hx-post="/assessments/%d/answer/E01/"' % setup["assessment"].pk in html
+    assert f'hx-post="/assessments/{setup["assessment"].pk}/answer/E01/"' in html
     assert 'hx-swap="outerHTML"' in html and 'hx-trigger="change"' in html
     assert 'name="E03-na"' in html  # N/A only where allowed
     assert 'name="E01-na"' not in html

@@ -12,7 +12,7 @@ from django.test.html import parse_html
 from django.utils import translation
 from pypdf import PdfReader
 
-from assessment import reports
+from assessment import pdf, reports
 from assessment.models import (
     Answer,
     Assessment,
@@ -319,7 +319,7 @@ def test_fetcher_serves_static_and_media_files(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     (tmp_path / "media").mkdir()
     (tmp_path / "media" / "a.png").write_bytes(b"\x89PNG fake")
-    fetcher = reports.LocalFileFetcher()
+    fetcher = pdf.LocalFileFetcher()
     assert fetcher.fetch((tmp_path / "media" / "a.png").as_uri()).read() == b"\x89PNG fake"
     css = fetcher.fetch(reports.static_file_url("css/report.css"))
     assert b"@page" in css.read() and css.content_type == "text/css"
@@ -337,7 +337,7 @@ def test_fetcher_serves_static_and_media_files(tmp_path, settings):
 )
 def test_fetcher_refuses_network_and_other_files(url):
     with pytest.raises(ValueError, match="refused"):
-        reports.LocalFileFetcher().fetch(url)
+        pdf.LocalFileFetcher().fetch(url)
 
 
 def test_fetcher_refuses_path_tricks(tmp_path, settings):
@@ -345,7 +345,7 @@ def test_fetcher_refuses_path_tricks(tmp_path, settings):
     (tmp_path / "media").mkdir()
     (tmp_path / "secret.txt").write_text("secret")
     (tmp_path / "media" / "link.css").symlink_to(tmp_path / "secret.txt")
-    fetcher = reports.LocalFileFetcher()
+    fetcher = pdf.LocalFileFetcher()
     for url in [f"file://{tmp_path}/media/../secret.txt", (tmp_path / "media" / "link.css").as_uri()]:
         with pytest.raises(ValueError, match="refused"):
             fetcher.fetch(url)
@@ -355,7 +355,7 @@ def test_pdf_render_does_not_fetch_remote_images():
     html = '<html><body><p>x</p><img src="http://127.0.0.1:9/x.png"><img src="file:///etc/hostname"></body></html>'
     fetched = []
 
-    class Recording(reports.LocalFileFetcher):
+    class Recording(pdf.LocalFileFetcher):
         def fetch(self, url, headers=None):
             fetched.append(url)
             return super().fetch(url, headers)
@@ -387,5 +387,5 @@ def test_render_report_command_rejects_unknown_assessment(tmp_path):
 
 
 def test_static_roots_include_staticfiles_dirs():
-    roots = reports.allowed_roots()
+    roots = pdf.allowed_roots()
     assert (settings.BASE_DIR / "static").resolve() in roots

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessment import submission
 from assessment.models import Answer, Assessment, AuditEvent, Category, CriteriaSet, Gate, Indicator, Snapshot
@@ -132,6 +133,9 @@ def test_the_snapshot_rescores_to_the_stored_total_after_admins_change_the_crite
     Category.objects.filter(criteria_set=world.assessment.criteria_set, code="C1").update(weight=Decimal(70))
     sector_value.leading, sector_value.benchmark = Decimal("0.01"), Decimal("0.02")
     sector_value.save()
+    # Published sets are read-only in the admin: editing means unpublish, edit, publish (bumps updated_at).
+    CriteriaSet.objects.filter(pk=world.assessment.criteria_set_id).update(updated_at=timezone.now())
+    world.assessment.criteria_set.refresh_from_db()
     live = submission.live_state(world.assessment).card
     assert round_points(live.total) != stored_total  # the edits do change a live score…
     rescored = submission.rescore_snapshot(Snapshot.objects.get(pk=snapshot.pk))

@@ -13,13 +13,12 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from assessment.access import get_assessment_for_user, get_evidence_for_user
 from assessment.answers import (
@@ -139,14 +138,17 @@ def _save_page(request: HttpRequest, assessment: Assessment, access: Access, pag
     return states
 
 
+# POST-only views check permission before the method, so another company's object is a 404 whatever the method.
+
 # --- Autosave ---------------------------------------------------------------------------------
 
 
 @login_required
-@require_POST
 def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Save one answer: the re-rendered indicator plus the live score panel (out of band)."""
     assessment, access = get_assessment_for_user(request.user, pk, need="edit")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     criteria = criteria_for(assessment.criteria_set)
     target = criteria.gates.get(code) or criteria.indicators.get(code)
     if target is None:
@@ -199,9 +201,10 @@ def _int(raw: str | None, default: Any = 0) -> Any:
 
 
 @login_required
-@require_POST
 def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk, need="edit")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     criteria = criteria_for(assessment.criteria_set)
     if code not in criteria.gates and code not in criteria.indicators:
         raise Http404
@@ -234,9 +237,10 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-@require_POST
 def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     evidence, access = get_evidence_for_user(request.user, pk, need="edit")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     assessment = (
         Assessment.objects.select_related("company", "criteria_set").get(pk=evidence.assessment_id)
     )
@@ -259,6 +263,7 @@ def _evidence_response(request: HttpRequest, assessment: Assessment, access: Acc
     list(messages.get_messages(request))
     context = {
         "code": code,
+        "upload_url": reverse("evidence_upload", args=[assessment.pk, code]),
         "files": Evidence.objects.filter(assessment=assessment, code=code),
         "error": error,
         "done": not error,
@@ -308,6 +313,7 @@ class Page:
     access: Access
     locked: bool
     answer_base_url: str
+    upload_base_url: str
 
     def sector_value_ids(self, code: str) -> set[int]:
         return {sv.pk for sv in self.sector_values.get(code, [])}
@@ -318,13 +324,16 @@ def _load_page(assessment: Assessment, access: Access, questionnaire: Questionna
     category = None
     rows: list[Gate | Indicator]
     if category_code is None:
-        gates = Gate.objects.filter(criteria_set=assessment.criteria_set).prefetch_related("policy_basis")
+        # explicit order_by: the models' default ordering joins the criteria set for nothing
+        gates = Gate.objects.filter(criteria_set=assessment.criteria_set).order_by("order", "code").prefetch_related("policy_basis")
         rows = list(gates.filter(code=only) if only else gates)
     else:
         category = Category.objects.filter(criteria_set=assessment.criteria_set, code=category_code).first()
         if category is None:
             raise Http404
-        indicators = Indicator.objects.filter(category=category).select_related("parent").prefetch_related("policy_basis")
+        indicators = (
+            Indicator.objects.filter(category=category).order_by("order", "code").select_related("parent").prefetch_related("policy_basis")
+        )
         rows = list(indicators.filter(code=only) if only else indicators)
     targets = {r.code: criteria.gates.get(r.code) or criteria.indicators.get(r.code) for r in rows}
     targets = {code: t for code, t in targets.items() if t is not None}
@@ -347,6 +356,7 @@ def _load_page(assessment: Assessment, access: Access, questionnaire: Questionna
         access=access,
         locked=assessment.is_locked,
         answer_base_url=reverse("assessment_answer", args=[assessment.pk, "CODE"]),
+        upload_base_url=reverse("evidence_upload", args=[assessment.pk, "CODE"]),
     )
 
 
@@ -415,6 +425,7 @@ class Item:
     editable: bool = False
     can_note: bool = False
     answer_url: str = ""
+    upload_url: str = ""
     files: list[Evidence] = field(default_factory=list)
 
 
@@ -478,6 +489,7 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
         editable=access.can_edit and not page.locked,
         can_note=access.is_consultant,
         answer_url=page.answer_base_url.replace("CODE", quote(row.code)),
+        upload_url=page.upload_base_url.replace("CODE", quote(row.code)),
         files=page.evidence.get(row.code, []),
     )
     _fill_fields(item, row, page, raw, item.errors)

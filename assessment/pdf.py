@@ -1,0 +1,70 @@
+"""WeasyPrint glue: HTML → PDF with a url_fetcher that reads only our static and media files.
+
+Imported lazily (by assessment.reports.html_to_pdf): loading WeasyPrint and Pango takes a second.
+"""
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from urllib import request
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+
+# WeasyPrint logs every parsing and layout step at INFO, starting at import time; keep its warnings.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+from weasyprint import HTML  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+CONTENT_TYPES = {
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+}
+
+
+def allowed_roots() -> list[Path]:
+    """Directories WeasyPrint may read: our static files and uploaded media, nothing else."""
+    roots = [Path(settings.STATIC_ROOT), Path(settings.MEDIA_ROOT)]
+    for entry in settings.STATICFILES_DIRS:
+        roots.append(Path(entry[1] if isinstance(entry, (tuple, list)) else entry))
+    return [Path(os.path.realpath(root)) for root in roots]
+
+
+class LocalFileFetcher(URLFetcher):
+    """Serves file:// URLs under the allowed roots; refuses every other URL (http, data, …)."""
+
+    def __init__(self, roots: Iterable[Path] | None = None) -> None:
+        # Not URLFetcher.__init__: its urllib handlers load the system CA bundle, which we never use.
+        request.OpenerDirector.__init__(self)
+        self._fail_on_errors = False
+        self._allowed_protocols = ["file"]
+        self.roots = list(roots) if roots is not None else allowed_roots()
+
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
+        path = self.resolve(url)
+        content_type = CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+    def resolve(self, url: str) -> Path:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise ValueError(f"refused URL (only local static and media files are allowed): {url[:200]}")
+        # realpath resolves "..", and symlinks pointing out of the roots.
+        path = Path(os.path.realpath(unquote(parts.path)))
+        if not any(path.is_relative_to(root) for root in self.roots) or not path.is_file():
+            raise ValueError(f"refused file outside static and media: {url[:200]}")
+        return path
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """The PDF bytes and the page count."""
+    base_url = Path(settings.BASE_DIR).resolve().as_uri() + "/"
+    document = HTML(string=html, base_url=base_url, url_fetcher=LocalFileFetcher()).render()
+    return document.write_pdf(), len(document.pages)

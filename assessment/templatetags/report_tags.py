@@ -1,0 +1,14 @@
+from django import template
+
+from assessment.models import Assessment, Report
+
+register = template.Library()
+
+
+@register.simple_tag
+def latest_reports(assessment: Assessment) -> list[Report]:
+    """The newest report of each language, newest first."""
+    seen: dict[str, Report] = {}
+    for report in Report.objects.filter(assessment=assessment).order_by("-created_at")[:20]:
+        seen.setdefault(report.language, report)
+    return list(seen.values())

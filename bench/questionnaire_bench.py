@@ -1,0 +1,134 @@
+"""Server time of a category page and of an autosave, as a ratio to a trivial view; target ≤ 3×.
+
+Runs in a throw-away test database (SQLite in memory, or test_<name> on PostgreSQL when
+DATABASE_URL points there) with a synthetic criteria set, through Django's test Client, so only
+server time is measured. The trivial view goes through the same middleware, login and
+permission-checked fetch and renders base.html with one line of content.
+
+    python bench/questionnaire_bench.py [--runs 300] [--indicators 10]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenmfg.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.decorators import login_required  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.http import HttpRequest, HttpResponse  # noqa: E402
+from django.template import engines  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django.urls import include, path, reverse  # noqa: E402
+
+from assessment.access import get_assessment_for_user  # noqa: E402
+
+TARGET = 3.0
+TRIVIAL = engines["django"].from_string(
+    '{% extends "base.html" %}{% block content %}<p>{{ assessment.company.name }}</p>{% endblock %}'
+)
+
+
+@login_required
+def trivial(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, _access = get_assessment_for_user(request.user, pk)
+    return HttpResponse(TRIVIAL.render({"assessment": assessment}, request))
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+urlpatterns = [
+    path("bench/trivial/<int:pk>/", trivial, name="bench_trivial"),
+    path("bench/bare/", bare, name="bench_bare"),
+    path("", include("greenmfg.urls")),
+]
+
+
+def median_ms(run: Callable[[int], int], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time of this process (steadier on a busy machine), in ms."""
+    for i in range(min(20, runs)):  # warm caches (templates, criteria, session)
+        run(i)
+    wall, cpu = [], []
+    for i in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        status = run(i)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        assert status == 200, status
+    return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--indicators", type=int, default=10, help="indicators on the measured category page")
+    args = parser.parse_args()
+
+    setup_test_environment()
+    real_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    # The test helpers build users, a company and a synthetic criteria set (pytest is a dev dependency).
+    from assessment.models import Answer
+    from organisations.models import Role
+    from tests.test_questionnaire import make_assessment, make_company, make_criteria_set, make_sector_value, member
+
+    company = make_company()
+    user = member(company, "bench", Role.EDITOR)
+    make_sector_value(company.sector)
+    # mgmt holds 4 fixed indicators plus the fillers
+    assessment = make_assessment(company, make_criteria_set(max(0, args.indicators - 4)))
+    Answer.objects.create(assessment=assessment, code="E01", inputs={"E": "110", "Q": "1000"}, version=1)
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    pk = assessment.pk
+    category_url = reverse("assessment_category", args=[pk, "mgmt"])
+    energy_url = reverse("assessment_category", args=[pk, "energy"])
+    answer_url = reverse("assessment_answer", args=[pk, "M01"])
+    trivial_url = reverse("bench_trivial", args=[pk])
+
+    def autosave(i: int) -> int:
+        data = {"M01-choice": "met" if i % 2 else "partly", "M01-version": str(autosave.version), "M01-seq": str(10_000 + autosave.seq)}
+        autosave.seq += 1
+        response = client.post(answer_url, data, headers={"HX-Request": "true"})
+        autosave.version += 1
+        return response.status_code
+
+    autosave.version = 0  # type: ignore[attr-defined]
+    autosave.seq = 0  # type: ignore[attr-defined]
+
+    results = {
+        "bare view": median_ms(lambda i: client.get("/bench/bare/").status_code, args.runs),
+        "trivial view": median_ms(lambda i: client.get(trivial_url).status_code, args.runs),
+        f"category page ({args.indicators} indicators)": median_ms(lambda i: client.get(category_url).status_code, args.runs),
+        "category page (3 formula indicators)": median_ms(lambda i: client.get(energy_url).status_code, args.runs),
+        "autosave": median_ms(autosave, args.runs),
+    }
+    base_wall, base_cpu = results["trivial view"]
+    print(f"database: {connection.vendor}, runs: {args.runs}, median server time through the test client")
+    print(f"  {'':<40} {'wall':>8}      {'ratio':>6}   {'cpu':>8}      {'ratio':>6}")
+    worst = 0.0
+    for name, (wall, cpu) in results.items():
+        if name.startswith(("category", "autosave")):
+            worst = max(worst, wall / base_wall)
+        print(f"  {name:<40} {wall:8.2f} ms   {wall / base_wall:5.2f}×   {cpu:8.2f} ms   {cpu / base_cpu:5.2f}×")
+    print(f"worst wall-time ratio {worst:.2f}× the trivial view (target ≤ {TARGET:.0f}×): {'OK' if worst <= TARGET else 'ABOVE TARGET'}")
+    connection.creation.destroy_test_db(real_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    with override_settings(ROOT_URLCONF=__name__):
+        main()

@@ -1,0 +1,302 @@
+"""Autosave of one answer: validation messages, replays and ordering, conflicts, locking, forged fields."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from assessment.answers import AnswerValues, Outcome, parse_answer, save_answer
+from assessment.models import Answer, Assessment
+from assessment.scoring import GateSpec, IndicatorSpec
+from organisations.models import Role
+from tests.test_questionnaire import make_assessment, make_company, make_sector_value, member
+
+pytestmark = pytest.mark.django_db
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def assessment() -> Assessment:
+    return make_assessment(make_company())
+
+
+@pytest.fixture
+def editor(client, assessment):
+    user = member(assessment.company, "editor", Role.EDITOR)
+    client.force_login(user)
+    return user
+
+
+def post(client, assessment: Assessment, code: str, data: dict, *, htmx: bool = True):
+    url = reverse("assessment_answer", args=[assessment.pk, code])
+    return client.post(url, {f"{code}-{k}": v for k, v in data.items()}, headers=HX if htmx else {})
+
+
+def answer(assessment: Assessment, code: str) -> Answer:
+    return Answer.objects.get(assessment=assessment, code=code)
+
+
+# --- Saving -----------------------------------------------------------------------------------
+
+
+def test_autosave_stores_the_answer_and_returns_fragment_and_score_panel(client, assessment, editor):
+    response = post(client, assessment, "M01", {"choice": "met", "version": "0", "seq": "1001"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<div id="ind-M01"' in html and 'hx-target="this"' in html
+    assert "✓ Saved" in html
+    assert 'id="score-panel"' in html and 'hx-swap-oob="true"' in html
+    assert 'name="M01-version" value="1"' in html and 'name="M01-seq" value="1001"' in html
+    stored = answer(assessment, "M01")
+    assert (stored.choice, stored.version, stored.seq, stored.updated_by) == ("met", 1, 1001, editor)
+    # the live total: M01 (5 of management's 19 points) met, management weighs 40 of 100
+    assert '<span class="score-big" data-testid="score-total">10.53</span>' in html
+
+
+def test_autosave_computes_formula_value_with_sector_value(client, assessment, editor):
+    sv = make_sector_value(assessment.company.sector)
+    response = post(client, assessment, "E01", {"in-E": "110", "in-Q": "1,000", "sector_value": str(sv.pk), "version": "0", "seq": "5"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "0.11 tce/t" in html  # computed E/Q, unit from the chosen quota
+    assert "leading 0.1 · benchmark 0.12 (sector value)" in html
+    stored = answer(assessment, "E01")
+    assert stored.inputs == {"E": "110", "Q": "1000"} and stored.sector_value == sv
+
+
+def test_autosave_count_stores_ticked_options(client, assessment, editor):
+    post(client, assessment, "M03", {"options": ["0", "2"], "version": "0", "seq": "1"})
+    stored = answer(assessment, "M03")
+    assert stored.count == 2 and stored.inputs == {"options": [0, 2]}
+    post(client, assessment, "M03", {"options": "none", "version": "1", "seq": "2"})
+    stored.refresh_from_db()
+    assert stored.count == 0 and stored.inputs == {}
+
+
+def test_autosave_na_with_reason(client, assessment, editor):
+    response = post(client, assessment, "E03", {"na": "on", "na_reason": "We reuse no water.", "version": "0", "seq": "1"})
+    assert response.status_code == 200
+    stored = answer(assessment, "E03")
+    assert stored.na and stored.na_reason == "We reuse no water."
+
+
+def test_autosave_user_supplied_values_need_a_source(client, assessment, editor):
+    response = post(client, assessment, "E02", {"in-E_re": "10", "in-E": "100", "leading": "30", "benchmark": "5", "version": "0", "seq": "1"})
+    assert response.status_code == 422
+    assert "Say where your leading and benchmark values come from." in response.content.decode()
+    response = post(client, assessment, "E02", {"in-E_re": "10", "in-E": "100", "leading": "30", "benchmark": "5",
+                                                 "values_source": "Industry association 2024", "version": "0", "seq": "2"})
+    assert response.status_code == 200
+    assert "leading 30 · benchmark 5 (your own values)" in response.content.decode()
+    assert answer(assessment, "E02").leading == Decimal(30)
+
+
+@pytest.mark.parametrize(
+    ("code", "data", "field", "message", "typed"),
+    [
+        ("E01", {"in-E": "12,3x", "in-Q": "10"}, "in-E", "Enter a number, for example 1234.5.", "12,3x"),
+        ("E01", {"in-E": "100", "in-Q": "-5"}, "in-Q", "This quantity cannot be negative.", "-5"),
+        ("E03", {"value": "120"}, "value", "A rate must be between 0 and 100 %.", "120"),
+        ("E02", {"in-E_re": "150", "in-E": "100"}, "in-E_re", "These figures give 150 %; a rate must be between 0 and 100 %.", "150"),
+        ("E02", {"in-E_re": "1", "in-E": "0"}, "in-E", "These figures cannot be computed: the total (denominator) is zero.", "0"),
+        ("E03", {"na": "on", "na_reason": "  "}, "na_reason", "Say why this indicator does not apply.", ""),
+        ("M01", {"choice": "met", "comment": "x" * 2001}, "comment", "Keep this under 2000 characters (it has 2001).", "x" * 2001),
+        ("E02", {"leading": "30"}, "benchmark", "Give both the leading and the benchmark value.", ""),
+        ("M01", {"choice": "excellent"}, "choice", "Choose one of the options.", ""),
+        ("E01", {"in-E": "1e400"}, "in-E", "This number is too large.", "1e400"),
+        ("E01", {"in-E": "NaN"}, "in-E", "Enter a number, for example 1234.5.", "NaN"),
+    ],
+)
+def test_autosave_refuses_invalid_values_and_keeps_what_was_typed(client, assessment, editor, code, data, field, message, typed):
+    response = post(client, assessment, code, data | {"version": "0", "seq": "1"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert message in html
+    assert "Not saved: correct the fields marked in red." in html
+    if typed and field != "comment":
+        assert f'name="{code}-{field}" value="{typed}"' in html
+    if field == "comment":
+        assert f">{typed}</textarea>" in html
+    assert not Answer.objects.filter(assessment=assessment, code=code).exists()
+
+
+def test_autosave_error_messages_in_chinese(client, assessment, editor):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    response = post(client, assessment, "E03", {"value": "120", "version": "0", "seq": "1"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    with translation.override("zh-hans"):
+        expected = translation.gettext("A rate must be between 0 and 100 %.")
+        saved_label = translation.gettext("Not saved: correct the fields marked in red. What you typed is kept.")
+    assert expected in html and saved_label in html
+    assert 'value="120"' in html
+
+
+def test_full_width_digits_and_thousands_separators_are_accepted():
+    spec = IndicatorSpec(code="E01", indicator_type="reverse_quant", points=Decimal(1), formula="energy_intensity")
+    parsed = parse_answer(spec, {"in-E": "１２，３４５．５", "in-Q": " 1 000 "})
+    assert parsed.errors == {}
+    assert dict(parsed.values.inputs) == {"E": "12345.5", "Q": "1000"}
+
+
+def test_gate_answers_are_yes_or_no_only():
+    gate = GateSpec(code="B1", kind="basic")
+    assert parse_answer(gate, {"passed": "yes"}).values.passed is True
+    assert parse_answer(gate, {"passed": "no"}).values.passed is False
+    assert parse_answer(gate, {"passed": "maybe"}).errors == {"passed": ["Choose one of the options."]}
+
+
+# --- Ordering, replays, conflicts ---------------------------------------------------------------
+
+
+def test_a_replay_changes_nothing(client, assessment, editor):
+    first = post(client, assessment, "M01", {"choice": "met", "version": "0", "seq": "500"})
+    again = post(client, assessment, "M01", {"choice": "met", "version": "0", "seq": "500"})
+    assert first.status_code == again.status_code == 200
+    forged = post(client, assessment, "M01", {"choice": "not_met", "version": "0", "seq": "500"})
+    assert forged.status_code == 200
+    stored = answer(assessment, "M01")
+    assert (stored.choice, stored.version, stored.seq) == ("met", 1, 500)
+
+
+def test_an_older_sequence_never_overwrites_a_newer_one(client, assessment, editor):
+    post(client, assessment, "M01", {"choice": "met", "version": "0", "seq": "10"})
+    post(client, assessment, "M01", {"choice": "partly", "version": "1", "seq": "12"})
+    late = post(client, assessment, "M01", {"choice": "not_met", "version": "1", "seq": "11"})
+    assert late.status_code == 409
+    stored = answer(assessment, "M01")
+    assert (stored.choice, stored.version, stored.seq) == ("partly", 2, 12)
+
+
+def test_a_stale_save_gets_409_with_the_current_value_and_keeps_the_users(client, assessment, editor):
+    other = member(assessment.company, "colleague", Role.EDITOR)
+    post(client, assessment, "M01", {"choice": "met", "version": "0", "seq": "100"})  # editor saves first
+    client.force_login(other)
+    response = post(client, assessment, "M01", {"choice": "not_met", "version": "0", "seq": "101"})  # based on version 0
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else changed this answer: current value Met" in html
+    assert "your value is kept in the field; save again to overwrite." in html
+    assert 'value="not_met" checked' in html  # the colleague's choice stays in the form
+    assert 'name="M01-version" value="1"' in html  # …now based on the current version
+    assert answer(assessment, "M01").choice == "met"
+    again = post(client, assessment, "M01", {"choice": "not_met", "version": "1", "seq": "102"})
+    assert again.status_code == 200
+    stored = answer(assessment, "M01")
+    assert (stored.choice, stored.version, stored.updated_by) == ("not_met", 2, other)
+
+
+def test_a_stale_save_of_the_same_value_is_not_a_conflict(client, assessment, editor):
+    post(client, assessment, "M01", {"choice": "met", "version": "0", "seq": "100"})
+    response = post(client, assessment, "M01", {"choice": "met", "version": "0", "seq": "200"})
+    assert response.status_code == 200
+    assert answer(assessment, "M01").version == 1
+
+
+def test_save_answer_rules_without_http(assessment):
+    values = AnswerValues(choice="met")
+    assert save_answer(assessment, "M01", values, version=0, seq=1).outcome == Outcome.SAVED
+    assert save_answer(assessment, "M01", values, version=0, seq=1).outcome == Outcome.REPLAY
+    assert save_answer(assessment, "M01", AnswerValues(choice="partly"), version=0, seq=2).outcome == Outcome.CONFLICT
+    assert save_answer(assessment, "M01", AnswerValues(choice="partly"), version=1, seq=3).outcome == Outcome.SAVED
+    assert save_answer(assessment, "M01", AnswerValues(choice="not_met"), version=2, seq=2).outcome == Outcome.OUTDATED
+    # a plain form post is numbered by the server
+    result = save_answer(assessment, "M01", AnswerValues(choice="not_met"), version=2)
+    assert result.outcome == Outcome.SAVED and result.row.seq == 4 and result.row.version == 3
+    assert Answer.objects.filter(assessment=assessment, code="M01").count() == 1
+
+
+# --- Locked, permissions, forged fields -------------------------------------------------------
+
+
+def test_autosave_after_submission_is_refused(client, assessment, editor):
+    Answer.objects.create(assessment=assessment, code="M01", choice="met", version=1)
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SUBMITTED)
+    response = post(client, assessment, "M01", {"choice": "not_met", "version": "1", "seq": "9"})
+    assert response.status_code == 409
+    assert "this assessment has been submitted and is locked" in response.content.decode()
+    assert answer(assessment, "M01").choice == "met"
+    assert save_answer(assessment, "M01", AnswerValues(choice="partly"), version=1).outcome == Outcome.LOCKED
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", 302), ("outsider", 404), ("viewer", 403), ("editor", 200), ("owner", 200), ("consultant", 200), ("revoked", 404)],
+)
+def test_autosave_permission_ladder(client, who, expected):
+    from tests.test_questionnaire import consultant_for
+
+    company = make_company()
+    assessment = make_assessment(company)
+    users = {
+        "outsider": member(make_company("Other"), "outsider", Role.OWNER),
+        "viewer": member(company, "viewer", Role.VIEWER),
+        "editor": member(company, "editor", Role.EDITOR),
+        "owner": member(company, "owner", Role.OWNER),
+        "consultant": consultant_for(company),
+        "revoked": consultant_for(company, revoked=True),
+    }
+    if who != "anonymous":
+        client.force_login(users[who])
+    response = post(client, assessment, "M01", {"choice": "met", "version": "0", "seq": "1"})
+    assert response.status_code == expected
+    assert Answer.objects.filter(assessment=assessment).exists() == (expected == 200)
+    assert client.get(reverse("assessment_answer", args=[assessment.pk, "M01"])).status_code == (405 if expected == 200 else expected)
+
+
+def test_unknown_code_is_404(client, assessment, editor):
+    assert post(client, assessment, "ZZ9", {"choice": "met"}).status_code == 404
+
+
+def test_forged_fields_cannot_change_scores_status_criteria_or_notes(client, assessment, editor):
+    url = reverse("assessment_answer", args=[assessment.pk, "M01"])
+    response = client.post(url, {
+        "M01-choice": "met", "M01-version": "0", "M01-seq": "1",
+        "M01-value": "999", "M01-points": "100", "M01-consultant_note": "forged", "M01-passed": "yes",
+        "M02-choice": "met", "status": "submitted", "points": "100", "weight": "100", "criteria_set": "1",
+    }, headers=HX)
+    assert response.status_code == 200
+    stored = answer(assessment, "M01")
+    assert (stored.choice, stored.value, stored.consultant_note, stored.passed) == ("met", None, "", None)
+    assert not Answer.objects.filter(assessment=assessment, code="M02").exists()
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.DRAFT
+    indicator = assessment.criteria_set.categories.get(code="mgmt").indicators.get(code="M01")
+    assert indicator.points == Decimal(5)
+
+
+def test_consultant_sets_a_note(client, assessment):
+    from tests.test_questionnaire import consultant_for
+
+    client.force_login(consultant_for(assessment.company))
+    response = post(client, assessment, "M01", {"choice": "met", "consultant_note": "Ask for the 2024 audit.", "version": "0", "seq": "1"})
+    assert response.status_code == 200
+    assert answer(assessment, "M01").consultant_note == "Ask for the 2024 audit."
+
+
+def test_company_save_keeps_the_consultants_note(client, assessment, editor):
+    Answer.objects.create(assessment=assessment, code="M01", choice="met", consultant_note="Keep me", version=1, seq=1)
+    post(client, assessment, "M01", {"choice": "partly", "version": "1", "seq": "2"})
+    stored = answer(assessment, "M01")
+    assert (stored.choice, stored.consultant_note) == ("partly", "Keep me")
+
+
+def test_sector_value_of_another_indicator_is_refused(client, assessment, editor):
+    other = make_sector_value(assessment.company.sector, code="F99")
+    response = post(client, assessment, "E01", {"in-E": "1", "in-Q": "1", "sector_value": str(other.pk), "version": "0", "seq": "1"})
+    assert response.status_code == 422
+    assert "Choose a value from the list." in response.content.decode()
+
+
+def test_autosave_without_htmx_redirects_to_the_indicator(client, assessment, editor):
+    response = post(client, assessment, "M01", {"choice": "met", "version": "0"}, htmx=False)
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/assessments/{assessment.pk}/c/mgmt/#ind-M01")
+    assert answer(assessment, "M01").seq == 1  # numbered by the server
+

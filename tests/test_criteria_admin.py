@@ -1,0 +1,106 @@
+"""Criteria admin: pages render for staff, published sets are frozen, publish validates, clone copies."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from assessment.models import (
+    Answer,
+    Assessment,
+    AuditEvent,
+    Category,
+    CriteriaSet,
+    Gate,
+    Indicator,
+    RegionalReference,
+    SectorValue,
+)
+
+pytestmark = pytest.mark.django_db
+FACTORY = "factory-gbt36132-2025"
+
+
+@pytest.fixture
+def admin_client(client):
+    user = get_user_model().objects.create_superuser("criteria-admin", "a@example.com", "pw-123-long!")
+    client.force_login(user)
+    return client
+
+
+def url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize("model", [CriteriaSet, Category, Indicator, Gate, SectorValue, RegionalReference, Assessment,
+                                   Answer, AuditEvent])
+def test_changelists_render(admin_client, model):
+    response = admin_client.get(url(model, "changelist"))
+    assert response.status_code == 200
+
+
+def test_change_forms_render(admin_client):
+    cs = CriteriaSet.objects.get(code=FACTORY)
+    objects = [cs, cs.categories.get(code="energy"), Indicator.objects.get(category__criteria_set=cs, code="F01"),
+               cs.gates.get(code="B1"), SectorValue.objects.first(), Assessment.objects.filter(is_demo=True).first(),
+               Answer.objects.filter(assessment__is_demo=True).first()]
+    for obj in objects:
+        response = admin_client.get(url(type(obj), "change", obj.pk))
+        assert response.status_code == 200, type(obj)
+    # Published set: the F01 page shows the content but no save button.
+    page = admin_client.get(url(Indicator, "change", objects[2].pk)).content.decode()
+    assert "能源消耗强度" in page and 'name="_save"' not in page
+    assert admin_client.get(url(SectorValue, "change", objects[4].pk)).content.decode().count('name="_save"') == 1
+
+
+def test_published_set_and_children_are_read_only(admin_client):
+    f01 = Indicator.objects.get(category__criteria_set__code=FACTORY, code="F01")
+    response = admin_client.post(url(Indicator, "change", f01.pk), {"name_en": "changed"})
+    assert response.status_code == 403
+    f01.refresh_from_db()
+    assert f01.name_en == "Energy consumption intensity"
+
+
+def clone(admin_client, code=FACTORY):
+    cs = CriteriaSet.objects.get(code=code)
+    response = admin_client.post(url(CriteriaSet, "changelist"), {"action": "clone_as_draft", "_selected_action": [cs.pk]}, follow=True)
+    assert response.status_code == 200
+    return CriteriaSet.objects.get(code=f"{code}-draft-1")
+
+
+def test_clone_as_new_draft_version(admin_client):
+    original = CriteriaSet.objects.get(code=FACTORY)
+    copy = clone(admin_client)
+    assert copy.status == "draft" and copy.previous == original
+    assert sorted(copy.gates.values_list("code", flat=True)) == sorted(original.gates.values_list("code", flat=True))
+    new_f01 = Indicator.objects.get(category__criteria_set=copy, code="F01")
+    assert new_f01.pk != Indicator.objects.get(category__criteria_set=original, code="F01").pk
+    assert sorted(new_f01.policy_basis.values_list("code", flat=True)) == ["gb-energy-quotas", "gbt-36132-2025"]
+    assert set(copy.governing_documents.values_list("code", flat=True)) == set(original.governing_documents.values_list("code", flat=True))
+    assert AuditEvent.objects.filter(action="criteria.cloned", object_id=str(copy.pk)).exists()
+    # The draft is editable; the edit is audited.
+    edit = admin_client.get(url(Indicator, "change", new_f01.pk))
+    assert 'name="_save"' in edit.content.decode()
+
+
+def test_publish_refuses_invalid_set_with_the_problems(admin_client):
+    copy = clone(admin_client)
+    f04 = Indicator.objects.get(category__criteria_set=copy, code="F04")
+    f04.points = 5  # energy category: 8 + 8 + 8 + 5 = 29 ≠ 30
+    f04.save()
+    Gate.objects.create(criteria_set=copy, code="F01", kind="basic", text_zh="重复", text_en="duplicate")
+    response = admin_client.post(url(CriteriaSet, "changelist"), {"action": "publish", "_selected_action": [copy.pk]}, follow=True)
+    page = response.content.decode()
+    assert "was not published" in page
+    assert "F01: code used 2 times" in page
+    assert "category energy: weight 30 ≠ sum of its indicators&#x27; points 29" in page
+    copy.refresh_from_db()
+    assert copy.status == "draft"
+
+
+def test_publish_valid_draft(admin_client):
+    copy = clone(admin_client, "supply-chain-gsci-586")
+    response = admin_client.post(url(CriteriaSet, "changelist"), {"action": "publish", "_selected_action": [copy.pk]}, follow=True)
+    assert "is published" in response.content.decode()
+    copy.refresh_from_db()
+    assert copy.status == "published"
+    assert AuditEvent.objects.filter(action="criteria.published", object_id=str(copy.pk)).exists()
