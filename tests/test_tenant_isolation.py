@@ -1,0 +1,176 @@
+"""Tenant isolation: every URL that takes an object id refuses another company's user with a 404.
+
+The test walks the whole URL configuration. A new URL pattern with an object id and no case in
+OBJECT_URLS (or no entry in PUBLIC_URLS) fails the suite, so isolation is decided for every URL.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from assessment.models import Answer, Assessment, CriteriaSet, Evidence, Report
+from organisations.credit_code import check_character
+from organisations.models import (
+    AccessGrant,
+    Company,
+    Consultancy,
+    Consultant,
+    Invitation,
+    Membership,
+    Role,
+    Sector,
+)
+
+# URLs that take no object id, or only a secret token, and are not company data by id.
+PUBLIC_URLS = {
+    "healthz", "set_language", "login", "logout", "signup", "onboarding", "dashboard", "company_create",
+    "consultancy_create", "password_change", "password_change_done", "password_reset", "password_reset_done",
+    "password_reset_confirm", "password_reset_complete", "invitation_accept", "landing", "timeline",
+    "policy_documents", "policy_document", "policy_area", "policy_case", "policy_numbers", "policy_process",
+}
+
+
+def credit_code(seed: int) -> str:
+    first17 = f"9133{seed:013d}"
+    return first17 + check_character(first17)
+
+
+@pytest.fixture
+def world(db: Any) -> dict[str, Any]:
+    sector = Sector.objects.get(code="30")
+    company = Company.objects.create(
+        name="Isolated Cement Works", credit_code=credit_code(424242), sector=sector, province="ZJ", size="large"
+    )
+    owner = User.objects.create_user("owner@a.test", "owner@a.test", "pw-a-123456")
+    member = User.objects.create_user("viewer@a.test", "viewer@a.test", "pw-a-123456")
+    Membership.objects.create(user=owner, company=company, role=Role.OWNER)
+    viewer = Membership.objects.create(user=member, company=company, role=Role.VIEWER)
+    invitation = Invitation.objects.create(company=company, email="new@a.test", role=Role.EDITOR, token="tok-a-1", invited_by=owner)
+    firm = Consultancy.objects.create(name="A's Consulting")
+    firm_user = User.objects.create_user("consultant@a.test", "consultant@a.test", "pw-a-123456")
+    consultant = Consultant.objects.create(user=firm_user, consultancy=firm, is_admin=True)
+    grant = AccessGrant.objects.create(company=company, consultancy=firm, granted_by=owner)
+    criteria = CriteriaSet.objects.latest_published("factory")
+    assessment = Assessment.objects.create(company=company, criteria_set=criteria, year=2025, created_by=owner)
+    Answer.objects.create(assessment=assessment, code="F07", inputs={"V_r": "900", "V": "100"})
+    evidence = Evidence(
+        assessment=assessment, code="F07", original_name="secret-water-balance.pdf", content_type="application/pdf", size=9
+    )
+    evidence.file.save("x", ContentFile(b"%PDF-1.4\n"), save=False)
+    evidence.save()
+    report = Report(assessment=assessment, language="en", fingerprint="f", status=Report.Status.DONE)
+    report.file.save("r.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    report.save()
+
+    outsider = User.objects.create_user("outsider@b.test", "outsider@b.test", "pw-b-123456")
+    other = Company.objects.create(
+        name="Other Glass Co", credit_code=credit_code(777777), sector=sector, province="JS", size="small"
+    )
+    Membership.objects.create(user=outsider, company=other, role=Role.OWNER)
+    return {
+        "company": company, "viewer": viewer, "invitation": invitation, "firm": firm, "consultant": consultant,
+        "grant": grant, "assessment": assessment, "evidence": evidence, "report": report, "outsider": outsider,
+    }
+
+
+OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "company_detail": lambda w: {"pk": w["company"].pk},
+    "company_edit": lambda w: {"pk": w["company"].pk},
+    "company_members": lambda w: {"pk": w["company"].pk},
+    "member_invite": lambda w: {"pk": w["company"].pk},
+    "member_role": lambda w: {"pk": w["company"].pk, "member_pk": w["viewer"].pk},
+    "member_remove": lambda w: {"pk": w["company"].pk, "member_pk": w["viewer"].pk},
+    "invitation_cancel": lambda w: {"pk": w["company"].pk, "invitation_pk": w["invitation"].pk},
+    "grant_create": lambda w: {"pk": w["company"].pk},
+    "grant_revoke": lambda w: {"pk": w["company"].pk, "grant_pk": w["grant"].pk},
+    "consultancy_detail": lambda w: {"pk": w["firm"].pk},
+    "consultancy_logo": lambda w: {"pk": w["firm"].pk},
+    "consultant_add": lambda w: {"pk": w["firm"].pk},
+    "consultant_remove": lambda w: {"pk": w["firm"].pk, "consultant_pk": w["consultant"].pk},
+    "assessment_start": lambda w: {"company_pk": w["company"].pk},
+    "assessment_overview": lambda w: {"pk": w["assessment"].pk},
+    "assessment_gates": lambda w: {"pk": w["assessment"].pk},
+    "assessment_category": lambda w: {"pk": w["assessment"].pk, "category_code": "resource"},
+    "assessment_answer": lambda w: {"pk": w["assessment"].pk, "code": "F07"},
+    "evidence_upload": lambda w: {"pk": w["assessment"].pk, "code": "F07"},
+    "evidence_download": lambda w: {"pk": w["evidence"].pk},
+    "evidence_delete": lambda w: {"pk": w["evidence"].pk},
+    "assessment_results": lambda w: {"pk": w["assessment"].pk},
+    "assessment_submit": lambda w: {"pk": w["assessment"].pk},
+    "assessment_reopen": lambda w: {"pk": w["assessment"].pk},
+    "assessment_history": lambda w: {"pk": w["assessment"].pk},
+    "assessment_reassess": lambda w: {"pk": w["assessment"].pk},
+    "assessment_export_json": lambda w: {"pk": w["assessment"].pk},
+    "assessment_export_xlsx": lambda w: {"pk": w["assessment"].pk},
+    "assessment_import": lambda w: {"pk": w["assessment"].pk},
+    "report_request": lambda w: {"pk": w["assessment"].pk},
+    "report_status": lambda w: {"pk": w["report"].pk},
+    "report_download": lambda w: {"pk": w["report"].pk},
+}
+
+
+def url_names() -> list[str]:
+    names: list[str] = []
+
+    def walk(patterns: list[Any]) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace != "admin":
+                    walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.append(pattern.name)
+
+    walk(get_resolver().url_patterns)
+    return sorted(set(names))
+
+
+def test_every_url_is_classified() -> None:
+    unclassified = [n for n in url_names() if n not in PUBLIC_URLS and n not in OBJECT_URLS]
+    assert unclassified == [], f"add a tenant-isolation case for: {unclassified}"
+    stale = [n for n in OBJECT_URLS if n not in url_names()]
+    assert stale == []
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_URLS))
+def test_another_company_gets_404_without_data(client: Any, world: dict[str, Any], name: str) -> None:
+    url = reverse(name, kwargs=OBJECT_URLS[name](world))
+    client.force_login(world["outsider"])
+    statuses = []
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        statuses.append(response.status_code)
+        # 405 (method not allowed) is decided before any lookup, so it reveals nothing.
+        assert response.status_code in (404, 405), f"{method.upper()} {url} gave {response.status_code}"
+        body = response.content.decode(errors="replace")
+        for secret in ("Isolated Cement Works", world["company"].credit_code, "secret-water-balance", "A's Consulting"):
+            assert secret not in body
+    assert 404 in statuses
+    # Nothing changed behind the 404s.
+    world["assessment"].refresh_from_db()
+    assert world["assessment"].status == Assessment.Status.DRAFT
+    assert Evidence.objects.filter(pk=world["evidence"].pk).exists()
+    assert Membership.objects.filter(pk=world["viewer"].pk, role=Role.VIEWER).exists()
+    assert AccessGrant.objects.active().filter(pk=world["grant"].pk).exists()
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_URLS))
+def test_revoked_consultant_gets_404(client: Any, world: dict[str, Any], name: str) -> None:
+    if name.startswith("consultan"):
+        pytest.skip("the consultancy's own pages stay open to its consultants")
+    world["grant"].revoked_at = world["grant"].granted_at
+    world["grant"].save(update_fields=["revoked_at"])
+    client.force_login(world["consultant"].user)
+    url = reverse(name, kwargs=OBJECT_URLS[name](world))
+    statuses = {client.get(url).status_code, client.post(url).status_code}
+    assert statuses <= {404, 405} and 404 in statuses
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_URLS))
+def test_anonymous_is_sent_to_login(client: Any, world: dict[str, Any], name: str) -> None:
+    response = client.get(reverse(name, kwargs=OBJECT_URLS[name](world)))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
