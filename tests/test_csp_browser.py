@@ -4,6 +4,7 @@ The browser's requests are answered in-process by Django's test client (Playwrig
 the test sees the reference data and needs no live server or transactional database.
 """
 
+import asyncio
 import os
 from urllib.parse import urlsplit
 
@@ -34,11 +35,15 @@ def _answer_with_django(client: Client):
         if f"{parts.scheme}://{parts.netloc}" != ORIGIN:
             route.abort()  # nothing may be fetched from another origin
             return
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        if request.method == "POST":
-            response = client.generic("POST", path, request.post_data_buffer or b"", request.headers.get("content-type"))
-        else:
-            response = client.get(path)
+        url = parts.path + (f"?{parts.query}" if parts.query else "")
+        # Playwright calls this inside its event loop; Django would then use another (async-local) database
+        # connection, outside the test's transaction. Hide the loop for the synchronous Django call.
+        loop = asyncio.events._get_running_loop()
+        asyncio.events._set_running_loop(None)
+        try:
+            response = client.get(url)
+        finally:
+            asyncio.events._set_running_loop(loop)
         body = b"".join(response.streaming_content) if response.streaming else response.content
         headers = {name: value for name, value in response.items()}
         route.fulfill(status=response.status_code, headers=headers, body=body)
@@ -46,46 +51,38 @@ def _answer_with_django(client: Client):
     return handle
 
 
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls happen synchronously within it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def violations_on(client: Client, paths: list[str]) -> dict[str, list[str]]:
+    """CSP violations per page. Start the browser only after the test's database work: Playwright's sync
+    API keeps an event loop running in this thread, which Django refuses ORM calls from."""
+    found: dict[str, list[str]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def violations_on(browser, client: Client, paths: list[str]) -> dict[str, list[str]]:
-    context = browser.new_context()
-    context.add_init_script(RECORD_VIOLATIONS)
-    context.route("**/*", _answer_with_django(client))
-    page = context.new_page()
-    console: list[str] = []
-    page.on("console", lambda message: console.append(message.text))
-    found = {}
-    for path in paths:
-        console.clear()
-        response = page.goto(f"{ORIGIN}{path}", wait_until="load")
-        assert response is not None and response.status == 200, path
-        assert "object-src 'none'" in response.headers["content-security-policy"]
-        page.wait_for_timeout(200)  # violation events are dispatched asynchronously
-        found[path] = page.evaluate("window.__csp") + [text for text in console if "Content Security Policy" in text]
-    context.close()
+        context = browser.new_context()
+        context.add_init_script(RECORD_VIOLATIONS)
+        context.route("**/*", _answer_with_django(client))
+        page = context.new_page()
+        console: list[str] = []
+        page.on("console", lambda message: console.append(message.text))
+        for url in paths:
+            console.clear()
+            response = page.goto(f"{ORIGIN}{url}", wait_until="load")
+            assert response is not None and response.status == 200, url
+            assert "object-src 'none'" in response.headers["content-security-policy"]
+            page.wait_for_timeout(200)  # violation events are dispatched asynchronously
+            found[url] = page.evaluate("window.__csp") + [text for text in console if "Content Security Policy" in text]
+        browser.close()
     return found
 
 
-def test_public_pages_run_without_csp_violations(browser_page, db):
+def test_public_pages_run_without_csp_violations(db):
     paths = [reverse("landing"), reverse("timeline"), reverse("login"), reverse("signup"), reverse("password_reset")]
 
-    found = violations_on(browser_page, Client(), paths)
+    found = violations_on(Client(), paths)
 
     assert found == {path: [] for path in paths}
 
 
-def test_logged_in_pages_and_the_admin_run_without_csp_violations(browser_page, db):
+def test_logged_in_pages_and_the_admin_run_without_csp_violations(db):
     user = get_user_model().objects.create_superuser("csp-admin@example.com", "csp-admin@example.com", "pw-42-long")
     client = Client()
     client.force_login(user)
@@ -97,7 +94,7 @@ def test_logged_in_pages_and_the_admin_run_without_csp_violations(browser_page, 
         reverse("admin:auth_user_change", args=[user.pk]),
     ]
 
-    found = violations_on(browser_page, client, paths)
+    found = violations_on(client, paths)
 
     assert found == {path: [] for path in paths}
 
@@ -109,10 +106,10 @@ def _inline_script_page(request):
 urlpatterns = [path("inline/", _inline_script_page)]
 
 
-def test_the_check_sees_a_blocked_inline_script(browser_page, db, settings):
+def test_the_check_sees_a_blocked_inline_script(db, settings):
     settings.ROOT_URLCONF = __name__
 
-    found = violations_on(browser_page, Client(), ["/inline/"])
+    found = violations_on(Client(), ["/inline/"])
 
     assert len(found["/inline/"]) >= 1
     assert found["/inline/"][0].startswith("script-src")

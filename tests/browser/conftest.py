@@ -1,0 +1,173 @@
+"""Real-browser tests: Playwright driving Debian's chromium against pytest-django's live server.
+
+- The live server needs committed data, so these tests use a transactional database, which is
+  flushed after each test. They therefore run after every other test (see the collection hook), load
+  the reference data at their start, and the reference data is loaded again after the last of them.
+- Playwright's sync API runs an asyncio loop in the test thread; Django would refuse ORM calls
+  made there (SynchronousOnlyOperation), so DJANGO_ALLOW_ASYNC_UNSAFE is set while the browser runs.
+- Every page the browser opens is watched for CSP violations (`securitypolicyviolation` events and
+  console messages), JavaScript errors and failed static files.
+"""
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+
+HERE = Path(__file__).resolve().parent
+SCREENSHOTS = HERE.parents[1] / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+# Runs before any page script in every frame; init scripts are not subject to the page's CSP.
+REPORT_CSP = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__reportCsp(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+def _ours(item: pytest.Item) -> bool:
+    return HERE in Path(str(item.path)).parents
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last, ours at the very end: their transactional flush empties the database."""
+    for item in items:
+        if _ours(item):
+            item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: (item.get_closest_marker("browser") is not None, _ours(item)))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After the last live-server test has been flushed, put the reference data back."""
+    result = yield
+    if _ours(item) and (nextitem is None or not _ours(nextitem)):
+        blocker = item.session.config.stash[_blocking_manager_key()]
+        with blocker.unblock():
+            call_command("load_reference_data", verbosity=0)
+    return result
+
+
+def _blocking_manager_key():  # noqa: ANN202 - pytest-django's private stash key
+    from pytest_django.plugin import blocking_manager_key
+
+    return blocking_manager_key
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium).")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def site(live_server, settings):  # noqa: ANN001, ANN201
+    """The live server with the reference data (flushed by the previous browser test) and plain-http settings."""
+    call_command("load_reference_data", verbosity=0)
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = settings.LANGUAGE_COOKIE_SECURE = False
+    settings.SECURE_HSTS_SECONDS = 0
+    return live_server
+
+
+@dataclass
+class Watch:
+    """What went wrong in the browser, page by page."""
+
+    csp: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    failed_static: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+
+    def console(self, message: ConsoleMessage) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            self.csp.append(f"{message.page.url if message.page else ''}: {text}")
+
+    def response(self, response: Response) -> None:
+        if "/static/" in response.url and response.status >= 400:
+            self.failed_static.append(f"{response.status} {response.url}")
+
+
+@dataclass
+class Browsing:
+    """One browser context (one user) with its page, the watch, and a screenshot helper."""
+
+    page: Page
+    base: str
+    lang: str
+    watch: Watch
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def goto(self, path: str) -> Response | None:
+        response = self.page.goto(self.url(path))
+        assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
+        return response
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        target = SCREENSHOTS / f"{self.lang}-{name}.png"
+        self.page.screenshot(path=str(target), full_page=True)
+        return target
+
+    def t(self, message: str) -> str:
+        """A UI string as the page shows it in this test's language."""
+        with translation.override(self.lang):
+            return translation.gettext(message)
+
+    def settle(self) -> None:
+        """Let pending violation reports reach Python (they are dispatched asynchronously)."""
+        self.page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))")
+
+
+@pytest.fixture
+def open_browser(browser, site):  # noqa: ANN001, ANN201
+    """open_browser(lang, locale) → a Browsing; every context is closed at the end of the test."""
+    contexts = []
+
+    def open_(lang: str, locale: str = "en-US") -> Browsing:
+        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        context.set_default_timeout(TIMEOUT_MS)
+        watch = Watch()
+        context.expose_function("__reportCsp", lambda text: watch.csp.append(text))
+        context.add_init_script(REPORT_CSP)
+        page = context.new_page()
+        page.on("console", watch.console)
+        page.on("pageerror", lambda error: watch.errors.append(str(error)))
+        page.on("response", watch.response)
+        page.on("framenavigated", lambda frame: watch.pages.append(frame.url) if frame == page.main_frame else None)
+        contexts.append(context)
+        return Browsing(page=page, base=site.url, lang=lang, watch=watch)
+
+    yield open_
+    for context in contexts:
+        context.close()
