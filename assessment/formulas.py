@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 HUNDRED = Decimal(100)
 
 
@@ -41,11 +43,12 @@ class Formula:
     def evaluate(self, values: Mapping[str, Decimal]) -> Decimal:
         missing = [i.code for i in self.inputs if values.get(i.code) is None]
         if missing:
+            # wording matched by scoring.reason_text, which translates it for display
             raise FormulaError(f"missing input(s): {', '.join(missing)}")
         try:
             return self.compute(values)
         except (ZeroDivisionError, ArithmeticError) as exc:
-            raise FormulaError("the denominator is zero") from exc
+            raise FormulaError(gettext_noop("the denominator is zero")) from exc
 
 
 def _ratio(num: str, den: str) -> Callable[[Mapping[str, Decimal]], Decimal]:
@@ -229,6 +232,7 @@ def conversion_factor(source_unit: str, numerator_unit: str) -> Decimal:
         return Decimal(1)
     if source_num in ENERGY_IN_KGCE and numerator_unit in ENERGY_IN_KGCE:
         return ENERGY_IN_KGCE[source_num] / ENERGY_IN_KGCE[numerator_unit]
+    # wording matched by scoring.reason_text, which translates it for display
     raise UnitMismatch(f"{source_unit} cannot be expressed in {numerator_unit}")
 
 

@@ -37,7 +37,7 @@ from assessment.models import (
     SectorValue,
     Snapshot,
 )
-from assessment.scoring import AnswerData, Scorecard, Status, Verdict, score, top_actions
+from assessment.scoring import AnswerData, Scorecard, Status, Verdict, reason_text, score, top_actions
 from assessment.specs import criteria_spec
 from assessment.submission import state_for
 from greenmfg.bilingual import pick
@@ -295,7 +295,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "lost": _num(result.gap),
             "provisional": result.provisional,
             "user_supplied": result.user_supplied,
-            "reason": result.reason,
+            "reason": reason_text(result.reason),
             "evidence": evidence.get(result.code, []),
             "comment": notes.get("comment", ""),
             "consultant_note": notes.get("consultant_note", ""),

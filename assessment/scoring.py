@@ -17,11 +17,14 @@ the "renormalise" rule a category's remaining indicators are scaled to the categ
 the total is scaled back to the full weight when whole categories drop out.
 """
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
+
+from django.utils.translation import gettext, gettext_noop
 
 from assessment.formulas import FORMULAS, FormulaError, UnitMismatch, conversion_factor, denominator
 
@@ -311,6 +314,23 @@ class Thresholds:
     reason: str = ""
 
 
+# Reasons stay English in results and frozen snapshots; they are translated when shown.
+_REASON_PATTERNS = (
+    (re.compile(r"missing input\(s\): (?P<names>.+)"), gettext_noop("missing input(s): %(names)s")),
+    (re.compile(r"(?P<source>.+) cannot be expressed in (?P<target>.+)"), gettext_noop("%(source)s cannot be expressed in %(target)s")),
+)
+
+
+def reason_text(reason: str) -> str:
+    """An engine reason in the active language (a user's own N/A reason comes back unchanged)."""
+    if not reason:
+        return reason
+    for pattern, msgid in _REASON_PATTERNS:
+        if match := pattern.fullmatch(reason):
+            return gettext(msgid) % match.groupdict()
+    return gettext(reason)
+
+
 def thresholds_for(spec: IndicatorSpec, answer: AnswerData) -> Thresholds | None:
     """Where the leading and benchmark values come from, in the indicator's own unit."""
     sector = answer.sector
@@ -319,12 +339,12 @@ def thresholds_for(spec: IndicatorSpec, answer: AnswerData) -> Thresholds | None
         factor = conversion_factor(sector.unit, formula.numerator_unit) if formula else ONE
         benchmark = sector.benchmark
         provisional = not sector.official
-        reason = "" if sector.official else "sector value marked uncertain [U], not official"
+        reason = "" if sector.official else gettext_noop("sector value marked uncertain [U], not official")
         if benchmark is None:
             # The quota gives no level 2: its level-3 limit stands in (a product decision).
             benchmark = sector.limit if sector.limit is not None else sector.leading
             provisional = True
-            reason = "no level 2 in the quota; level 3 used as benchmark"
+            reason = gettext_noop("no level 2 in the quota; level 3 used as benchmark")
         return Thresholds(sector.leading * factor, benchmark * factor, "sector", provisional, reason)
     if answer.leading is not None and answer.benchmark is not None:
         return Thresholds(answer.leading, answer.benchmark, "user")
@@ -356,7 +376,7 @@ def score_indicator(spec: IndicatorSpec, category: str, answer: AnswerData | Non
     if answer.na:
         if spec.allows_na and answer.na_reason.strip():
             return IndicatorResult(status=Status.NA, points=ZERO, reason=answer.na_reason.strip(), **(base | {"maximum": ZERO}))
-        reason = "N/A is not allowed for this indicator" if not spec.allows_na else "N/A needs a reason"
+        reason = gettext_noop("N/A is not allowed for this indicator") if not spec.allows_na else gettext_noop("N/A needs a reason")
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, reason=reason, **base)
 
     kind = spec.indicator_type
@@ -396,7 +416,7 @@ def score_indicator(spec: IndicatorSpec, category: str, answer: AnswerData | Non
     except UnitMismatch as exc:
         return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=str(exc), **base)
     if limits is None or limits.leading is None or limits.benchmark is None:
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason="no leading or benchmark value", **base)
+        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=gettext_noop("no leading or benchmark value"), **base)
     fraction = linear_fraction(value, leading=limits.leading, benchmark=limits.benchmark, reverse=kind == "reverse_quant")
     base |= {
         "leading": limits.leading,

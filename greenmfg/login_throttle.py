@@ -13,7 +13,9 @@ class AxesBackend(AxesStandaloneBackend):
     Every login form passes its request, so web logins are always counted.
     """
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs):
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs
+    ):
         if request is None:
             return None
         return super().authenticate(request, username, password, **kwargs)

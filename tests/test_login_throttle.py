@@ -110,7 +110,9 @@ def test_a_successful_login_resets_the_failure_count(client, user):
 
 def test_the_admin_login_is_throttled_too(client, user):
     url = reverse("admin:login")
-    responses = [client.post(url, {"username": EMAIL, "password": "wrong"}, REMOTE_ADDR="203.0.113.9") for _ in range(5)]
+    responses = [
+        client.post(url, {"username": EMAIL, "password": "wrong"}, REMOTE_ADDR="203.0.113.9") for _ in range(5)
+    ]
 
     assert responses[-1].status_code == 429
     assert "registration/lockout.html" in [template.name for template in responses[-1].templates]

@@ -41,7 +41,7 @@ from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, max_mega
 from assessment.forms import EvidenceUploadForm, StartAssessmentForm
 from assessment.formulas import FORMULAS
 from assessment.models import Answer, Assessment, Category, Evidence, Gate, Indicator, SectorValue
-from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, Verdict, round_points
+from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, Verdict, reason_text, round_points
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access, get_company_for_user
 from policies.models import Mark
@@ -544,10 +544,12 @@ def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, A
     values = page.sector_values.get(row.code, []) if row.uses_sector_values else []
     selected = str(raw.get("sector_value", ""))
     own, other = [], []
+    # outside the f-string: makemessages cannot see gettext calls inside one
+    leading_word, benchmark_word = _("leading"), _("benchmark")
     for sv in values:
         # the company's own sector, a sub-sector of it, or the division it belongs to
         mine = page.company_sector_id in (sv.sector_id, sv.sector.parent_id) or sv.sector_id == page.company_sector_parent_id
-        label = f"{sv.standard_edition} · {pick(sv, 'product')} · {_('leading')} {plain_number(sv.leading)} / {_('benchmark')} {plain_number(sv.benchmark) or '—'} {sv.unit} [{sv.mark}]"
+        label = f"{sv.standard_edition} · {pick(sv, 'product')} · {leading_word} {plain_number(sv.leading)} / {benchmark_word} {plain_number(sv.benchmark) or '—'} {sv.unit} [{sv.mark}]"
         if not sv.is_official:
             label += " " + _("(provisional)")
         (own if mine else other).append(Choice(str(sv.pk), label, selected == str(sv.pk)))
@@ -580,7 +582,7 @@ def _fill_result(item: Item, result: Any, answer: Answer | None) -> None:
     if result.provisional:
         item.provisional = True
     if result.status == Status.CANNOT_SCORE and result.reason:
-        item.thresholds = item.thresholds or _("Cannot be scored yet: %(reason)s") % {"reason": result.reason}
+        item.thresholds = item.thresholds or _("Cannot be scored yet: %(reason)s") % {"reason": reason_text(result.reason)}
 
 
 def _short(value: Decimal) -> str:

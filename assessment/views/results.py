@@ -18,6 +18,7 @@ from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent, Indicator
+from assessment.scoring import reason_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
 
@@ -180,7 +181,7 @@ def results_context(assessment: Assessment, access: Access, state: submission.Sc
             "values_from": result["values_from"],
             "user_supplied": result["user_supplied"],
             "provisional": result["provisional"],
-            "reason": result["reason"],
+            "reason": reason_text(result["reason"]),
             "recommendation": pick(info, "recommendation"),
             "policies": basis.get(code, []),
             "link": _indicator_link(assessment, result["category"], code) if editable else None,
@@ -243,7 +244,7 @@ def problem_rows(assessment: Assessment, problems: list[submission.Problem], nam
             "code": problem.code,
             "name": pick({"name_zh": problem.name_zh, "name_en": problem.name_en}, "name") or problem.code,
             "reason": PROBLEM_LABELS.get(problem.reason, problem.reason),
-            "detail": problem.detail if problem.reason in ("invalid", "cannot_score") else "",
+            "detail": reason_text(problem.detail) if problem.reason in ("invalid", "cannot_score") else "",
             "link": _gate_link(assessment, problem.code) if problem.kind == "gate"
             else _indicator_link(assessment, problem.category, problem.code),
         })

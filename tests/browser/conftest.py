@@ -1,8 +1,8 @@
 """Real-browser tests: Playwright driving Debian's chromium against pytest-django's live server.
 
 - The live server needs committed data, so these tests use a transactional database, which is
-  flushed after each test. They therefore run after every other test (see the collection hook), load
-  the reference data at their start, and the reference data is loaded again after the last of them.
+  flushed after each test. They therefore run after every other test (see the collection hook) and
+  load the reference data at their start; should another test follow them, it is loaded again.
 - Playwright's sync API runs an asyncio loop in the test thread; Django would refuse ORM calls
   made there (SynchronousOnlyOperation), so DJANGO_ALLOW_ASYNC_UNSAFE is set while the browser runs.
 - Every page the browser opens is watched for CSP violations (`securitypolicyviolation` events and
@@ -11,16 +11,15 @@
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.utils import translation
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
+
+from tests.browser.steps import Browsing, Watch
 
 HERE = Path(__file__).resolve().parent
-SCREENSHOTS = HERE.parents[1] / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
     "--headless",
@@ -54,9 +53,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """After the last live-server test has been flushed, put the reference data back."""
+    """After the last of our tests has been flushed, put the reference data back for any test that follows."""
     result = yield
-    if _ours(item) and (nextitem is None or not _ours(nextitem)):
+    if _ours(item) and nextitem is not None and not _ours(nextitem):
         blocker = item.session.config.stash[_blocking_manager_key()]
         with blocker.unblock():
             call_command("load_reference_data", verbosity=0)
@@ -95,58 +94,6 @@ def site(live_server, settings):  # noqa: ANN001, ANN201
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = settings.LANGUAGE_COOKIE_SECURE = False
     settings.SECURE_HSTS_SECONDS = 0
     return live_server
-
-
-@dataclass
-class Watch:
-    """What went wrong in the browser, page by page."""
-
-    csp: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    failed_static: list[str] = field(default_factory=list)
-    pages: list[str] = field(default_factory=list)
-
-    def console(self, message: ConsoleMessage) -> None:
-        text = message.text
-        if "Content Security Policy" in text or "Content-Security-Policy" in text:
-            self.csp.append(f"{message.page.url if message.page else ''}: {text}")
-
-    def response(self, response: Response) -> None:
-        if "/static/" in response.url and response.status >= 400:
-            self.failed_static.append(f"{response.status} {response.url}")
-
-
-@dataclass
-class Browsing:
-    """One browser context (one user) with its page, the watch, and a screenshot helper."""
-
-    page: Page
-    base: str
-    lang: str
-    watch: Watch
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def goto(self, path: str) -> Response | None:
-        response = self.page.goto(self.url(path))
-        assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
-        return response
-
-    def shot(self, name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        target = SCREENSHOTS / f"{self.lang}-{name}.png"
-        self.page.screenshot(path=str(target), full_page=True)
-        return target
-
-    def t(self, message: str) -> str:
-        """A UI string as the page shows it in this test's language."""
-        with translation.override(self.lang):
-            return translation.gettext(message)
-
-    def settle(self) -> None:
-        """Let pending violation reports reach Python (they are dispatched asynchronously)."""
-        self.page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))")
 
 
 @pytest.fixture
