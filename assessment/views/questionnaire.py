@@ -42,7 +42,7 @@ from assessment.forms import EvidenceUploadForm, StartAssessmentForm
 from assessment.formulas import FORMULAS
 from assessment.models import Answer, Assessment, Category, Evidence, Gate, Indicator, SectorValue
 from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, Verdict, reason_text, round_points
-from greenmfg.bilingual import is_chinese, pick
+from greenmfg.bilingual import is_chinese, pick, unit_label
 from organisations.access import Access, get_company_for_user
 from policies.models import Mark
 
@@ -549,7 +549,7 @@ def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, A
     for sv in values:
         # the company's own sector, a sub-sector of it, or the division it belongs to
         mine = page.company_sector_id in (sv.sector_id, sv.sector.parent_id) or sv.sector_id == page.company_sector_parent_id
-        label = f"{sv.standard_edition} · {pick(sv, 'product')} · {leading_word} {plain_number(sv.leading)} / {benchmark_word} {plain_number(sv.benchmark) or '—'} {sv.unit} [{sv.mark}]"
+        label = f"{sv.standard_edition} · {pick(sv, 'product')} · {leading_word} {plain_number(sv.leading)} / {benchmark_word} {plain_number(sv.benchmark) or '—'} {unit_label(sv.unit)} [{sv.mark}]"
         if not sv.is_official:
             label += " " + _("(provisional)")
         (own if mine else other).append(Choice(str(sv.pk), label, selected == str(sv.pk)))
@@ -574,7 +574,7 @@ def _fill_result(item: Item, result: Any, answer: Answer | None) -> None:
     item.open = result.status not in DONE
     item.scored = f"{round_points(result.points)} / {round_points(result.maximum)}"
     if result.value is not None and result.computed:
-        item.computed = f"{_short(result.value)} {result.unit}".strip()
+        item.computed = f"{_short(result.value)} {unit_label(result.unit)}".strip()
     if result.leading is not None and result.benchmark is not None:
         item.thresholds = _("leading %(leading)s · benchmark %(benchmark)s (%(source)s)") % {
             "leading": _short(result.leading), "benchmark": _short(result.benchmark), "source": str(VALUES_FROM.get(result.values_from, "")),
@@ -617,7 +617,7 @@ def _describe(item: Item, stored: Any, answer: Answer | None) -> str:
         if value is not None:
             parts.append(f"{field_.name.removeprefix('in-')} = {plain_number(Decimal(value))}")
     if stored.value is not None:
-        parts.append(f"{plain_number(stored.value)} {item.unit}".strip())
+        parts.append(f"{plain_number(stored.value)} {unit_label(item.unit)}".strip())
     for choice in item.choices:
         if (stored.choice or {True: "yes", False: "no"}.get(stored.passed)) == choice.value:
             parts.append(str(choice.label))
