@@ -7,7 +7,7 @@ Rendering runs in the task worker (`assessment.tasks.render_report_task`), never
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -521,19 +521,20 @@ def _mark_error(message: str) -> str:
     return message[:2000]
 
 
-def run_report(report_id: int, task_id: str, *, renderer: Callable[..., RenderedPdf] | None = None) -> str:
+def run_report(report_id: int, task_id: str) -> str:
     """The worker's job: render, store the file, record the outcome. Returns the final status."""
-    renderer = renderer or render_pdf
     now = timezone.now()
     claimed = Report.objects.filter(pk=report_id, task_id=task_id, status=Report.Status.QUEUED)
     if not claimed.update(status=Report.Status.RUNNING, started_at=now, progress=5, attempts=F("attempts") + 1):
         logger.info("report %s: task %s is no longer current; skipped", report_id, task_id)
         return "skipped"
+    # Every later write is conditional on the task id, so a superseded job cannot overwrite the row.
     mine = Report.objects.filter(pk=report_id, task_id=task_id)
     report = Report.objects.select_related("assessment__company__sector", "assessment__criteria_set", "consultancy").get(pk=report_id)
     try:
-        mine.update(progress=20)
-        pdf = renderer(report.assessment, language=report.language, consultancy=report.consultancy)
+        html = render_html(report.assessment, language=report.language, consultancy=report.consultancy)
+        mine.update(progress=30)
+        pdf = html_to_pdf(html)
         mine.update(progress=90)
         name = f"assessment-{report.assessment_id}-r{report.assessment.revision}-{report.language}.pdf"
         report.file.save(name, ContentFile(pdf.data), save=False)

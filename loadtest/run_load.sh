@@ -8,7 +8,8 @@
 #    $LOAD_USERS users with a company and a draft green-factory assessment each;
 # 2. two gunicorn app servers (DEBUG off, WhiteNoise, pooled psycopg 3) and one task worker;
 # 3. runs: "single" (one server), "two-servers" (round-robin over both), "fault-postgres-restart"
-#    (PostgreSQL stopped for $LOAD_PG_OUTAGE s during the run); each checked for lost answers;
+#    (PostgreSQL stopped for $LOAD_PG_OUTAGE s during the run, reusing the sessions of the previous
+#    run); each checked for lost answers;
 # 4. the worker is killed (SIGKILL) mid-render and the report must still be made.
 # Loopback only; bounded: the whole run is killed after $LOAD_TIME_LIMIT s. Every process it starts
 # is stopped at the end (trap). Exit status 0 only if every check passed.
@@ -20,7 +21,7 @@ PY=${PY:-$ROOT/.venv/bin/python}
 USERS=${LOAD_USERS:-50}
 DURATION=${LOAD_DURATION:-60}
 THINK=${LOAD_THINK:-1,3}
-RAMP=${LOAD_RAMP:-10}
+RAMP=${LOAD_RAMP:-30}
 OUTAGE=${LOAD_PG_OUTAGE:-5}
 PG_PORT=${LOAD_PG_PORT:-5433}
 PORT_A=${LOAD_PORT_A:-18001}
@@ -129,14 +130,15 @@ wait_healthy "$PORT_A"
 wait_healthy "$PORT_B"
 
 FAILED=0
-run_phase() {  # name, verify-flags, base URLs...
-    local name=$1 flags=$2
-    shift 2
+run_phase() {  # name, verify-flags, extra client arguments, base URLs...
+    local name=$1 flags=$2 extra=$3
+    shift 3
     local bases=()
     for port in "$@"; do bases+=(--base "http://127.0.0.1:$port"); done
-    say "run $name: $USERS users, ${DURATION} s, think ${THINK} s, servers $*"
+    say "run $name: $USERS users, ${DURATION} s, think ${THINK} s, servers $* $extra"
+    # shellcheck disable=SC2086
     "$PY" loadtest/client.py --plan "$WORK/plan.json" "${bases[@]}" --duration "$DURATION" --ramp "$RAMP" \
-        --think "$THINK" --out "$WORK/$name.json" --started-file "$WORK/$name.started" &
+        --think "$THINK" --out "$WORK/$name.json" --started-file "$WORK/$name.started" $extra &
     local client=$!
     if [ "$flags" = "--fault" ]; then
         until [ -f "$WORK/$name.started" ] || ! kill -0 "$client" 2>/dev/null; do sleep 0.2; done
@@ -158,9 +160,11 @@ run_phase() {  # name, verify-flags, base URLs...
     step "$PY" loadtest/verify.py --name "$name" --result "$WORK/$name.json" --summary "$SUMMARY" $flags || FAILED=1
 }
 
-run_phase single "" "$PORT_A"
-run_phase two-servers "" "$PORT_A" "$PORT_B"
-run_phase fault-postgres-restart --fault "$PORT_A" "$PORT_B"
+run_phase single "" "" "$PORT_A"
+run_phase two-servers "" "--sessions-out $WORK/sessions.json" "$PORT_A" "$PORT_B"
+# The fault run reuses the sessions of the two-server run (no second login storm: the run is about
+# the database going away, and the sessions must survive the restart).
+run_phase fault-postgres-restart --fault "--sessions-in $WORK/sessions.json" "$PORT_A" "$PORT_B"
 
 # --- Worker killed mid-render ------------------------------------------------------------------
 say "worker fault: app server on $PORT_C with loadtest.stale_settings (stale after ${LOADTEST_STALE_SECONDS:=20} s)"

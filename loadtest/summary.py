@@ -28,7 +28,8 @@ def rows(records: list[dict]) -> list[list[str]]:
             return f"{format_ms(k.get('p50_ms'))} / {format_ms(k.get('p95_ms'))}"
 
         out.append([
-            r["name"], str(r["servers"]), str(r["users"]), f"{r['logged_in']}/{r['users']}", pair("login"),
+            r["name"], str(r["servers"]), str(r["users"]),
+            "reused" if r.get("sessions_reused") else f"{r['logged_in']}/{r['users']}", pair("login"),
             str(every.get("requests", 0)), str(every.get("errors", 0)), f"{every.get('error_rate', 0) * 100:.2f}",
             pair("autosave"), pair("page"), str(r["acked"]), str(r["checked"]), str(r["lost"]),
             "PASS" if r["passed"] else "FAIL",

@@ -81,7 +81,8 @@ def main() -> None:
     lost = lost_answers(sends, database)
 
     stats = summarise(samples, duration)
-    print(f"\n=== {args.name}: {result['logged_in']} of {result['users']} users logged in (in {result['login_seconds']:.1f} s), "
+    logins = "sessions of the previous run reused" if result.get("sessions_reused") else "logged in"
+    print(f"\n=== {args.name}: {result['logged_in']} of {result['users']} users {logins} (in {result['login_seconds']:.1f} s), "
           f"then {duration:.1f} s of page views and autosaves; servers {', '.join(result['bases'])}")
     print(f"{'kind':<9} {'requests':>8} {'errors':>6} {'err %':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'req/s':>6}")
     for kind, row in stats.items():
@@ -102,7 +103,7 @@ def main() -> None:
 
     summary: dict[str, Any] = {
         "name": args.name, "users": result["users"], "logged_in": result["logged_in"],
-        "login_seconds": round(result["login_seconds"], 1), "servers": len(servers), "duration": round(duration, 1),
+        "login_seconds": round(result["login_seconds"], 1), "sessions_reused": bool(result.get("sessions_reused")), "servers": len(servers), "duration": round(duration, 1),
         "stats": stats, "acked": lost.acked_saves, "checked": lost.answers_checked, "superseded": lost.superseded,
         "lost": len(lost.lost), "users_on_all_servers": on_all, "unfinished_users": result["unfinished_users"],
     }

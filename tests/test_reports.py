@@ -389,3 +389,21 @@ def test_render_report_command_rejects_unknown_assessment(tmp_path):
 def test_static_roots_include_staticfiles_dirs():
     roots = pdf.allowed_roots()
     assert (settings.BASE_DIR / "static").resolve() in roots
+
+
+# --- System checks ----------------------------------------------------------------------------
+
+
+def test_checks_pass_with_noto_cjk_and_harfbuzz_subset_installed():
+    from assessment import checks
+
+    assert checks.check_cjk_font() == [] and checks.check_harfbuzz_subset() == []
+
+
+def test_checks_warn_without_cjk_font_or_harfbuzz_subset(monkeypatch):
+    from assessment import checks
+
+    monkeypatch.setattr(checks, "cjk_font_family", lambda: "DejaVu Sans")
+    monkeypatch.setattr(checks.ctypes.util, "find_library", lambda name: None)
+    assert [w.id for w in checks.check_cjk_font()] == ["assessment.W001"]
+    assert [w.id for w in checks.check_harfbuzz_subset()] == ["assessment.W002"]

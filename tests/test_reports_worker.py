@@ -18,6 +18,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def client(client, settings):
+    # The assertions below read the English messages; the site's default language is zh-hans.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
 def run_worker(monkeypatch):
     """Process every queued task with the real `db_worker --batch` command, in this test's transaction."""
     # The worker drops "unusable" connections between tasks; inside a test transaction that would
@@ -128,7 +135,7 @@ def test_failed_render_is_reported_logged_and_retryable(client, owner_and_assess
     def broken(*args, **kwargs):
         raise RuntimeError("the font cache exploded")
 
-    monkeypatch.setattr(reports, "render_pdf", broken)
+    monkeypatch.setattr(reports, "html_to_pdf", broken)
     report = reports.enqueue_report(assessment, "en", owner)
     first_task = report.task_id
     with caplog.at_level("ERROR", logger="assessment.reports"):
@@ -141,7 +148,7 @@ def test_failed_render_is_reported_logged_and_retryable(client, owner_and_assess
     assert DBTaskResult.objects.get(id=first_task).status == "FAILED"
 
     client.force_login(owner)
-    html = client.get(reverse("report_status", args=[report.pk]), headers={"HX-Request": "true"}).content.decode()
+    html = client.get(reverse("report_status", args=[report.pk]), headers={"HX-Request": "true", "Accept-Language": "en"}).content.decode()
     assert "The report could not be generated." in html and "the font cache exploded" in html
     assert reverse("report_request", args=[assessment.pk]) in html and "every 2s" not in html
 

@@ -15,8 +15,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, expect, sync_playwright
 
+from assessment.models import CriteriaSet
+from organisations.models import Sector
+from policies.models import FocusArea
 from tests.browser.steps import Browsing, Watch
 
 HERE = Path(__file__).resolve().parent
@@ -30,7 +33,8 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-TIMEOUT_MS = 15_000
+# Generous: CI machines may be busy. Nothing waits this long unless something is wrong.
+TIMEOUT_MS = 20_000
 # Runs before any page script in every frame; init scripts are not subject to the page's CSP.
 REPORT_CSP = """
 document.addEventListener("securitypolicyviolation", (e) => {
@@ -74,6 +78,7 @@ def browser() -> Iterator[Browser]:
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium).")
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    expect.set_options(timeout=TIMEOUT_MS)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
@@ -89,7 +94,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def site(live_server, settings):  # noqa: ANN001, ANN201
     """The live server with the reference data (flushed by the previous browser test) and plain-http settings."""
-    call_command("load_reference_data", verbosity=0)
+    if not (CriteriaSet.objects.exists() and Sector.objects.exists() and FocusArea.objects.exists()):
+        call_command("load_reference_data", verbosity=0)
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = settings.LANGUAGE_COOKIE_SECURE = False
     settings.SECURE_HSTS_SECONDS = 0

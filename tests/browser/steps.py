@@ -51,10 +51,16 @@ class Browsing:
         assert response is not None and response.ok, f"{path}: {response.status if response else 'no response'}"
         return response
 
-    def shot(self, name: str) -> Path:
+    def shot(self, name: str, *, full_page: bool = True) -> Path:
+        """test-artifacts/screenshots/<lang>-<name>.png, from the top of the page.
+
+        Pages with sticky parts (the questionnaire's score panel and save bar) are taken as the
+        viewport shows them: a full-page capture would paint the sticky parts mid-page.
+        """
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         target = SCREENSHOTS / f"{self.lang}-{name}.png"
-        self.page.screenshot(path=str(target), full_page=True)
+        self.page.evaluate("() => window.scrollTo(0, 0)")
+        self.page.screenshot(path=str(target), full_page=full_page)
         return target
 
     def t(self, message: str) -> str:
