@@ -40,7 +40,7 @@ from assessment.models import (
 from assessment.scoring import AnswerData, Scorecard, Status, Verdict, reason_text, score, top_actions
 from assessment.specs import criteria_spec
 from assessment.submission import state_for
-from greenmfg.bilingual import pick
+from greenmfg.bilingual import pick, unit_label
 from organisations.models import Consultancy
 from policies.models import Mark, PolicyDocument
 
@@ -178,7 +178,7 @@ def _inputs(spec: Mapping[str, Any], answer: AnswerData | None) -> list[dict[str
     formula = FORMULAS.get(spec.get("formula") or "")
     labels = {i.code: (pick(i, "label"), i.unit) for i in formula.inputs} if formula else {}
     return [
-        {"code": code, "label": labels.get(code, (code, ""))[0], "value": _figure(value), "unit": labels.get(code, ("", ""))[1]}
+        {"code": code, "label": labels.get(code, (code, ""))[0], "value": _figure(value), "unit": unit_label(labels.get(code, ("", ""))[1])}
         for code, value in answer.inputs.items()
     ]
 
@@ -286,7 +286,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             # Counts are shown in the answer; computed ratios need no more than 4 decimals.
             "value": _figure(result.value, 4) if result.value is not None and ind_spec["indicator_type"] != IndicatorType.COUNT else "",
             "computed": result.computed,
-            "unit": result.unit,
+            "unit": unit_label(result.unit),
             "leading": _figure(result.leading) if result.leading is not None else "",
             "benchmark": _figure(result.benchmark) if result.benchmark is not None else "",
             "thresholds_source": _thresholds_source(result, answer, sector_values),

@@ -5,6 +5,10 @@ DATABASE_URL points there) with a synthetic criteria set, through Django's test 
 server time is measured. The trivial view goes through the same middleware, login and
 permission-checked fetch and renders base.html with one line of content.
 
+It runs as production does: DEBUG off (unless DEBUG is set in the environment) and without the
+test runner's template instrumentation (which copies the context on every template rendered, a
+cost only tests pay).
+
     python bench/questionnaire_bench.py [--runs 300] [--indicators 10]
 """
 
@@ -18,18 +22,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenmfg.settings")
-os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DEBUG", "0")
+# Settings that DEBUG off requires; plain http through the test client, plain static names.
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth.decorators import login_required  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import include, path, reverse  # noqa: E402
 
 from assessment.access import get_assessment_for_user  # noqa: E402
@@ -77,7 +84,6 @@ def main() -> None:
     parser.add_argument("--indicators", type=int, default=10, help="indicators on the measured category page")
     args = parser.parse_args()
 
-    setup_test_environment()
     real_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     # The test helpers build users, a company and a synthetic criteria set (pytest is a dev dependency).
@@ -118,7 +124,7 @@ def main() -> None:
         "autosave": median_ms(autosave, args.runs),
     }
     base_wall, base_cpu = results["trivial view"]
-    print(f"database: {connection.vendor}, runs: {args.runs}, median server time through the test client")
+    print(f"database: {connection.vendor}, DEBUG: {settings.DEBUG}, runs: {args.runs}, median server time through the test client")
     print(f"  {'':<40} {'wall':>8}      {'ratio':>6}   {'cpu':>8}      {'ratio':>6}")
     worst = 0.0
     for name, (wall, cpu) in results.items():
@@ -130,5 +136,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    with override_settings(ROOT_URLCONF=__name__):
+    with override_settings(
+        ROOT_URLCONF=__name__,
+        ALLOWED_HOSTS=["testserver"],
+        STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+    ):
         main()

@@ -54,11 +54,18 @@ cleanup() {
     if [ -n "$replacement" ] && grep -q db_worker "/proc/$replacement/cmdline" 2>/dev/null; then
         pids="$pids $replacement"
     fi
-    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+    # gunicorn: SIGINT is its quick shutdown (TERM would wait up to graceful_timeout); the rest: TERM.
     for pid in $pids; do
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$pid" 2>/dev/null || true
+        if grep -q gunicorn "/proc/$pid/cmdline" 2>/dev/null; then kill -INT "$pid" 2>/dev/null || true
+        else kill -TERM "$pid" 2>/dev/null || true; fi
     done
+    for _ in $(seq 75); do
+        local left=0
+        for pid in $pids; do kill -0 "$pid" 2>/dev/null && left=1; done
+        [ "$left" = 0 ] && break
+        sleep 0.2
+    done
+    for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
     if [ -f "$PGDATA_DIR/postmaster.pid" ]; then pg_ctl -m fast -w stop >/dev/null 2>&1 || true; fi
     rm -rf "$PGDATA_DIR" "$WORK/media"
     echo "logs and results: $WORK"
@@ -166,6 +173,11 @@ run_phase two-servers "" "--sessions-out $WORK/sessions.json" "$PORT_A" "$PORT_B
 # the database going away, and the sessions must survive the restart).
 run_phase fault-postgres-restart --fault "--sessions-in $WORK/sessions.json" "$PORT_A" "$PORT_B"
 
+# The task worker that was running during the restart: did it survive?
+if kill -0 "$WORKER" 2>/dev/null; then survived=true; else survived=false; FAILED=1; fi
+say "task worker $WORKER after the PostgreSQL restart: $([ "$survived" = true ] && echo alive || echo "DEAD (see $WORK/worker.log)")"
+printf '{"name": "worker-after-postgres-restart", "passed": %s}\n' "$survived" >>"$SUMMARY"
+
 # --- Worker killed mid-render ------------------------------------------------------------------
 say "worker fault: app server on $PORT_C with loadtest.stale_settings (stale after ${LOADTEST_STALE_SECONDS:=20} s)"
 export LOADTEST_STALE_SECONDS
@@ -176,7 +188,7 @@ step "$PY" loadtest/worker_fault.py --plan "$WORK/plan.json" --base "http://127.
 
 # --- Summary -----------------------------------------------------------------------------------
 for log in "$WORK"/web-*.log "$WORK"/worker*.log; do
-    count=$(grep -c '"status": 5[0-9][0-9]' "$log" || true)
+    count=$(grep '"gunicorn.access"' "$log" | grep -c '"status": 5[0-9][0-9]' || true)
     tracebacks=$(grep -c 'Traceback' "$log" || true)
     echo "$(basename "$log"): ${count} 5xx access lines, ${tracebacks} tracebacks"
 done

@@ -18,7 +18,7 @@ HEAD = ["run", "servers", "users", "logins ok", "login p50/p95 ms", "requests", 
 def rows(records: list[dict]) -> list[list[str]]:
     out = []
     for r in records:
-        if r["name"] == "worker-kill":
+        if "stats" not in r:
             continue
         s = r["stats"]
         every = s.get("all", {})
@@ -58,6 +58,11 @@ def main() -> None:
             lines.append(text)
             md.append("")
             md.append(text)
+        if r["name"] == "worker-after-postgres-restart":
+            text = ("Task worker running through the PostgreSQL restart: "
+                    + ("still alive: PASS" if r["passed"] else "exited (OperationalError in its polling loop): FAIL"))
+            lines.append(text)
+            md += ["", text]
         if r["name"] == "worker-kill":
             text = (f"Worker killed mid-render: report left {r.get('left_status', '?')}, then {r.get('status', '?')} "
                     f"after {r.get('seconds_after_kill', '?')} s, attempts {r.get('attempts', '?')}, {r.get('pages', '?')} pages, "
