@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from assessment import specs
 from assessment.criteria_io import clone_criteria_set
@@ -52,6 +53,12 @@ def owning_set(obj: Model | None) -> CriteriaSet | None:
     return obj.criteria_set  # Gate, Category
 
 
+def touch(criteria_set: CriteriaSet | None) -> None:
+    """A new updated_at: the per-version caches of assessment.answers (criteria, page rows) rebuild."""
+    if criteria_set is not None and criteria_set.pk is not None:
+        CriteriaSet.objects.filter(pk=criteria_set.pk).update(updated_at=timezone.now())
+
+
 def is_frozen(obj: Model | None) -> bool:
     criteria_set = owning_set(obj)
     return criteria_set is not None and criteria_set.pk is not None and not criteria_set.is_editable
@@ -75,9 +82,23 @@ class CriteriaAdminMixin:
         verb = "changed" if change else "added"
         audit(request, f"criteria.{verb}", obj, f"{verb} {obj._meta.verbose_name} {obj}", fields=fields)
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # After the many-to-many fields (policy basis) and the inlines: the new version is complete.
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        touch(owning_set(form.instance))
+
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         audit(request, "criteria.deleted", obj, f"deleted {obj._meta.verbose_name} {obj}")
+        criteria_set = owning_set(obj)
         super().delete_model(request, obj)  # type: ignore[misc]
+        if not isinstance(obj, CriteriaSet):
+            touch(criteria_set)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        sets = {owning_set(obj) for obj in queryset if not isinstance(obj, CriteriaSet)}
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        for criteria_set in sets:
+            touch(criteria_set)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save()

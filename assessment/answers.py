@@ -53,6 +53,8 @@ class Criteria:
     gates: dict[str, GateSpec]
     indicators: dict[str, IndicatorSpec]
     category_of: dict[str, str]  # scored indicator code → category code
+    # Per-version memo of the questionnaire's page rows (see assessment.views.questionnaire).
+    pages: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 _CRITERIA_CACHE: "OrderedDict[tuple[int, Any], Criteria]" = OrderedDict()

@@ -175,8 +175,11 @@ if AWS_STORAGE_BUCKET_NAME:
         },
     }
 
-# Mail goes through Django's mailers: console by default, SMTP when MAIL_BACKEND says so.
-MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail goes through Django's mailers: the console while developing, SMTP in production.
+MAIL_BACKEND = os.environ.get(
+    "MAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
 MAILERS = {"default": {"BACKEND": MAIL_BACKEND, "OPTIONS": {}}}
 if MAIL_BACKEND.endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {

@@ -1,11 +1,12 @@
 """The questionnaire: start an assessment, the overview, the gates page, one page per category,
 autosave of one answer (htmx) and evidence upload / download / delete.
 
-Pages are built with a constant number of queries: criteria come from the per-version cache in
-assessment.answers, answers in one query, the page's indicators, policy basis, sector values and
-evidence in one query each.
+Pages are built with a constant number of queries: criteria and each page's rows (indicators with
+their policy basis) come from the per-version cache in assessment.answers, answers in one query,
+sector values and evidence in one query each.
 """
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from assessment.access import get_assessment_for_user, get_evidence_for_user
 from assessment.answers import (
     DONE,
+    Criteria,
     Outcome,
     Questionnaire,
     SaveResult,
@@ -40,7 +42,7 @@ from assessment.answers import (
 from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, max_megabytes, store_evidence
 from assessment.forms import EvidenceUploadForm, StartAssessmentForm
 from assessment.formulas import FORMULAS
-from assessment.models import Answer, Assessment, Category, Evidence, Gate, Indicator, SectorValue
+from assessment.models import Answer, Assessment, Category, CriteriaSet, Evidence, Gate, Indicator, SectorValue
 from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, Verdict, reason_text, round_points
 from greenmfg.bilingual import is_chinese, pick, unit_label
 from organisations.access import Access, get_company_for_user
@@ -94,7 +96,7 @@ def _page(request: HttpRequest, pk: int, category_code: str | None) -> HttpRespo
     """One page of the questionnaire; a POST (no JavaScript) saves every answer on it."""
     assessment, access = get_assessment_for_user(request.user, pk, need="edit" if request.method == "POST" else "read")
     questionnaire = load_questionnaire(assessment)
-    page = _load_page(assessment, access, questionnaire, category_code)
+    page = _load_page(assessment, access, questionnaire.criteria, category_code)
     states: dict[str, tuple[Any, SaveResult | None]] = {}
     if request.method == "POST":
         if assessment.is_locked:
@@ -153,10 +155,11 @@ def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     target = criteria.gates.get(code) or criteria.indicators.get(code)
     if target is None:
         raise Http404
-    sector_ids = _sector_value_ids(assessment, target)
+    # The page rows do not depend on the answers: loaded once, for validation and for the re-render.
+    page = _load_page(assessment, access, criteria, criteria.category_of.get(code), only=code)
     parsed = parse_answer(
         target, fields_from_post(request.POST, code, formula=FORMULAS.get(getattr(target, "formula", ""))),
-        sector_value_ids=sector_ids, can_note=access.is_consultant,
+        sector_value_ids=page.sector_value_ids(code), can_note=access.is_consultant,
     )
     result = None
     if assessment.is_locked:
@@ -172,7 +175,6 @@ def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         return redirect(_page_url_for(assessment, criteria.category_of.get(code)) + f"#ind-{code}")
 
     questionnaire = load_questionnaire(assessment)
-    page = _load_page(assessment, access, questionnaire, criteria.category_of.get(code), only=code)
     item = _items(page, questionnaire, {code: (parsed, result)})[0]
     panel = _common_context(assessment, access, questionnaire, current=criteria.category_of.get(code) or "gates")
     body = render_to_string("assessment/_indicator.html", {"item": item, "assessment": assessment}, request)
@@ -291,14 +293,6 @@ def _optional_url(name: str, pk: int) -> str | None:
         return None
 
 
-def _sector_value_ids(assessment: Assessment, target: Any) -> set[int]:
-    if not getattr(target, "uses_sector_values", False):
-        return set()
-    return set(
-        SectorValue.objects.filter(indicator_code=target.code, area=assessment.criteria_set.area).values_list("pk", flat=True)
-    )
-
-
 @dataclass
 class Page:
     """The models shown on one page: gates, or the indicators of one category."""
@@ -319,22 +313,45 @@ class Page:
         return {sv.pk for sv in self.sector_values.get(code, [])}
 
 
-def _load_page(assessment: Assessment, access: Access, questionnaire: Questionnaire, category_code: str | None, *, only: str | None = None) -> Page:
-    criteria = questionnaire.criteria
+# Policy titles are not part of a criteria version: an edit of one shows after at most this long.
+PAGE_ROWS_TTL = 300.0  # seconds
+
+
+@dataclass(frozen=True)
+class PageRows:
+    """The criteria rows of one page, shared read-only by every assessment on that criteria version."""
+
+    category: Category | None
+    rows: list[Gate | Indicator]
+    built_at: float
+
+
+def _page_rows(criteria_set: CriteriaSet, criteria: Criteria, category_code: str | None) -> PageRows:
+    """Gates or one category's indicators with their policy basis, memoised on the cached `criteria`
+    (keyed by the set's pk + updated_at, which every admin edit of a draft set bumps)."""
+    key = category_code or ""
+    cached = criteria.pages.get(key)
+    if cached is not None and time.monotonic() - cached.built_at < PAGE_ROWS_TTL:
+        return cached
     category = None
     rows: list[Gate | Indicator]
     if category_code is None:
         # explicit order_by: the models' default ordering joins the criteria set for nothing
-        gates = Gate.objects.filter(criteria_set=assessment.criteria_set).order_by("order", "code").prefetch_related("policy_basis")
-        rows = list(gates.filter(code=only) if only else gates)
+        rows = list(Gate.objects.filter(criteria_set=criteria_set).order_by("order", "code").prefetch_related("policy_basis"))
     else:
-        category = Category.objects.filter(criteria_set=assessment.criteria_set, code=category_code).first()
+        category = Category.objects.filter(criteria_set=criteria_set, code=category_code).first()
         if category is None:
             raise Http404
-        indicators = (
-            Indicator.objects.filter(category=category).order_by("order", "code").select_related("parent").prefetch_related("policy_basis")
-        )
-        rows = list(indicators.filter(code=only) if only else indicators)
+        rows = list(Indicator.objects.filter(category=category).order_by("order", "code").prefetch_related("policy_basis"))
+    page_rows = PageRows(category, rows, time.monotonic())
+    criteria.pages[key] = page_rows
+    return page_rows
+
+
+def _load_page(assessment: Assessment, access: Access, criteria: Criteria, category_code: str | None, *, only: str | None = None) -> Page:
+    page_rows = _page_rows(assessment.criteria_set, criteria, category_code)
+    category = page_rows.category
+    rows = [r for r in page_rows.rows if r.code == only] if only else page_rows.rows
     targets = {r.code: criteria.gates.get(r.code) or criteria.indicators.get(r.code) for r in rows}
     targets = {code: t for code, t in targets.items() if t is not None}
     sv_codes = [r.code for r in rows if getattr(r, "uses_sector_values", False)]
@@ -382,6 +399,13 @@ class SectorGroup:
     options: list[Choice]
 
 
+class FieldErrors(dict[str, list[str]]):
+    """Messages per field name; a field without any gives [] (templates look up every field)."""
+
+    def __missing__(self, key: str) -> list[str]:
+        return []
+
+
 @dataclass
 class Item:
     """What the template shows for one gate or indicator (computed here, templates only loop)."""
@@ -409,7 +433,7 @@ class Item:
     has_sector_values: bool = False
     own_values_open: bool = False
     raw: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
+    errors: FieldErrors = field(default_factory=FieldErrors)
     status: str = ""
     status_label: str = ""
     scored: str = ""
@@ -481,7 +505,7 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
         points=None if is_gate else row.points,
         provisional=(not is_gate and row.provisional) or row.mark == Mark.UNCERTAIN,
         raw=raw,
-        errors=parsed.errors if parsed is not None else {},
+        errors=FieldErrors(parsed.errors if parsed is not None else {}),
         version=answer.version if answer else 0,
         seq=answer.seq if answer else 0,
         base=stored.digest(),
