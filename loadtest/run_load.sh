@@ -51,7 +51,7 @@ cleanup() {
     pids=$(jobs -p)
     local replacement
     replacement=$(cat "$WORK/replacement.pid" 2>/dev/null || true)
-    if [ -n "$replacement" ] && grep -q db_worker "/proc/$replacement/cmdline" 2>/dev/null; then
+    if [ -n "$replacement" ] && grep -q "manage.py" "/proc/$replacement/cmdline" 2>/dev/null; then
         pids="$pids $replacement"
     fi
     # gunicorn: SIGINT is its quick shutdown (TERM would wait up to graceful_timeout); the rest: TERM.
@@ -131,7 +131,7 @@ wait_healthy() {
 say "start: gunicorn on $PORT_A and $PORT_B (WEB_CONCURRENCY=${WEB_CONCURRENCY:-default}), task worker"
 start_web "$PORT_A" web-a
 start_web "$PORT_B" web-b
-"$PY" manage.py db_worker --queue-name '*' --no-reload >"$WORK/worker.log" 2>&1 &
+"$PY" manage.py worker --queue-name '*' --no-reload >"$WORK/worker.log" 2>&1 &
 WORKER=$!
 wait_healthy "$PORT_A"
 wait_healthy "$PORT_B"

@@ -65,7 +65,7 @@ def alive(pid: int) -> bool:
 def start_worker(log_dir: Path, name: str) -> subprocess.Popen:
     log = (log_dir / f"{name}.log").open("ab")
     return subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload", "--no-startup-delay"],
+        [sys.executable, "manage.py", "worker", "--queue-name", "*", "--no-reload", "--no-startup-delay"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
 
