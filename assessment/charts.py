@@ -23,7 +23,7 @@ GREY = "#dee2e6"
 TEXT = "#212529"
 MUTED = "#6c757d"
 FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
-LABEL_CHARS = 16
+LABEL_CHARS = 22
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,10 @@ def category_bars(rows: Sequence[ChartRow], *, title: str = "Category scores", w
 
 def radar(rows: Sequence[ChartRow], *, title: str = "Category profile", size: int = 360) -> SafeString:
     """The share of each category's maximum on its own axis; rings at 25 %, 50 %, 75 % and 100 %."""
-    cx = cy = size / 2
-    radius = size / 2 - 64
+    side = 120  # room left and right of the plot for the axis labels
+    width = size + 2 * side
+    cx, cy = width / 2, size / 2
+    radius = size / 2 - 40
     count = max(len(rows), 1)
 
     def point(index: int, share: float) -> tuple[float, float]:
@@ -111,7 +113,7 @@ def radar(rows: Sequence[ChartRow], *, title: str = "Category profile", size: in
         body.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GREY}" stroke-width="1"/>')
         body.append(
             f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" fill="{TEXT}" font-size="12">'
-            f"<title>{_text(row.label)}</title>{_text(_short(row.label, 12))}</text>"
+            f"<title>{_text(row.label)}</title>{_text(_short(row.label))}</text>"
         )
     shares = [float(r.share) for r in rows]
     if rows:
@@ -123,4 +125,4 @@ def radar(rows: Sequence[ChartRow], *, title: str = "Category profile", size: in
             x, y = point(n, share)
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{GREEN}"/>')
     body.append(f'<text x="{cx + 4:.1f}" y="{cy - radius + 12:.1f}" fill="{MUTED}" font-size="10">100%</text>')
-    return _svg(size, size, title, body)
+    return _svg(width, size, title, body)
