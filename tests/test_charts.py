@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from assessment.charts import ChartRow, category_bars, radar, rows_from_scorecard
+from assessment.charts import LABEL_CHARS, ChartRow, category_bars, radar, rows_from_scorecard
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROWS = [
@@ -40,7 +40,7 @@ def test_long_labels_are_shortened_but_kept_in_the_tooltip():
     root = ET.fromstring(category_bars([ChartRow(label, Decimal(1), Decimal(2))]))
     group = root.find(f"{SVG}g")
     assert group.find(f"{SVG}title").text.startswith(label)
-    assert group.find(f"{SVG}text").text.endswith("…") and len(group.find(f"{SVG}text").text) == 16
+    assert group.find(f"{SVG}text").text.endswith("…") and len(group.find(f"{SVG}text").text) == LABEL_CHARS
 
 
 def test_radar_has_one_axis_and_one_vertex_per_category():
