@@ -114,7 +114,8 @@ def reference_for(assessment: Assessment) -> Decimal | None:
 def load_questionnaire(assessment: Assessment) -> Questionnaire:
     """Criteria (cached), every answer row (one query) and the scorecard they give."""
     criteria = criteria_for(assessment.criteria_set)
-    rows = {row.code: row for row in Answer.objects.filter(assessment=assessment).select_related("sector_value")}
+    # order_by(): rows go into a dict, and the default ordering by assessment would join its table
+    rows = {row.code: row for row in Answer.objects.filter(assessment_id=assessment.pk).select_related("sector_value").order_by()}
     answers = {code: answer_data(row) for code, row in rows.items()}
     card = score(criteria.spec, answers, reference=reference_for(assessment))
     return Questionnaire(criteria=criteria, rows=rows, answers=answers, scorecard=card)

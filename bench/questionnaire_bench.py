@@ -69,18 +69,25 @@ urlpatterns = [
 ]
 
 
-def median_ms(run: Callable[[int], int], runs: int) -> tuple[float, float]:
-    """Median wall time and median CPU time of this process (steadier on a busy machine), in ms."""
+def medians_ms(scenarios: dict[str, Callable[[int], int]], runs: int) -> dict[str, tuple[float, float]]:
+    """Median wall time and median CPU time of this process (steadier on a busy machine), in ms.
+
+    The scenarios take turns, one request each per round, so a change in the machine's load
+    affects them alike and the ratios stay comparable.
+    """
     for i in range(min(20, runs)):  # warm caches (templates, criteria, session)
-        run(i)
-    wall, cpu = [], []
+        for run in scenarios.values():
+            run(i)
+    wall: dict[str, list[float]] = {name: [] for name in scenarios}
+    cpu: dict[str, list[float]] = {name: [] for name in scenarios}
     for i in range(runs):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        status = run(i)
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-        assert status == 200, status
-    return statistics.median(wall) * 1000, statistics.median(cpu) * 1000
+        for name, run in scenarios.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            status = run(i)
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - start_cpu)
+            assert status == 200, (name, status)
+    return {name: (statistics.median(wall[name]) * 1000, statistics.median(cpu[name]) * 1000) for name in scenarios}
 
 
 def main() -> None:
@@ -122,13 +129,13 @@ def main() -> None:
     autosave.version = 0  # type: ignore[attr-defined]
     autosave.seq = 0  # type: ignore[attr-defined]
 
-    results = {
-        "bare view": median_ms(lambda i: client.get("/bench/bare/").status_code, args.runs),
-        "trivial view": median_ms(lambda i: client.get(trivial_url).status_code, args.runs),
-        f"category page ({args.indicators} indicators)": median_ms(lambda i: client.get(category_url).status_code, args.runs),
-        "category page (3 formula indicators)": median_ms(lambda i: client.get(energy_url).status_code, args.runs),
-        "autosave": median_ms(autosave, args.runs),
-    }
+    results = medians_ms({
+        "bare view": lambda i: client.get("/bench/bare/").status_code,
+        "trivial view": lambda i: client.get(trivial_url).status_code,
+        f"category page ({args.indicators} indicators)": lambda i: client.get(category_url).status_code,
+        "category page (3 formula indicators)": lambda i: client.get(energy_url).status_code,
+        "autosave": autosave,
+    }, args.runs)
     base_wall, base_cpu = results["trivial view"]
     print(f"database: {connection.vendor}, DEBUG: {settings.DEBUG}, runs: {args.runs}, median server time through the test client")
     print(f"  {'':<40} {'wall':>8}      {'ratio':>6}   {'cpu':>8}      {'ratio':>6}")

@@ -254,6 +254,7 @@ def test_category_page_shows_indicator_details(client, setup):
     assert 'name="E01-na"' not in html
     assert "Mgmt" not in html and "Filler 0" not in html  # one category per page
     assert 'id="score-panel"' in html
+    assert '<h1 class="h3 mb-0 me-2">Energy</h1>' in html  # the page is titled by its category
 
 
 def test_gates_page_lists_gates_first_with_yes_no(client, setup):
@@ -459,3 +460,51 @@ def test_load_questionnaire_uses_one_query_for_answers(setup, django_assert_num_
     Answer.objects.create(assessment=assessment, code="M01", choice="met")
     with django_assert_num_queries(1):  # stars rating: no regional reference needed
         load_questionnaire(assessment)
+
+
+def test_warm_category_page_reads_no_criteria_rows(client):
+    """Indicators, categories and policy basis come from the per-version cache: only answers and evidence are read."""
+    company = make_company()
+    client.force_login(member(company, "editor", Role.EDITOR))
+    assessment = make_assessment(company, make_criteria_set(3))
+    url = reverse("assessment_category", args=[assessment.pk, "mgmt"])
+    client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    tables = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert '"assessment_answer"' in tables and '"assessment_evidence"' in tables
+    for table in ("assessment_indicator", "assessment_category", "policies_policydocument"):
+        assert f'"{table}"' not in tables, table
+    # ...and the page still shows every indicator with its guidance and policy basis
+    page = response.content.decode()
+    assert "Filler 2" in page and "Say whether it is met." in page and "GB/T 99999-2025 Test policy" in page
+
+
+def test_admin_edit_of_a_draft_set_shows_on_the_cached_page(client):
+    """An admin change of a draft's indicator or its policy basis bumps the set's updated_at: caches rebuild."""
+    company = make_company()
+    editor = member(company, "editor", Role.EDITOR)
+    criteria_set = make_criteria_set(0)
+    CriteriaSet.objects.filter(pk=criteria_set.pk).update(status=CriteriaSet.Status.DRAFT)
+    assessment = make_assessment(company, criteria_set)
+    url = reverse("assessment_category", args=[assessment.pk, "mgmt"])
+    client.force_login(editor)
+    assert "GB/T 99999-2025 Test policy" in client.get(url).content.decode()
+    before = CriteriaSet.objects.get(pk=criteria_set.pk).updated_at
+
+    client.force_login(User.objects.create_superuser("criteria-admin-q", "qa@example.com", "pw-q-admin-9f3k"))
+    m01 = Indicator.objects.get(category__criteria_set=criteria_set, code="M01")
+    form = client.get(reverse("admin:assessment_indicator_change", args=[m01.pk])).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items() if v is not False}
+    data |= {"name_en": "Energy management system", "policy_basis": []}
+    response = client.post(reverse("admin:assessment_indicator_change", args=[m01.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert CriteriaSet.objects.get(pk=criteria_set.pk).updated_at > before
+
+    client.force_login(editor)
+    page = client.get(url).content.decode()
+    assert "Energy management system" in page
+    # M01 lost its policy basis; the other indicators keep theirs
+    m01_block = page[page.index('id="ind-M01"'):page.index('id="ind-M02"')]
+    assert "Test policy" not in m01_block and "Test policy" in page[page.index('id="ind-M02"'):]

@@ -16,10 +16,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from assessment.access import get_assessment_for_user, get_evidence_for_user
 from assessment.answers import (
@@ -299,6 +300,7 @@ class Page:
 
     category: Category | None
     rows: list[Gate | Indicator]
+    static: "PageRows"
     targets: dict[str, Any]  # code → GateSpec / IndicatorSpec of every answerable item
     sector_values: dict[str, list[SectorValue]]
     evidence: dict[str, list[Evidence]]
@@ -324,6 +326,19 @@ class PageRows:
     category: Category | None
     rows: list[Gate | Indicator]
     built_at: float
+    guidance: dict[tuple[str, str], str] = field(default_factory=dict)  # (language, code) → rendered HTML
+
+    def guidance_html(self, row: Gate | Indicator) -> str:
+        """The guidance, expected evidence and policy basis of a row, rendered once per language."""
+        key = (get_language(), row.code)
+        html = self.guidance.get(key)
+        if html is None:
+            html = self.guidance[key] = render_to_string("assessment/_indicator_guidance.html", {
+                "guidance": pick(row, "guidance"),
+                "evidence_text": pick(row, "evidence"),
+                "policy": [f"{p.number or p.code} {pick(p, 'title')}".strip() for p in row.policy_basis.all()],
+            })
+        return html
 
 
 def _page_rows(criteria_set: CriteriaSet, criteria: Criteria, category_code: str | None) -> PageRows:
@@ -360,11 +375,13 @@ def _load_page(assessment: Assessment, access: Access, criteria: Criteria, categ
         for sv in SectorValue.objects.filter(indicator_code__in=sv_codes, area=assessment.criteria_set.area).select_related("sector"):
             sector_values.setdefault(sv.indicator_code, []).append(sv)
     evidence: dict[str, list[Evidence]] = {}
-    for ev in Evidence.objects.filter(assessment=assessment, code__in=list(targets)):
+    # explicit order_by: the default ordering by assessment would join its table for nothing
+    for ev in Evidence.objects.filter(assessment_id=assessment.pk, code__in=list(targets)).order_by("code", "uploaded_at"):
         evidence.setdefault(ev.code, []).append(ev)
     return Page(
         category=category,
         rows=rows,
+        static=page_rows,
         targets=targets,
         sector_values=sector_values,
         evidence=evidence,
@@ -391,6 +408,7 @@ class Choice:
     value: str
     label: str
     checked: bool
+    dom_id: str = ""  # radio buttons and check boxes: the input's id, which its label points to
 
 
 @dataclass
@@ -416,18 +434,20 @@ class Item:
     is_heading: bool = False
     is_child: bool = False
     guidance: str = ""
-    evidence_text: str = ""
+    guidance_html: str = ""  # guidance, expected evidence and policy basis (safe HTML)
     unit: str = ""
     requirement: str = ""
-    policy: list[str] = field(default_factory=list)
     required: bool = True
     allows_na: bool = False
     points: Decimal | None = None
+    points_text: str = ""  # "scored / maximum" once scored, else the points available
     provisional: bool = False
     formula: str = ""
     inputs: list[InputField] = field(default_factory=list)
     value_field: InputField | None = None
     choices: list[Choice] = field(default_factory=list)
+    choice_name: str = ""  # the radio group's field name, "<code>-choice" or "<code>-passed"
+    choice_errors: list[str] = field(default_factory=list)
     options: list[Choice] = field(default_factory=list)
     sector_groups: list[SectorGroup] = field(default_factory=list)
     has_sector_values: bool = False
@@ -496,10 +516,8 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
         kind="gate" if is_gate else row.indicator_type,
         name=pick(row, "text" if is_gate else "name"),
         is_child=not is_gate and bool(row.parent_id),
-        guidance=pick(row, "guidance"),
-        evidence_text=pick(row, "evidence"),
+        guidance_html=page.static.guidance_html(row),
         unit="" if is_gate else row.unit,
-        policy=[f"{p.number or p.code} {pick(p, 'title')}".strip() for p in row.policy_basis.all()],
         required=True if is_gate else row.required,
         allows_na=not is_gate and row.allows_na,
         points=None if is_gate else row.points,
@@ -519,10 +537,19 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
     _fill_fields(item, row, page, raw, item.errors)
     _fill_result(item, result, answer)
     _fill_state(item, parsed, saved, stored, answer)
+    for choice in item.choices:
+        choice.dom_id = f"f-{row.code}-{choice.value}"
+    for option in item.options:
+        option.dom_id = f"f-{row.code}-o{option.value}"
+    if item.points is not None:
+        item.points_text = item.scored or floatformat(item.points, "-2")
     return item
 
 
 def _fill_fields(item: Item, row: Gate | Indicator, page: Page, raw: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    radio = "choice" if item.kind in ("positive_qual", "reverse_qual") else "passed"
+    item.choice_name = f"{row.code}-{radio}"
+    item.choice_errors = errors.get(radio, [])
     if isinstance(row, Gate):
         question = {
             # negative-list items are worded as statements to confirm ("None of the following applies: …")
@@ -713,6 +740,7 @@ def _common_context(assessment: Assessment, access: Access, questionnaire: Quest
         "failed_gates": [g.code for g in card.failed_gates],
         "overall": overall,
         "links": links,
+        "title": links[index].label if index is not None else "",
         "previous_link": links[index - 1] if index else None,
         "next_link": links[index + 1] if index is not None and index + 1 < len(links) else (links[0] if index is None and links else None),
         "editable": access.can_edit and not assessment.is_locked,
