@@ -97,8 +97,8 @@ class Questionnaire:
     scorecard: Scorecard
 
 
-def reference_for(assessment: Assessment) -> Decimal | None:
-    """The regional reference score (relative rating only): the latest year up to the reporting year."""
+def reference_row(assessment: Assessment) -> RegionalReference | None:
+    """The regional reference (relative rating only): the latest year up to the reporting year."""
     if assessment.criteria_set.rating != CriteriaSet.Rating.RELATIVE:
         return None
     return (
@@ -106,9 +106,13 @@ def reference_for(assessment: Assessment) -> Decimal | None:
             area=assessment.criteria_set.area, province=assessment.company.province, year__lte=assessment.year
         )
         .order_by("-year")
-        .values_list("value", flat=True)
         .first()
     )
+
+
+def reference_for(assessment: Assessment) -> Decimal | None:
+    row = reference_row(assessment)
+    return row.value if row else None
 
 
 def load_questionnaire(assessment: Assessment) -> Questionnaire:

@@ -17,14 +17,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assessment.answers import criteria_for, load_questionnaire
+from assessment.answers import criteria_for, load_questionnaire, reference_row
 from assessment.models import (
     Answer,
     Assessment,
     AuditEvent,
     CriteriaSet,
     Evidence,
-    RegionalReference,
     SectorValue,
     Snapshot,
 )
@@ -75,19 +74,6 @@ class ScoringState:
     card: Scorecard | None = None  # the live Scorecard object (drafts only)
 
 
-def reference_details(assessment: Assessment) -> RegionalReference | None:
-    """The reference row behind answers.reference_for's value (same filter), for its year and source."""
-    if assessment.criteria_set.rating != CriteriaSet.Rating.RELATIVE:
-        return None
-    return (
-        RegionalReference.objects.filter(
-            area=assessment.criteria_set.area, province=assessment.company.province, year__lte=assessment.year
-        )
-        .order_by("-year")
-        .first()
-    )
-
-
 def known_codes(spec: CriteriaSpec) -> tuple[set[str], set[str]]:
     """(gate codes, scored indicator codes) of a spec."""
     return {g.code for g in spec.gates}, {i.code for i in spec.indicators()}
@@ -106,7 +92,7 @@ def live_state(assessment: Assessment) -> ScoringState:
         answers[code] = questionnaire.answers[code]
         if code in criteria.indicators and (row.comment or row.consultant_note):
             notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
-    ref = reference_details(assessment) if card.reference is not None else None
+    ref = reference_row(assessment) if card.reference is not None else None
     scorecard = card.to_dict() | {
         "reference_year": ref.year if ref else None,
         "reference_source": ref.source if ref else "",
