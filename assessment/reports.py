@@ -428,7 +428,7 @@ def download_name(report: Report) -> str:
 
 
 def stale_after() -> timedelta:
-    return timedelta(minutes=getattr(settings, "REPORT_STALE_MINUTES", 10))
+    return timedelta(minutes=settings.REPORT_STALE_MINUTES)
 
 
 MAX_ATTEMPTS = 3

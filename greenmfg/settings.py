@@ -198,6 +198,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")
+# A report still RUNNING after this long was left by a dead worker and is queued again.
+REPORT_STALE_MINUTES = float(os.environ.get("REPORT_STALE_MINUTES", "10"))
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_MB", "20")) * 1024 * 1024
 
 # --- Production: HTTPS, cookies, CSP, caches, sessions, logs, login throttling -------------------
