@@ -117,8 +117,8 @@ step "$PY" loadtest/setup_data.py --users "$USERS" --out "$WORK/plan.json"
 [ -n "$STATIC_JOB" ] && wait "$STATIC_JOB"
 
 # --- The stack ---------------------------------------------------------------------------------
-start_web() {  # port, name, [settings module]
-    DJANGO_SETTINGS_MODULE=${3:-greenmfg.settings} PORT=$1 "$ROOT/.venv/bin/gunicorn" >"$WORK/$2.log" 2>&1 &
+start_web() {  # port, name, [minutes after which a running report counts as stale]
+    REPORT_STALE_MINUTES=${3:-10} PORT=$1 "$ROOT/.venv/bin/gunicorn" >"$WORK/$2.log" 2>&1 &
 }
 wait_healthy() {
     for _ in $(seq 120); do
@@ -179,9 +179,9 @@ say "task worker $WORKER after the PostgreSQL restart: $([ "$survived" = true ] 
 printf '{"name": "worker-after-postgres-restart", "passed": %s}\n' "$survived" >>"$SUMMARY"
 
 # --- Worker killed mid-render ------------------------------------------------------------------
-say "worker fault: app server on $PORT_C with loadtest.stale_settings (stale after ${LOADTEST_STALE_SECONDS:=20} s)"
+say "worker fault: app server on $PORT_C with REPORT_STALE_MINUTES for ${LOADTEST_STALE_SECONDS:=20} s"
 export LOADTEST_STALE_SECONDS
-start_web "$PORT_C" web-c loadtest.stale_settings
+start_web "$PORT_C" web-c "$(awk -v s="$LOADTEST_STALE_SECONDS" 'BEGIN { print s / 60 }')"
 wait_healthy "$PORT_C"
 step "$PY" loadtest/worker_fault.py --plan "$WORK/plan.json" --base "http://127.0.0.1:$PORT_C" --worker-pid "$WORKER" \
     --worker-log-dir "$WORK" --pid-file "$WORK/replacement.pid" --summary "$SUMMARY" || FAILED=1

@@ -10,7 +10,7 @@ What the app does, step by step:
 3. while it renders we kill -9 that worker: the report is left RUNNING, nobody finishes it;
 4. a new worker starts; the status page the user polls (GET /reports/<pk>/status/) calls
    `reports.retry_if_stale`, which re-queues a report RUNNING for longer than REPORT_STALE_MINUTES
-   (the app server at --base runs loadtest.stale_settings: 20 s instead of 10 min);
+   (the app server at --base runs with REPORT_STALE_MINUTES = 20 s instead of 10 min);
 5. the new worker renders it: DONE, a real PDF, downloadable.
 Exit status 1 if the report is not made within the time limit.
 """
