@@ -19,7 +19,7 @@ the total is scaled back to the full weight when whole categories drop out.
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
@@ -540,10 +540,3 @@ def top_actions(criteria: CriteriaSpec, answers: Mapping[str, AnswerData], *, li
             gains.append((result, gain))
     gains.sort(key=lambda pair: (-pair[1], pair[0].code))
     return gains[:limit]
-
-
-def with_answer(answers: Mapping[str, AnswerData], code: str, **changes: Any) -> dict[str, AnswerData]:
-    """A copy of the answers with one answer changed (for tests and the what-if panel)."""
-    updated = dict(answers)
-    updated[code] = replace(updated.get(code, AnswerData()), **changes)
-    return updated
