@@ -1,6 +1,6 @@
 """Benchmark the PDF report: the demo green-factory report (zh-hans) by WeasyPrint vs headless chromium.
 
-    DEBUG=1 .venv/bin/python bench/report_bench.py [--lang zh-hans] [--runs 3] [--use-db] [--keep DIR]
+    DEBUG=1 .venv/bin/python bench/report_bench.py [--lang zh-hans] [--runs 5] [--use-db] [--keep DIR]
 
 Targets (issue 5): ≤ 0.15 s per page, peak memory ≤ 400 MB, file ≤ 2 MB, and WeasyPrint no slower
 than chromium's `--print-to-pdf` of the same HTML from a cold start (ratio ≤ 1.0).
@@ -37,8 +37,12 @@ TARGET_SIZE_MB = 2.0
 CHROMIUM = "/usr/bin/chromium"
 
 
-def child(html_path: str, pdf_path: str) -> None:
-    """Render one HTML file to PDF; print timings and peak memory as JSON."""
+def child(html_path: str, pdf_path: str, spawned_at: str) -> None:
+    """Render one HTML file to PDF; print timings and peak memory as JSON.
+
+    `spawned_at` is the parent's time.time() just before it started this process, so the cold-process
+    time covers interpreter start-up too (and not the second, warm render below).
+    """
     started = time.perf_counter()
     import django
 
@@ -52,7 +56,9 @@ def child(html_path: str, pdf_path: str) -> None:
     cpu = time.process_time()
     result = reports.html_to_pdf(html)
     done = time.perf_counter()
-    cpu = time.process_time() - cpu
+    cold_process_s = time.time() - float(spawned_at)
+    cold_process_cpu_s = time.process_time()
+    cpu = cold_process_cpu_s - cpu
     Path(pdf_path).write_bytes(result.data)
     # A second render in the same process: what a long-running worker sees from its second report on.
     again = time.perf_counter()
@@ -63,6 +69,8 @@ def child(html_path: str, pdf_path: str) -> None:
         "render_cpu_s": cpu,
         "warm_render_s": warm,
         "process_s": done - started,
+        "cold_process_s": cold_process_s,
+        "cold_process_cpu_s": cold_process_cpu_s,
         "pages": result.pages,
         "bytes": len(result.data),
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -97,48 +105,50 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict]:
     return path, {"assessment": assessment.pk, "company": assessment.company.name, "html_s": html_s, "html_kb": len(html.encode()) / 1024}
 
 
-def run_weasyprint(html: Path, workdir: Path, n: int) -> dict:
-    runs = []
+def weasyprint_once(html: Path, out: Path) -> dict:
+    """One WeasyPrint render in a fresh child process (see child())."""
     env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1"}
-    for i in range(n):
-        out = workdir / f"weasyprint-{i}.pdf"
-        before = _children_cpu()
-        started = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", str(html), str(out)], capture_output=True, text=True, env=env, check=False
-        )
-        wall = time.perf_counter() - started
-        cpu = _children_cpu() - before
-        if proc.returncode != 0:
-            sys.exit(f"WeasyPrint child failed:\n{proc.stderr[-3000:]}")
-        data = json.loads(proc.stdout.strip().splitlines()[-1])
-        data["cold_process_s"] = wall
-        data["cold_process_cpu_s"] = cpu
-        runs.append(data)
-    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", str(html), str(out), repr(time.time())],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"WeasyPrint child failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_chromium(html: Path, workdir: Path, n: int) -> dict:
-    if not Path(CHROMIUM).exists():
-        return {}
-    times, cpus, size = [], [], 0
+def chromium_once(html: Path, out: Path) -> dict:
+    """One cold `chromium --headless --print-to-pdf` of the same HTML, with a fresh profile."""
+    profile = tempfile.mkdtemp(prefix="chromium-bench-")
+    command = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
+        "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--no-pdf-header-footer",
+        f"--print-to-pdf={out}", html.as_uri(),
+    ]
+    before = _children_cpu()
+    started = time.perf_counter()
+    subprocess.run(command, capture_output=True, check=False, timeout=120)
+    wall = time.perf_counter() - started
+    # Chromium's helper processes are reaped by the browser process, so their CPU counts here too.
+    cpu = _children_cpu() - before
+    shutil.rmtree(profile, ignore_errors=True)
+    return {"s": wall, "cpu_s": cpu, "bytes": out.stat().st_size if out.exists() else 0}
+
+
+def run_pairs(html: Path, workdir: Path, n: int) -> tuple[dict, dict, list[float]]:
+    """n WeasyPrint and n chromium runs, interleaved so that both see the same machine noise.
+
+    Returns the medians of each renderer and the per-pair ratios (WeasyPrint worker render / chromium).
+    """
+    weasy, chrome, ratios = [], [], []
+    with_chromium = Path(CHROMIUM).exists()
     for i in range(n):
-        profile = tempfile.mkdtemp(prefix="chromium-bench-")
-        out = workdir / f"chromium-{i}.pdf"
-        command = [
-            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-            "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--no-pdf-header-footer",
-            f"--print-to-pdf={out}", html.as_uri(),
-        ]
-        before = _children_cpu()
-        started = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=False, timeout=120)
-        times.append(time.perf_counter() - started)
-        # Chromium's helper processes are reaped by the browser process, so their CPU counts here too.
-        cpus.append(_children_cpu() - before)
-        shutil.rmtree(profile, ignore_errors=True)
-        size = out.stat().st_size if out.exists() else 0
-    return {"s": statistics.median(times), "cpu_s": statistics.median(cpus), "bytes": size}
+        weasy.append(weasyprint_once(html, workdir / f"weasyprint-{i}.pdf"))
+        if with_chromium:
+            chrome.append(chromium_once(html, workdir / f"chromium-{i}.pdf"))
+            ratios.append(weasy[-1]["render_s"] / chrome[-1]["s"])
+    medians = [{key: statistics.median(r[key] for r in runs) for key in runs[0]} if runs else {} for runs in (weasy, chrome)]
+    return medians[0], medians[1], ratios
 
 
 def _children_cpu() -> float:
@@ -153,10 +163,10 @@ def verdict(ok: bool) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lang", default="zh-hans", choices=["zh-hans", "en"])
-    parser.add_argument("--runs", type=int, default=3, help="runs of each renderer; medians are printed")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each renderer; medians are printed")
     parser.add_argument("--use-db", action="store_true", help="use the configured database instead of a fresh one")
     parser.add_argument("--keep", type=Path, help="copy the HTML and PDFs here")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -165,8 +175,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
         workdir = Path(tmp)
         html, facts = prepare(args, workdir)
-        weasy = run_weasyprint(html, workdir, args.runs)
-        chrome = run_chromium(html, workdir, args.runs)
+        weasy, chrome, ratios = run_pairs(html, workdir, args.runs)
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for path in workdir.glob("*.[hp]*"):
@@ -189,10 +198,11 @@ def main() -> None:
     print(f"  [{verdict(weasy['maxrss_mb'] <= TARGET_MB)}] peak memory        {weasy['maxrss_mb']:.0f} MB (target ≤ {TARGET_MB} MB, whole process)")
     print(f"  [{verdict(size_mb <= TARGET_SIZE_MB)}] file size          {size_mb:.2f} MB (target ≤ {TARGET_SIZE_MB} MB)")
     if chrome:
-        ratio = weasy["render_s"] / chrome["s"]
+        ratio = statistics.median(ratios)
         cold_ratio = weasy["cold_process_s"] / chrome["s"]
         cpu_ratio = weasy["render_cpu_s"] / chrome["cpu_s"] if chrome["cpu_s"] else float("nan")
         print(f"  [{verdict(ratio <= 1.0)}] WeasyPrint/chromium {ratio:.2f} wall, {cpu_ratio:.2f} CPU (worker render / chromium cold; target ≤ 1.0)")
+        print(f"         per-pair ratios {', '.join(f'{r:.2f}' for r in sorted(ratios))} (the runs alternate renderers)")
         print(f"         cold process/chromium {cold_ratio:.2f} wall, {weasy['cold_process_cpu_s'] / chrome['cpu_s']:.2f} CPU (both from a cold start)")
     else:
         print("  [MISS] chromium not found at /usr/bin/chromium: no ratio")
