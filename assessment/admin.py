@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessment import specs
 from assessment.criteria_io import clone_criteria_set
@@ -80,7 +82,7 @@ class CriteriaAdminMixin:
         super().save_model(request, obj, form, change)  # type: ignore[misc]
         fields = sorted(form.changed_data) if change else []
         verb = "changed" if change else "added"
-        audit(request, f"criteria.{verb}", obj, f"{verb} {obj._meta.verbose_name} {obj}", fields=fields)
+        audit(request, f"criteria.{verb}", obj, f"{verb} {obj._meta.model_name} {obj}", fields=fields)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # After the many-to-many fields (policy basis) and the inlines: the new version is complete.
@@ -88,7 +90,7 @@ class CriteriaAdminMixin:
         touch(owning_set(form.instance))
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        audit(request, "criteria.deleted", obj, f"deleted {obj._meta.verbose_name} {obj}")
+        audit(request, "criteria.deleted", obj, f"deleted {obj._meta.model_name} {obj}")
         criteria_set = owning_set(obj)
         super().delete_model(request, obj)  # type: ignore[misc]
         if not isinstance(obj, CriteriaSet):
@@ -103,9 +105,9 @@ class CriteriaAdminMixin:
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save()
         for obj in instances:
-            audit(request, "criteria.inline_saved", obj, f"saved {obj._meta.verbose_name} {obj} via {form.instance}")
+            audit(request, "criteria.inline_saved", obj, f"saved {obj._meta.model_name} {obj} via {form.instance}")
         for obj in formset.deleted_objects:
-            audit(request, "criteria.inline_deleted", obj, f"deleted {obj._meta.verbose_name} {obj} via {form.instance}")
+            audit(request, "criteria.inline_deleted", obj, f"deleted {obj._meta.model_name} {obj} via {form.instance}")
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # New or moved children may only go into draft sets.
@@ -155,41 +157,44 @@ class IndicatorInline(FrozenInlineMixin, admin.TabularInline):
     show_change_link = True
 
 
-@admin.action(description="Publish (validate first)")
+@admin.action(description=gettext_lazy("Publish (validate first)"))
 def publish(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
     for criteria_set in queryset:
         if criteria_set.status != CriteriaSet.Status.DRAFT:
-            modeladmin.message_user(request, f"{criteria_set.code}: only a draft can be published.", messages.WARNING)
+            modeladmin.message_user(request, _("%(code)s: only a draft can be published.") % {"code": criteria_set.code}, messages.WARNING)
             continue
         problems = validate_criteria(specs.criteria_data(criteria_set))
         if problems:
             modeladmin.message_user(
                 request,
-                f"{criteria_set.code} was not published. Fix these problems first: " + "; ".join(problems),
+                _("%(code)s was not published. Fix these problems first: %(problems)s")
+                % {"code": criteria_set.code, "problems": "; ".join(problems)},
                 messages.ERROR,
             )
             continue
         criteria_set.status = CriteriaSet.Status.PUBLISHED
         criteria_set.save(update_fields=["status", "updated_at"])
         audit(request, "criteria.published", criteria_set, f"published {criteria_set.code}")
-        modeladmin.message_user(request, f"{criteria_set.code} is published.", messages.SUCCESS)
+        modeladmin.message_user(request, _("%(code)s is published.") % {"code": criteria_set.code}, messages.SUCCESS)
 
 
-@admin.action(description="Clone as new draft version")
+@admin.action(description=gettext_lazy("Clone as new draft version"))
 def clone_as_draft(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
     for original in queryset:
         copy = clone_criteria_set(original)
         audit(request, "criteria.cloned", copy, f"cloned {original.code} as {copy.code}", original=original.code)
-        modeladmin.message_user(request, f"{original.code} cloned as draft {copy.code}.", messages.SUCCESS)
+        modeladmin.message_user(
+            request, _("%(code)s cloned as draft %(copy)s.") % {"code": original.code, "copy": copy.code}, messages.SUCCESS
+        )
 
 
-@admin.action(description="Retire")
+@admin.action(description=gettext_lazy("Retire"))
 def retire(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
     for criteria_set in queryset.filter(status=CriteriaSet.Status.PUBLISHED):
         criteria_set.status = CriteriaSet.Status.RETIRED
         criteria_set.save(update_fields=["status", "updated_at"])
         audit(request, "criteria.retired", criteria_set, f"retired {criteria_set.code}")
-        modeladmin.message_user(request, f"{criteria_set.code} is retired.", messages.SUCCESS)
+        modeladmin.message_user(request, _("%(code)s is retired.") % {"code": criteria_set.code}, messages.SUCCESS)
 
 
 @admin.register(CriteriaSet)

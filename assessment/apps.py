@@ -1,8 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AssessmentConfig(AppConfig):
     name = "assessment"
+    verbose_name = _("Assessment")
 
     def ready(self) -> None:
         from django.core import checks

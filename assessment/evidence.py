@@ -71,6 +71,11 @@ def max_megabytes() -> int:
     return settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
 
 
+def upload_hint() -> str:
+    """The line under every upload field, translated once per page rather than once per indicator."""
+    return _("PDF, images or Office files, up to %(mb)s MB.") % {"mb": max_megabytes()}
+
+
 def check_name(name: str) -> str:
     """The original file name, refused when it carries a path or control characters."""
     name = (name or "").strip()

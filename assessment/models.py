@@ -50,36 +50,51 @@ class CriteriaSet(models.Model):
         RENORMALISE = "renormalise", _("Renormalise the remaining weights")
         EXCLUDE = "exclude", _("Exclude from the maximum, no renormalisation")
 
-    code = models.SlugField(max_length=80, unique=True)
-    area = models.CharField(max_length=20, choices=FocusArea.choices)
-    version = models.CharField(max_length=40, help_text="e.g. 2025")
-    name_zh = models.CharField(max_length=200)
-    name_en = models.CharField(max_length=200)
-    standard = models.CharField(max_length=120, help_text="Governing standard or document, e.g. GB/T 36132-2025")
-    clause = models.CharField(max_length=200, blank=True, help_text="Clause or table the set comes from")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    effective_date = models.DateField()
-    rating = models.CharField(max_length=10, choices=Rating.choices)
+    code = models.SlugField(_("Code"), max_length=80, unique=True)
+    area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices)
+    version = models.CharField(_("Version"), max_length=40, help_text=_("e.g. 2025"))
+    name_zh = models.CharField(_("Name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("Name (English)"), max_length=200)
+    standard = models.CharField(
+        _("Governing standard"), max_length=120, help_text=_("Governing standard or document, e.g. GB/T 36132-2025")
+    )
+    clause = models.CharField(
+        _("Clause"), max_length=200, blank=True, help_text=_("Clause or table the set comes from")
+    )
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    effective_date = models.DateField(_("Effective date"))
+    rating = models.CharField(_("Rating method"), max_length=10, choices=Rating.choices)
     rating_bands = models.JSONField(
+        _("Rating bands"),
         default=list,
         blank=True,
-        help_text='For stars/bands: [{"min": 85, "label_zh": "五星", "label_en": "Five stars"}, ...], highest first',
+        help_text=_('For stars/bands: [{"min": 85, "label_zh": "五星", "label_en": "Five stars"}, ...], highest first'),
     )
-    na_rule = models.CharField(max_length=12, choices=NaRule.choices, default=NaRule.RENORMALISE)
-    provisional = models.BooleanField(default=False, help_text="The aggregation itself is not official")
-    note_zh = models.TextField(blank=True)
-    note_en = models.TextField(blank=True)
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
-    source = models.CharField(max_length=200, blank=True)
-    governing_documents = models.ManyToManyField(PolicyDocument, blank=True, related_name="criteria_sets")
-    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    na_rule = models.CharField(
+        _("Not-applicable rule"), max_length=12, choices=NaRule.choices, default=NaRule.RENORMALISE
+    )
+    provisional = models.BooleanField(
+        _("Provisional"), default=False, help_text=_("The aggregation itself is not official")
+    )
+    note_zh = models.TextField(_("Note (Chinese)"), blank=True)
+    note_en = models.TextField(_("Note (English)"), blank=True)
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    source = models.CharField(_("Source"), max_length=200, blank=True)
+    governing_documents = models.ManyToManyField(
+        PolicyDocument, blank=True, related_name="criteria_sets", verbose_name=_("Governing documents")
+    )
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions", verbose_name=_("Previous version")
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     objects = CriteriaSetManager()
 
     class Meta:
         ordering = ["area", "-effective_date", "code"]
+        verbose_name = _("criteria set")
+        verbose_name_plural = _("criteria sets")
 
     def __str__(self) -> str:
         return f"{self.code} ({self.get_status_display()})"
@@ -104,24 +119,30 @@ class Gate(models.Model):
         BASIC = "basic", _("Basic requirement")
         NEGATIVE = "negative", _("Negative list")
 
-    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="gates")
-    code = models.CharField(max_length=20)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    order = models.PositiveSmallIntegerField(default=0)
-    text_zh = models.TextField()
-    text_en = models.TextField()
-    guidance_zh = models.TextField(blank=True)
-    guidance_en = models.TextField(blank=True)
-    evidence_zh = models.TextField(blank=True)
-    evidence_en = models.TextField(blank=True)
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
-    source = models.CharField(max_length=200, blank=True)
-    policy_basis = models.ManyToManyField(PolicyDocument, blank=True, related_name="gates")
+    criteria_set = models.ForeignKey(
+        CriteriaSet, on_delete=models.CASCADE, related_name="gates", verbose_name=_("Criteria set")
+    )
+    code = models.CharField(_("Code"), max_length=20)
+    kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(_("Order"), default=0)
+    text_zh = models.TextField(_("Text (Chinese)"))
+    text_en = models.TextField(_("Text (English)"))
+    guidance_zh = models.TextField(_("Guidance (Chinese)"), blank=True)
+    guidance_en = models.TextField(_("Guidance (English)"), blank=True)
+    evidence_zh = models.TextField(_("Evidence expected (Chinese)"), blank=True)
+    evidence_en = models.TextField(_("Evidence expected (English)"), blank=True)
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    source = models.CharField(_("Source"), max_length=200, blank=True)
+    policy_basis = models.ManyToManyField(
+        PolicyDocument, blank=True, related_name="gates", verbose_name=_("Policy basis")
+    )
 
     objects = ChildOfSetManager()
 
     class Meta:
         ordering = ["criteria_set", "order", "code"]
+        verbose_name = _("gate")
+        verbose_name_plural = _("gates")
         constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_gate_code")]
 
     def __str__(self) -> str:
@@ -136,18 +157,21 @@ class Gate(models.Model):
 class Category(models.Model):
     """A level-1 indicator (一级指标) with its weight in points."""
 
-    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.CASCADE, related_name="categories")
-    code = models.CharField(max_length=20)
-    order = models.PositiveSmallIntegerField(default=0)
-    name_zh = models.CharField(max_length=200)
-    name_en = models.CharField(max_length=200)
-    weight = models.DecimalField(max_digits=7, decimal_places=3, help_text="Points of this category")
+    criteria_set = models.ForeignKey(
+        CriteriaSet, on_delete=models.CASCADE, related_name="categories", verbose_name=_("Criteria set")
+    )
+    code = models.CharField(_("Code"), max_length=20)
+    order = models.PositiveSmallIntegerField(_("Order"), default=0)
+    name_zh = models.CharField(_("Name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("Name (English)"), max_length=200)
+    weight = models.DecimalField(_("Weight"), max_digits=7, decimal_places=3, help_text=_("Points of this category"))
 
     objects = ChildOfSetManager()
 
     class Meta:
         ordering = ["criteria_set", "order", "code"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_category_code")]
 
     def __str__(self) -> str:
@@ -187,35 +211,47 @@ class Indicator(models.Model):
     the formula's raw inputs and the engine computes the indicator value.
     """
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="indicators")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
-    code = models.CharField(max_length=20)
-    order = models.PositiveSmallIntegerField(default=0)
-    name_zh = models.CharField(max_length=300)
-    name_en = models.CharField(max_length=300)
-    indicator_type = models.CharField(max_length=20, choices=IndicatorType.choices)
-    points = models.DecimalField(max_digits=7, decimal_places=3)
-    required = models.BooleanField(default=True)
-    allows_na = models.BooleanField(default=False)
-    unit = models.CharField(max_length=60, blank=True)
-    formula = models.CharField(max_length=60, blank=True)
-    rule = models.JSONField(default=dict, blank=True)
-    uses_sector_values = models.BooleanField(default=False, help_text="Leading/benchmark come from sector values")
-    guidance_zh = models.TextField(blank=True)
-    guidance_en = models.TextField(blank=True)
-    evidence_zh = models.TextField(blank=True)
-    evidence_en = models.TextField(blank=True)
-    recommendation_zh = models.TextField(blank=True)
-    recommendation_en = models.TextField(blank=True)
-    provisional = models.BooleanField(default=False, help_text="The scoring rule rests on an uncertain [U] figure")
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
-    source = models.CharField(max_length=200, blank=True)
-    policy_basis = models.ManyToManyField(PolicyDocument, blank=True, related_name="indicators")
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("Category")
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children", verbose_name=_("Parent indicator")
+    )
+    code = models.CharField(_("Code"), max_length=20)
+    order = models.PositiveSmallIntegerField(_("Order"), default=0)
+    name_zh = models.CharField(_("Name (Chinese)"), max_length=300)
+    name_en = models.CharField(_("Name (English)"), max_length=300)
+    indicator_type = models.CharField(_("Indicator type"), max_length=20, choices=IndicatorType.choices)
+    points = models.DecimalField(_("Points"), max_digits=7, decimal_places=3)
+    required = models.BooleanField(_("Required"), default=True)
+    allows_na = models.BooleanField(_("Not applicable allowed"), default=False)
+    unit = models.CharField(_("Unit"), max_length=60, blank=True)
+    formula = models.CharField(_("Formula"), max_length=60, blank=True)
+    rule = models.JSONField(_("Scoring rule"), default=dict, blank=True)
+    uses_sector_values = models.BooleanField(
+        _("Uses sector values"), default=False, help_text=_("Leading/benchmark come from sector values")
+    )
+    guidance_zh = models.TextField(_("Guidance (Chinese)"), blank=True)
+    guidance_en = models.TextField(_("Guidance (English)"), blank=True)
+    evidence_zh = models.TextField(_("Evidence expected (Chinese)"), blank=True)
+    evidence_en = models.TextField(_("Evidence expected (English)"), blank=True)
+    recommendation_zh = models.TextField(_("Recommendation (Chinese)"), blank=True)
+    recommendation_en = models.TextField(_("Recommendation (English)"), blank=True)
+    provisional = models.BooleanField(
+        _("Provisional"), default=False, help_text=_("The scoring rule rests on an uncertain [U] figure")
+    )
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    source = models.CharField(_("Source"), max_length=200, blank=True)
+    policy_basis = models.ManyToManyField(
+        PolicyDocument, blank=True, related_name="indicators", verbose_name=_("Policy basis")
+    )
 
     objects = IndicatorManager()
 
     class Meta:
         ordering = ["category__criteria_set", "category__order", "order", "code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
         constraints = [models.UniqueConstraint(fields=["category", "code"], name="unique_indicator_code")]
 
     def __str__(self) -> str:
@@ -238,28 +274,36 @@ class SectorValue(models.Model):
     Keyed by indicator code (not by a criteria-set row) so values survive new criteria versions.
     """
 
-    key = models.SlugField(max_length=120, unique=True, help_text="Stable key, e.g. gb-16780-2021-cement")
-    area = models.CharField(max_length=20, choices=FocusArea.choices, default=FocusArea.FACTORY)
-    indicator_code = models.CharField(max_length=20)
-    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, related_name="sector_values")
-    product_zh = models.CharField(max_length=200)
-    product_en = models.CharField(max_length=200)
-    standard = models.CharField(max_length=60, help_text="Standard number without edition, e.g. GB 16780")
-    edition = models.CharField(max_length=10, help_text="Edition year, e.g. 2021")
-    in_force = models.DateField(null=True, blank=True)
-    unit = models.CharField(max_length=40, help_text="As printed in the standard, e.g. kgce/t")
-    leading = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    benchmark = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
-    limit = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True, help_text="Level 3 / 限定值")
-    notes_zh = models.TextField(blank=True)
-    notes_en = models.TextField(blank=True)
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
-    source = models.CharField(max_length=60, blank=True)
+    key = models.SlugField(_("Key"), max_length=120, unique=True, help_text=_("Stable key, e.g. gb-16780-2021-cement"))
+    area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices, default=FocusArea.FACTORY)
+    indicator_code = models.CharField(_("Indicator code"), max_length=20)
+    sector = models.ForeignKey(
+        Sector, on_delete=models.PROTECT, related_name="sector_values", verbose_name=_("Industry sector")
+    )
+    product_zh = models.CharField(_("Product (Chinese)"), max_length=200)
+    product_en = models.CharField(_("Product (English)"), max_length=200)
+    standard = models.CharField(
+        _("Standard"), max_length=60, help_text=_("Standard number without edition, e.g. GB 16780")
+    )
+    edition = models.CharField(_("Edition"), max_length=10, help_text=_("Edition year, e.g. 2021"))
+    in_force = models.DateField(_("In force"), null=True, blank=True)
+    unit = models.CharField(_("Unit"), max_length=40, help_text=_("As printed in the standard, e.g. kgce/t"))
+    leading = models.DecimalField(_("Leading value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    benchmark = models.DecimalField(_("Benchmark value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    limit = models.DecimalField(
+        _("Limit value"), max_digits=14, decimal_places=4, null=True, blank=True, help_text=_("Level 3 / 限定值")
+    )
+    notes_zh = models.TextField(_("Notes (Chinese)"), blank=True)
+    notes_en = models.TextField(_("Notes (English)"), blank=True)
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(_("Source"), max_length=60, blank=True)
 
     objects = SectorValueManager()
 
     class Meta:
         ordering = ["indicator_code", "sector", "standard", "product_en"]
+        verbose_name = _("sector value")
+        verbose_name_plural = _("sector values")
 
     def __str__(self) -> str:
         return f"{self.standard}-{self.edition} {self.product_en} ({self.indicator_code})"
@@ -280,14 +324,16 @@ class SectorValue(models.Model):
 class RegionalReference(models.Model):
     """The regional average score of existing national units, entered by staff when known."""
 
-    area = models.CharField(max_length=20, choices=FocusArea.choices)
-    province = models.CharField(max_length=2, choices=Province.choices)
-    year = models.PositiveSmallIntegerField()
-    value = models.DecimalField(max_digits=6, decimal_places=2)
-    source = models.CharField(max_length=300)
+    area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices)
+    province = models.CharField(_("Province"), max_length=2, choices=Province.choices)
+    year = models.PositiveSmallIntegerField(_("Year"))
+    value = models.DecimalField(_("Reference score"), max_digits=6, decimal_places=2)
+    source = models.CharField(_("Source"), max_length=300)
 
     class Meta:
         ordering = ["area", "province", "-year"]
+        verbose_name = _("regional reference")
+        verbose_name_plural = _("regional references")
         constraints = [models.UniqueConstraint(fields=["area", "province", "year"], name="one_reference_per_year")]
 
     def __str__(self) -> str:
@@ -313,29 +359,46 @@ class Assessment(models.Model):
         SUBMITTED = "submitted", _("Submitted")
         SUPERSEDED = "superseded", _("Superseded by a newer revision")
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="assessments")
-    criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.PROTECT, related_name="assessments")
-    title = models.CharField(_("title"), max_length=200, blank=True)
-    year = models.PositiveSmallIntegerField(_("reporting year"))
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    revision = models.PositiveSmallIntegerField(default=1)
-    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    is_demo = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("Company")
+    )
+    criteria_set = models.ForeignKey(
+        CriteriaSet, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("Criteria set")
+    )
+    title = models.CharField(_("Title"), max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(_("Reporting year"))
+    status = models.CharField(_("Status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    revision = models.PositiveSmallIntegerField(_("Revision"), default=1)
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Previous revision")
+    )
+    is_demo = models.BooleanField(_("Demo data"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Created by")
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("Submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Submitted by")
+    )
     # Re-assessment: the submitted assessment this one was pre-filled from, and what did not carry over.
-    prefilled_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    prefilled_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Pre-filled from")
+    )
     carryover_unmapped = models.JSONField(
-        default=list, blank=True, help_text='Answers of the previous assessment that did not map: [{"code", "reason"}, ...]'
+        _("Answers not carried over"),
+        default=list,
+        blank=True,
+        help_text=_('Answers of the previous assessment that did not map: [{"code", "reason"}, ...]'),
     )
 
     objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year", "-created_at"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
 
     def __str__(self) -> str:
         return f"{self.company} · {self.criteria_set.code} · {self.year} r{self.revision}"
@@ -357,28 +420,40 @@ class Answer(models.Model):
         PARTLY = "partly", _("Partly met")
         NOT_MET = "not_met", _("Not met")
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
-    code = models.CharField(max_length=20)
-    value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
-    inputs = models.JSONField(default=dict, blank=True, help_text="Raw figures of the formula, as decimal strings")
-    choice = models.CharField(max_length=10, choices=Choice.choices, blank=True)
-    count = models.PositiveSmallIntegerField(null=True, blank=True)
-    passed = models.BooleanField(null=True, blank=True, help_text="Gates and pass/fail indicators")
-    na = models.BooleanField(default=False)
-    na_reason = models.TextField(blank=True)
-    sector_value = models.ForeignKey(SectorValue, null=True, blank=True, on_delete=models.PROTECT)
-    leading = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
-    benchmark = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
-    values_source = models.CharField(max_length=300, blank=True, help_text="Source of user-supplied leading/benchmark")
-    comment = models.TextField(blank=True)
-    consultant_note = models.TextField(blank=True)
-    seq = models.BigIntegerField(default=0)
-    version = models.PositiveIntegerField(default=0)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    updated_at = models.DateTimeField(auto_now=True)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="answers", verbose_name=_("Assessment")
+    )
+    code = models.CharField(_("Code"), max_length=20)
+    value = models.DecimalField(_("Value"), max_digits=20, decimal_places=6, null=True, blank=True)
+    inputs = models.JSONField(
+        _("Formula inputs"), default=dict, blank=True, help_text=_("Raw figures of the formula, as decimal strings")
+    )
+    choice = models.CharField(_("Choice"), max_length=10, choices=Choice.choices, blank=True)
+    count = models.PositiveSmallIntegerField(_("Count"), null=True, blank=True)
+    passed = models.BooleanField(_("Passed"), null=True, blank=True, help_text=_("Gates and pass/fail indicators"))
+    na = models.BooleanField(_("Not applicable"), default=False)
+    na_reason = models.TextField(_("Reason not applicable"), blank=True)
+    sector_value = models.ForeignKey(
+        SectorValue, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("Sector value")
+    )
+    leading = models.DecimalField(_("Leading value"), max_digits=20, decimal_places=6, null=True, blank=True)
+    benchmark = models.DecimalField(_("Benchmark value"), max_digits=20, decimal_places=6, null=True, blank=True)
+    values_source = models.CharField(
+        _("Source of the values"), max_length=300, blank=True, help_text=_("Source of user-supplied leading/benchmark")
+    )
+    comment = models.TextField(_("Comment"), blank=True)
+    consultant_note = models.TextField(_("Consultant note"), blank=True)
+    seq = models.BigIntegerField(_("Save sequence"), default=0)
+    version = models.PositiveIntegerField(_("Saves"), default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Updated by")
+    )
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     class Meta:
         ordering = ["assessment", "code"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
         constraints = [models.UniqueConstraint(fields=["assessment", "code"], name="one_answer_per_code")]
 
     def __str__(self) -> str:
@@ -388,16 +463,20 @@ class Answer(models.Model):
 class Snapshot(models.Model):
     """Frozen at submission: criteria as plain data, answers, and the scorecard they produced."""
 
-    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="snapshot")
-    criteria = models.JSONField()
-    answers = models.JSONField()
-    scorecard = models.JSONField()
-    total = models.DecimalField(max_digits=7, decimal_places=2, null=True)
-    verdict = models.CharField(max_length=20)
-    created_at = models.DateTimeField(auto_now_add=True)
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="snapshot", verbose_name=_("Assessment")
+    )
+    criteria = models.JSONField(_("Criteria"))
+    answers = models.JSONField(_("Answers"))
+    scorecard = models.JSONField(_("Scorecard"))
+    total = models.DecimalField(_("Total score"), max_digits=7, decimal_places=2, null=True)
+    verdict = models.CharField(_("Verdict"), max_length=20)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("snapshot")
+        verbose_name_plural = _("snapshots")
 
     def __str__(self) -> str:
         return f"Snapshot of {self.assessment}"
@@ -409,18 +488,23 @@ def evidence_path(instance: "Evidence", filename: str) -> str:
 
 
 class Evidence(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="evidence")
-    code = models.CharField(max_length=20, help_text="Gate or indicator code")
-    file = models.FileField(upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("Assessment")
+    )
+    code = models.CharField(_("Code"), max_length=20, help_text=_("Gate or indicator code"))
+    file = models.FileField(_("File"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("Original file name"), max_length=255)
+    content_type = models.CharField(_("Content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("Size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("Uploaded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["assessment", "code", "uploaded_at"]
-        verbose_name_plural = "evidence"
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
 
     def __str__(self) -> str:
         return f"{self.code}: {self.original_name}"
@@ -433,26 +517,36 @@ class Report(models.Model):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Generating")
         DONE = "done", _("Ready")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", _("Generation failed")
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="reports")
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
-    fingerprint = models.CharField(max_length=64, help_text="State of the assessment the PDF was made from")
-    consultancy = models.ForeignKey("organisations.Consultancy", null=True, blank=True, on_delete=models.SET_NULL)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    file = models.FileField(upload_to="reports/", blank=True, max_length=200)
-    pages = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    task_id = models.CharField(max_length=64, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("Assessment")
+    )
+    language = models.CharField(_("Language"), max_length=10, choices=settings.LANGUAGES)
+    fingerprint = models.CharField(
+        _("Fingerprint"), max_length=64, help_text=_("State of the assessment the PDF was made from")
+    )
+    consultancy = models.ForeignKey(
+        "organisations.Consultancy", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("Consultancy")
+    )
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("Progress"), default=0)
+    file = models.FileField(_("File"), upload_to="reports/", blank=True, max_length=200)
+    pages = models.PositiveSmallIntegerField(_("Pages"), null=True, blank=True)
+    error = models.TextField(_("Error"), blank=True)
+    task_id = models.CharField(_("Task ID"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Requested by")
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("Started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("Finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
 
     def __str__(self) -> str:
         return f"Report {self.assessment_id} {self.language} ({self.status})"
@@ -461,16 +555,20 @@ class Report(models.Model):
 class AuditEvent(models.Model):
     """Who changed criteria or an assessment's status, when, and what."""
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=40)
-    object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=40)
-    summary = models.CharField(max_length=300)
-    details = models.JSONField(default=dict, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Actor")
+    )
+    action = models.CharField(_("Action"), max_length=40)
+    object_type = models.CharField(_("Object type"), max_length=60)
+    object_id = models.CharField(_("Object ID"), max_length=40)
+    summary = models.CharField(_("Summary"), max_length=300)
+    details = models.JSONField(_("Details"), default=dict, blank=True)
+    at = models.DateTimeField(_("Time"), auto_now_add=True)
 
     class Meta:
         ordering = ["-at"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

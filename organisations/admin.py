@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from organisations.models import AccessGrant, Company, Consultancy, Consultant, Invitation, Membership, Sector
 
@@ -53,7 +54,7 @@ class InvitationAdmin(admin.ModelAdmin):
     readonly_fields = ["token", "created_at"]
     autocomplete_fields = ["company", "invited_by"]
 
-    @admin.display(boolean=True, description="accepted")
+    @admin.display(boolean=True, description=_("Accepted"))
     def accepted(self, obj: Invitation) -> bool:
         return obj.accepted_at is not None
 
@@ -88,6 +89,6 @@ class AccessGrantAdmin(admin.ModelAdmin):
     list_select_related = ["company", "consultancy", "granted_by"]
     autocomplete_fields = ["company", "consultancy", "granted_by"]
 
-    @admin.display(boolean=True, description="active")
+    @admin.display(boolean=True, description=_("Active"))
     def active(self, obj: AccessGrant) -> bool:
         return obj.revoked_at is None

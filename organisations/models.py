@@ -15,15 +15,19 @@ class SectorManager(models.Manager):
 class Sector(models.Model):
     """An industry category of GB/T 4754-2017 (门类 letter or 大类 two-digit code)."""
 
-    code = models.CharField(max_length=4, unique=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    name_zh = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=150)
+    code = models.CharField(_("Code"), max_length=4, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("Parent sector")
+    )
+    name_zh = models.CharField(_("Name (Chinese)"), max_length=100)
+    name_en = models.CharField(_("Name (English)"), max_length=150)
 
     objects = SectorManager()
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectors")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_en}"
@@ -74,19 +78,20 @@ class CompanySize(models.TextChoices):
 
 
 class Company(models.Model):
-    name = models.CharField(_("company name"), max_length=200)
+    name = models.CharField(_("Company name"), max_length=200)
     credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
+        _("Unified social credit code"), max_length=18, unique=True, validators=[validate_credit_code]
     )
-    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, verbose_name=_("industry sector"))
-    province = models.CharField(_("province"), max_length=2, choices=Province.choices)
-    size = models.CharField(_("size"), max_length=10, choices=CompanySize.choices)
-    is_demo = models.BooleanField(default=False, help_text="Demo data, not a real company")
-    created_at = models.DateTimeField(auto_now_add=True)
+    sector = models.ForeignKey(Sector, on_delete=models.PROTECT, verbose_name=_("Industry sector"))
+    province = models.CharField(_("Province"), max_length=2, choices=Province.choices)
+    size = models.CharField(_("Size"), max_length=10, choices=CompanySize.choices)
+    is_demo = models.BooleanField(_("Demo data"), default=False, help_text=_("Demo data, not a real company"))
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "companies"
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
 
     def __str__(self) -> str:
         return self.name
@@ -99,13 +104,19 @@ class Role(models.TextChoices):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("User")
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Company")
+    )
+    role = models.CharField(_("Role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["company", "user"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [models.UniqueConstraint(fields=["user", "company"], name="one_membership_per_company")]
 
     def __str__(self) -> str:
@@ -113,16 +124,22 @@ class Membership(models.Model):
 
 
 class Invitation(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.EDITOR)
-    token = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Company")
+    )
+    email = models.EmailField(_("Email"))
+    role = models.CharField(_("Role"), max_length=10, choices=Role.choices, default=Role.EDITOR)
+    token = models.CharField(_("Token"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name=_("Invited by")
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("Accepted at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
 
     def __str__(self) -> str:
         return f"{self.email} → {self.company}"
@@ -137,28 +154,35 @@ def new_access_code() -> str:
 
 
 class Consultancy(models.Model):
-    name = models.CharField(_("consultancy name"), max_length=200)
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    name = models.CharField(_("Consultancy name"), max_length=200)
+    logo = models.ImageField(_("Logo"), upload_to="logos/", blank=True)
     # Given by the consultancy to its clients, whose owners enter it to grant access (random, not the pk,
     # so consultancies cannot be enumerated).
-    access_code = models.CharField(_("access code"), max_length=8, unique=True, default=new_access_code)
-    created_at = models.DateTimeField(auto_now_add=True)
+    access_code = models.CharField(_("Access code"), max_length=8, unique=True, default=new_access_code)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "consultancies"
+        verbose_name = _("consultancy")
+        verbose_name_plural = _("consultancies")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Consultant(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consultants")
-    consultancy = models.ForeignKey(Consultancy, on_delete=models.CASCADE, related_name="consultants")
-    is_admin = models.BooleanField(default=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consultants", verbose_name=_("User")
+    )
+    consultancy = models.ForeignKey(
+        Consultancy, on_delete=models.CASCADE, related_name="consultants", verbose_name=_("Consultancy")
+    )
+    is_admin = models.BooleanField(_("Administrator"), default=False)
 
     class Meta:
         ordering = ["consultancy", "user"]
+        verbose_name = _("consultant")
+        verbose_name_plural = _("consultants")
         constraints = [models.UniqueConstraint(fields=["user", "consultancy"], name="one_consultant_per_firm")]
 
     def __str__(self) -> str:
@@ -173,16 +197,22 @@ class AccessGrantQuerySet(models.QuerySet):
 class AccessGrant(models.Model):
     """A company lets a consultancy work on its assessments until it revokes the grant."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="grants")
-    consultancy = models.ForeignKey(Consultancy, on_delete=models.CASCADE, related_name="grants")
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
-    granted_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="grants", verbose_name=_("Company"))
+    consultancy = models.ForeignKey(
+        Consultancy, on_delete=models.CASCADE, related_name="grants", verbose_name=_("Consultancy")
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name=_("Granted by")
+    )
+    granted_at = models.DateTimeField(_("Granted at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("Revoked at"), null=True, blank=True)
 
     objects = AccessGrantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-granted_at"]
+        verbose_name = _("access grant")
+        verbose_name_plural = _("access grants")
 
     def __str__(self) -> str:
         return f"{self.consultancy} → {self.company}"

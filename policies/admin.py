@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from policies.models import (
     CompanyCase,
@@ -30,16 +31,16 @@ class PolicyDocumentAdmin(admin.ModelAdmin):
         (None, {"fields": ["code", "kind", "number", "year", "issued", "in_force", "focus_areas"]}),
         ("中文", {"fields": ["title_zh", "issuer_zh", "summary_zh"]}),
         ("English", {"fields": ["title_en", "issuer_en", "summary_en"]}),
-        ("Provenance", {"fields": ["mark", "source"]}),
+        (_("Provenance"), {"fields": ["mark", "source"]}),
     ]
 
 
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(admin.ModelAdmin):
-    list_display = ["year", "date_text", "title_en", "title_zh", "order", "mark"]
+    list_display = ["year", "date_text_en", "date_text_zh", "title_en", "title_zh", "order", "mark"]
     list_display_links = ["title_en"]
     list_filter = ["mark", "year"]
-    search_fields = ["key", "title_en", "title_zh", "body_en", "body_zh", "source"]
+    search_fields = ["key", "date_text_en", "date_text_zh", "title_en", "title_zh", "body_en", "body_zh", "source"]
     filter_horizontal = ["documents"]
 
 

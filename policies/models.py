@@ -51,21 +51,27 @@ class SlugManager(models.Manager):
 class FocusArea(models.Model):
     """Descriptive content for one of the four focus areas of the Green Manufacturing System."""
 
-    code = models.CharField(max_length=20, choices=AreaCode.choices, unique=True)
-    order = models.PositiveSmallIntegerField(default=0)
-    title_zh = models.CharField(max_length=200)
-    title_en = models.CharField(max_length=200)
-    description_zh = models.TextField()
-    description_en = models.TextField()
-    points_zh = models.TextField(blank=True, help_text="Emphasis points, one per line")
-    points_en = models.TextField(blank=True, help_text="Emphasis points, one per line")
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
-    source = models.CharField(max_length=200, blank=True)
+    code = models.CharField(_("Code"), max_length=20, choices=AreaCode.choices, unique=True)
+    order = models.PositiveSmallIntegerField(_("Order"), default=0)
+    title_zh = models.CharField(_("Title (Chinese)"), max_length=200)
+    title_en = models.CharField(_("Title (English)"), max_length=200)
+    description_zh = models.TextField(_("Description (Chinese)"))
+    description_en = models.TextField(_("Description (English)"))
+    points_zh = models.TextField(
+        _("Emphasis points (Chinese)"), blank=True, help_text=_("Emphasis points, one per line")
+    )
+    points_en = models.TextField(
+        _("Emphasis points (English)"), blank=True, help_text=_("Emphasis points, one per line")
+    )
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(_("Source"), max_length=200, blank=True)
 
     objects = CodeManager()
 
     class Meta:
         ordering = ["order", "code"]
+        verbose_name = _("focus area")
+        verbose_name_plural = _("focus areas")
 
     def __str__(self) -> str:
         return self.title_en
@@ -88,26 +94,30 @@ class PolicyDocument(models.Model):
         STANDARD = "standard", _("Standard")
         LIST = "list", _("National list")
 
-    code = models.SlugField(max_length=80, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    number = models.CharField(_("document number"), max_length=120, blank=True)
-    title_zh = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300)
-    issuer_zh = models.CharField(max_length=200, blank=True)
-    issuer_en = models.CharField(max_length=200, blank=True)
-    issued = models.CharField(_("issued"), max_length=60, blank=True, help_text="As precise as known, e.g. 2016-09 or 2025-10-09")
-    in_force = models.DateField(null=True, blank=True)
-    year = models.PositiveSmallIntegerField(help_text="Year used for ordering")
-    summary_zh = models.TextField(blank=True)
-    summary_en = models.TextField(blank=True)
-    source = models.CharField(max_length=200, blank=True, help_text="Source IDs from the reference")
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
-    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="documents")
+    code = models.SlugField(_("Code"), max_length=80, unique=True)
+    kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("Document number"), max_length=120, blank=True)
+    title_zh = models.CharField(_("Title (Chinese)"), max_length=300)
+    title_en = models.CharField(_("Title (English)"), max_length=300)
+    issuer_zh = models.CharField(_("Issuer (Chinese)"), max_length=200, blank=True)
+    issuer_en = models.CharField(_("Issuer (English)"), max_length=200, blank=True)
+    issued = models.CharField(
+        _("Issued"), max_length=60, blank=True, help_text=_("As precise as known, e.g. 2016-09 or 2025-10-09")
+    )
+    in_force = models.DateField(_("In force"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("Year"), help_text=_("Year used for ordering"))
+    summary_zh = models.TextField(_("Summary (Chinese)"), blank=True)
+    summary_en = models.TextField(_("Summary (English)"), blank=True)
+    source = models.CharField(_("Source"), max_length=200, blank=True, help_text=_("Source IDs from the reference"))
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="documents", verbose_name=_("Focus areas"))
 
     objects = CodeManager()
 
     class Meta:
         ordering = ["year", "code"]
+        verbose_name = _("policy document")
+        verbose_name_plural = _("policy documents")
 
     def __str__(self) -> str:
         return f"{self.number or self.code} {self.title_en}"
@@ -124,24 +134,33 @@ class PolicyDocument(models.Model):
 class TimelineEvent(models.Model):
     """A milestone of the policy timeline; `points` lists objectives or aims, one per line."""
 
-    key = models.SlugField(max_length=80, unique=True)
-    year = models.PositiveSmallIntegerField()
-    date_text = models.CharField(max_length=60, blank=True, help_text="e.g. 2016-09, H1 2019, 2018–2020")
-    order = models.PositiveSmallIntegerField(default=0, help_text="Order within the year")
-    title_zh = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300)
-    body_zh = models.TextField(blank=True)
-    body_en = models.TextField(blank=True)
-    points_zh = models.TextField(blank=True, help_text="One per line")
-    points_en = models.TextField(blank=True, help_text="One per line")
-    documents = models.ManyToManyField(PolicyDocument, blank=True, related_name="timeline_events")
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
-    source = models.CharField(max_length=200, blank=True)
+    key = models.SlugField(_("Key"), max_length=80, unique=True)
+    year = models.PositiveSmallIntegerField(_("Year"))
+    date_text_zh = models.CharField(
+        _("Date (Chinese)"), max_length=60, blank=True, help_text=_("e.g. 2016-09, 2019年上半年, 2018–2020")
+    )
+    date_text_en = models.CharField(
+        _("Date (English)"), max_length=60, blank=True, help_text=_("e.g. 2016-09, H1 2019, 2018–2020")
+    )
+    order = models.PositiveSmallIntegerField(_("Order"), default=0, help_text=_("Order within the year"))
+    title_zh = models.CharField(_("Title (Chinese)"), max_length=300)
+    title_en = models.CharField(_("Title (English)"), max_length=300)
+    body_zh = models.TextField(_("Text (Chinese)"), blank=True)
+    body_en = models.TextField(_("Text (English)"), blank=True)
+    points_zh = models.TextField(_("Key points (Chinese)"), blank=True, help_text=_("One per line"))
+    points_en = models.TextField(_("Key points (English)"), blank=True, help_text=_("One per line"))
+    documents = models.ManyToManyField(
+        PolicyDocument, blank=True, related_name="timeline_events", verbose_name=_("Documents")
+    )
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(_("Source"), max_length=200, blank=True)
 
     objects = KeyManager()
 
     class Meta:
         ordering = ["year", "order", "key"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
 
     def __str__(self) -> str:
         return f"{self.year} {self.title_en}"
@@ -155,26 +174,30 @@ class TimelineEvent(models.Model):
 class CompanyCase(models.Model):
     """A company listed under the programme, as a worked example; `measures` one per line."""
 
-    slug = models.SlugField(max_length=80, unique=True)
-    order = models.PositiveSmallIntegerField(default=0)
-    company_zh = models.CharField(max_length=200)
-    company_en = models.CharField(max_length=200)
-    industry_zh = models.CharField(max_length=100)
-    industry_en = models.CharField(max_length=100)
-    focus_area = models.ForeignKey(FocusArea, on_delete=models.PROTECT, related_name="cases")
-    summary_zh = models.TextField()
-    summary_en = models.TextField()
-    measures_zh = models.TextField(help_text="One per line")
-    measures_en = models.TextField(help_text="One per line")
-    outcome_zh = models.TextField(blank=True)
-    outcome_en = models.TextField(blank=True)
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
-    source = models.CharField(max_length=200, blank=True)
+    slug = models.SlugField(_("Slug"), max_length=80, unique=True)
+    order = models.PositiveSmallIntegerField(_("Order"), default=0)
+    company_zh = models.CharField(_("Company (Chinese)"), max_length=200)
+    company_en = models.CharField(_("Company (English)"), max_length=200)
+    industry_zh = models.CharField(_("Industry (Chinese)"), max_length=100)
+    industry_en = models.CharField(_("Industry (English)"), max_length=100)
+    focus_area = models.ForeignKey(
+        FocusArea, on_delete=models.PROTECT, related_name="cases", verbose_name=_("Focus area")
+    )
+    summary_zh = models.TextField(_("Summary (Chinese)"))
+    summary_en = models.TextField(_("Summary (English)"))
+    measures_zh = models.TextField(_("Measures taken (Chinese)"), help_text=_("One per line"))
+    measures_en = models.TextField(_("Measures taken (English)"), help_text=_("One per line"))
+    outcome_zh = models.TextField(_("Outcome (Chinese)"), blank=True)
+    outcome_en = models.TextField(_("Outcome (English)"), blank=True)
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(_("Source"), max_length=200, blank=True)
 
     objects = SlugManager()
 
     class Meta:
         ordering = ["order", "slug"]
+        verbose_name = _("company case")
+        verbose_name_plural = _("company cases")
 
     def __str__(self) -> str:
         return self.company_en
@@ -196,21 +219,23 @@ class Fact(models.Model):
         FINANCE_PROSPECT = "finance_prospect", _("Green-finance prospect")
         FINDING = "finding", _("Finding")
 
-    key = models.SlugField(max_length=80, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    order = models.PositiveSmallIntegerField(default=0)
-    title_zh = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300)
-    body_zh = models.TextField(blank=True)
-    body_en = models.TextField(blank=True)
-    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="facts")
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
-    source = models.CharField(max_length=200, blank=True)
+    key = models.SlugField(_("Key"), max_length=80, unique=True)
+    kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField(_("Order"), default=0)
+    title_zh = models.CharField(_("Title (Chinese)"), max_length=300)
+    title_en = models.CharField(_("Title (English)"), max_length=300)
+    body_zh = models.TextField(_("Text (Chinese)"), blank=True)
+    body_en = models.TextField(_("Text (English)"), blank=True)
+    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="facts", verbose_name=_("Focus areas"))
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(_("Source"), max_length=200, blank=True)
 
     objects = KeyManager()
 
     class Meta:
         ordering = ["kind", "order", "key"]
+        verbose_name = _("fact")
+        verbose_name_plural = _("facts")
 
     def __str__(self) -> str:
         return self.title_en
@@ -232,22 +257,28 @@ class ProcessRule(models.Model):
         REMOVAL = "removal", _("Removal triggers")
         OBLIGATION = "obligation", _("Earlier obligations")
 
-    key = models.SlugField(max_length=80, unique=True)
-    section = models.CharField(max_length=20, choices=Section.choices)
-    order = models.PositiveSmallIntegerField(default=0)
-    period = models.CharField(max_length=40, blank=True, help_text="When the rule applies, e.g. 2017–2024 or 2025–")
-    title_zh = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300)
-    body_zh = models.TextField(blank=True)
-    body_en = models.TextField(blank=True)
-    documents = models.ManyToManyField(PolicyDocument, blank=True, related_name="process_rules")
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
-    source = models.CharField(max_length=200, blank=True)
+    key = models.SlugField(_("Key"), max_length=80, unique=True)
+    section = models.CharField(_("Section"), max_length=20, choices=Section.choices)
+    order = models.PositiveSmallIntegerField(_("Order"), default=0)
+    period = models.CharField(
+        _("Period"), max_length=40, blank=True, help_text=_("When the rule applies, e.g. 2017–2024 or 2025–")
+    )
+    title_zh = models.CharField(_("Title (Chinese)"), max_length=300)
+    title_en = models.CharField(_("Title (English)"), max_length=300)
+    body_zh = models.TextField(_("Text (Chinese)"), blank=True)
+    body_en = models.TextField(_("Text (English)"), blank=True)
+    documents = models.ManyToManyField(
+        PolicyDocument, blank=True, related_name="process_rules", verbose_name=_("Documents")
+    )
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+    source = models.CharField(_("Source"), max_length=200, blank=True)
 
     objects = KeyManager()
 
     class Meta:
         ordering = ["section", "order", "key"]
+        verbose_name = _("process rule")
+        verbose_name_plural = _("process rules")
 
     def __str__(self) -> str:
         return self.title_en
@@ -265,23 +296,27 @@ class ListRelease(models.Model):
         BATCH = "batch", _("National list (batch)")
         STOCK = "stock", _("Cumulative stock")
 
-    key = models.SlugField(max_length=80, unique=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    year = models.PositiveSmallIntegerField()
-    order = models.PositiveSmallIntegerField(default=0)
-    label_zh = models.CharField(max_length=100)
-    label_en = models.CharField(max_length=100)
-    notice = models.CharField(max_length=120, blank=True, help_text="Notice number and date, if known")
-    document = models.ForeignKey(PolicyDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="list_releases")
-    note_zh = models.TextField(blank=True)
-    note_en = models.TextField(blank=True)
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
-    source = models.CharField(max_length=200, blank=True)
+    key = models.SlugField(_("Key"), max_length=80, unique=True)
+    kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("Year"))
+    order = models.PositiveSmallIntegerField(_("Order"), default=0)
+    label_zh = models.CharField(_("Label (Chinese)"), max_length=100)
+    label_en = models.CharField(_("Label (English)"), max_length=100)
+    notice = models.CharField(_("Notice"), max_length=120, blank=True, help_text=_("Notice number and date, if known"))
+    document = models.ForeignKey(
+        PolicyDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="list_releases", verbose_name=_("Document")
+    )
+    note_zh = models.TextField(_("Note (Chinese)"), blank=True)
+    note_en = models.TextField(_("Note (English)"), blank=True)
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    source = models.CharField(_("Source"), max_length=200, blank=True)
 
     objects = KeyManager()
 
     class Meta:
         ordering = ["kind", "year", "order"]
+        verbose_name = _("list release")
+        verbose_name_plural = _("list releases")
 
     def __str__(self) -> str:
         return self.label_en
@@ -305,21 +340,25 @@ class ListCount(models.Model):
         REMOVED = "removed", _("Removed")
         RENAMED = "renamed", _("Renamed")
 
-    release = models.ForeignKey(ListRelease, on_delete=models.CASCADE, related_name="counts")
+    release = models.ForeignKey(
+        ListRelease, on_delete=models.CASCADE, related_name="counts", verbose_name=_("List release")
+    )
     # Blank area: a count reported for all areas together (e.g. "104 renamed").
-    area = models.CharField(max_length=20, choices=AreaCode.choices, blank=True)
-    measure = models.CharField(max_length=10, choices=Measure.choices, default=Measure.LISTED)
-    value = models.PositiveIntegerField()
-    approximate = models.BooleanField(default=False, help_text="Shown with ≈")
-    note_zh = models.CharField(max_length=300, blank=True)
-    note_en = models.CharField(max_length=300, blank=True)
-    mark = models.CharField(max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
-    source = models.CharField(max_length=200, blank=True)
+    area = models.CharField(_("Focus area"), max_length=20, choices=AreaCode.choices, blank=True)
+    measure = models.CharField(_("Measure"), max_length=10, choices=Measure.choices, default=Measure.LISTED)
+    value = models.PositiveIntegerField(_("Value"))
+    approximate = models.BooleanField(_("Approximate"), default=False, help_text=_("Shown with ≈"))
+    note_zh = models.CharField(_("Note (Chinese)"), max_length=300, blank=True)
+    note_en = models.CharField(_("Note (English)"), max_length=300, blank=True)
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
+    source = models.CharField(_("Source"), max_length=200, blank=True)
 
     objects = ListCountManager()
 
     class Meta:
         ordering = ["release", "measure", "area"]
+        verbose_name = _("list count")
+        verbose_name_plural = _("list counts")
         constraints = [models.UniqueConstraint(fields=["release", "area", "measure"], name="one_count_per_release_area")]
 
     def __str__(self) -> str:

@@ -110,6 +110,16 @@ def test_evidence_is_listed_on_the_page(client, assessment, editor):
     assert reverse("evidence_download", args=[evidence.pk]) in html
 
 
+@pytest.mark.parametrize(("language", "hint"), [("en", "PDF, images or Office files, up to 3 MB."), ("zh-hans", "最大 3 MB")])
+def test_the_upload_hint_names_the_size_limit_in_the_user_language(client, assessment, editor, settings, language, hint):
+    settings.EVIDENCE_MAX_BYTES = 3 * 1024 * 1024
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    page = client.get(reverse("assessment_category", args=[assessment.pk, "energy"])).content.decode()
+    fragment = upload(client, assessment, "a.pdf", PDF).content.decode()
+    assert page.count(hint) == 3  # one per indicator of the page
+    assert hint in fragment  # the block re-rendered after an upload
+
+
 # --- Refused ----------------------------------------------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """Policy reference content: fixture facts in both languages, public pages, chart, admin edits, query counts."""
 
 import datetime
+import importlib
 import json
 import re
 from io import StringIO
@@ -87,9 +88,19 @@ def test_every_agreed_policy_code_exists_in_both_languages():
 
 def test_green_bond_figure_is_stored_in_both_languages():
     event = TimelineEvent.objects.get(key="green-bonds-h1-2019")
-    assert event.year == 2019 and event.date_text == "H1 2019"
+    assert event.year == 2019 and (event.date_text_zh, event.date_text_en) == ("2019年上半年", "H1 2019")
     assert "143.9 billion CNY" in event.body_en and "19.5 billion EUR" in event.body_en and "62 %" in event.body_en
     assert "1439亿元" in event.body_zh and "195亿欧元" in event.body_zh and "62%" in event.body_zh
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("2016-09", "2016-09"), ("2015-10-13", "2015-10-13"), ("2018–2020", "2018–2020"), ("H1 2019", "2019年上半年"),
+    ("H2 2020", "2020年下半年"), ("as of Oct 2021", "截至2021年10月"), ("as of 2021", "截至2021年"),
+    ("2024-01 (announced 2024-02-02)", "2024-01（2024-02-02公布）"), ("spring 2017", "spring 2017"),
+])
+def test_migration_derives_the_chinese_date_text(english, chinese):
+    migration = importlib.import_module("policies.migrations.0003_timelineevent_date_text_bilingual")
+    assert migration.chinese_date_text(english) == chinese
 
 
 def test_timeline_covers_the_synopsis_from_2007_to_2021():
@@ -182,8 +193,9 @@ def test_loaddata_again_changes_nothing_and_dumpdata_round_trips():
 PAGES = [
     ("/", ZH, ["绿色工厂", "绿色供应链管理企业", "2038", "北京汽车股份有限公司"]),
     ("/", EN, ["Green factories", "Start a self-assessment", "2,038", "BAIC Motor"]),
-    ("/policy/", ZH, ["1439亿元", "195亿欧元", "生态文明", "宏观审慎评估", "滞后"]),
-    ("/policy/", EN, ["143.9 billion CNY", "19.5 billion EUR", "62 %", "Macroprudential Assessment", "ESG"]),
+    ("/policy/", ZH, ["1439亿元", "195亿欧元", "生态文明", "宏观审慎评估", "滞后", "2019年上半年", "截至2021年10月"]),
+    ("/policy/", EN, ["143.9 billion CNY", "19.5 billion EUR", "62 %", "Macroprudential Assessment", "ESG", "H1 2019",
+                      "as of Oct 2021"]),
     ("/policy/documents/", ZH, ["绿色工厂评价通则", "GB/T 36132-2025", "取水定额"]),
     ("/policy/documents/", EN, ["General principles for green factory evaluation", "JC/T 2770-2024"]),
     ("/policy/documents/miit-2024-13/", ZH, ["绿色工厂梯度培育及管理暂行办法", "工信部节〔2024〕13号", "6章27条"]),
@@ -221,6 +233,28 @@ def test_language_cookie_switches_content(client, settings):
     assert "High-End Intelligent Remanufacturing Action Plan" in client.get("/policy/").content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     assert "高端智能再制造行动计划" in client.get("/policy/").content.decode()
+
+
+def test_timeline_dates_are_in_the_page_language(client):
+    def dates(language: str) -> dict[str, str]:
+        html = get(client, reverse("timeline"), language)
+        return dict(re.findall(r'<li class="timeline-item" id="([^"]+)">\s*<div class="timeline-date[^"]*">([^<]*)</div>', html))
+
+    zh, en = dates(ZH), dates(EN)
+    assert zh["green-bonds-h1-2019"] == "2019 · 2019年上半年" and en["green-bonds-h1-2019"] == "2019 · H1 2019"
+    assert zh["pboc-green-finance-2021"] == "2021 · 截至2021年10月" and en["pboc-green-finance-2021"] == "2021 · as of Oct 2021"
+    assert zh["miit-2024-13"] == "2024 · 2024-01（2024-02-02公布）"
+    assert en["miit-2024-13"] == "2024 · 2024-01 (announced 2024-02-02)"
+    assert zh["remanufacturing-2018-2020"] == en["remanufacturing-2018-2020"] == "2018 · 2018–2020"
+    assert zh["eco-civilisation-2007"] == en["eco-civilisation-2007"] == "2007"
+    assert len(zh) == len(en) == TimelineEvent.objects.count()
+
+
+def test_timeline_date_falls_back_to_the_other_language(client):
+    TimelineEvent.objects.filter(key="miit-2016-586").update(date_text_zh="")
+    TimelineEvent.objects.filter(key="miit-2025-390").update(date_text_en="")
+    zh, en = get(client, reverse("timeline"), ZH), get(client, reverse("timeline"), EN)
+    assert ">2016 · 2016-09</div>" in zh and ">2025 · 2025-10-09</div>" in en
 
 
 def test_timeline_is_chronological(client):
