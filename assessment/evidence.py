@@ -71,9 +71,16 @@ def max_megabytes() -> int:
     return settings.EVIDENCE_MAX_BYTES // (1024 * 1024)
 
 
-def upload_hint() -> str:
-    """The line under every upload field, translated once per page rather than once per indicator."""
-    return _("PDF, images or Office files, up to %(mb)s MB.") % {"mb": max_megabytes()}
+def evidence_labels() -> dict[str, str]:
+    """The fixed texts of an evidence block, translated once per page rather than once per indicator."""
+    return {
+        "title": _("Evidence"),
+        "none": _("none yet"),
+        "delete_confirm": _("Delete this file?"),
+        "add": _("Add evidence"),
+        "upload": _("Upload"),
+        "hint": _("PDF, images or Office files, up to %(mb)s MB.") % {"mb": max_megabytes()},
+    }
 
 
 def check_name(name: str) -> str:

@@ -40,7 +40,7 @@ from assessment.answers import (
     start_assessment,
     values_from_row,
 )
-from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, store_evidence, upload_hint
+from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, evidence_labels, store_evidence
 from assessment.forms import EvidenceUploadForm, StartAssessmentForm
 from assessment.formulas import FORMULAS
 from assessment.models import Answer, Assessment, Category, CriteriaSet, Evidence, Gate, Indicator, SectorValue
@@ -273,7 +273,7 @@ def _evidence_response(request: HttpRequest, assessment: Assessment, access: Acc
         "editable": access.can_edit and not assessment.is_locked,
         "assessment": assessment,
         "accept": ACCEPT,
-        "upload_hint": upload_hint(),
+        "evidence_labels": evidence_labels(),
     }
     return HttpResponse(render_to_string("assessment/evidence_block.html", context, request), status=400 if error else 200)
 
@@ -748,5 +748,5 @@ def _common_context(assessment: Assessment, access: Access, questionnaire: Quest
         "results_url": _optional_url("assessment_results", assessment.pk),
         "overview_url": reverse("assessment_overview", args=[assessment.pk]),
         "accept": ACCEPT,
-        "upload_hint": upload_hint(),
+        "evidence_labels": evidence_labels(),
     }
