@@ -10,6 +10,7 @@ Content-Security-Policy needs no exception and WeasyPrint draws the same picture
 """
 
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +24,8 @@ GREY = "#dee2e6"
 TEXT = "#212529"
 MUTED = "#6c757d"
 FONT = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
-LABEL_CHARS = 22
+FONT_SIZE = 13
+RADAR_LABEL_WIDTH = 160  # px of label beside each radar axis
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,18 @@ def _text(value: str) -> str:
     return escape(value, quote=True)
 
 
-def _short(label: str, limit: int = LABEL_CHARS) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+def text_width(label: str, size: int = FONT_SIZE) -> float:
+    """Rough rendered width in px: CJK and other wide characters one em, the rest a little over half."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else size * 0.56 for ch in label)
+
+
+def fit(label: str, max_width: float) -> str:
+    """The label, cut with an ellipsis where it would be wider than `max_width`."""
+    if text_width(label) <= max_width:
+        return label
+    while label and text_width(label + "…") > max_width:
+        label = label[:-1]
+    return label.rstrip() + "…"
 
 
 def _num(value: Decimal | float) -> str:
@@ -62,7 +74,7 @@ def _num(value: Decimal | float) -> str:
 def _svg(width: int, height: int, title: str, body: Iterable[str]) -> SafeString:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-label="{_text(title)}" font-family="{FONT}" font-size="13" class="chart">'
+        f'role="img" aria-label="{_text(title)}" font-family="{FONT}" font-size="{FONT_SIZE}" class="chart">'
         f"<title>{_text(title)}</title>"
     )
     return mark_safe(head + "".join(body) + "</svg>")  # noqa: S308 - all text escaped above
@@ -70,7 +82,9 @@ def _svg(width: int, height: int, title: str, body: Iterable[str]) -> SafeString
 
 def category_bars(rows: Sequence[ChartRow], *, title: str = "Category scores", width: int = 640) -> SafeString:
     """One horizontal bar per category: points earned over the category's maximum."""
-    label_w, value_w, bar_h, gap, top = 190, 90, 22, 12, 8
+    value_w, bar_h, gap, top = 90, 22, 12, 8
+    # The label column is as wide as the longest label needs, within a third to 45 % of the chart.
+    label_w = math.ceil(min(width * 0.45, max([width / 3.4, *(text_width(row.label) + 17 for row in rows)])))
     track = width - label_w - value_w
     height = top * 2 + len(rows) * (bar_h + gap)
     body: list[str] = []
@@ -79,7 +93,7 @@ def category_bars(rows: Sequence[ChartRow], *, title: str = "Category scores", w
         filled = float(row.share) * track
         body.append(
             f'<g class="bar"><title>{_text(row.label)}: {_num(row.points)} / {_num(row.maximum)}</title>'
-            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" fill="{TEXT}">{_text(_short(row.label))}</text>'
+            f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" fill="{TEXT}">{_text(fit(row.label, label_w - 16))}</text>'
             f'<rect x="{label_w}" y="{y}" width="{track}" height="{bar_h}" rx="3" fill="{GREY}"/>'
             f'<rect x="{label_w}" y="{y}" width="{filled:.1f}" height="{bar_h}" rx="3" fill="{GREEN}"/>'
             f'<text x="{label_w + track + 8}" y="{y + bar_h * 0.7:.1f}" fill="{TEXT}">{_num(row.points)} / {_num(row.maximum)}</text>'
@@ -113,7 +127,7 @@ def radar(rows: Sequence[ChartRow], *, title: str = "Category profile", size: in
         body.append(f'<line x1="{cx:.1f}" y1="{cy:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{GREY}" stroke-width="1"/>')
         body.append(
             f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="{anchor}" fill="{TEXT}" font-size="12">'
-            f"<title>{_text(row.label)}</title>{_text(_short(row.label))}</text>"
+            f"<title>{_text(row.label)}</title>{_text(fit(row.label, RADAR_LABEL_WIDTH))}</text>"
         )
     shares = [float(r.share) for r in rows]
     if rows:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from assessment.charts import LABEL_CHARS, ChartRow, category_bars, radar, rows_from_scorecard
+from assessment.charts import ChartRow, category_bars, radar, rows_from_scorecard, text_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROWS = [
@@ -31,16 +31,24 @@ def test_bars_draw_one_bar_per_category_proportional_to_points():
     assert len(bars) == 4
     widths = [float(g.findall(f"{SVG}rect")[1].get("width")) for g in bars]
     track = float(bars[0].findall(f"{SVG}rect")[0].get("width"))
-    assert widths == [track * 0.625, track, 0.0, track]  # clamped at the maximum
+    assert widths == pytest.approx([track * 0.625, track, 0.0, track], abs=0.05)  # clamped at the maximum
     assert bars[1].find(f"{SVG}text").text == "能源与资源投入"
 
 
 def test_long_labels_are_shortened_but_kept_in_the_tooltip():
-    label = "A very long category name that does not fit"
-    root = ET.fromstring(category_bars([ChartRow(label, Decimal(1), Decimal(2))]))
+    label = "A very long category name that does not fit in the label column of the chart at all"
+    root = ET.fromstring(category_bars([ChartRow(label, Decimal(1), Decimal(2))], width=640))
     group = root.find(f"{SVG}g")
+    shown = group.find(f"{SVG}text").text
     assert group.find(f"{SVG}title").text.startswith(label)
-    assert group.find(f"{SVG}text").text.endswith("…") and len(group.find(f"{SVG}text").text) == LABEL_CHARS
+    assert shown.endswith("…") and label.startswith(shown[:-1])
+    assert text_width(shown) <= 640 * 0.45 - 16
+
+
+@pytest.mark.parametrize("label", ["Green information disclosure", "Green supplier management", "绿色供应链管理战略与目标"])
+def test_category_names_of_the_criteria_sets_are_shown_whole(label):
+    root = ET.fromstring(category_bars([ChartRow(label, Decimal(1), Decimal(2)), ChartRow("GSCM", Decimal(1), Decimal(2))]))
+    assert root.find(f"{SVG}g/{SVG}text").text == label
 
 
 def test_radar_has_one_axis_and_one_vertex_per_category():
