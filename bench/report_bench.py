@@ -43,7 +43,6 @@ def child(html_path: str, pdf_path: str, spawned_at: str) -> None:
     `spawned_at` is the parent's time.time() just before it started this process, so the cold-process
     time covers interpreter start-up too (and not the second, warm render below).
     """
-    started = time.perf_counter()
     import django
 
     django.setup()
@@ -68,7 +67,6 @@ def child(html_path: str, pdf_path: str, spawned_at: str) -> None:
         "render_s": done - ready,
         "render_cpu_s": cpu,
         "warm_render_s": warm,
-        "process_s": done - started,
         "cold_process_s": cold_process_s,
         "cold_process_cpu_s": cold_process_cpu_s,
         "pages": result.pages,

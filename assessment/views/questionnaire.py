@@ -117,6 +117,7 @@ def _page(request: HttpRequest, pk: int, category_code: str | None) -> HttpRespo
         "page": page,
         "items": shown,
         "hidden_count": len(items) - len(shown),
+        "evidence_labels": evidence_labels(),
         "unanswered_only": unanswered_only,
         "page_url": request.path,
     }
@@ -748,5 +749,4 @@ def _common_context(assessment: Assessment, access: Access, questionnaire: Quest
         "results_url": _optional_url("assessment_results", assessment.pk),
         "overview_url": reverse("assessment_overview", args=[assessment.pk]),
         "accept": ACCEPT,
-        "evidence_labels": evidence_labels(),
     }

@@ -27,12 +27,10 @@ def chinese_date_text(text: str) -> str:
     if match := HALF.match(text):
         return f"{match[2]}年{'上' if match[1] == '1' else '下'}半年"
     if match := AS_OF.match(text):
-        month = MONTHS.get((match[1] or "").lower())
         if match[1] is None:
             return f"截至{match[2]}年"
-        if month:
-            return f"截至{match[2]}年{month}月"
-        return text
+        month = MONTHS.get(match[1].lower())
+        return f"截至{match[2]}年{month}月" if month else text
     if match := ANNOUNCED.match(text):
         return f"{chinese_date_text(match[1])}（{chinese_date_text(match[2])}公布）"
     return text
