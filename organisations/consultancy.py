@@ -1,10 +1,15 @@
-"""Consultancies: setting one up, its consultants, and the access grants companies give it."""
+"""Consultancies: setting one up, its consultants, and the access grants companies give it.
+
+An access code entered for a company only creates a request; an owner of the company accepts it,
+which is what grants access. Wrong codes are rate-limited per user and per client address.
+"""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from organisations.models import AccessGrant, Company, Consultancy, Consultant
+from organisations import throttle
+from organisations.models import AccessGrant, AccessRequest, Company, Consultancy, Consultant
 
 
 class AlreadyGrantedError(Exception):
@@ -13,6 +18,67 @@ class AlreadyGrantedError(Exception):
 
 class LastAdminError(Exception):
     """A consultancy must keep at least one administrator."""
+
+
+class UnknownCodeError(Exception):
+    """No consultancy has this access code."""
+
+
+class ThrottledError(Exception):
+    """Too many wrong access codes from this user or address; try again later."""
+
+
+class RequestDecidedError(Exception):
+    """The access request was already accepted or declined."""
+
+
+def consultancy_for_code(code: str, *, user_id: int, ip: str | None) -> Consultancy:
+    """The consultancy with this access code, unless the caller has guessed too often."""
+    keys = [(throttle.ACCESS_CODE_PER_USER, str(user_id)), (throttle.ACCESS_CODE_PER_IP, ip or "unknown")]
+    if any(throttle.is_blocked(limit, who) for limit, who in keys):
+        raise ThrottledError
+    consultancy = Consultancy.objects.filter(access_code=code).first() if code else None
+    if consultancy is None:
+        for limit, who in keys:
+            throttle.record_failure(limit, who)
+        raise UnknownCodeError
+    return consultancy
+
+
+def request_access(*, company: Company, consultancy: Consultancy, requested_by: AbstractBaseUser) -> AccessRequest:
+    """A pending request (the same one when asked twice); raises AlreadyGrantedError."""
+    with transaction.atomic():
+        if AccessGrant.objects.active().filter(company=company, consultancy=consultancy).exists():
+            raise AlreadyGrantedError
+        pending = AccessRequest.objects.pending().filter(company=company, consultancy=consultancy).first()
+        if pending is not None:
+            return pending
+        return AccessRequest.objects.create(company=company, consultancy=consultancy, requested_by=requested_by)
+
+
+def accept_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessGrant:
+    with transaction.atomic():
+        request = AccessRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status != AccessRequest.Status.PENDING:
+            raise RequestDecidedError
+        request.status = AccessRequest.Status.ACCEPTED
+        request.decided_at = timezone.now()
+        request.decided_by = by
+        request.save(update_fields=["status", "decided_at", "decided_by"])
+        grant = AccessGrant.objects.active().filter(company_id=request.company_id, consultancy_id=request.consultancy_id)
+        return grant.first() or AccessGrant.objects.create(
+            company_id=request.company_id, consultancy_id=request.consultancy_id, granted_by=by
+        )
+
+
+def decline_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessRequest:
+    if request.status != AccessRequest.Status.PENDING:
+        raise RequestDecidedError
+    request.status = AccessRequest.Status.DECLINED
+    request.decided_at = timezone.now()
+    request.decided_by = by
+    request.save(update_fields=["status", "decided_at", "decided_by"])
+    return request
 
 
 def create_consultancy(consultancy: Consultancy, *, user: AbstractBaseUser) -> Consultancy:

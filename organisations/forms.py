@@ -8,8 +8,10 @@ from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from assessment.evidence import EvidenceError, detect
 from greenmfg.bilingual import pick
 from organisations.credit_code import validate_credit_code
+from organisations.identity import LicenceError, check_licence
 from organisations.models import Company, Consultancy, Role, Sector
 
 User = get_user_model()
@@ -43,13 +45,8 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = normalise_email(self.cleaned_data["email"])
-        if find_user_by_email(email):
-            raise ValidationError(
-                _("An account with this email already exists. Log in, or reset your password if you forgot it."),
-                code="exists",
-            )
-        return email
+        # Whether the address already has an account is told only to that address, by e-mail.
+        return normalise_email(self.cleaned_data["email"])
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -112,15 +109,68 @@ class CompanyForm(forms.ModelForm):
             groups.setdefault(group, []).append((sector.pk, f"{sector.code} {pick(sector, 'name')}"))
         field.choices = [("", "---------"), *groups.items()]
 
+    def validate_unique(self) -> None:
+        # A taken credit code is not an error shown here: the view turns it into an ownership claim.
+        return
+
     def clean_credit_code(self) -> str:
         code = "".join(self.cleaned_data["credit_code"].split()).upper()
         validate_credit_code(code)
-        if Company.objects.filter(credit_code=code).exclude(pk=self.instance.pk).exists():
+        if self.instance.pk and code != self.instance.credit_code and self.instance.is_verified:
             raise ValidationError(
-                _("A company with this credit code is already registered. Ask one of its owners to invite you."),
-                code="unique",
+                _("The credit code of a verified company cannot be changed; contact us if it is wrong."),
+                code="verified",
             )
         return code
+
+    def taken_by(self) -> Company | None:
+        """The other company already holding the cleaned credit code, if any."""
+        code = self.cleaned_data.get("credit_code")
+        return Company.objects.filter(credit_code=code).exclude(pk=self.instance.pk).first() if code else None
+
+
+def _licence_field() -> forms.FileField:
+    return forms.FileField(
+        label=_("Business licence (营业执照)"),
+        help_text=_("A scan or photo of the business licence: PDF, PNG or JPEG."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
+
+
+def _clean_licence(upload: UploadedFile) -> UploadedFile:
+    try:
+        check_licence(upload)
+    except LicenceError as error:
+        raise ValidationError(str(error), code="licence") from None
+    return upload
+
+
+class LicenceForm(forms.Form):
+    licence = _licence_field()
+
+    def clean_licence(self) -> UploadedFile:
+        return _clean_licence(self.cleaned_data["licence"])
+
+
+class ClaimForm(forms.Form):
+    credit_code = forms.CharField(label=_("Unified social credit code"), max_length=40, widget=forms.HiddenInput)
+    company_name = forms.CharField(label=_("Company name, as on the licence"), max_length=200)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=100)
+    contact_phone = forms.RegexField(
+        label=_("Contact phone"),
+        max_length=30,
+        regex=r"^[0-9+()\- ]{5,30}$",
+        error_messages={"invalid": _("Enter a phone number (digits, spaces, +, - and brackets).")},
+    )
+    licence = _licence_field()
+
+    def clean_credit_code(self) -> str:
+        code = "".join(self.cleaned_data["credit_code"].split()).upper()
+        validate_credit_code(code)
+        return code
+
+    def clean_licence(self) -> UploadedFile:
+        return _clean_licence(self.cleaned_data["licence"])
 
 
 class InviteForm(forms.Form):
@@ -149,12 +199,8 @@ class GrantForm(forms.Form):
         help_text=_("Your consultancy finds this code on its settings page."),
     )
 
-    def clean_access_code(self) -> Consultancy:
-        code = "".join(self.cleaned_data["access_code"].split()).upper()
-        consultancy = Consultancy.objects.filter(access_code=code).first()
-        if consultancy is None:
-            raise ValidationError(_("No consultancy has this access code. Please check it."), code="unknown")
-        return consultancy
+    def clean_access_code(self) -> str:
+        return "".join(self.cleaned_data["access_code"].split()).upper()
 
 
 class ConsultancyForm(forms.ModelForm):
@@ -175,6 +221,13 @@ class ConsultancyForm(forms.ModelForm):
             # forms.ImageField has opened it with Pillow already: `image` is set only for real images.
             image_format = getattr(getattr(logo, "image", None), "format", None)
             if image_format not in LOGO_FORMATS:
+                raise ValidationError(_("The logo must be a PNG or JPEG image."), code="format")
+            # The evidence checks too: name matching content, nothing hidden after the image's end.
+            try:
+                kind = detect(logo.name, logo, logo.size)
+            except EvidenceError as error:
+                raise ValidationError(str(error), code="content") from None
+            if kind.label != image_format:
                 raise ValidationError(_("The logo must be a PNG or JPEG image."), code="format")
         return logo
 

@@ -1,4 +1,5 @@
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -77,6 +78,18 @@ class CompanySize(models.TextChoices):
     MICRO = "micro", _("Micro")
 
 
+class Verification(models.TextChoices):
+    UNVERIFIED = "unverified", _("Not verified")
+    PENDING = "pending", _("Licence awaiting review")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Licence rejected")
+
+
+def licence_path(instance: object, filename: str) -> str:
+    # Generated name: the uploader's file name never reaches the storage.
+    return f"licences/{uuid.uuid4().hex}"
+
+
 class Company(models.Model):
     name = models.CharField(_("Company name"), max_length=200)
     credit_code = models.CharField(
@@ -87,6 +100,21 @@ class Company(models.Model):
     size = models.CharField(_("Size"), max_length=10, choices=CompanySize.choices)
     is_demo = models.BooleanField(_("Demo data"), default=False, help_text=_("Demo data, not a real company"))
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    verification = models.CharField(
+        _("Identity"), max_length=10, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    licence = models.FileField(_("Business licence"), upload_to=licence_path, blank=True, max_length=200)
+    licence_type = models.CharField(_("Licence content type"), max_length=100, blank=True)
+    licence_uploaded_at = models.DateTimeField(_("Licence uploaded at"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("Verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Verified by"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -95,6 +123,59 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        """Staff checked the business licence: reports and consultants may trust name and code."""
+        return self.verification == Verification.VERIFIED
+
+
+class VerificationQueue(Company):
+    """Companies whose uploaded licence waits for a staff check (an admin list of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("company awaiting verification")
+        verbose_name_plural = _("verification queue")
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class OwnershipClaim(models.Model):
+    """Someone registering a credit code another account holds: staff decide from the licence."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="claims", verbose_name=_("Company"))
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims", verbose_name=_("Claimant")
+    )
+    company_name = models.CharField(_("Company name on the licence"), max_length=200)
+    contact_name = models.CharField(_("Contact person"), max_length=100)
+    contact_phone = models.CharField(_("Contact phone"), max_length=30)
+    licence = models.FileField(_("Business licence"), upload_to=licence_path, max_length=200)
+    licence_type = models.CharField(_("Licence content type"), max_length=100)
+    status = models.CharField(_("Status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Decided by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ownership claim")
+        verbose_name_plural = _("ownership claims")
+
+    def __str__(self) -> str:
+        return f"{self.claimant} → {self.company}"
 
 
 class Role(models.TextChoices):
@@ -216,3 +297,66 @@ class AccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultancy} → {self.company}"
+
+
+class AccessRequestQuerySet(models.QuerySet):
+    def pending(self) -> "AccessRequestQuerySet":
+        return self.filter(status=AccessRequest.Status.PENDING)
+
+
+class AccessRequest(models.Model):
+    """An access code entered for a company: no access until an owner of the company accepts it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="access_requests", verbose_name=_("Company")
+    )
+    consultancy = models.ForeignKey(
+        Consultancy, on_delete=models.CASCADE, related_name="access_requests", verbose_name=_("Consultancy")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Requested by")
+    )
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Decided by"),
+    )
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+
+    def __str__(self) -> str:
+        return f"{self.consultancy} → {self.company} ({self.status})"
+
+
+class EmailConfirmation(models.Model):
+    """A sign-up whose address is not confirmed yet. Accounts made by staff or commands have none."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_confirmation", verbose_name=_("User")
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("Confirmed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("email confirmation")
+        verbose_name_plural = _("email confirmations")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -9,20 +10,24 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from greenmfg.login_throttle import client_ip
 from organisations import consultancy as consultancies
-from organisations import invitations, membership
+from organisations import identity, invitations, membership
 from organisations.access import get_company_for_user, get_consultancy_for_user
 from organisations.dashboard import client_rows, consultancies_of, member_rows
 from organisations.forms import (
     AddConsultantForm,
+    ClaimForm,
     CompanyForm,
     ConsultancyForm,
     GrantForm,
     InviteForm,
+    LicenceForm,
     RoleForm,
     SignupForm,
+    find_user_by_email,
 )
-from organisations.models import AccessGrant, Consultant, Invitation, Membership, Role
+from organisations.models import AccessGrant, AccessRequest, Company, Consultant, Invitation, Membership, Role
 
 
 def _url_or_none(name: str, *args: object) -> str | None:
@@ -49,13 +54,57 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            user = form.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome! Your account is ready."))
-            return redirect(_safe_next(request) or "onboarding")
+            # The same answer whether or not the address has an account; only its inbox learns which.
+            email = form.cleaned_data["email"]
+            if find_user_by_email(email):
+                identity.send_signup_notice(
+                    email,
+                    login_url=request.build_absolute_uri(reverse("login")),
+                    reset_url=request.build_absolute_uri(reverse("password_reset")),
+                )
+            else:
+                user = form.save()
+                identity.needs_confirmation(user)
+                _send_confirmation(request, user, next_url=_safe_next(request) or "")
+            return render(request, "registration/signup_done.html", {"email": email})
     else:
         form = SignupForm(initial={"email": request.GET.get("email", "")})
     return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request)})
+
+
+def _send_confirmation(request: HttpRequest, user: object, *, next_url: str) -> None:
+    token = identity.confirmation_token(user, next_url=next_url)
+    identity.send_confirmation(user, confirm_url=request.build_absolute_uri(reverse("email_confirm", args=[token])))
+
+
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    data = identity.read_confirmation_token(token)
+    confirmation = identity.confirm_email(data) if data else None
+    if confirmation is None:
+        return render(request, "registration/confirm_invalid.html", status=400)
+    user = confirmation.user
+    if not request.user.is_authenticated:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    elif request.user.pk != user.pk:
+        return redirect("dashboard")
+    messages.success(request, _("Your email address is confirmed. Welcome!"))
+    target = data.get("n") or ""
+    if not (target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())):
+        target = reverse("onboarding")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def email_confirm_resend(request: HttpRequest) -> HttpResponse:
+    if not identity.is_confirmed(request.user):
+        _send_confirmation(request, request.user, next_url=_safe_next(request) or "")
+    messages.success(request, _("We sent the confirmation link to %(email)s again.") % {"email": request.user.email})
+    return redirect(_safe_next(request) or "dashboard")
+
+
+def _confirm_first(request: HttpRequest) -> HttpResponse:
+    return render(request, "registration/confirm_first.html", {"next": request.get_full_path()}, status=403)
 
 
 @login_required
@@ -82,8 +131,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def company_create(request: HttpRequest) -> HttpResponse:
+    if not identity.is_confirmed(request.user):
+        return _confirm_first(request)
     form = CompanyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        holder = form.taken_by()
+        if holder is not None:
+            if Membership.objects.filter(company=holder, user=request.user).exists():
+                return redirect("company_detail", holder.pk)
+            # Never said outright that the code is registered: the licence decides who holds it.
+            claim_form = ClaimForm(
+                initial={"credit_code": form.cleaned_data["credit_code"], "company_name": form.cleaned_data["name"]}
+            )
+            return render(request, "organisations/claim_form.html", {"form": claim_form})
         company = membership.create_company(form.save(commit=False), owner=request.user)
         messages.success(request, _("The company %(name)s is created; you are its owner.") % {"name": company.name})
         return redirect("company_detail", company.pk)
@@ -91,17 +151,67 @@ def company_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def company_claim(request: HttpRequest) -> HttpResponse:
+    if not identity.is_confirmed(request.user):
+        return _confirm_first(request)
+    form = ClaimForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "organisations/claim_form.html", {"form": form})
+    holder = Company.objects.filter(credit_code=form.cleaned_data["credit_code"]).first()
+    if holder is None or Membership.objects.filter(company=holder, user=request.user).exists():
+        # Free again (or already theirs): the ordinary registration applies.
+        return redirect("company_create")
+    identity.open_claim(
+        company=holder,
+        claimant=request.user,
+        company_name=form.cleaned_data["company_name"],
+        contact_name=form.cleaned_data["contact_name"],
+        contact_phone=form.cleaned_data["contact_phone"],
+        licence=form.cleaned_data["licence"],
+    )
+    return render(request, "organisations/claim_done.html")
+
+
+@login_required
+def company_licence(request: HttpRequest, pk: int) -> HttpResponse:
+    company, access = get_company_for_user(request.user, pk, "manage")
+    form = LicenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        identity.store_licence(company, form.cleaned_data["licence"])
+        messages.success(request, _("The business licence is uploaded; we will check it shortly."))
+        return redirect("company_detail", company.pk)
+    return render(request, "organisations/licence_form.html", {"company": company, "access": access, "form": form})
+
+
+def _company_page(request: HttpRequest, company: Company, access: object, *, grant_form: GrantForm | None = None, status: int = 200) -> HttpResponse:
+    grants = AccessGrant.objects.filter(company=company).select_related("consultancy", "granted_by")
+    requests = AccessRequest.objects.pending().filter(company=company).select_related("consultancy", "requested_by")
+    context = {
+        "company": company,
+        "access": access,
+        "grants": grants,
+        "access_requests": requests,
+        "grant_form": grant_form or GrantForm(),
+    }
+    return render(request, "organisations/company_detail.html", context, status=status)
+
+
+@login_required
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company, access = get_company_for_user(request.user, pk)
-    grants = AccessGrant.objects.filter(company=company).select_related("consultancy", "granted_by")
-    context = {"company": company, "access": access, "grants": grants, "grant_form": GrantForm()}
-    return render(request, "organisations/company_detail.html", context)
+    return _company_page(request, company, access)
 
 
 @login_required
 def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
     company, _access = get_company_for_user(request.user, pk, "manage")
     form = CompanyForm(request.POST or None, instance=company)
+    if request.method == "POST" and form.is_valid() and form.taken_by() is not None:
+        form.add_error(
+            "credit_code",
+            _("This credit code cannot be used here. If it is your company's, register it as a new company instead."),
+        )
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The company profile is saved."))
@@ -214,19 +324,52 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def grant_create(request: HttpRequest, pk: int) -> HttpResponse:
-    company, access = get_company_for_user(request.user, pk, "manage")
+    """An access code entered by a member: a request that an owner accepts on the company page."""
+    company, access = get_company_for_user(request.user, pk, "edit")
+    if access.is_consultant:
+        raise PermissionDenied
     form = GrantForm(request.POST)
+    status = 200
     if form.is_valid():
-        consultancy = form.cleaned_data["access_code"]
         try:
-            consultancies.grant_access(company=company, consultancy=consultancy, granted_by=request.user)
-            messages.success(request, _("%(name)s now has access to your assessments.") % {"name": consultancy.name})
+            consultancy = consultancies.consultancy_for_code(
+                form.cleaned_data["access_code"], user_id=request.user.pk, ip=client_ip(request)
+            )
+            consultancies.request_access(company=company, consultancy=consultancy, requested_by=request.user)
+            messages.success(
+                request,
+                _("Request for %(name)s recorded. It gets access only once an owner of the company accepts it.")
+                % {"name": consultancy.name},
+            )
             return redirect("company_detail", company.pk)
+        except consultancies.ThrottledError:
+            status = 429
+            form.add_error("access_code", _("Too many wrong codes. Please wait a quarter of an hour and try again."))
+        except consultancies.UnknownCodeError:
+            form.add_error("access_code", _("No consultancy has this access code. Please check it."))
         except consultancies.AlreadyGrantedError:
             form.add_error("access_code", _("This consultancy already has access."))
-    grants = AccessGrant.objects.filter(company=company).select_related("consultancy", "granted_by")
-    context = {"company": company, "access": access, "grants": grants, "grant_form": form}
-    return render(request, "organisations/company_detail.html", context)
+    return _company_page(request, company, access, grant_form=form, status=status)
+
+
+@login_required
+@require_POST
+def access_request_decide(request: HttpRequest, pk: int, request_pk: int, decision: str) -> HttpResponse:
+    company, _access = get_company_for_user(request.user, pk, "manage")
+    access_request = get_object_or_404(
+        AccessRequest.objects.select_related("consultancy"), pk=request_pk, company=company
+    )
+    name = access_request.consultancy.name
+    try:
+        if decision == "accept":
+            consultancies.accept_request(access_request, by=request.user)
+            messages.success(request, _("%(name)s now has access to your assessments.") % {"name": name})
+        else:
+            consultancies.decline_request(access_request, by=request.user)
+            messages.success(request, _("The request of %(name)s is declined.") % {"name": name})
+    except consultancies.RequestDecidedError:
+        messages.error(request, _("This request was already answered."))
+    return redirect("company_detail", company.pk)
 
 
 @login_required
@@ -285,7 +428,16 @@ def consultancy_logo(request: HttpRequest, pk: int) -> HttpResponse:
     firm, _me = get_consultancy_for_user(request.user, pk)
     if not firm.logo:
         raise Http404
-    return FileResponse(firm.logo.open("rb"))
+    # A download, never rendered by the browser as anything but the declared image type.
+    response = FileResponse(firm.logo.open("rb"), as_attachment=True, filename=_logo_name(firm.logo.name))
+    response["Content-Type"] = "image/png" if firm.logo.name.lower().endswith(".png") else "image/jpeg"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _logo_name(stored: str) -> str:
+    return "logo.png" if stored.lower().endswith(".png") else "logo.jpg"
 
 
 @login_required

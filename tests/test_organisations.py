@@ -21,6 +21,7 @@ from organisations.credit_code import check_character
 from organisations.forms import CompanyForm
 from organisations.models import (
     AccessGrant,
+    AccessRequest,
     Company,
     Consultancy,
     Consultant,
@@ -178,15 +179,14 @@ def test_company_form_explains_a_wrong_code_in_chinese(code, fragments):
     assert re.search(r"[\u4e00-\u9fff]", message), message
 
 
-def test_company_form_refuses_a_code_already_registered_with_a_friendly_message():
+def test_company_form_accepts_a_taken_code_and_names_its_holder_for_the_claim():
     make_company()  # another code
-    Company.objects.create(name="First", credit_code=VALID_CODE, sector=make_sector(), province="FJ", size="small")
-    with translation.override("en"):
-        form = CompanyForm(data=company_data(credit_code=VALID_CODE.lower()))
-        assert not form.is_valid()
-        assert form.errors["credit_code"] == [
-            "A company with this credit code is already registered. Ask one of its owners to invite you."
-        ]
+    first = Company.objects.create(name="First", credit_code=VALID_CODE, sector=make_sector(), province="FJ", size="small")
+    form = CompanyForm(data=company_data(credit_code=VALID_CODE.lower()))
+
+    # No "already registered" error that would tell anyone the company is here; the view opens a claim.
+    assert form.is_valid(), form.errors
+    assert form.taken_by() == first
 
 
 def test_company_form_groups_divisions_under_their_section():
@@ -380,6 +380,9 @@ def test_a_new_user_signs_up_then_accepts(client, team):
             "next": accept_url,
         },
     )
+    assert response.status_code == 200 and "registration/signup_done.html" in [t.name for t in response.templates]
+    link = re.search(r"https?://\S+/accounts/confirm/\S+/", mail.outbox[-1].body).group(0)
+    response = client.get(link)
     assert response.status_code == 302 and response.url == accept_url
     response = client.post(accept_url)
     assert response.status_code == 302
@@ -526,6 +529,13 @@ def test_owner_grants_by_access_code_and_revokes(client):
     client.force_login(owner)
     response = client.post(reverse("grant_create", args=[company.pk]), {"access_code": f" {firm.access_code.lower()} "})
     assert response.status_code == 302
+    # The code only records a request: no access until an owner accepts it.
+    assert not AccessGrant.objects.filter(company=company).exists()
+    client.force_login(consultant)
+    assert client.get(reverse("company_detail", args=[company.pk])).status_code == 404
+    client.force_login(owner)
+    access_request = AccessRequest.objects.get(company=company, consultancy=firm, status="pending")
+    client.post(reverse("access_request_accept", args=[company.pk, access_request.pk]))
     grant = AccessGrant.objects.active().get(company=company)
     assert grant.consultancy == firm and grant.granted_by == owner
     again = client.post(
