@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from assessment import specs
 from assessment.criteria_io import clone_criteria_set
-from assessment.criteria_rules import validate_criteria
+from assessment.criteria_rules import mark_problems, validate_criteria
 from assessment.models import (
     Answer,
     Assessment,
@@ -164,6 +164,10 @@ def publish(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
             modeladmin.message_user(request, _("%(code)s: only a draft can be published.") % {"code": criteria_set.code}, messages.WARNING)
             continue
         problems = validate_criteria(specs.criteria_data(criteria_set))
+        items = Indicator.objects.filter(category__criteria_set=criteria_set).values("code", "mark", "provisional")
+        problems += mark_problems(
+            {"code": criteria_set.code, "mark": criteria_set.mark, "provisional": criteria_set.provisional}, list(items)
+        )
         if problems:
             modeladmin.message_user(
                 request,

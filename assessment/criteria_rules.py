@@ -20,6 +20,8 @@ CHOICES = {"met", "partly", "not_met"}
 # and add up to 100. "all_pass" only asks whether every indicator passes.
 ADDITIVE_RATINGS = {"relative", "stars", "bands"}
 FULL_SCORE = Decimal(100)
+GATE_KINDS = {"basic", "negative", "encouraged"}
+UNCERTAIN = "U"
 
 
 def _number(raw: Any) -> Decimal | None:
@@ -57,7 +59,7 @@ def validate_criteria(data: Mapping[str, Any]) -> list[str]:
     for g in gates:
         if not (g.get("text_zh") or "").strip() or not (g.get("text_en") or "").strip():
             problems.append(f"{g['code']}: gate text is needed in both Chinese and English")
-        if g.get("kind") not in ("basic", "negative"):
+        if g.get("kind") not in GATE_KINDS:
             problems.append(f"{g['code']}: unknown gate kind {g.get('kind')!r}")
 
     parents = {i["parent"] for i in indicators if i.get("parent")}
@@ -115,8 +117,14 @@ def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
 
     if kind in QUANTITATIVE:
         has_defaults = "leading" in rule and "benchmark" in rule
-        if has_defaults and (_number(rule["leading"]) is None or _number(rule["benchmark"]) is None):
+        leading, benchmark = (_number(rule["leading"]), _number(rule["benchmark"])) if has_defaults else (None, None)
+        if has_defaults and (leading is None or benchmark is None):
             problems.append(f"{code}: rule leading/benchmark must be numbers")
+        elif leading is not None and benchmark is not None:
+            reverse = kind == "reverse_quant"
+            if (reverse and leading > benchmark) or (not reverse and leading < benchmark):
+                direction = "lower" if reverse else "higher"
+                problems.append(f"{code}: leading {leading} and benchmark {benchmark} are the wrong way round ({direction} is better)")
         if not (has_defaults or item.get("uses_sector_values") or rule.get("user_values")):
             problems.append(
                 f"{code}: quantitative indicator without a rule: give leading and benchmark in the rule, "
@@ -132,6 +140,8 @@ def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
                 problems.append(f"{code}: options_zh and options_en must be lists of the same length")
             elif isinstance(target, int) and target > len(options_zh):
                 problems.append(f"{code}: target {target} is more than the {len(options_zh)} options")
+            elif rule.get("max") is not None and rule.get("max") != len(options_zh):
+                problems.append(f"{code}: max {rule.get('max')!r} differs from the {len(options_zh)} options")
     elif kind == "bands":
         bands = rule.get("bands")
         if not isinstance(bands, list) or not bands:
@@ -156,6 +166,22 @@ def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
                 problems.append(f"{code}: fractions must be numbers between 0 and 1")
         if not set(rule.get("provisional_choices", [])) <= CHOICES:
             problems.append(f"{code}: provisional_choices must be among met, partly, not_met")
+        if rule.get("coverage") and item.get("formula") != "share":
+            problems.append(f"{code}: a coverage rule needs the \"share\" formula (part and total)")
+    return problems
+
+
+def mark_problems(criteria_set: Mapping[str, Any], items: list[Mapping[str, Any]]) -> list[str]:
+    """Items marked uncertain [U] must be flagged provisional, or results would look official.
+
+    `criteria_set` and each of `items` (indicators) give "code", "mark" and "provisional".
+    """
+    problems = []
+    if criteria_set.get("mark") == UNCERTAIN and not criteria_set.get("provisional"):
+        problems.append(f"{criteria_set.get('code')}: the set is marked uncertain [U] but not provisional")
+    for item in items:
+        if item.get("mark") == UNCERTAIN and not item.get("provisional"):
+            problems.append(f"{item.get('code')}: marked uncertain [U] but not provisional")
     return problems
 
 

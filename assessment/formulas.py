@@ -51,6 +51,11 @@ class Formula:
             raise FormulaError(gettext_noop("the denominator is zero")) from exc
 
 
+def kwh_to_tce(kwh: Decimal) -> Decimal:
+    """Electricity in tce at the 当量值 0.1229 kgce/kWh (GB/T 2589)."""
+    return kwh * KWH_IN_KGCE / 1000
+
+
 def _ratio(num: str, den: str) -> Callable[[Mapping[str, Decimal]], Decimal]:
     def compute(v: Mapping[str, Decimal]) -> Decimal:
         if v[den] == 0:
@@ -212,12 +217,18 @@ FORMULAS: dict[str, Formula] = {
 
 
 # Energy units expressed in kgce. 1 kgoe = 41.868 MJ and 1 kgce = 29.3076 MJ give 1.4286 kgce [D].
+# Electricity at its 当量值 (calorific equivalent), GB/T 2589: 0.1229 kgce/kWh
+# (../shared/reference/energy-carbon-factors.md). Quotas graded on electricity (tempered glass,
+# grinding stations, aluminium AC power) are compared after this explicit conversion.
+KWH_IN_KGCE = Decimal("0.1229")
 ENERGY_IN_KGCE: dict[str, Decimal] = {
     "gce": Decimal("0.001"),
     "kgce": Decimal(1),
     "tce": Decimal(1000),
     "kgoe": Decimal("1.4286"),
     "toe": Decimal("1428.6"),
+    "kWh": KWH_IN_KGCE,
+    "MWh": KWH_IN_KGCE * 1000,
 }
 
 

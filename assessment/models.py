@@ -118,6 +118,8 @@ class Gate(models.Model):
     class Kind(models.TextChoices):
         BASIC = "basic", _("Basic requirement")
         NEGATIVE = "negative", _("Negative list")
+        # Asked and shown, never a veto (e.g. park K7 "encouraged" systems and facilities).
+        ENCOURAGED = "encouraged", _("Encouraged, not a veto")
 
     criteria_set = models.ForeignKey(
         CriteriaSet, on_delete=models.CASCADE, related_name="gates", verbose_name=_("Criteria set")
@@ -285,8 +287,13 @@ class SectorValue(models.Model):
     standard = models.CharField(
         _("Standard"), max_length=60, help_text=_("Standard number without edition, e.g. GB 16780")
     )
-    edition = models.CharField(_("Edition"), max_length=10, help_text=_("Edition year, e.g. 2021"))
+    edition = models.CharField(
+        _("Edition"), max_length=10, blank=True, help_text=_("Edition year, e.g. 2021; blank when the source does not state it")
+    )
     in_force = models.DateField(_("In force"), null=True, blank=True)
+    superseded = models.DateField(
+        _("Superseded"), null=True, blank=True, help_text=_("Date a newer edition replaced this one, if any")
+    )
     unit = models.CharField(_("Unit"), max_length=40, help_text=_("As printed in the standard, e.g. kgce/t"))
     leading = models.DecimalField(_("Leading value"), max_digits=14, decimal_places=4, null=True, blank=True)
     benchmark = models.DecimalField(_("Benchmark value"), max_digits=14, decimal_places=4, null=True, blank=True)
@@ -306,7 +313,7 @@ class SectorValue(models.Model):
         verbose_name_plural = _("sector values")
 
     def __str__(self) -> str:
-        return f"{self.standard}-{self.edition} {self.product_en} ({self.indicator_code})"
+        return f"{self.standard_edition} {self.product_en} ({self.indicator_code})"
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -318,7 +325,13 @@ class SectorValue(models.Model):
 
     @property
     def standard_edition(self) -> str:
-        return f"{self.standard}-{self.edition}"
+        return f"{self.standard}-{self.edition}" if self.edition else f"{self.standard} ({_('edition not stated')})"
+
+    def in_force_in(self, year: int) -> bool:
+        """Whether this edition applied during the evaluation year (unknown dates count as in force)."""
+        started = self.in_force is None or self.in_force.year <= year
+        ended = self.superseded is not None and self.superseded.year <= year
+        return started and not ended
 
 
 class RegionalReference(models.Model):

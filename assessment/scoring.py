@@ -20,6 +20,7 @@ the total is scaled back to the full weight when whole categories drop out.
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
@@ -65,12 +66,21 @@ DEFAULT_FRACTIONS = {
 # --- Input -------------------------------------------------------------------------------------
 
 
+# Gate kinds that veto: one "no" makes the assessment not eligible, one open answer leaves it
+# incomplete. "encouraged" items (e.g. park K7) are asked and shown but never veto.
+VETO_GATE_KINDS = frozenset({"basic", "negative"})
+
+
 @dataclass(frozen=True)
 class GateSpec:
     code: str
     kind: str
     text_zh: str = ""
     text_en: str = ""
+
+    @property
+    def vetoes(self) -> bool:
+        return self.kind in VETO_GATE_KINDS
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,10 @@ class SectorRef:
     limit: Decimal | None = None
     official: bool = True
     label: str = ""
+    sector: str = ""  # GB/T 4754 code of the quota's product, e.g. "30"
+    edition: str = ""  # e.g. "GB 21256-2025"
+    in_force: date | None = None
+    superseded: date | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +171,10 @@ class GateResult:
     text_zh: str = ""
     text_en: str = ""
 
+    @property
+    def vetoes(self) -> bool:
+        return self.kind in VETO_GATE_KINDS
+
 
 @dataclass(slots=True)
 class IndicatorResult:
@@ -175,6 +193,14 @@ class IndicatorResult:
     user_supplied: bool = False
     reason: str = ""
     fraction: Decimal = ZERO
+    # Warnings that do not stop scoring, as reason codes (see `reason_text`).
+    flags: list[str] = field(default_factory=list)
+    required: bool = True
+
+    @property
+    def open(self) -> bool:
+        """A required indicator without a score: the assessment is incomplete."""
+        return self.required and self.status in (Status.UNANSWERED, Status.CANNOT_SCORE)
 
     @property
     def gap(self) -> Decimal:
@@ -205,14 +231,21 @@ class Scorecard:
     rating_provisional: bool = False
     reference: Decimal | None = None
     provisional: bool = False
+    # (indicator code, gate code, reason code): figures that breach a mandatory limit.
+    compliance: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def failed_gates(self) -> tuple[GateResult, ...]:
-        return tuple(g for g in self.gates if g.passed is False)
+        return tuple(g for g in self.gates if g.passed is False and g.vetoes)
 
     @property
     def unanswered_gates(self) -> tuple[GateResult, ...]:
-        return tuple(g for g in self.gates if g.passed is None)
+        return tuple(g for g in self.gates if g.passed is None and g.vetoes)
+
+    @property
+    def open_indicators(self) -> tuple[IndicatorResult, ...]:
+        """Required indicators unanswered or that cannot be scored: they keep the verdict incomplete."""
+        return tuple(i for i in self.indicators if i.open)
 
     def gaps(self) -> list[IndicatorResult]:
         """Indicators not fully met, most points available first."""
@@ -238,6 +271,11 @@ class Scorecard:
                 for g in self.gates
             ],
             "failed_gates": [g.code for g in self.failed_gates],
+            "open_gates": [g.code for g in self.unanswered_gates],
+            "open_indicators": [i.code for i in self.open_indicators],
+            "compliance_problems": [
+                {"indicator": code, "gate": gate, "reason": reason} for code, gate, reason in self.compliance
+            ],
             "categories": [
                 {"code": c.code, "weight": _out(c.weight), "points": _out(c.points), "maximum": _out(c.maximum)}
                 for c in self.categories
@@ -258,6 +296,7 @@ class Scorecard:
                     "provisional": i.provisional,
                     "user_supplied": i.user_supplied,
                     "reason": i.reason,
+                    "flags": list(i.flags),
                 }
                 for i in self.indicators
             ],
@@ -316,21 +355,103 @@ class Thresholds:
     reason: str = ""
 
 
-# Reasons stay English in results and frozen snapshots; they are translated when shown.
+# Reasons stay untranslated in results and frozen snapshots; they are translated when shown.
+# Older reasons are English sentences; newer ones are codes with parameters, "code|key=value|…".
 _REASON_PATTERNS = (
     (re.compile(r"missing input\(s\): (?P<names>.+)"), gettext_noop("missing input(s): %(names)s")),
     (re.compile(r"(?P<source>.+) cannot be expressed in (?P<target>.+)"), gettext_noop("%(source)s cannot be expressed in %(target)s")),
 )
 
+REASON_CODES: dict[str, str] = {
+    "zero_denominator": gettext_noop("the denominator is zero, so the indicator cannot be scored"),
+    "reversed_thresholds": gettext_noop(
+        "the leading value %(leading)s and the benchmark %(benchmark)s are the wrong way round for this indicator "
+        "(%(direction)s)"
+    ),
+    "count_above_max": gettext_noop("%(count)s is more than the %(max)s functions the standard lists"),
+    "sector_and_user_values": gettext_noop(
+        "both a quota row and your own leading and benchmark values were given; keep one of them"
+    ),
+    "worse_than_limit": gettext_noop(
+        "worse than the quota's limit value %(limit)s %(unit)s (level 3, mandatory): a compliance problem, see basic requirement %(gate)s"
+    ),
+    "sector_mismatch": gettext_noop(
+        "the quota row is for sector %(quota_sector)s, not the company's sector %(company_sector)s"
+    ),
+    "edition_not_in_force": gettext_noop(
+        "%(edition)s comes into force on %(in_force)s, after the evaluation year %(year)s; no edition in force in %(year)s is shipped"
+    ),
+    "edition_superseded": gettext_noop("%(edition)s was superseded on %(superseded)s, before the evaluation year %(year)s"),
+    "na_app_rule": gettext_noop("N/A is allowed here by this app's rule, not by the standard (provisional)"),
+    "partial_rule_provisional": gettext_noop("the standard gives no rule for partial compliance; half points are provisional"),
+    "form_per_output": gettext_noop("per-output form (per 10k CNY of output value), GB/T 36132-2025 Annex B"),
+    "coverage_share": gettext_noop("scored by coverage: %(part)s of %(total)s product categories have a carbon footprint"),
+}
 
-def reason_text(reason: str) -> str:
+_DIRECTIONS = {
+    "reverse": gettext_noop("lower is better: the leading value must not be above the benchmark"),
+    "positive": gettext_noop("higher is better: the leading value must not be below the benchmark"),
+}
+
+
+def reason(code: str, **params: object) -> str:
+    """A reason code with its parameters, stored as plain text and translated by `reason_text`."""
+    parts = [code, *(f"{key}={value}" for key, value in params.items())]
+    return "|".join(str(part).replace("|", "/") for part in parts)
+
+
+def reason_text(reason_: str) -> str:
     """An engine reason in the active language (a user's own N/A reason comes back unchanged)."""
-    if not reason:
-        return reason
+    if not reason_:
+        return reason_
+    code, *parts = reason_.split("|")
+    if code in REASON_CODES:
+        params = dict(part.split("=", 1) for part in parts if "=" in part)
+        if "direction" in params:
+            params["direction"] = gettext(_DIRECTIONS.get(params["direction"], params["direction"]))
+        try:
+            return gettext(REASON_CODES[code]) % params
+        except (KeyError, ValueError, TypeError):
+            return gettext(REASON_CODES[code])
     for pattern, msgid in _REASON_PATTERNS:
-        if match := pattern.fullmatch(reason):
+        if match := pattern.fullmatch(reason_):
             return gettext(msgid) % match.groupdict()
-    return gettext(reason)
+    return gettext(reason_)
+
+
+# --- Checks the answers layer can call before saving (pure, return a reason code or "") -------
+
+
+def threshold_problem(indicator_type: str, leading: Decimal, benchmark: Decimal) -> str:
+    """A reason code when leading and benchmark are the wrong way round for the indicator's direction."""
+    if indicator_type == "reverse_quant" and leading > benchmark:
+        return reason("reversed_thresholds", leading=leading, benchmark=benchmark, direction="reverse")
+    if indicator_type == "positive_quant" and leading < benchmark:
+        return reason("reversed_thresholds", leading=leading, benchmark=benchmark, direction="positive")
+    return ""
+
+
+def count_limit(spec: IndicatorSpec) -> int | None:
+    """The most a count can be: the rule's "max", or the number of listed options (F04: 12)."""
+    if isinstance(spec.rule.get("max"), int):
+        return int(spec.rule["max"])
+    options = spec.rule.get("options_zh")
+    return len(options) if isinstance(options, list) and options else None
+
+
+def count_problem(spec: IndicatorSpec, count: int) -> str:
+    """A reason code when a count is more than the listed options allow (F04 above 12)."""
+    limit = count_limit(spec)
+    if limit is not None and count > limit:
+        return reason("count_above_max", count=count, max=limit)
+    return ""
+
+
+def values_problem(answer: AnswerData) -> str:
+    """A reason code when a quota row and the user's own leading/benchmark are both given."""
+    if answer.sector is not None and (answer.leading is not None or answer.benchmark is not None):
+        return "sector_and_user_values"
+    return ""
 
 
 def thresholds_for(spec: IndicatorSpec, answer: AnswerData) -> Thresholds | None:
@@ -369,33 +490,67 @@ def indicator_value(spec: IndicatorSpec, answer: AnswerData) -> tuple[Decimal | 
     return answer.value, False
 
 
-def score_indicator(spec: IndicatorSpec, category: str, answer: AnswerData | None, *, force_met: bool = False) -> IndicatorResult:
-    base = {"code": spec.code, "category": category, "maximum": spec.points, "unit": spec.unit, "provisional": spec.provisional}
+@dataclass(frozen=True)
+class Context:
+    """What the engine knows about the assessment beyond its answers."""
+
+    year: int | None = None  # the evaluation year: which quota edition applies
+    sector_codes: frozenset[str] | None = None  # the company's sector with its parents and children
+    company_sector: str = ""
+    limit_gate: str = ""  # the gate a breach of a mandatory limit points at (factory: B1)
+
+
+def score_indicator(
+    spec: IndicatorSpec,
+    category: str,
+    answer: AnswerData | None,
+    *,
+    force_met: bool = False,
+    context: Context | None = None,
+) -> IndicatorResult:
+    context = context or Context()
+    base: dict[str, Any] = {
+        "code": spec.code, "category": category, "maximum": spec.points, "unit": spec.unit,
+        "provisional": spec.provisional, "required": spec.required,
+    }
     if force_met:
         return IndicatorResult(status=Status.MET, points=spec.points, fraction=ONE, **base)
     if answer is None:
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
     if answer.na:
         if spec.allows_na and answer.na_reason.strip():
-            return IndicatorResult(status=Status.NA, points=ZERO, reason=answer.na_reason.strip(), **(base | {"maximum": ZERO}))
-        reason = gettext_noop("N/A is not allowed for this indicator") if not spec.allows_na else gettext_noop("N/A needs a reason")
-        return IndicatorResult(status=Status.UNANSWERED, points=ZERO, reason=reason, **base)
+            # N/A permissions are this app's rule, not the standard's [U]: always provisional.
+            return IndicatorResult(status=Status.NA, points=ZERO, reason=answer.na_reason.strip(),
+                                   flags=["na_app_rule"], **(base | {"maximum": ZERO, "provisional": True}))
+        reason_ = gettext_noop("N/A is not allowed for this indicator") if not spec.allows_na else gettext_noop("N/A needs a reason")
+        return IndicatorResult(status=Status.UNANSWERED, points=ZERO, reason=reason_, **base)
 
     kind = spec.indicator_type
     if kind in QUALITATIVE:
+        part, total = answer.inputs.get("part"), answer.inputs.get("total")
+        if spec.rule.get("coverage") and part is not None and total is not None:
+            # F13: scored by coverage of product categories (our reading; the standard gives no formula).
+            if total == 0:
+                return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason="zero_denominator", **base)
+            flag = reason("coverage_share", part=part.normalize(), total=total.normalize())
+            return _scored(spec, base | {"value": part / total * 100, "unit": "%"}, clamp(part / total), flags=[flag])
         if not answer.choice:
             return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
         fractions = {k: Decimal(str(v)) for k, v in spec.rule.get("fractions", {}).items()} or DEFAULT_FRACTIONS[kind]
         fraction = fractions[answer.choice]
+        flags = []
         if answer.choice in spec.rule.get("provisional_choices", ()):
-            # e.g. GSCI "partly met": the official fraction is unknown [U], ours is a placeholder.
+            # The standard gives no partial rule [U]: the fraction is a placeholder.
             base["provisional"] = True
-        return _scored(spec, base, fraction)
+            flags.append("partial_rule_provisional")
+        return _scored(spec, base, fraction, flags=flags)
     if kind == "pass_fail":
         if answer.passed is None:
             return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
         return _scored(spec, base, ONE if answer.passed else ZERO)
 
+    if kind == "count" and answer.count is not None and (problem := count_problem(spec, answer.count)):
+        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
     try:
         value, computed = indicator_value(spec, answer)
     except FormulaError as exc:
@@ -413,26 +568,58 @@ def score_indicator(spec: IndicatorSpec, category: str, answer: AnswerData | Non
     if kind == "bands":
         return _scored(spec, base, band_fraction(value, spec.rule.get("bands", [])))
 
+    if problem := values_problem(answer):
+        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
     try:
         limits = thresholds_for(spec, answer)
     except UnitMismatch as exc:
         return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=str(exc), **base)
     if limits is None or limits.leading is None or limits.benchmark is None:
         return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=gettext_noop("no leading or benchmark value"), **base)
+    if problem := threshold_problem(kind, limits.leading, limits.benchmark):
+        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
     fraction = linear_fraction(value, leading=limits.leading, benchmark=limits.benchmark, reverse=kind == "reverse_quant")
+    flags, provisional = _sector_flags(spec, answer, value, context)
     base |= {
         "leading": limits.leading,
         "benchmark": limits.benchmark,
         "values_from": limits.source,
         "user_supplied": limits.source == "user",
-        "provisional": spec.provisional or limits.provisional,
+        "provisional": spec.provisional or limits.provisional or provisional,
         "reason": limits.reason,
     }
-    return _scored(spec, base, fraction)
+    return _scored(spec, base, fraction, flags=flags)
 
 
-def _scored(spec: IndicatorSpec, base: dict[str, Any], fraction: Decimal) -> IndicatorResult:
-    return IndicatorResult(status=status_for(fraction), points=spec.points * fraction, fraction=fraction, **base)
+def _sector_flags(spec: IndicatorSpec, answer: AnswerData, value: Decimal, context: Context) -> tuple[list[str], bool]:
+    """Warnings about the quota row used: limit breached, wrong sector, edition not in force."""
+    sector = answer.sector
+    if sector is None:
+        return [], False
+    flags: list[str] = []
+    provisional = False
+    formula = FORMULAS.get(spec.formula)
+    if sector.limit is not None:
+        factor = conversion_factor(sector.unit, formula.numerator_unit) if formula else ONE
+        limit = sector.limit * factor
+        worse = value > limit if spec.indicator_type == "reverse_quant" else value < limit
+        if worse:
+            flags.append(reason("worse_than_limit", limit=sector.limit.normalize(), unit=sector.unit, gate=context.limit_gate or "—"))
+    if sector.sector and context.sector_codes is not None and sector.sector not in context.sector_codes:
+        flags.append(reason("sector_mismatch", quota_sector=sector.sector, company_sector=context.company_sector or "—"))
+    if context.year is not None:
+        edition = sector.edition or sector.key
+        if sector.in_force is not None and sector.in_force.year > context.year:
+            flags.append(reason("edition_not_in_force", edition=edition, in_force=sector.in_force.isoformat(), year=context.year))
+            provisional = True
+        if sector.superseded is not None and sector.superseded.year <= context.year:
+            flags.append(reason("edition_superseded", edition=edition, superseded=sector.superseded.isoformat(), year=context.year))
+            provisional = True
+    return flags, provisional
+
+
+def _scored(spec: IndicatorSpec, base: dict[str, Any], fraction: Decimal, *, flags: list[str] | None = None) -> IndicatorResult:
+    return IndicatorResult(status=status_for(fraction), points=spec.points * fraction, fraction=fraction, flags=flags or [], **base)
 
 
 # --- The scorecard -------------------------------------------------------------------------
@@ -444,8 +631,14 @@ def score(
     *,
     reference: Decimal | None = None,
     force_met: Iterable[str] = (),
+    context: Context | None = None,
 ) -> Scorecard:
     forced = frozenset(force_met)
+    context = context or Context()
+    if not context.limit_gate:
+        veto = [g.code for g in criteria.gates if g.kind == "basic"]
+        context = Context(context.year, context.sector_codes, context.company_sector,
+                          "B1" if "B1" in veto else (veto[0] if veto else ""))
     gates = tuple(
         GateResult(g.code, g.kind, answers[g.code].passed if g.code in answers else None, g.text_zh, g.text_en)
         for g in criteria.gates
@@ -453,7 +646,10 @@ def score(
     results: list[IndicatorResult] = []
     categories: list[CategoryResult] = []
     for category in criteria.categories:
-        scored = [score_indicator(i, category.code, answers.get(i.code), force_met=i.code in forced) for i in category.indicators]
+        scored = [
+            score_indicator(i, category.code, answers.get(i.code), force_met=i.code in forced, context=context)
+            for i in category.indicators
+        ]
         results.extend(scored)
         categories.append(_category_result(category, scored, criteria.na_rule))
 
@@ -478,7 +674,10 @@ def score(
         rating_zh=rating_zh,
         rating_provisional=rating_provisional,
         reference=reference,
-        provisional=criteria.provisional or any(i.provisional for i in results),
+        provisional=criteria.provisional or rating_provisional or any(i.provisional for i in results),
+        compliance=tuple(
+            (r.code, context.limit_gate, flag) for r in results for flag in r.flags if flag.startswith("worse_than_limit")
+        ),
     )
 
 
@@ -499,16 +698,16 @@ def _verdict(
     total: Decimal,
     reference: Decimal | None,
 ) -> tuple[Verdict, str, str, bool]:
-    if any(g.passed is False for g in gates):
+    """Never more than the answers support: open gates or open required indicators → incomplete."""
+    if any(g.passed is False and g.vetoes for g in gates):
         return Verdict.NOT_ELIGIBLE, "", "", False
-    open_required = any(g.passed is None for g in gates)
+    incomplete = any(g.passed is None and g.vetoes for g in gates) or any(r.open for r in results)
     if criteria.rating == "all_pass":
+        # One failed indicator is a definite fail even while others are open.
         if any(r.status == Status.NOT_MET for r in results):
             return Verdict.FAIL, "", "", False
-        if open_required or any(r.status in (Status.UNANSWERED, Status.CANNOT_SCORE) for r in results):
-            return Verdict.INCOMPLETE, "", "", False
-        return Verdict.PASS, "", "", False
-    if open_required:
+        return (Verdict.INCOMPLETE if incomplete else Verdict.PASS), "", "", False
+    if incomplete:
         return Verdict.INCOMPLETE, "", "", False
     if criteria.rating in ("stars", "bands"):
         rounded = round_points(total)
@@ -523,19 +722,49 @@ def _verdict(
     return Verdict.BELOW_REFERENCE, "", "", False
 
 
-def what_if(criteria: CriteriaSpec, answers: Mapping[str, AnswerData], codes: Iterable[str], *, reference: Decimal | None = None) -> Scorecard:
+VERDICT_TEXT: dict[str, str] = {
+    "not_eligible": gettext_noop("Not eligible: a basic requirement or negative-list item fails, whatever the score."),
+    "incomplete": gettext_noop(
+        "Incomplete: some basic requirements or required indicators are unanswered or cannot be scored, "
+        "so no verdict and no rating are given."
+    ),
+    "above_reference": gettext_noop("At or above the regional reference score."),
+    "below_reference": gettext_noop("Below the regional reference score."),
+    "no_reference": gettext_noop(
+        "Scored out of 100 against the leading and benchmark values; no regional reference score is recorded, "
+        "so the score is not placed against other units. MIIT lists new applicants that score at least the "
+        "regional average of existing national units."
+    ),
+    "rated": gettext_noop("Rated by score band."),
+    "pass": gettext_noop("Pass: every requirement is met."),
+    "fail": gettext_noop("Fail: every indicator must pass and at least one is not met."),
+}
+
+
+def verdict_text(verdict: str) -> str:
+    """What a verdict means, in the active language."""
+    return gettext(VERDICT_TEXT[verdict]) if verdict in VERDICT_TEXT else verdict
+
+
+def what_if(
+    criteria: CriteriaSpec, answers: Mapping[str, AnswerData], codes: Iterable[str], *,
+    reference: Decimal | None = None, context: Context | None = None,
+) -> Scorecard:
     """The scorecard if the given indicators were fully met."""
-    return score(criteria, answers, reference=reference, force_met=codes)
+    return score(criteria, answers, reference=reference, force_met=codes, context=context)
 
 
-def top_actions(criteria: CriteriaSpec, answers: Mapping[str, AnswerData], *, limit: int = 5, reference: Decimal | None = None) -> list[tuple[IndicatorResult, Decimal]]:
+def top_actions(
+    criteria: CriteriaSpec, answers: Mapping[str, AnswerData], *, limit: int = 5,
+    reference: Decimal | None = None, context: Context | None = None,
+) -> list[tuple[IndicatorResult, Decimal]]:
     """The unmet indicators whose full compliance would raise the total most, with the gain."""
-    base = score(criteria, answers, reference=reference)
+    base = score(criteria, answers, reference=reference, context=context)
     gains = []
     for result in base.gaps():
         if result.status == Status.NA:
             continue
-        gain = what_if(criteria, answers, [result.code], reference=reference).total - base.total
+        gain = what_if(criteria, answers, [result.code], reference=reference, context=context).total - base.total
         if gain > 0:
             gains.append((result, gain))
     gains.sort(key=lambda pair: (-pair[1], pair[0].code))

@@ -26,8 +26,10 @@ def demo_dir(tmp_path):
 @pytest.mark.parametrize(("name", "total", "verdict", "rating"), [
     # Hand check of the factory demo: F01 82 kgce/t vs 80/87 → 8 × 5/7 = 5.714; F04 6/8 × 6 = 4.5; … total 54.48
     ("factory-demo-answers.json", "54.48", "no_reference", ""),
-    ("supply-chain-demo-answers.json", "64.78", "rated", "One star"),
-    ("park-demo-answers.json", "64.29", "no_reference", ""),
+    # Three required supply-chain indicators are unanswered: no star rating on an incomplete assessment.
+    ("supply-chain-demo-answers.json", "64.78", "incomplete", ""),
+    # The park eligibility rules and the 2024 negative list are unanswered in the demo: incomplete.
+    ("park-demo-answers.json", "64.29", "incomplete", ""),
     ("design-product-demo-answers.json", "100.00", "pass", ""),
 ])
 def test_score_answers_scores_each_demo(demo_dir, name, total, verdict, rating):

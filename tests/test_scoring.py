@@ -94,9 +94,9 @@ CASES = [
     # No sector value and no user values: cannot be scored (never a silent 0)
     ("missing-sector-values", one(REV), {"F01": E("8200", "100000")}, "F01", "0.00", Status.CANNOT_SCORE,
      {"reason": "no leading or benchmark value"}),
-    # kWh quota against a tce formula: refused explicitly, not mis-converted
-    ("unit-mismatch", one(REV), {"F01": E("8200", "100000", SectorRef("al", "kWh/t", D("13300"), D("13400")))},
-     "F01", "0.00", Status.CANNOT_SCORE, {}),
+    # A water quota (m³/t) against the tce energy formula: refused explicitly, not mis-converted
+    ("unit-mismatch", one(REV), {"F01": E("8200", "100000", SectorRef("w", "m³/t", D("3.1"), D("4.8")))},
+     "F01", "0.00", Status.CANNOT_SCORE, {"reason": "m³/t cannot be expressed in tce"}),
     # Water reuse V_r/(V+V_r): 900 / (100 + 900) = 90 %; s = (90 − 85) / (95 − 85) = 0.5 → 8 × 0.5 = 4.00
     ("derived-water-reuse", one(ind("F07", "positive_quant", 8, formula="water_reuse_rate", unit="%")),
      {"F07": AnswerData(inputs={"V_r": D("900"), "V": D("100")}, leading=D("95"), benchmark=D("85"), values_source="x")},

@@ -7,14 +7,56 @@ from django.core.management import BaseCommand, CommandError, CommandParser
 
 from assessment import scoring, specs
 from assessment.models import CriteriaSet, RegionalReference, SectorValue
+from organisations.models import Sector
+
+
+def sector_ref(sector_value: SectorValue) -> scoring.SectorRef:
+    """A sector value as engine data, with its sector and edition dates (for the edition and sector checks)."""
+    return scoring.SectorRef(
+        key=sector_value.key,
+        unit=sector_value.unit,
+        leading=sector_value.leading,
+        benchmark=sector_value.benchmark,
+        limit=sector_value.limit,
+        official=sector_value.is_official,
+        label=f"{sector_value.standard_edition} {sector_value.product_en}",
+        sector=sector_value.sector.code,
+        edition=sector_value.standard_edition,
+        in_force=sector_value.in_force,
+        superseded=sector_value.superseded,
+    )
 
 
 def sector_lookup(key: str) -> scoring.SectorRef | None:
-    sector_value = SectorValue.objects.filter(key=key).first()
-    return specs.sector_ref(sector_value) if sector_value else None
+    sector_value = SectorValue.objects.select_related("sector").filter(key=key).first()
+    return sector_ref(sector_value) if sector_value else None
 
 
-def score_document(document: Any, *, reference: Decimal | None = None, province: str = "") -> dict[str, Any]:
+def related_sectors(code: str) -> frozenset[str]:
+    """A GB/T 4754 sector with its parents and children: a quota of any of them fits the company."""
+    sector = Sector.objects.select_related("parent").filter(code=code).first()
+    if sector is None:
+        raise specs.AnswersError(f"--sector: unknown sector code {code!r}")
+    codes = {sector.code, *Sector.objects.filter(parent=sector).values_list("code", flat=True)}
+    parent = sector.parent
+    while parent is not None:
+        codes.add(parent.code)
+        parent = parent.parent
+    return frozenset(codes)
+
+
+def evaluation_year(document: dict[str, Any]) -> int | None:
+    year = document.get("year")
+    if year is None:
+        return None
+    if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100:
+        raise specs.AnswersError(f"year: expected the evaluation year as a whole number, got {year!r}")
+    return year
+
+
+def score_document(
+    document: Any, *, reference: Decimal | None = None, province: str = "", sector: str = ""
+) -> dict[str, Any]:
     """Score an answers document (docs/answers-format.md); raises AnswersError naming the bad key."""
     if not isinstance(document, dict):
         raise specs.AnswersError("the file must contain a JSON object")
@@ -22,6 +64,7 @@ def score_document(document: Any, *, reference: Decimal | None = None, province:
     criteria_set = CriteriaSet.objects.filter(code=code).first() if isinstance(code, str) else None
     if criteria_set is None:
         raise specs.AnswersError(f"criteria_set: unknown criteria set {code!r}")
+    year = evaluation_year(document)
     spec = specs.criteria_spec(specs.criteria_data(criteria_set))
     answers = specs.parse_answers(document, spec, sector_lookup=sector_lookup)
     # A sector value belongs to one indicator: F06 water values must not score F01 energy.
@@ -33,15 +76,25 @@ def score_document(document: Any, *, reference: Decimal | None = None, province:
                 f"indicators.{code_}.sector_value: {sector_value.key!r} holds values for {sector_value.indicator_code}, not {code_}"
             )
     if reference is None and province:
-        year = document.get("year")
         row = RegionalReference.objects.filter(area=criteria_set.area, province=province, year=year).first()
         reference = row.value if row else None
-    card = scoring.score(spec, answers, reference=reference)
+    context = scoring.Context(
+        year=year,
+        sector_codes=related_sectors(sector) if sector else None,
+        company_sector=sector,
+    )
+    card = scoring.score(spec, answers, reference=reference, context=context)
     result = card.to_dict()
     result["criteria_version"] = criteria_set.version
+    result["verdict_text"] = scoring.verdict_text(result["verdict"])
+    for item in result["indicators"]:
+        item["reason_text"] = scoring.reason_text(item["reason"])
+        item["flags_text"] = [scoring.reason_text(flag) for flag in item["flags"]]
+    for problem in result["compliance_problems"]:
+        problem["reason_text"] = scoring.reason_text(problem["reason"])
     result["top_actions"] = [
         {"code": r.code, "gain": str(scoring.round_points(gain))}
-        for r, gain in scoring.top_actions(spec, answers, reference=reference)
+        for r, gain in scoring.top_actions(spec, answers, reference=reference, context=context)
     ]
     return result
 
@@ -53,6 +106,9 @@ class Command(BaseCommand):
         parser.add_argument("file", help="answers file, or - for standard input")
         parser.add_argument("--reference", help="regional reference score to compare with (relative rating)")
         parser.add_argument("--province", default="", help="look up the regional reference of this province code, e.g. ZJ")
+        parser.add_argument(
+            "--sector", default="", help="the company's GB/T 4754 sector code, e.g. 30: quota rows of other sectors are flagged"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = options["file"]
@@ -70,8 +126,10 @@ class Command(BaseCommand):
                 reference = Decimal(options["reference"])
             except InvalidOperation:
                 raise CommandError(f"--reference: {options['reference']!r} is not a number") from None
+            if not reference.is_finite():
+                raise CommandError(f"--reference: {options['reference']!r} is not a finite number")
         try:
-            result = score_document(document, reference=reference, province=options["province"])
+            result = score_document(document, reference=reference, province=options["province"], sector=options["sector"])
         except specs.AnswersError as exc:
             raise CommandError(f"{path}: {exc}") from None
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
