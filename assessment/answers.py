@@ -5,9 +5,14 @@
   answers in one query). Results, reports and the live score panel all use it.
 - `fields_from_post(...)` reads only whitelisted answer fields; `parse_answer(...)` validates them
   and returns typed `AnswerValues` or per-field error messages (what the user typed is kept).
-- `save_answer(...)` stores one answer with the ordering and conflict rules of autosave:
-  a replay (same seq) changes nothing, an older seq never overwrites a newer one, a save based on
-  a stale version is a conflict, a locked (submitted) assessment refuses every save.
+- `save_answer(...)` stores one answer with the ordering and conflict rules of autosave. The server
+  decides the order: every accepted save bumps the answer's `version`; a save based on an older
+  version is a conflict unless the newer version was written by the same page (`client` token: its
+  own earlier save whose answer got lost on the way back). A save of what the server already holds
+  changes nothing; a locked (submitted) assessment refuses every save.
+- Incomplete pairs (a leading value without its benchmark, values without their source, N/A without
+  a reason) are saved as drafts and reported as `pending`: the page shows them once the user leaves
+  the question; submission and import refuse them.
 """
 
 import hashlib
@@ -32,12 +37,15 @@ from assessment.scoring import AnswerData, CriteriaSpec, GateSpec, IndicatorSpec
 from assessment.specs import answer_data, criteria_data, criteria_spec
 
 DONE = frozenset({Status.MET, Status.PARTLY, Status.NOT_MET, Status.NA})
-SIX_PLACES = Decimal("0.000001")
+PLACES = 6  # Answer.value, leading and benchmark hold 6 decimal places; formula inputs keep the same
+SIX_PLACES = Decimal(1).scaleb(-PLACES)
 LIMIT = Decimal(10) ** 14  # Answer.value has 14 integer digits
 COMMENT_MAX = 2000
 NOTE_MAX = 2000
 NA_REASON_MAX = 1000
 SOURCE_MAX = 300
+COUNT_MAX = 32767  # Answer.count is a PositiveSmallIntegerField
+WHOLE = re.compile(r"^[0-9]{1,6}$")
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
 
 
@@ -279,31 +287,65 @@ def fields_from_post(post: Any, code: str, *, formula: Formula | None) -> dict[s
 
 @dataclass
 class ParsedAnswer:
+    """What one question's fields gave: values to store, or errors; `pending` names what a saved
+    draft still lacks (shown once the user leaves the question; import and submission refuse it)."""
+
     raw: dict[str, Any]
     values: AnswerValues | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    pending: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
+
+    @property
+    def complete(self) -> bool:
+        return self.values is not None and not self.pending
+
+    def all_messages(self) -> dict[str, list[str]]:
+        merged = {name: list(messages) for name, messages in self.errors.items()}
+        for name, messages in self.pending.items():
+            merged.setdefault(name, []).extend(messages)
+        return merged
 
 
 class _Invalid(ValueError):
     pass
 
 
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
 def parse_number(raw: str) -> Decimal | None:
-    """A number as people type it: full-width digits, thousands separators and spaces are accepted."""
-    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "").replace(" ", "")
+    """A number as people type it: full-width and other decimal digits, thousands separators and spaces.
+
+    Refused with a message rather than guessed: superscripts and fractions ("²", "½"), a comma that
+    could be a decimal comma ("12,5"), more decimal places or digits than an answer can hold.
+    """
+    text = str(raw).strip()
     if not text:
         return None
+    if len(text) > 60:
+        raise _Invalid(_("Enter a number, for example 1234.5."))
+    if any(ch.isdigit() and not ch.isdecimal() for ch in text) or any(unicodedata.category(ch) == "No" for ch in text):
+        raise _Invalid(_("Type the number with plain digits (no superscripts or fractions)."))
+    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+    text = unicodedata.normalize("NFKC", text).replace(" ", "").replace("\u00a0", "")
+    if "," in text:
+        if not THOUSANDS.match(text):
+            raise _Invalid(_("Use a point for decimals (12.5, not 12,5); commas may only separate thousands."))
+        text = text.replace(",", "")
     if not NUMBER.match(text):
         raise _Invalid(_("Enter a number, for example 1234.5."))
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise _Invalid(_("Enter a number, for example 1234.5.")) from None
-    if abs(value) >= LIMIT:
+    if not value.is_finite() or abs(value) >= LIMIT:
         raise _Invalid(_("This number is too large."))
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -PLACES:
+        raise _Invalid(_("Use at most %(places)d decimal places.") % {"places": PLACES})
     return value
 
 
@@ -358,11 +400,22 @@ def parse_answer(
         if target.allows_na and str(raw.get("na", "")) in ("on", "1", "true", "True"):
             values["na"] = True
             values["na_reason"] = _text(parsed, "na_reason", NA_REASON_MAX)
-            if not values["na_reason"]:
-                parsed.add("na_reason", _("Say why this indicator does not apply."))
     if not parsed.errors:
         parsed.values = AnswerValues(**values)
+        parsed.pending = incomplete(parsed.values)
     return parsed
+
+
+def incomplete(values: AnswerValues) -> dict[str, list[str]]:
+    """What a saved draft still lacks, per field: the second half of a pair, a source, an N/A reason."""
+    gaps: dict[str, list[str]] = {}
+    if values.na and not values.na_reason:
+        gaps["na_reason"] = [_("Say why this indicator does not apply.")]
+    if (values.leading is None) != (values.benchmark is None):
+        gaps["benchmark" if values.benchmark is None else "leading"] = [_("Give both the leading and the benchmark value.")]
+    if values.leading is not None and values.benchmark is not None and not values.values_source:
+        gaps["values_source"] = [_("Say where your leading and benchmark values come from.")]
+    return gaps
 
 
 def _yes_no(parsed: ParsedAnswer, name: str) -> bool | None:
@@ -405,8 +458,9 @@ def _count_values(parsed: ParsedAnswer, spec: IndicatorSpec) -> dict[str, Any]:
         raw = str(parsed.raw.get("count", "")).strip()
         if not raw:
             return {"count": None}
-        if not raw.isdigit() or int(raw) > 32767:
-            parsed.add("count", _("Enter a whole number of 0 or more."))
+        most = int(spec.rule.get("max", COUNT_MAX))
+        if not WHOLE.match(raw) or int(raw) > most:
+            parsed.add("count", _("Enter a whole number from 0 to %(most)d.") % {"most": most})
             return {}
         return {"count": int(raw)}
     raw_items = [str(item) for item in parsed.raw.get("options") or []]
@@ -415,7 +469,7 @@ def _count_values(parsed: ParsedAnswer, spec: IndicatorSpec) -> dict[str, Any]:
         return {"options": (), "count": 0}
     ticked = set()
     for item in raw_items:
-        if not item.isdigit() or int(item) >= len(options):
+        if not WHOLE.match(item) or int(item) >= len(options):
             parsed.add("options", _("Choose one of the options."))
             return {}
         ticked.add(int(item))
@@ -453,10 +507,6 @@ def _threshold_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_id
     leading = _number(parsed, "leading", rate=rate, negative_ok=True)
     benchmark = _number(parsed, "benchmark", rate=rate, negative_ok=True)
     source = _text(parsed, "values_source", SOURCE_MAX)
-    if (leading is None) != (benchmark is None) and not parsed.errors.get("leading") and not parsed.errors.get("benchmark"):
-        parsed.add("benchmark" if benchmark is None else "leading", _("Give both the leading and the benchmark value."))
-    if leading is not None and benchmark is not None and not source:
-        parsed.add("values_source", _("Say where your leading and benchmark values come from."))
     values |= {"leading": _quantized(leading), "benchmark": _quantized(benchmark), "values_source": source}
     return values
 
@@ -470,9 +520,7 @@ def _quantized(value: Decimal | None) -> Decimal | None:
 
 class Outcome(StrEnum):
     SAVED = "saved"
-    UNCHANGED = "unchanged"  # nothing to store: same values, or fields this user did not touch
-    REPLAY = "replay"  # the same save arrived again
-    OUTDATED = "outdated"  # an older save arrived after a newer one
+    UNCHANGED = "unchanged"  # nothing to store: the server already holds these values, or the user did not touch them
     CONFLICT = "conflict"  # based on a version someone else has since replaced
     LOCKED = "locked"  # the assessment is submitted
 
@@ -484,7 +532,22 @@ class SaveResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in (Outcome.SAVED, Outcome.UNCHANGED, Outcome.REPLAY)
+        return self.outcome in (Outcome.SAVED, Outcome.UNCHANGED)
+
+    @property
+    def version(self) -> int:
+        return self.row.version if self.row is not None else 0
+
+
+def writer_id(client: str) -> int:
+    """A page's random token as a stored number (0: no token, e.g. a form posted without JavaScript).
+
+    Derived by the server (a hash), so no client-sent number decides the order of saves.
+    """
+    token = client.strip()[:100]
+    if not token:
+        return 0
+    return int.from_bytes(hashlib.sha256(token.encode()).digest()[:7], "big") or 1
 
 
 def save_answer(
@@ -493,15 +556,16 @@ def save_answer(
     values: AnswerValues,
     *,
     version: int,
-    seq: int | None = None,
+    client: str = "",
     base: str = "",
     user: AbstractBaseUser | AnonymousUser | None = None,
 ) -> SaveResult:
-    """Store one answer under the autosave rules.
+    """Store one answer; the server decides the order of saves.
 
-    `version` is the answer version the user's page was based on, `seq` the client's save sequence
-    (None: a plain form post, numbered by the server), `base` the digest of the values the page
-    showed (fields equal to it were not touched by this user and are left alone).
+    `version` is the answer version the user's page was based on; `client` the page's token (the
+    page saves one question at a time, so a newer version written by the same page was its own
+    earlier save, whose answer was lost on the way back); `base` the digest of the values the page
+    showed (when the values equal it, this user did not touch the question and it is left alone).
     """
     with transaction.atomic():
         # Serialises saves of one assessment with each other and with submission (which locks the row too).
@@ -516,19 +580,18 @@ def save_answer(
             return SaveResult(Outcome.LOCKED, row)
         with_note = values.consultant_note is not None
         current = values_from_row(row, with_note=with_note)
-        if row is not None and seq is not None and seq == row.seq:
-            return SaveResult(Outcome.REPLAY, row)
         if values.same_as(current) or (base and values.digest() == base):
             return SaveResult(Outcome.UNCHANGED, row)
-        if row is not None and seq is not None and seq < row.seq:
-            return SaveResult(Outcome.OUTDATED, row)
-        if version != (row.version if row is not None else 0):
+        writer = writer_id(client)
+        stored_version = row.version if row is not None else 0
+        own_newer = row is not None and writer != 0 and row.seq == writer and version < stored_version
+        if version != stored_version and not own_newer:
             return SaveResult(Outcome.CONFLICT, row)
 
         if row is None:
             row = Answer(assessment_id=assessment.pk, code=code)
-        _apply(row, values)
-        row.seq = seq if seq is not None else row.seq + 1
+        write_answer(row, values)
+        row.seq = writer
         row.version += 1
         row.updated_by = user if user is not None and user.is_authenticated else None
         row.save()
@@ -537,7 +600,8 @@ def save_answer(
         return SaveResult(Outcome.SAVED, row)
 
 
-def _apply(row: Answer, values: AnswerValues) -> None:
+def write_answer(row: Answer, values: AnswerValues) -> None:
+    """Every answer field of `row` from validated values (the one writer: autosave, page, import)."""
     inputs: dict[str, Any] = dict(values.inputs)
     if values.options:
         inputs["options"] = list(values.options)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
@@ -27,10 +27,12 @@ from assessment.answers import (
     DONE,
     Criteria,
     Outcome,
+    ParsedAnswer,
     Questionnaire,
     SaveResult,
     criteria_for,
     fields_from_post,
+    incomplete,
     load_questionnaire,
     parse_answer,
     plain_number,
@@ -104,8 +106,11 @@ def _page(request: HttpRequest, pk: int, category_code: str | None) -> HttpRespo
             messages.error(request, _("This assessment has been submitted; it can no longer be changed."))
             return redirect(request.get_full_path())
         states = _save_page(request, assessment, access, page)
-        if all(parsed.values is not None and (result is None or result.ok) for parsed, result in states.values()):
-            messages.success(request, _("Your answers on this page are saved."))
+        if all(result is not None and result.ok for _parsed, result in states.values()):
+            if any(parsed.pending for parsed, _result in states.values()):
+                messages.warning(request, _("Your answers on this page are saved; some are not complete yet: see the messages next to the fields."))
+            else:
+                messages.success(request, _("Your answers on this page are saved."))
             return redirect(request.get_full_path())
         questionnaire = load_questionnaire(assessment)
         messages.error(request, _("Some answers were not saved: see the messages next to the fields."))
@@ -127,19 +132,26 @@ def _page(request: HttpRequest, pk: int, category_code: str | None) -> HttpRespo
 def _save_page(request: HttpRequest, assessment: Assessment, access: Access, page: "Page") -> dict[str, tuple[Any, SaveResult | None]]:
     states: dict[str, tuple[Any, SaveResult | None]] = {}
     for code, target in page.targets.items():
-        formula = FORMULAS.get(getattr(target, "formula", ""))
-        parsed = parse_answer(
-            target, fields_from_post(request.POST, code, formula=formula),
-            sector_value_ids=page.sector_value_ids(code), can_note=access.is_consultant,
-        )
-        result = None
-        if parsed.values is not None:
-            result = save_answer(
-                assessment, code, parsed.values, version=_int(request.POST.get(f"{code}-version")),
-                base=request.POST.get(f"{code}-base", ""), user=request.user,
-            )
-        states[code] = (parsed, result)
+        states[code] = _save_one(request, assessment, access, page, code, target)
     return states
+
+
+def _save_one(request: HttpRequest, assessment: Assessment, access: Access, page: "Page", code: str, target: Any) -> tuple[ParsedAnswer, SaveResult | None]:
+    """Validate and store one question's posted fields (the page form and autosave alike)."""
+    formula = FORMULAS.get(getattr(target, "formula", ""))
+    parsed = parse_answer(
+        target, fields_from_post(request.POST, code, formula=formula),
+        sector_value_ids=page.sector_value_ids(code), can_note=access.is_consultant,
+    )
+    if parsed.values is None:
+        return parsed, None
+    if assessment.is_locked:
+        return parsed, SaveResult(Outcome.LOCKED, None)
+    result = save_answer(
+        assessment, code, parsed.values, version=_int(request.POST.get(f"{code}-version")),
+        client=request.POST.get("client", ""), base=request.POST.get(f"{code}-base", ""), user=request.user,
+    )
+    return parsed, result
 
 
 # POST-only views check permission before the method, so another company's object is a 404 whatever the method.
@@ -149,7 +161,9 @@ def _save_page(request: HttpRequest, assessment: Assessment, access: Access, pag
 
 @login_required
 def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    """Save one answer: the re-rendered indicator plus the live score panel (out of band)."""
+    """Save one answer. The page's script gets JSON: the outcome, the new version, messages per
+    field and the fragments to refresh (status, points, score panel, tabs), never the inputs the
+    user may be typing in. Without JavaScript the question's form posts here and is sent back."""
     assessment, access = get_assessment_for_user(request.user, pk, need="edit")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -158,38 +172,42 @@ def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if target is None:
         raise Http404
     # The page rows do not depend on the answers: loaded once, for validation and for the re-render.
-    page = _load_page(assessment, access, criteria, criteria.category_of.get(code), only=code)
-    parsed = parse_answer(
-        target, fields_from_post(request.POST, code, formula=FORMULAS.get(getattr(target, "formula", ""))),
-        sector_value_ids=page.sector_value_ids(code), can_note=access.is_consultant,
-    )
-    result = None
-    if assessment.is_locked:
-        result = SaveResult(Outcome.LOCKED, None)
-    elif parsed.values is not None:
-        seq = _int(request.POST.get(f"{code}-seq"), default=None) if request.htmx else None
-        result = save_answer(
-            assessment, code, parsed.values, version=_int(request.POST.get(f"{code}-version")), seq=seq,
-            base=request.POST.get(f"{code}-base", ""), user=request.user,
-        )
-    if not request.htmx:
+    category = criteria.category_of.get(code)
+    page = _load_page(assessment, access, criteria, category, only=code)
+    parsed, result = _save_one(request, assessment, access, page, code, target)
+    if request.headers.get("X-Autosave") != "1":
         _message_for(request, parsed, result)
-        return redirect(_page_url_for(assessment, criteria.category_of.get(code)) + f"#ind-{code}")
+        return redirect(_page_url_for(assessment, category) + f"#ind-{code}")
 
     questionnaire = load_questionnaire(assessment)
     item = _items(page, questionnaire, {code: (parsed, result)})[0]
-    panel = _common_context(assessment, access, questionnaire, current=criteria.category_of.get(code) or "gates")
-    body = render_to_string("assessment/_indicator.html", {"item": item, "assessment": assessment}, request)
-    body += render_to_string("assessment/_score_panel.html", panel | {"oob": True}, request)
+    context = _common_context(assessment, access, questionnaire, current=category or "gates")
+    fragments = {
+        f"q-head-{code}": render_to_string("assessment/_indicator_head.html", {"item": item}, request),
+        f"q-result-{code}": render_to_string("assessment/_indicator_result.html", {"item": item}, request),
+        f"q-state-{code}": render_to_string("assessment/_indicator_state.html", {"item": item}, request),
+        "score-panel": render_to_string("assessment/_score_panel.html", context, request),
+        "q-tabs": render_to_string("assessment/_page_tabs.html", context | {"page": page}, request),
+    }
     status = 422 if parsed.values is None else 200 if result is None or result.ok else 409
-    return HttpResponse(body, status=status)
+    return JsonResponse({
+        "state": item.state,
+        "version": item.version,
+        "base": item.base,
+        "errors": parsed.errors,
+        "pending": parsed.pending,
+        "html": fragments,
+    }, status=status)
 
 
-def _message_for(request: HttpRequest, parsed: Any, result: SaveResult | None) -> None:
+def _message_for(request: HttpRequest, parsed: ParsedAnswer, result: SaveResult | None) -> None:
+    problems = " ".join(m for ms in parsed.all_messages().values() for m in ms)
     if parsed.values is None:
-        messages.error(request, _("Not saved: %(errors)s") % {"errors": " ".join(m for ms in parsed.errors.values() for m in ms)})
+        messages.error(request, _("Not saved: %(errors)s") % {"errors": problems})
     elif result is not None and not result.ok:
         messages.error(request, _("Not saved: this answer was changed by someone else, or the assessment is locked."))
+    elif problems:
+        messages.warning(request, _("Saved, but not complete yet: %(errors)s") % {"errors": problems})
     else:
         messages.success(request, _("Saved."))
 
@@ -524,7 +542,7 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
         points=None if is_gate else row.points,
         provisional=(not is_gate and row.provisional) or row.mark == Mark.UNCERTAIN,
         raw=raw,
-        errors=FieldErrors(parsed.errors if parsed is not None else {}),
+        errors=FieldErrors(parsed.all_messages() if parsed is not None else incomplete(stored) if answer else {}),
         version=answer.version if answer else 0,
         seq=answer.seq if answer else 0,
         base=stored.digest(),

@@ -1,112 +1,307 @@
-// Questionnaire autosave on top of htmx (no inline scripts: the page runs under a strict CSP).
-// - numbers every save with a client sequence (`<code>-seq`) so the server can drop replays and
-//   saves that arrive out of order;
-// - lets htmx swap 400/409/422 answers (field errors, conflicts), which it skips by default;
-// - keeps what the user types into an answer while its save is in flight, and saves that too.
+// Questionnaire autosave (no inline scripts: the page runs under a strict CSP).
+//
+// Every question ([data-autosave]) saves itself on its own: one save in flight at a time, and when
+// the user changed something while it was in flight, the whole question is sent again as it is now.
+// The server answers with JSON: the new version, messages per field and fragments to refresh (status,
+// points, score panel, tabs). The inputs the user types in are never replaced, so nothing typed
+// during a save is lost. "Saved" shows only when the last answer came back and nothing changed since.
+// A save that fails (network, server) is retried with growing pauses; leaving the page or following
+// a link while anything is unsaved is held back until it is saved, or the page says what is not.
 (function () {
   "use strict";
 
-  var counter = 0;
+  var root = document.getElementById("q-root");
+  if (!root) return;
+  var form = document.getElementById("page-form");
+  var csrfInput = form ? form.querySelector('input[name="csrfmiddlewaretoken"]') : null;
+  var DEBOUNCE_MS = 700;
+  var RETRY_MS = [1000, 2000, 4000, 8000, 15000, 30000];
+  var questions = {};
 
-  function section(elt) {
-    return elt && elt.closest ? elt.closest("[data-autosave]") : null;
+  function text(name) {
+    return root.getAttribute("data-" + name) || "";
   }
 
-  function root() {
-    return document.getElementById("q-root");
+  function newToken() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  var client = newToken();
+
+  function Question(sec) {
+    this.sec = sec;
+    this.code = sec.getAttribute("data-autosave");
+    this.url = sec.getAttribute("data-url");
+    this.dirty = false;      // changed since the last save was sent
+    this.inFlight = false;   // a save is on its way
+    this.failed = false;     // the last save did not reach the server or was refused by it
+    this.rejected = false;   // the server refused the values (field errors, conflict, locked)
+    this.timer = null;
+    this.retries = 0;
+    this.pending = {};       // what the saved draft still lacks, shown once the user leaves the question
+    this.revealed = false;
+    this.waiters = [];
   }
 
-  function setState(sec, text, cls) {
-    var state = sec && sec.querySelector(".q-state");
+  Question.prototype.field = function (name) {
+    return this.sec.querySelector('[name="' + this.code + "-" + name + '"]');
+  };
+
+  Question.prototype.setState = function (message, cls) {
+    var state = document.getElementById("q-state-" + this.code);
     if (!state) return;
-    state.textContent = text;
-    state.className = "q-state small mt-2 " + (cls || "");
-  }
+    state.setAttribute("data-state", cls === "text-danger" ? "failed" : "busy");
+    state.textContent = "";
+    var span = document.createElement("span");
+    span.className = cls || "text-body-secondary";
+    span.textContent = message;
+    state.appendChild(span);
+  };
 
-  // A strictly increasing sequence, above the last one the server confirmed for this answer.
-  function nextSeq(sec) {
+  Question.prototype.unsaved = function () {
+    return this.dirty || this.inFlight || this.failed || this.rejected || this.timer !== null;
+  };
+
+  Question.prototype.touch = function () {
+    this.dirty = true;
+    this.setState(text("editing"));
+  };
+
+  Question.prototype.later = function () {
+    var self = this;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(function () { self.timer = null; self.save(); }, DEBOUNCE_MS);
+  };
+
+  Question.prototype.body = function () {
+    var data = new FormData();
+    this.sec.querySelectorAll("input[name], textarea[name], select[name]").forEach(function (el) {
+      if (el.disabled) return;
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
+      data.append(el.name, el.value);
+    });
+    data.append("client", client);
+    return data;
+  };
+
+  Question.prototype.save = function () {
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inFlight || !this.dirty) return;
+    var self = this;
+    this.dirty = false;
+    this.inFlight = true;
+    this.setState(text("saving"));
+    fetch(this.url, {
+      method: "POST",
+      body: this.body(),
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfInput ? csrfInput.value : "", "X-Autosave": "1" },
+    })
+      .then(function (response) {
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (!json) throw new Error("HTTP " + response.status);
+        return response.json().then(function (data) { self.answered(response.status, data); });
+      })
+      .catch(function () { self.lost(); })
+      .then(function () {
+        self.inFlight = false;
+        if (self.dirty) self.save();  // changed meanwhile: send the question again, as it is now
+        else if (!self.timer) self.settled();
+      });
+  };
+
+  Question.prototype.answered = function (status, data) {
+    this.failed = false;
+    this.retries = 0;
+    this.rejected = status !== 200;
+    if (typeof data.version === "number") {
+      var version = this.field("version");
+      if (version && status === 200) version.value = String(data.version);
+    }
+    var base = this.field("base");
+    if (base && status === 200 && data.base) base.value = data.base;
+    var html = data.html || {};
+    Object.keys(html).forEach(function (id) {
+      var old = document.getElementById(id);
+      if (!old) return;
+      var holder = document.createElement("template");
+      holder.innerHTML = html[id].trim();
+      if (holder.content.firstElementChild) old.replaceWith(holder.content.firstElementChild);
+    });
+    this.pending = status === 200 ? data.pending || {} : {};
+    this.showMessages(data.errors || {});
+  };
+
+  // Field messages: errors at once; what a draft still lacks only once the user has left the question.
+  Question.prototype.showMessages = function (errors) {
+    var code = this.code;
+    var sec = this.sec;
+    var pending = this.revealed ? this.pending : {};
+    sec.querySelectorAll(".q-errors").forEach(function (box) {
+      box.textContent = "";
+      box.classList.remove("is-pending");
+    });
+    sec.querySelectorAll(".is-invalid, .is-pending").forEach(function (el) {
+      el.classList.remove("is-invalid", "is-pending");
+      el.removeAttribute("aria-invalid");
+    });
+    function show(messages, isPending) {
+      Object.keys(messages).forEach(function (name) {
+        var full = code + "-" + name;
+        var box = sec.querySelector('.q-errors[data-for="' + full + '"]');
+        if (!box) return;
+        box.classList.toggle("is-pending", isPending && !box.textContent);
+        messages[name].forEach(function (message) {
+          var line = document.createElement("div");
+          line.textContent = message;
+          box.appendChild(line);
+        });
+        sec.querySelectorAll('[name="' + full + '"]').forEach(function (el) {
+          el.classList.add(isPending ? "is-pending" : "is-invalid");
+          if (!isPending) el.setAttribute("aria-invalid", "true");
+        });
+      });
+    }
+    show(errors, false);
+    show(pending, true);
+    this.errors = errors;
+  };
+
+  Question.prototype.reveal = function () {
+    this.revealed = true;
+    this.showMessages(this.errors || {});
+  };
+
+  Question.prototype.lost = function () {
+    var self = this;
+    this.failed = true;
+    this.dirty = true;  // what the page shows is not on the server: send it again
+    var wait = RETRY_MS[Math.min(this.retries, RETRY_MS.length - 1)];
+    this.retries += 1;
+    this.timer = setTimeout(function () { self.timer = null; self.save(); }, wait);
+    this.setState(text("failed"), "text-danger");
+  };
+
+  Question.prototype.settled = function () {
+    var waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach(function (resolve) { resolve(); });
+    changed();
+  };
+
+  // Resolves once this question has nothing left to send (saved, refused, or failed).
+  Question.prototype.flush = function () {
+    var self = this;
+    if (this.timer && !this.failed) this.save();
+    if (!this.inFlight && !this.dirty) return Promise.resolve();
+    return new Promise(function (resolve) { self.waiters.push(resolve); });
+  };
+
+  function question(elt) {
+    var sec = elt && elt.closest ? elt.closest("[data-autosave]") : null;
+    if (!sec) return null;
     var code = sec.getAttribute("data-autosave");
-    var input = sec.querySelector('input[name="' + code + '-seq"]');
-    var last = input ? Number(input.value) || 0 : 0;
-    var next = Math.max(last + 1, Date.now() * 1000 + (counter++ % 1000));
-    if (input) input.value = String(next);
-    return { code: code, seq: next };
+    if (!questions[code] || questions[code].sec !== sec) questions[code] = new Question(sec);
+    return questions[code];
   }
 
-  document.addEventListener("htmx:configRequest", function (evt) {
-    var sec = section(evt.detail.elt);
-    if (!sec) return;
-    var next = nextSeq(sec);
-    evt.detail.parameters[next.code + "-seq"] = String(next.seq);
-  });
+  function unsavedQuestions() {
+    return Object.keys(questions).filter(function (code) { return questions[code].unsaved(); });
+  }
 
-  document.addEventListener("htmx:beforeRequest", function (evt) {
-    var sec = section(evt.detail.elt);
-    if (!sec) return;
-    sec.qTyped = {};
-    sec.qInFlight = true;
-    var r = root();
-    setState(sec, r ? r.getAttribute("data-saving") : "…", "text-body-secondary");
-  });
+  function changed() {
+    var notice = document.getElementById("q-unsaved");
+    if (notice && !unsavedQuestions().length) notice.hidden = true;
+  }
 
-  // Typing into an answer whose save is still running: remember it, re-apply it after the swap.
+  // Typing saves after a short pause; ticks, choices and leaving a field save at once (change).
   document.addEventListener("input", function (evt) {
-    var sec = section(evt.target);
-    if (!sec || !sec.qInFlight || !evt.target.name) return;
     var t = evt.target;
-    sec.qTyped[t.name] = t.type === "checkbox" || t.type === "radio" ? { checked: t.checked, value: t.value } : { value: t.value };
+    var q = question(t);
+    if (!q || !t.name || t.type === "checkbox" || t.type === "radio" || t.tagName === "SELECT") return;
+    q.touch();
+    q.later();
   });
 
-  var typedWhileSaving = {};
+  document.addEventListener("change", function (evt) {
+    var q = question(evt.target);
+    if (!q || !evt.target.name) return;
+    q.touch();
+    q.save();
+  });
 
+  document.addEventListener("focusout", function (evt) {
+    var q = question(evt.target);
+    if (!q) return;
+    var next = evt.relatedTarget;
+    if (next && q.sec.contains(next)) return;
+    if (q.timer && !q.failed) q.save();
+    q.reveal();
+  });
+
+  document.addEventListener("click", function (evt) {
+    var again = evt.target.closest ? evt.target.closest("[data-save-again]") : null;
+    if (!again) return;
+    var q = question(again);
+    if (!q) return;
+    var version = q.field("version");
+    if (version) version.value = again.getAttribute("data-save-again");
+    q.rejected = false;
+    q.touch();
+    q.save();
+  });
+
+  // Following a link (to the next page, or to "Check and submit") waits for every save; when one
+  // cannot be saved, the page stays and names the questions.
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest ? evt.target.closest("a[href]") : null;
+    if (!link || evt.defaultPrevented || link.target || link.getAttribute("href").charAt(0) === "#") return;
+    if (!unsavedQuestions().length) return;
+    evt.preventDefault();
+    var codes = unsavedQuestions();
+    Promise.all(codes.map(function (code) { return questions[code].flush(); })).then(function () {
+      var left = unsavedQuestions();
+      if (!left.length) {
+        window.location.href = link.href;
+        return;
+      }
+      var notice = document.getElementById("q-unsaved");
+      if (!notice) return;
+      notice.querySelector("[data-codes]").textContent = left.join(", ");
+      notice.hidden = false;
+      notice.scrollIntoView({ block: "center" });
+    });
+  });
+
+  window.addEventListener("beforeunload", function (evt) {
+    if (unsavedQuestions().length) {
+      evt.preventDefault();
+      evt.returnValue = "";
+    }
+  });
+
+  // The page form's own submit (the "Save this page" button) posts everything the page shows.
+  if (form) {
+    form.addEventListener("submit", function () {
+      Object.keys(questions).forEach(function (code) {
+        var q = questions[code];
+        clearTimeout(q.timer);
+        q.timer = null;
+        q.dirty = false;
+        q.failed = false;
+        q.rejected = false;
+      });
+    });
+  }
+
+  // Evidence blocks still use htmx: let it swap the 400 answers that carry the upload's message.
   document.addEventListener("htmx:beforeSwap", function (evt) {
-    var status = evt.detail.xhr.status;
     var target = evt.detail.target;
-    var ours = target && (target.hasAttribute("data-autosave") || target.classList.contains("q-evidence"));
-    if (ours && (status === 400 || status === 409 || status === 422)) {
+    if (target && target.classList.contains("q-evidence") && evt.detail.xhr.status === 400) {
       evt.detail.shouldSwap = true;
       evt.detail.isError = false;
     }
-    if (ours && target.qTyped && Object.keys(target.qTyped).length) {
-      typedWhileSaving[target.id] = target.qTyped;
-    }
   });
-
-  // afterSwap fires on the new section: put back what was typed meanwhile and save it too.
-  document.addEventListener("htmx:afterSwap", function (evt) {
-    var sec = evt.detail.elt;
-    if (!sec || !sec.id || !typedWhileSaving[sec.id]) return;
-    var typed = typedWhileSaving[sec.id];
-    delete typedWhileSaving[sec.id];
-    var changed = null;
-    Object.keys(typed).forEach(function (name) {
-      var saved = typed[name];
-      sec.querySelectorAll('[name="' + name + '"]').forEach(function (field) {
-        if ("checked" in saved) {
-          if (field.value === saved.value && field.checked !== saved.checked) {
-            field.checked = saved.checked;
-            changed = field;
-          }
-        } else if (field.value !== saved.value) {
-          field.value = saved.value;
-          changed = field;
-        }
-      });
-    });
-    if (changed) changed.dispatchEvent(new Event("change", { bubbles: true }));
-  });
-
-  // Network failure, or a refusal the server answered with a full error page (403, 500).
-  function failed(evt) {
-    var sec = section(evt.detail.elt);
-    var r = root();
-    if (!sec) return;
-    sec.qInFlight = false;
-    setState(sec, r ? r.getAttribute("data-failed") : "!", "text-danger");
-  }
-  document.addEventListener("htmx:responseError", function (evt) {
-    var status = evt.detail.xhr.status;
-    if (status !== 400 && status !== 409 && status !== 422) failed(evt);
-  });
-  document.addEventListener("htmx:sendError", failed);
 })();
