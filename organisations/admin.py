@@ -1,7 +1,77 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from organisations.models import AccessGrant, Company, Consultancy, Consultant, Invitation, Membership, Sector
+from organisations import identity
+from organisations.models import (
+    AccessGrant,
+    AccessRequest,
+    ClaimStatus,
+    Company,
+    Consultancy,
+    Consultant,
+    EmailConfirmation,
+    Invitation,
+    Membership,
+    OwnershipClaim,
+    Sector,
+    Verification,
+    VerificationQueue,
+)
+
+
+def _serve_licence(field: object, content_type: str) -> HttpResponse:
+    """The stored licence, for staff only (admin views); its type was checked by content at upload."""
+    if not field:
+        raise Http404
+    response = FileResponse(field.open("rb"), content_type=content_type or "application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; object-src 'self'; sandbox"
+    return response
+
+
+def _licence_preview(url: str, content_type: str, *, height: int) -> str:
+    if content_type.startswith("image/"):
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" height="{}"></a>',
+            url,
+            url,
+            height,
+        )
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Open the licence (PDF)"))
+
+
+class LicenceAdminMixin:
+    """A staff-only URL serving a model's licence file, and a preview beside the other fields."""
+
+    licence_url_name = ""
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:pk>/licence/",
+                self.admin_site.admin_view(self.licence_view),  # type: ignore[attr-defined]
+                name=self.licence_url_name,
+            )
+        ]
+        return own + super().get_urls()  # type: ignore[misc]
+
+    def licence_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_view_permission(request):  # type: ignore[attr-defined]
+            raise Http404
+        obj = get_object_or_404(self.model, pk=pk)  # type: ignore[attr-defined]
+        return _serve_licence(obj.licence, obj.licence_type)
+
+    def preview(self, obj: object, *, height: int) -> str:
+        if not getattr(obj, "licence", None):
+            return "—"
+        url = reverse(f"admin:{self.licence_url_name}", args=[obj.pk])  # type: ignore[attr-defined]
+        return _licence_preview(url, obj.licence_type, height=height)  # type: ignore[attr-defined]
 
 
 @admin.register(Sector)
@@ -26,14 +96,157 @@ class GrantInline(admin.TabularInline):
     autocomplete_fields = ["consultancy", "granted_by"]
 
 
+@admin.action(description=_("Verify the identity (licence checked)"))
+def verify_companies(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Company]) -> None:
+    done = [identity.verify_company(company, by=request.user) for company in queryset.exclude(licence="")]
+    modeladmin.message_user(
+        request,
+        ngettext("%(n)d company verified.", "%(n)d companies verified.", len(done)) % {"n": len(done)},
+        messages.SUCCESS,
+    )
+
+
+@admin.action(description=_("Reject the licence"))
+def reject_licences(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Company]) -> None:
+    done = [identity.reject_licence(company, by=request.user) for company in queryset]
+    modeladmin.message_user(
+        request,
+        ngettext("%(n)d licence rejected.", "%(n)d licences rejected.", len(done)) % {"n": len(done)},
+        messages.WARNING,
+    )
+
+
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
-    list_display = ["name", "credit_code", "sector", "province", "size", "is_demo", "created_at"]
-    list_filter = ["is_demo", "size", "province"]
+class CompanyAdmin(LicenceAdminMixin, admin.ModelAdmin):
+    licence_url_name = "organisations_company_licence"
+    list_display = ["name", "credit_code", "sector", "province", "size", "verification", "is_demo", "created_at"]
+    list_filter = ["verification", "is_demo", "size", "province"]
     search_fields = ["name", "credit_code", "memberships__user__email"]
     list_select_related = ["sector"]
     autocomplete_fields = ["sector"]
+    readonly_fields = ["licence_preview", "licence_uploaded_at", "verified_at", "verified_by"]
+    exclude = ["licence", "licence_type"]
     inlines = [MembershipInline, GrantInline]
+    actions = [verify_companies, reject_licences]
+
+    @admin.display(description=_("Business licence"))
+    def licence_preview(self, obj: Company) -> str:
+        return self.preview(obj, height=480)
+
+
+@admin.register(VerificationQueue)
+class VerificationQueueAdmin(LicenceAdminMixin, admin.ModelAdmin):
+    """Companies whose licence waits for a check: the licence beside the data it must match."""
+
+    licence_url_name = "organisations_verificationqueue_licence"
+    list_display = ["name", "credit_code", "sector", "province", "owners", "licence_uploaded_at", "licence_thumbnail"]
+    list_select_related = ["sector"]
+    search_fields = ["name", "credit_code"]
+    ordering = ["licence_uploaded_at"]
+    fields = ["name", "credit_code", "sector", "province", "size", "owners", "licence_uploaded_at", "licence_preview"]
+    readonly_fields = fields
+    actions = [verify_companies, reject_licences]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Company]:
+        return super().get_queryset(request).filter(verification=Verification.PENDING).prefetch_related(
+            "memberships__user"
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Company | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("Owners"))
+    def owners(self, obj: Company) -> str:
+        return ", ".join(m.user.email for m in obj.memberships.all() if m.role == "owner")
+
+    @admin.display(description=_("Business licence"))
+    def licence_thumbnail(self, obj: Company) -> str:
+        return self.preview(obj, height=160)
+
+    @admin.display(description=_("Business licence"))
+    def licence_preview(self, obj: Company) -> str:
+        return self.preview(obj, height=640)
+
+
+@admin.action(description=_("Approve: transfer the company to the claimant"))
+def approve_claims(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[OwnershipClaim]) -> None:
+    approved = 0
+    for claim in queryset.filter(status=ClaimStatus.PENDING):
+        try:
+            identity.approve_claim(claim, by=request.user)
+            approved += 1
+        except identity.ClaimError:
+            continue  # answered by an earlier claim in the same selection
+    modeladmin.message_user(
+        request,
+        ngettext("%(n)d claim approved.", "%(n)d claims approved.", approved) % {"n": approved},
+        messages.SUCCESS,
+    )
+
+
+@admin.action(description=_("Reject the claim"))
+def reject_claims(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[OwnershipClaim]) -> None:
+    rejected = [identity.reject_claim(claim, by=request.user) for claim in queryset.filter(status=ClaimStatus.PENDING)]
+    modeladmin.message_user(
+        request,
+        ngettext("%(n)d claim rejected.", "%(n)d claims rejected.", len(rejected)) % {"n": len(rejected)},
+        messages.WARNING,
+    )
+
+
+@admin.register(OwnershipClaim)
+class OwnershipClaimAdmin(LicenceAdminMixin, admin.ModelAdmin):
+    licence_url_name = "organisations_ownershipclaim_licence"
+    list_display = ["company", "company_name", "claimant", "contact_name", "contact_phone", "status", "created_at", "licence_thumbnail"]
+    list_filter = ["status"]
+    search_fields = ["company__name", "company__credit_code", "company_name", "claimant__email"]
+    list_select_related = ["company", "claimant"]
+    fields = [
+        "company", "credit_code", "holder_verified", "company_name", "claimant", "contact_name", "contact_phone",
+        "status", "created_at", "decided_at", "decided_by", "licence_preview",
+    ]
+    readonly_fields = fields
+    actions = [approve_claims, reject_claims]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=_("Unified social credit code"))
+    def credit_code(self, obj: OwnershipClaim) -> str:
+        return obj.company.credit_code
+
+    @admin.display(boolean=True, description=_("Current holder verified"))
+    def holder_verified(self, obj: OwnershipClaim) -> bool:
+        return obj.company.is_verified
+
+    @admin.display(description=_("Business licence"))
+    def licence_thumbnail(self, obj: OwnershipClaim) -> str:
+        return self.preview(obj, height=160)
+
+    @admin.display(description=_("Business licence"))
+    def licence_preview(self, obj: OwnershipClaim) -> str:
+        return self.preview(obj, height=640)
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    list_display = ["company", "consultancy", "requested_by", "status", "created_at", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["company__name", "consultancy__name"]
+    list_select_related = ["company", "consultancy", "requested_by"]
+    autocomplete_fields = ["company", "consultancy", "requested_by", "decided_by"]
+
+
+@admin.register(EmailConfirmation)
+class EmailConfirmationAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at", "confirmed_at"]
+    list_filter = [("confirmed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]
 
 
 @admin.register(Membership)

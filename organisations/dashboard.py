@@ -10,7 +10,10 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
 
-from assessment.models import Assessment
+from assessment.answers import criteria_for, progress_of
+from assessment.models import Answer, Assessment, CriteriaSet, RegionalReference
+from assessment.scoring import AnswerData, score
+from assessment.specs import answer_data
 from organisations.models import AccessGrant, Company, Consultant, Membership
 
 
@@ -36,11 +39,54 @@ class CompanyRow:
 
 
 def _scored(assessments: list[Assessment]) -> list[Assessment]:
-    """Attach `score`: the snapshot total of a submitted (or superseded) revision; None for drafts."""
+    """Attach `score`: the snapshot total of a submitted (or superseded) revision; None for drafts
+    until `_score_drafts` fills in their live score."""
     for assessment in assessments:
         snapshot = getattr(assessment, "snapshot", None) if assessment.status != Assessment.Status.DRAFT else None
         assessment.score = snapshot.total if snapshot else None
+        assessment.progress = None
     return assessments
+
+
+def _references(rows: list[CompanyRow], drafts: list[Assessment]) -> list[RegionalReference]:
+    """Regional references that relative-rated drafts may need, in one query (newest year first)."""
+    areas = {a.criteria_set.area for a in drafts if a.criteria_set.rating == CriteriaSet.Rating.RELATIVE}
+    if not areas:
+        return []
+    provinces = {row.company.province for row in rows}
+    return list(RegionalReference.objects.filter(area__in=areas, province__in=provinces).order_by("-year"))
+
+
+def _reference_for(references: list[RegionalReference], assessment: Assessment, *, province: str) -> Decimal | None:
+    """As assessment.answers.reference_row: the latest year up to the reporting year, relative rating only."""
+    if assessment.criteria_set.rating != CriteriaSet.Rating.RELATIVE:
+        return None
+    for reference in references:
+        if reference.area == assessment.criteria_set.area and reference.province == province and reference.year <= assessment.year:
+            return reference.value
+    return None
+
+
+def _score_drafts(rows: list[CompanyRow]) -> list[CompanyRow]:
+    """The live score and progress (percent of questions answered) of every draft, all answers in one query."""
+    drafts = [a for row in rows for a in row.assessments if a.status == Assessment.Status.DRAFT]
+    if not drafts:
+        return rows
+    answers: dict[int, dict[str, AnswerData]] = {a.pk: {} for a in drafts}
+    queryset = Answer.objects.filter(assessment_id__in=answers).select_related("sector_value").order_by()
+    for answer in queryset:
+        answers[answer.assessment_id][answer.code] = answer_data(answer)
+    references = _references(rows, drafts)
+    for row in rows:
+        for assessment in row.assessments:
+            if assessment.status != Assessment.Status.DRAFT:
+                continue
+            reference = _reference_for(references, assessment, province=row.company.province)
+            card = score(criteria_for(assessment.criteria_set).spec, answers[assessment.pk], reference=reference)
+            _gates, _categories, overall = progress_of(card)
+            assessment.score = card.total
+            assessment.progress = overall.percent
+    return rows
 
 
 def _assessments() -> Prefetch:
@@ -57,7 +103,9 @@ def member_rows(user: AbstractBaseUser) -> list[CompanyRow]:
         .prefetch_related(_assessments())
         .order_by("company__name")
     )
-    return [CompanyRow(m.company, m.role, _scored(list(m.company.assessments.all()))) for m in memberships]
+    return _score_drafts(
+        [CompanyRow(m.company, m.role, _scored(list(m.company.assessments.all()))) for m in memberships]
+    )
 
 
 def client_rows(user: AbstractBaseUser, *, exclude: Set[int] = frozenset()) -> list[CompanyRow]:
@@ -79,7 +127,7 @@ def client_rows(user: AbstractBaseUser, *, exclude: Set[int] = frozenset()) -> l
                 grant.company, "consultant", _scored(list(grant.company.assessments.all()))
             )
         row.consultancies.append(grant.consultancy.name)
-    return list(rows.values())
+    return _score_drafts(list(rows.values()))
 
 
 def consultancies_of(user: AbstractBaseUser) -> list[Consultant]:
