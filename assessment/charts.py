@@ -13,7 +13,7 @@ import math
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from typing import Any
 
@@ -68,7 +68,13 @@ def fit(label: str, max_width: float) -> str:
 
 
 def _num(value: Decimal | float) -> str:
-    return f"{float(value):.1f}"
+    """Points as the report and results tables print them: two decimals."""
+    return f"{Decimal(str(value)).quantize(Decimal('0.01')):.2f}"
+
+
+def _percent(share: Decimal) -> str:
+    """A share of the maximum, one decimal, rounded like the tables (half up)."""
+    return f"{(share * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 def _svg(width: int, height: int, title: str, body: Iterable[str]) -> SafeString:
@@ -80,24 +86,52 @@ def _svg(width: int, height: int, title: str, body: Iterable[str]) -> SafeString
     return mark_safe(head + "".join(body) + "</svg>")  # noqa: S308 - all text escaped above
 
 
-def category_bars(rows: Sequence[ChartRow], *, title: str = "Category scores", width: int = 640) -> SafeString:
-    """One horizontal bar per category: points earned over the category's maximum."""
-    value_w, bar_h, gap, top = 90, 22, 12, 8
+def category_bars(
+    rows: Sequence[ChartRow],
+    *,
+    title: str = "Category scores",
+    width: int = 640,
+    reference: Decimal | None = None,
+    reference_label: str = "",
+) -> SafeString:
+    """One horizontal bar per category: share of the category's maximum, on a 0–100 % scale.
+
+    `reference` (a share, 0–1) draws a dashed line across every bar, e.g. the overall score's share,
+    so a reader sees at once which categories pull the total down.
+    """
+    value_w, bar_h, gap, top, axis_h = 150, 22, 12, 8, 18
     # The label column is as wide as the longest label needs, within a third to 45 % of the chart.
     label_w = math.ceil(min(width * 0.45, max([width / 3.4, *(text_width(row.label) + 17 for row in rows)])))
     track = width - label_w - value_w
-    height = top * 2 + len(rows) * (bar_h + gap)
+    plot_h = len(rows) * (bar_h + gap)
+    height = top + plot_h + axis_h + (16 if reference is not None else 0)
     body: list[str] = []
+    for tick in (0, 25, 50, 75, 100):
+        x = label_w + track * tick / 100
+        body.append(
+            f'<line class="tick" x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{top + plot_h - gap + 4}" stroke="{GREY}" stroke-width="0.8"/>'
+            f'<text x="{x:.1f}" y="{top + plot_h + 8}" text-anchor="middle" fill="{MUTED}" font-size="10">{tick}%</text>'
+        )
     for n, row in enumerate(rows):
         y = top + n * (bar_h + gap)
         filled = float(row.share) * track
+        figures = f"{_num(row.points)} / {_num(row.maximum)} · {_percent(row.share)}"
         body.append(
-            f'<g class="bar"><title>{_text(row.label)}: {_num(row.points)} / {_num(row.maximum)}</title>'
+            f'<g class="bar"><title>{_text(row.label)}: {figures}</title>'
             f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" fill="{TEXT}">{_text(fit(row.label, label_w - 16))}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{track}" height="{bar_h}" rx="3" fill="{GREY}"/>'
+            f'<rect x="{label_w}" y="{y}" width="{track}" height="{bar_h}" rx="3" fill="{GREY}" fill-opacity="0.6"/>'
             f'<rect x="{label_w}" y="{y}" width="{filled:.1f}" height="{bar_h}" rx="3" fill="{GREEN}"/>'
-            f'<text x="{label_w + track + 8}" y="{y + bar_h * 0.7:.1f}" fill="{TEXT}">{_num(row.points)} / {_num(row.maximum)}</text>'
+            f'<text x="{label_w + track + 8}" y="{y + bar_h * 0.7:.1f}" fill="{TEXT}" font-size="12">{figures}</text>'
             "</g>"
+        )
+    if reference is not None:
+        share = max(Decimal(0), min(Decimal(1), reference))
+        x = label_w + float(share) * track
+        body.append(
+            f'<line class="reference" x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{top + plot_h - gap + 6}" '
+            f'stroke="{TEXT}" stroke-width="1.5" stroke-dasharray="5 3"/>'
+            f'<text x="{x:.1f}" y="{top + plot_h + axis_h + 8}" text-anchor="middle" fill="{TEXT}" font-size="11">'
+            f"{_text(reference_label)} {_percent(share)}</text>"
         )
     return _svg(width, max(height, 40), title, body)
 

@@ -7,10 +7,12 @@ Rendering runs in the task worker (`assessment.tasks.render_report_task`), never
 
 import hashlib
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +23,16 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
     Assessment,
+    CriteriaSet,
     Evidence,
     FocusArea,
     Gate,
@@ -40,14 +45,14 @@ from assessment.models import (
 from assessment.scoring import AnswerData, Scorecard, Status, Verdict, reason_text, score, top_actions
 from assessment.specs import criteria_spec
 from assessment.submission import state_for
-from greenmfg.bilingual import pick, unit_label
+from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
 from organisations.models import Consultancy
 from policies.models import Mark, PolicyDocument
 
 logger = logging.getLogger(__name__)
 
 # Bump when the template or context changes, so kept PDFs of unchanged assessments are re-rendered.
-REPORT_LAYOUT_VERSION = "1"
+REPORT_LAYOUT_VERSION = "2"
 TEMPLATE = "reports/report.html"
 STYLESHEET = "css/report.css"
 
@@ -89,23 +94,99 @@ def engine_input(assessment: Assessment) -> EngineInput:
     )
 
 
-# --- Context ------------------------------------------------------------------------------------
+# --- Figures: one precision rule per kind of number ---------------------------------------------
 
 
 def _num(value: Decimal | None, places: int = 2) -> str:
     if value is None:
         return "–"
-    return f"{value:,.{places}f}"
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,.{places}f}"
+
+
+def points_text(value: Decimal | None) -> str:
+    """Points: two decimals, as the engine rounds them."""
+    return _num(value, 2)
+
+
+def share_text(points: Decimal, maximum: Decimal) -> str:
+    """A share of the maximum: one decimal, so 12.50 of 20 reads 62.5%, not 62%."""
+    share = (points / maximum * 100) if maximum else Decimal(0)
+    return f"{_num(share, 1)}%"
 
 
 def _figure(value: Decimal | None, places: int = 6) -> str:
-    """A figure without trailing zeros, thousands separated, at most `places` decimals."""
+    """A raw figure as entered: thousands separated, no trailing zeros, at most `places` decimals."""
     if value is None:
         return "–"
-    normal = value.quantize(Decimal(1).scaleb(-places)).normalize() if value.as_tuple().exponent < -places else value.normalize()
+    normal = value.quantize(Decimal(1).scaleb(-places)).normalize() if value.as_tuple().exponent < -places else value.normalize()  # type: ignore[operator]
     if normal == normal.to_integral():
         normal = normal.quantize(Decimal(1))
     return f"{normal:,f}"
+
+
+def measure_text(value: Decimal | None, unit: str) -> str:
+    """An indicator value or yardstick: rates (%) one decimal, everything else three significant figures."""
+    if value is None:
+        return "–"
+    if unit.strip() == "%":
+        return _num(value, 1)
+    if value == 0:
+        return "0"
+    exponent = value.adjusted() - 2
+    rounded = value.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+    return f"{rounded:,f}" if exponent < 0 else f"{rounded.quantize(Decimal(1)):,f}"
+
+
+# --- Reference text for print: no internal marks, no broken document numbers ---------------------
+
+_MARK = re.compile(r"\s*\[([UVS])\]")
+# Standard codes (GB/T 33635-2017, JC/T 2770, DB21/T 3662-2022, T/CAGP 0001) and document numbers (工信部节〔2024〕13号).
+_CODE = re.compile(r"(?:GB|JB|JC|YB|HG|QB|HJ|SJ|DB\d*|T/[A-Z]+|ISO|IEC)(?:/[TZ])?\s\d+(?:\.\d+)*(?:-\d{4})?|[\u4e00-\u9fff]{2,6}〔\d{4}〕\d+号")
+_DOC_NUMBER = re.compile(r"^(?P<prefix>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<no>\d+)号$")
+DOC_PREFIXES = {
+    "工信部节": "MIIT Energy Conservation",
+    "工信厅节": "MIIT General Office, Energy Conservation",
+    "工信厅节函": "MIIT General Office Letter, Energy Conservation",
+    "国发": "State Council",
+}
+
+
+_CJK_ASIDE = re.compile(r"\s*[（(][^（）()]*[\u4e00-\u9fff][^（）()]*[）)]")
+
+
+def plain(text: str, language: str | None = None) -> str:
+    """Reference text for print: the reference's confidence marks said in words ([U]) or dropped
+    ([V], [S]); in English, Chinese asides in brackets ("quota standards (能耗限额)") left out."""
+    text = _MARK.sub(lambda m: _(" (unverified)") if m.group(1) == "U" else "", text or "").strip()
+    return text if is_chinese(language) else _CJK_ASIDE.sub("", text)
+
+
+def bracket(text: str, language: str) -> str:
+    """Text in brackets, full-width in Chinese."""
+    return f"（{text}）" if is_chinese(language) else f"({text})"
+
+
+def nobr(text: str) -> SafeString:
+    """Escaped text in which standard codes and document numbers never break across lines."""
+    out, last = [], 0
+    for match in _CODE.finditer(text):
+        out.append(escape(text[last : match.start()]))
+        out.append(f'<span class="nobr">{escape(match.group(0))}</span>')
+        last = match.end()
+    out.append(escape(text[last:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece escaped above
+
+
+def document_number(number: str, language: str) -> str:
+    """A Chinese document number, rendered in English for English reports (工信厅节函〔2016〕586号 → … [2016] No. 586)."""
+    match = _DOC_NUMBER.match(number or "")
+    if match is None or is_chinese(language):
+        return number or ""
+    prefix = DOC_PREFIXES.get(match["prefix"], "MIIT")
+    return f"{prefix} [{match['year']}] No. {match['no']}"
+
+
+# --- Small texts ---------------------------------------------------------------------------------
 
 
 def status_label(status: str) -> str:
@@ -132,31 +213,45 @@ def verdict_text(card: Scorecard) -> tuple[str, str]:
         Verdict.PASS: (_("Pass"), _("Every indicator is met.")),
         Verdict.FAIL: (_("Fail"), _("At least one indicator is not met.")),
     }
-    return texts[card.verdict]
+    return texts.get(card.verdict, (str(card.verdict), ""))
 
 
-def _policy_row(doc: PolicyDocument) -> dict[str, Any]:
-    return {
-        "code": doc.code,
-        "number": doc.number,
-        "title": pick(doc, "title"),
-        "issuer": pick(doc, "issuer"),
-        "issued": doc.issued,
-        "kind": doc.get_kind_display(),
-        "uncertain": doc.mark == Mark.UNCERTAIN,
-    }
+# Engine reasons that carry an internal mark, said in words for a client.
+REASON_WORDS = {
+    "sector value marked uncertain [U], not official": gettext_noop(
+        "The sector value used is not confirmed against the official text of its standard, so these points are provisional."
+    ),
+}
+# Negative-list items are stored as statements to confirm; the report lists them under one heading.
+NEGATIVE_PREFIXES = ("None of the following applies:", "不存在以下情形：")
 
 
-def _policy_label(doc: PolicyDocument) -> str:
-    title = pick(doc, "title")
-    return f"{doc.number} {title}".strip() if doc.number and doc.number not in title else title
+def reason_words(reason: str) -> str:
+    if reason in REASON_WORDS:
+        return _(REASON_WORDS[reason])
+    return plain(reason_text(reason))
 
 
-def _answer_text(spec: Mapping[str, Any], answer: AnswerData | None, status: str) -> str:
+def _gate_text(text: str) -> str:
+    for prefix in NEGATIVE_PREFIXES:
+        if text.startswith(prefix):
+            rest = text[len(prefix) :].strip()
+            return rest[:1].upper() + rest[1:]
+    return text
+
+
+def _policy_label(doc: PolicyDocument, language: str) -> str:
+    title = plain(pick(doc, "title"), language)
+    number = document_number(doc.number, language)
+    return f"{number} {title}".strip() if number and doc.number not in title else title
+
+
+def _answer_text(spec: Mapping[str, Any], answer: AnswerData | None, language: str) -> str:
     if answer is None:
         return _("Not answered")
     if answer.na:
-        return _("Not applicable: %(reason)s") % {"reason": answer.na_reason} if answer.na_reason else _("Not applicable")
+        reason = split_bilingual(answer.na_reason, language)
+        return _("Not applicable: %(reason)s") % {"reason": reason} if reason else _("Not applicable")
     kind = spec["indicator_type"]
     if kind in (IndicatorType.POSITIVE_QUAL, IndicatorType.REVERSE_QUAL):
         return {"met": _("Met"), "partly": _("Partly met"), "not_met": _("Not met")}.get(answer.choice, _("Not answered"))
@@ -172,27 +267,154 @@ def _answer_text(spec: Mapping[str, Any], answer: AnswerData | None, status: str
     return ""  # quantitative: the figures and computed value say it
 
 
-def _inputs(spec: Mapping[str, Any], answer: AnswerData | None) -> list[dict[str, str]]:
+_HELP = re.compile(r"\s*[（(][^（）()]*[）)]\s*$")
+
+
+def _short_label(label: str) -> str:
+    """An input's name without the form's help in brackets ("Qualified output Q (in the product unit …)" → "Qualified output Q")."""
+    return _HELP.sub("", label)
+
+
+# --- Products: the real unit behind "product unit" -----------------------------------------------
+
+
+def _product_name(row: SectorValue, language: str) -> str:
+    name = pick(row, "product", language)
+    name = re.sub(r"[（(].*?[）)]", "", name).split(",")[0].strip()
+    return name if is_chinese(language) else name.lower()
+
+
+def product_units(answers: Mapping[str, AnswerData], sector_values: Mapping[str, SectorValue], language: str) -> dict[str, str]:
+    """Per indicator code, the unit of its output Q ("t cement"), from the quota row chosen for it or,
+    failing that, from the quota row of another indicator with the same output figure."""
+    own: dict[str, str] = {}
+    by_output: dict[Decimal, str] = {}
+    for code, answer in answers.items():
+        row = sector_values.get(answer.sector.key) if answer.sector is not None else None
+        if row is None:
+            continue
+        per = row.unit.split("/")[-1].strip() if "/" in row.unit else "t"
+        own[code] = f"{per} {_product_name(row, language)}"
+        if answer.inputs.get("Q") is not None:
+            by_output.setdefault(answer.inputs["Q"], own[code])
+    default = next(iter(by_output.values()), "")
+    units = dict(own)
+    for code, answer in answers.items():
+        if code not in units and answer.inputs.get("Q") is not None:
+            units[code] = by_output.get(answer.inputs["Q"], default)
+    return units
+
+
+def indicator_unit(unit: str, product: str) -> str:
+    """The engine's unit with the real product: "tce/t" of a cement quota reads "tce/t cement"."""
+    if not product or "/" not in unit:
+        return unit
+    head, per = unit.rsplit("/", 1)
+    return f"{head}/{product}" if per.strip() == product.split(" ")[0] else unit
+
+
+def _quantity(figure: str, unit_markup: str) -> SafeString:
+    """A figure and its unit as HTML ("9,600 万元", "9,600 × 10<sup>4</sup> CNY", "87.7%")."""
+    if not unit_markup:
+        return mark_safe(escape(figure))  # noqa: S308
+    joiner = "" if unit_markup == "%" else "\u00a0"
+    return mark_safe(f'<span class="nobr">{escape(figure)}{joiner}{unit_markup}</span>')  # noqa: S308 - unit_html escapes
+
+
+def _inputs(spec: Mapping[str, Any], answer: AnswerData | None, language: str, product: str) -> list[dict[str, Any]]:
     if answer is None or not answer.inputs:
         return []
     formula = FORMULAS.get(spec.get("formula") or "")
-    labels = {i.code: (pick(i, "label"), i.unit) for i in formula.inputs} if formula else {}
-    return [
-        {"code": code, "label": labels.get(code, (code, ""))[0], "value": _figure(value), "unit": unit_label(labels.get(code, ("", ""))[1])}
-        for code, value in answer.inputs.items()
-    ]
+    labels = {i.code: (_short_label(pick(i, "label")), i.unit) for i in formula.inputs} if formula else {}
+    rows = []
+    for code, value in answer.inputs.items():
+        if not isinstance(value, Decimal):
+            continue  # option lists of counts: the answer shows the count
+        label, unit = labels.get(code, (code, ""))
+        rows.append({"code": code, "label": label, "quantity": _quantity(_figure(value), unit_html(unit, language, product=product))})
+    return rows
 
 
-def _thresholds_source(result: Any, answer: AnswerData | None, sector_values: Mapping[str, SectorValue]) -> str:
+# --- Context ------------------------------------------------------------------------------------
+
+
+def _yardstick(result: Any, answer: AnswerData | None, sector_values: Mapping[str, SectorValue], spec: Mapping[str, Any], language: str) -> dict[str, str]:
+    """Where the leading and benchmark values come from, and who answers for them."""
     if result.values_from == "sector" and answer is not None and answer.sector is not None:
         row = sector_values.get(answer.sector.key)
-        label = f"{row.standard_edition} {pick(row, 'product')}" if row else answer.sector.label
-        return _("Sector value: %(label)s") % {"label": label}
+        source = f"{row.standard_edition} {plain(pick(row, 'product', language))}" if row else plain(answer.sector.label)
+        official = answer.sector.official
+        owner = _("Quota standard") if official else _("Quota standard, not yet confirmed")
+        return {"source": source, "owner": owner, "kind": "sector"}
     if result.values_from == "user" and answer is not None:
-        return _("User-supplied: %(source)s") % {"source": answer.values_source}
+        return {"source": split_bilingual(answer.values_source, language) or _("not stated"), "owner": _("The company (self-set yardstick)"), "kind": "user"}
     if result.values_from == "criteria":
-        return _("Default of the criteria set")
-    return ""
+        return {"source": _("Default of the criteria set"), "owner": _("Criteria set"), "kind": "criteria"}
+    return {"source": "", "owner": "", "kind": ""}
+
+
+def _standard_line(criteria_set: Any, governing: list[PolicyDocument], language: str) -> str:
+    """The governing standard in the report's language: Chinese document titles only in Chinese reports."""
+    standard = criteria_set.standard or ""
+    if is_chinese(language) or not has_cjk(standard):
+        return standard
+    for doc in governing:
+        if doc.number and doc.number in standard:
+            return _policy_label(doc, language)
+    return pick(criteria_set, "name", language)
+
+
+def _previous(assessment: Assessment) -> Assessment | None:
+    previous_id = assessment.previous_id or assessment.prefilled_from_id
+    if previous_id is None:
+        return None
+    # Same company only: a revision chain never crosses companies, but the report must not either.
+    return Assessment.objects.select_related("criteria_set").filter(pk=previous_id, company_id=assessment.company_id).first()
+
+
+def _comparison(assessment: Assessment, card: Scorecard, names: Mapping[str, str], indicator_names: Mapping[str, str]) -> dict[str, Any] | None:
+    previous = _previous(assessment)
+    if previous is None:
+        return None
+    source = engine_input(previous)
+    before = score(criteria_spec(source.criteria), source.answers, reference=source.reference)
+    old_categories = {c.code: c for c in before.categories}
+    rows = []
+    for c in card.categories:
+        old = old_categories.get(c.code)
+        change = c.points - old.points if old is not None else None
+        rows.append({
+            "name": names.get(c.code, c.code),
+            "before": points_text(old.points) if old else "–",
+            "now": points_text(c.points),
+            "change": (f"{change:+.2f}" if change is not None else "–"),
+        })
+    old_status = {r.code: r for r in before.indicators}
+    changed = [
+        {
+            "code": r.code,
+            "name": indicator_names.get(r.code, r.code),
+            "before": status_label(old_status[r.code].status),
+            "now": status_label(r.status),
+            "change": f"{r.points - old_status[r.code].points:+.2f}",
+        }
+        for r in card.indicators
+        if r.code in old_status and (old_status[r.code].status != r.status or old_status[r.code].points != r.points)
+    ]
+    return {
+        "label": _("%(year)s, revision %(revision)s") % {"year": previous.year, "revision": previous.revision},
+        "same_criteria": previous.criteria_set_id == assessment.criteria_set_id,
+        "categories": rows,
+        "total_before": points_text(before.total),
+        "total_now": points_text(card.total),
+        "total_change": f"{card.total - before.total:+.2f}",
+        "indicators": changed,
+    }
+
+
+def report_number(assessment: Assessment) -> str:
+    """Stable for one assessment revision: the same document keeps its number when printed again."""
+    return f"GM-{assessment.year}-{assessment.company_id:05d}-{assessment.pk:05d}-R{assessment.revision}"
 
 
 def build_context(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> dict[str, Any]:
@@ -206,6 +428,9 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     actions = top_actions(spec, source.answers, limit=5, reference=source.reference)
     criteria_set = assessment.criteria_set
     company = assessment.company
+    zh = is_chinese(language)
+    sep = "；" if zh else "; "
+    colon = "：" if zh else ": "
 
     indicator_rows = {
         i.code: i
@@ -215,161 +440,248 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     sector_keys = [a.sector.key for a in source.answers.values() if a.sector is not None]
     sector_values = {v.key: v for v in SectorValue.objects.filter(key__in=sector_keys)}
     evidence: dict[str, list[str]] = {}
-    for item in Evidence.objects.filter(assessment=assessment).only("code", "original_name"):
+    for item in Evidence.objects.filter(assessment=assessment).only("code", "original_name").order_by("code", "original_name"):
         evidence.setdefault(item.code, []).append(item.original_name)
+    products = product_units(source.answers, sector_values, language)
 
     specs_by_code = {i["code"]: (i, c) for c in source.criteria["categories"] for i in c["indicators"]}
     category_names = {c["code"]: pick(c, "name") for c in source.criteria["categories"]}
-
-    def basis(code: str) -> list[str]:
-        row = indicator_rows.get(code)
-        return [_policy_label(d) for d in row.policy_basis.all()] if row else []
+    indicator_names = {code: pick(s, "name") for code, (s, _c) in specs_by_code.items()}
 
     # Summary
     verdict, verdict_reason = verdict_text(card)
     gates = [
         {
             "code": g.code,
-            "kind": Gate.Kind(g.kind).label if g.kind in Gate.Kind.values else g.kind,
-            "text": pick(g, "text"),
+            "negative": g.kind == Gate.Kind.NEGATIVE,
+            "encouraged": g.kind == Gate.Kind.ENCOURAGED,
+            "text": nobr(plain(_gate_text(pick(g, "text")))),
             "passed": g.passed,
             "state": {True: _("Met"), False: _("Not met"), None: _("Not answered")}[g.passed],
-            "basis": [_policy_label(d) for d in gate_rows[g.code].policy_basis.all()] if g.code in gate_rows else [],
         }
         for g in card.gates
     ]
     top = [
         {
             "code": result.code,
-            "name": pick(specs_by_code[result.code][0], "name"),
+            "name": nobr(indicator_names[result.code]),
             "category": category_names.get(result.category, ""),
-            "gain": _num(gain),
-            "recommendation": pick(specs_by_code[result.code][0], "recommendation"),
+            "gain": points_text(gain),
+            "recommendation": nobr(plain(pick(specs_by_code[result.code][0], "recommendation"))),
         }
         for result, gain in actions
     ]
 
     # Scores per category
-    categories = []
-    for result in card.categories:
-        share = (result.points / result.maximum * 100) if result.maximum else Decimal(0)
-        categories.append(
-            {
-                "code": result.code,
-                "name": category_names.get(result.code, result.code),
-                "weight": _num(result.weight),
-                "points": _num(result.points),
-                "maximum": _num(result.maximum),
-                "percent": _num(share, 0),
-                "share": share,
-            }
-        )
+    categories = [
+        {
+            "code": result.code,
+            "name": category_names.get(result.code, result.code),
+            "points": points_text(result.points),
+            "maximum": points_text(result.maximum),
+            "percent": share_text(result.points, result.maximum),
+        }
+        for result in card.categories
+    ]
     chart_rows = [ChartRow(c["name"], r.points, r.maximum) for c, r in zip(categories, card.categories, strict=True)]
+    overall = (card.total / card.maximum) if card.maximum else None
 
     # Indicators: detail for all, gaps for the open ones
     details_by_category: dict[str, list[dict[str, Any]]] = {c["code"]: [] for c in categories}
     details: dict[str, dict[str, Any]] = {}
+    yardsticks: list[dict[str, Any]] = []
+    provisional_rules: list[dict[str, Any]] = []
     for result in card.indicators:
         ind_spec, _category = specs_by_code[result.code]
         answer = source.answers.get(result.code)
         notes = source.notes.get(result.code, {})
         parent = specs_by_code.get(ind_spec.get("parent") or "")
+        product = products.get(result.code, "")
+        unit = unit_html(indicator_unit(result.unit, product), language, product=product, material="t")
+        quantitative = ind_spec["indicator_type"] in (IndicatorType.POSITIVE_QUANT, IndicatorType.REVERSE_QUANT)
+        yard = _yardstick(result, answer, sector_values, ind_spec, language)
+        reason = reason_words(result.reason)
+        if answer is not None and answer.na and reason.strip() in (answer.na_reason.strip(), split_bilingual(answer.na_reason, language)):
+            reason = ""  # the N/A reason is already the answer
+        reason = split_bilingual(reason, language)
         row = {
             "code": result.code,
-            "name": pick(ind_spec, "name"),
+            "name": nobr(indicator_names[result.code]),
             "parent": f"{parent[0]['code']} {pick(parent[0], 'name')}" if parent else "",
             "type": IndicatorType(ind_spec["indicator_type"]).label,
             "status": str(result.status),
             "status_label": status_label(result.status),
-            "answer": _answer_text(ind_spec, answer, result.status),
-            "inputs": _inputs(ind_spec, answer),
-            # Counts are shown in the answer; computed ratios need no more than 4 decimals.
-            "value": _figure(result.value, 4) if result.value is not None and ind_spec["indicator_type"] != IndicatorType.COUNT else "",
+            "answer": _answer_text(ind_spec, answer, language),
+            "inputs": _inputs(ind_spec, answer, language, product),
+            "value": _quantity(measure_text(result.value, result.unit), unit) if result.value is not None and quantitative else "",
             "computed": result.computed,
-            "unit": unit_label(result.unit),
-            "leading": _figure(result.leading) if result.leading is not None else "",
-            "benchmark": _figure(result.benchmark) if result.benchmark is not None else "",
-            "thresholds_source": _thresholds_source(result, answer, sector_values),
-            "points": _num(result.points),
-            "maximum": _num(result.maximum),
-            "lost": _num(result.gap),
+            "yardstick": (
+                mark_safe(f"{_quantity(measure_text(result.leading, result.unit), unit)} / {_quantity(measure_text(result.benchmark, result.unit), unit)}")  # noqa: S308
+                if result.leading is not None
+                else ""
+            ),
+            "yardstick_source": nobr(yard["source"]),
+            "points": points_text(result.points),
+            "maximum": points_text(result.maximum),
+            "lost": points_text(result.gap),
             "provisional": result.provisional,
             "user_supplied": result.user_supplied,
-            "reason": reason_text(result.reason),
+            "reason": nobr(reason),
             "evidence": evidence.get(result.code, []),
-            "comment": notes.get("comment", ""),
-            "consultant_note": notes.get("consultant_note", ""),
-            "recommendation": pick(ind_spec, "recommendation"),
-            "basis": basis(result.code),
+            "comment": split_bilingual(notes.get("comment", ""), language),
+            "consultant_note": split_bilingual(notes.get("consultant_note", ""), language),
+            "recommendation": nobr(plain(pick(ind_spec, "recommendation"))),
         }
         details[result.code] = row
         details_by_category.setdefault(result.category, []).append(row)
+        if row["yardstick"]:
+            yardsticks.append({"code": result.code, "name": row["name"], "values": row["yardstick"], "source": row["yardstick_source"], "owner": yard["owner"], "provisional": result.provisional})
+        if result.provisional:
+            provisional_rules.append({"code": result.code, "name": row["name"], "why": row["reason"] or _("The standard gives no official rule for this case; the rule used is this app's.")})
     gaps = [details[r.code] for r in card.gaps()]
+    evidence_index = [
+        {"code": r.code, "name": details[r.code]["name"], "files": evidence.get(r.code, [])}
+        for r in card.indicators
+        if evidence.get(r.code)
+    ]
+    without_evidence = [
+        {"code": r.code, "name": details[r.code]["name"]}
+        for r in card.indicators
+        if not evidence.get(r.code) and r.status not in (Status.NA, Status.UNANSWERED)
+    ]
 
-    # Policy basis: governing documents, then everything cited by gates and indicators
+    # Policy basis, once per document: governing documents, then everything cited, with who cites it.
     governing = list(criteria_set.governing_documents.all())
-    cited_ids = set(PolicyDocument.objects.filter(indicators__category__criteria_set=criteria_set).values_list("id", flat=True))
-    cited_ids |= set(PolicyDocument.objects.filter(gates__criteria_set=criteria_set).values_list("id", flat=True))
-    cited = list(PolicyDocument.objects.filter(id__in=cited_ids - {d.id for d in governing}))
+    cited_by: dict[int, list[str]] = {}
+    documents: dict[int, PolicyDocument] = {}
+    for code, row_obj in [*gate_rows.items(), *indicator_rows.items()]:
+        for doc in row_obj.policy_basis.all():
+            documents[doc.id] = doc
+            cited_by.setdefault(doc.id, []).append(code)
+    governing_ids = {d.id for d in governing}
+    cited = sorted((d for d in documents.values() if d.id not in governing_ids), key=lambda d: (d.number or "~", d.code))
+
+    def policy_row(doc: PolicyDocument) -> dict[str, Any]:
+        return {
+            "number": document_number(doc.number, language),
+            "title": nobr(plain(pick(doc, "title"), language)),
+            "issuer": plain(pick(doc, "issuer")),
+            "issued": doc.issued,
+            "kind": doc.get_kind_display(),
+            "unverified": doc.mark == Mark.UNCERTAIN,
+            "cited_by": ", ".join(cited_by.get(doc.id, [])),
+        }
 
     draft = not source.frozen
     today = timezone.localdate()
+    area = str(criteria_set.area)
+    subject = split_bilingual(assessment.title, language) if area in (FocusArea.PARK, FocusArea.DESIGN_PRODUCT) else ""
+    key_figures = _key_figures(source.answers, specs_by_code, language, products)
     return {
         "language": language,
-        "lang_attr": "zh-Hans" if language.startswith("zh") else "en",
+        "lang_attr": "zh-Hans" if zh else "en",
         "stylesheet_url": static_file_url(STYLESHEET),
         "draft": draft,
+        "sep": sep,
+        "colon": colon,
+        "glossary": [
+            (_("Leading value") if zh else f"{_('Leading value')} (引领值)", _("The level of the best performers; reaching it earns full points.")),
+            (_("Benchmark value") if zh else f"{_('Benchmark value')} (基准值)", _("The level every unit should reach; at or below it an indicator earns no points.")),
+            ("tce", _("Tonnes of standard coal equivalent (29.3 GJ per tonne).")),
+        ],
         "company": {
             "name": company.name,
             "credit_code": company.credit_code,
             "sector": pick(company.sector, "name"),
+            "sector_code": bracket(f"GB/T 4754{colon}{company.sector.code}", language),
             "province": company.get_province_display(),
+            "size": company.get_size_display(),
         },
         "area": FocusArea(criteria_set.area).label,
+        "area_code": area,
+        "subject": subject,
+        "subject_label": {FocusArea.PARK: _("Park"), FocusArea.DESIGN_PRODUCT: _("Product")}.get(area, ""),  # type: ignore[call-overload]
+        "key_figures": key_figures,
         "criteria_set": {
-            "name": pick(criteria_set, "name"),
-            "standard": criteria_set.standard,
-            "version": source.criteria.get("version") or criteria_set.version,
+            "name": nobr(pick(criteria_set, "name")),
+            "standard": nobr(_standard_line(criteria_set, governing, language)),
+            "edition": formats.date_format(criteria_set.effective_date, "DATE_FORMAT") if criteria_set.effective_date else "",
             "provisional": criteria_set.provisional,
-            "note": pick(criteria_set, "note"),
+            "rating": CriteriaSet.Rating(criteria_set.rating).label if criteria_set.rating in CriteriaSet.Rating.values else "",
+            "na_rule": CriteriaSet.NaRule(criteria_set.na_rule).label if criteria_set.na_rule in CriteriaSet.NaRule.values else "",
+            "note": nobr(plain(pick(criteria_set, "note"))),
         },
         "assessment": {
-            "title": assessment.title,
             "year": assessment.year,
             "revision": assessment.revision,
             "status": assessment.get_status_display(),
             "submitted_at": formats.date_format(timezone.localtime(assessment.submitted_at), "DATE_FORMAT") if assessment.submitted_at else "",
         },
+        "report_number": report_number(assessment),
         "date": formats.date_format(today, "DATE_FORMAT"),
         "consultancy": _consultancy_context(consultancy),
         "summary": {
             "verdict": verdict,
             "verdict_reason": verdict_reason,
             "verdict_code": str(card.verdict),
-            "total": _num(card.total),
-            "maximum": _num(card.maximum),
-            "rating": card.rating_zh if language.startswith("zh") and card.rating_zh else card.rating,
+            "total": points_text(card.total),
+            "maximum": points_text(card.maximum),
+            "percent": share_text(card.total, card.maximum),
+            "percent_note": bracket(share_text(card.total, card.maximum), language),
+            "rating": card.rating_zh if zh and card.rating_zh else card.rating,
             "rating_provisional": card.rating_provisional,
             "reference": _num(card.reference) if card.reference is not None else "",
             "reference_year": source.reference_year or "",
             "reference_source": source.reference_source,
             "provisional": card.provisional,
-            "failed_gates": len(card.failed_gates),
-            "open_gates": len(card.unanswered_gates),
+            "gap_count": len(gaps),
         },
-        "gates": gates,
+        "basic_gates": [g for g in gates if not g["negative"]],
+        "negative_gates": [g for g in gates if g["negative"]],
         "top_actions": top,
         "categories": categories,
         # charts escapes every label itself and returns SafeString markup.
-        "chart_svg": category_bars(chart_rows, title=_("Scores by category")) if chart_rows else "",
+        "chart_svg": (
+            category_bars(chart_rows, title=_("Scores by category"), reference=overall, reference_label=_("Overall"))
+            if len(chart_rows) > 1
+            else ""
+        ),
         "gaps": gaps,
         "detail_groups": [
             {"code": c["code"], "name": c["name"], "points": c["points"], "maximum": c["maximum"], "indicators": details_by_category[c["code"]]}
             for c in categories
         ],
-        "governing_documents": [_policy_row(d) for d in governing],
-        "cited_documents": [_policy_row(d) for d in cited],
+        "yardsticks": yardsticks,
+        "provisional_rules": provisional_rules,
+        "evidence_index": evidence_index,
+        "without_evidence": without_evidence,
+        "comparison": _comparison(assessment, card, category_names, indicator_names),
+        "governing_documents": [policy_row(d) for d in governing],
+        "cited_documents": [policy_row(d) for d in cited],
     }
+
+
+# Inputs that describe the company as a whole, shown once in the profile (first indicator that asks wins).
+PROFILE_INPUTS = ("Q", "E", "C", "V", "G", "G3", "A", "GDP")
+
+
+def _key_figures(
+    answers: Mapping[str, AnswerData], specs_by_code: Mapping[str, Any], language: str, products: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """The year's key figures as reported in the assessment: output, energy, emissions, water, land."""
+    seen: dict[str, dict[str, Any]] = {}
+    for code, answer in answers.items():
+        if code not in specs_by_code or not answer.inputs:
+            continue
+        formula = FORMULAS.get(specs_by_code[code][0].get("formula") or "")
+        if formula is None:
+            continue
+        for item in formula.inputs:
+            value = answer.inputs.get(item.code)
+            if item.code in PROFILE_INPUTS and item.code not in seen and isinstance(value, Decimal):
+                unit = unit_html(item.unit, language, product=products.get(code, ""))
+                seen[item.code] = {"label": _short_label(pick(item, "label")), "quantity": _quantity(_figure(value), unit), "source": code}
+    return [seen[k] for k in PROFILE_INPUTS if k in seen]
 
 
 def _consultancy_context(consultancy: Consultancy | None) -> dict[str, str] | None:

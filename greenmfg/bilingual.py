@@ -1,6 +1,7 @@
 """Content fields stored in both languages as `<name>_zh` and `<name>_en`."""
 
 import re
+from html import escape
 from typing import Any
 
 from django.utils.translation import get_language, gettext_lazy
@@ -37,3 +38,48 @@ _UNIT_WORD = re.compile(r"(?<![\w])(" + "|".join(re.escape(w) for w in sorted(UN
 def unit_label(unit: str | None) -> str:
     """A unit such as "tce/product unit" in the active language."""
     return _UNIT_WORD.sub(lambda m: str(UNIT_WORDS[m.group(1)]), unit or "")
+
+
+# --- Free text entered in both languages, and units for print --------------------------------------
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text or ""))
+
+
+def split_bilingual(text: str, language: str | None = None) -> str:
+    """The part of a "中文 / English" entry in the given language; any other text unchanged.
+
+    Single-language fields (a comment, the source of self-set values) hold both languages this way.
+    """
+    parts = (text or "").split(" / ")
+    if len(parts) == 2 and has_cjk(parts[0]) and not has_cjk(parts[1]) and parts[1].strip():
+        return (parts[0] if is_chinese(language) else parts[1]).strip()
+    return text or ""
+
+
+# How a unit is printed after a figure. Chinese: the multiplier word is part of the unit (9,600 万元);
+# English: the power of ten is a factor (9,600 × 10⁴ CNY), so no two numbers run together.
+_PRINT_ZH = {"10k CNY": "万元", "100M CNY": "亿元", "person": "人", "count": "个"}
+_PRINT_EN = {"10k CNY": "× 10<sup>4</sup> CNY", "100M CNY": "× 10<sup>8</sup> CNY", "person": "persons"}
+
+
+def unit_html(unit: str | None, language: str | None = None, *, product: str = "", material: str = "") -> str:
+    """A unit as HTML for the PDF: CO₂ with a subscript, powers of ten as superscripts.
+
+    `product` replaces the placeholder "product unit" (e.g. "t cement"), `material` "material unit";
+    without them the placeholder is left out rather than printed as if it were a unit.
+    """
+    text = unit or ""
+    words = _PRINT_ZH if is_chinese(language) else _PRINT_EN
+    out = escape(text)
+    for placeholder, real in (("product unit", product), ("material unit", material)):
+        if placeholder in out:
+            if not real:
+                return ""  # an unknown unit is left out, never printed as a placeholder word
+            out = out.replace(placeholder, escape(real))
+    for key, value in sorted(words.items(), key=lambda kv: -len(kv[0])):
+        out = re.sub(r"(?<![\w])" + re.escape(escape(key)) + r"(?![\w])", value, out)
+    return out.replace("CO2", "CO<sub>2</sub>")
