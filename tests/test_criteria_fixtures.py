@@ -65,7 +65,10 @@ def test_supply_chain_codes_points_and_bands():
 
 def test_park_and_design_product_codes():
     park = CriteriaSet.objects.get(code="park-miit-2024")
-    assert codes(park.gates) == [f"K{n}" for n in range(1, 8)]
+    assert codes(park.gates.filter(kind="basic")) == [f"E{n}" for n in range(1, 5)] + [f"K{n}" for n in range(1, 7)]
+    assert codes(park.gates.filter(kind="encouraged")) == ["K7"]  # "encouraged" in the reference, not a veto
+    assert codes(park.gates.filter(kind="negative")) == [f"N{n}" for n in range(1, 7)]
+    assert all(g.mark == "V" for g in park.gates.filter(code__startswith="E"))
     assert [c.code for c in park.categories.order_by("order")] == ["EG", "RG", "IG", "CG", "HG", "MG"]
     assert park.provisional and "暂定" in park.note_zh and "provisional" in park.note_en.lower()
     assert sum(c.weight for c in park.categories.all()) == Decimal(100)
@@ -102,13 +105,22 @@ def test_sector_values():
     assert bof.leading == Decimal(-30) and bof.benchmark == Decimal(-28)
     eaf = SectorValue.objects.get(key="gb-21256-2025-electric-arc-furnace-50-70-t")
     assert eaf.benchmark is None and eaf.limit == Decimal(72)
-    # Informational electricity rows are not loaded for F01
-    assert not SectorValue.objects.filter(indicator_code="F01", unit__startswith="kWh").exists()
+    # The six electricity-graded rows (tempered glass, grinding stations, clinker, aluminium AC power)
+    assert SectorValue.objects.filter(indicator_code="F01", unit__startswith="kWh").count() == 6
+    glass = SectorValue.objects.get(key="gb-21340-2019-tempered-glass-flat-plain-5mm")
+    assert (glass.unit, glass.leading, glass.benchmark, glass.limit) == ("kWh/m²", Decimal("2.64"), Decimal("3.3"), Decimal("3.98"))
     # [U] rows are kept with their mark and are not official
     assert not SectorValue.objects.get(key__startswith="gb-31830-2024").is_official
     assert SectorValue.objects.filter(indicator_code="F01").count() >= 100
     water = SectorValue.objects.filter(indicator_code="F06", standard="GB/T 18916.2")
     assert water.count() == 6 and water.get(product_en__contains="with coking and with cold").leading == Decimal("3.1")
+    # Water units name their product; the GB/T 18916.8 rows say their edition is not stated.
+    assert not SectorValue.objects.filter(indicator_code="F06", unit="m³/t").exists()
+    assert water.get(product_en__contains="with coking and with cold").unit == "m³/t crude steel"
+    ammonia = SectorValue.objects.filter(standard="GB/T 18916.8")
+    assert ammonia.count() == 3 and all(a.edition == "" and "edition not stated" in a.standard_edition for a in ammonia)
+    # The older-format GB 30183-2013 row maps 先进值/准入值 by our reading: uncertain, so not official.
+    assert not SectorValue.objects.get(standard="GB 30183").is_official
 
 
 def test_demo_company_and_assessments():

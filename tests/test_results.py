@@ -51,7 +51,9 @@ def test_relative_listing_compares_with_the_regional_reference_or_explains_its_a
     criteria_set = make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE)
     world = make_world(criteria_set=criteria_set)
     answer_all(world.assessment)
-    assert "no regional reference yet" in results_page(world).content.decode()
+    body = results_page(world).content.decode()
+    # Without a reference the page says what the score means instead of "cannot be compared".
+    assert "no regional reference recorded" in body and "regional average of existing national units" in body
     RegionalReference.objects.create(area=criteria_set.area, province="JS", year=2029, value=Decimal("99.5"), source="Provincial list 2029")
     body = results_page(world).content.decode()
     assert "Below the regional reference" in body and "99.50" in body and "Provincial list 2029" in body

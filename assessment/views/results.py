@@ -18,7 +18,7 @@ from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent, Indicator
-from assessment.scoring import reason_text
+from assessment.scoring import VETO_GATE_KINDS, reason_text, verdict_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
 
@@ -102,8 +102,31 @@ def _catalogue(criteria: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict
 # --- Results ----------------------------------------------------------------------------------
 
 
+def _open_indicators(card: dict[str, Any], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Required indicators that keep the verdict incomplete (older snapshots: from the statuses)."""
+    codes = card.get("open_indicators")
+    if codes is None:
+        codes = [i["code"] for i in card["indicators"] if i["status"] in ("unanswered", "cannot_score")]
+    results = {i["code"]: i for i in card["indicators"]}
+    return [
+        {"code": code, "name": pick(catalogue.get(code, {}), "name") or code,
+         "status": STATUS_LABELS.get(results.get(code, {}).get("status", ""), ""),
+         "reason": reason_text(results.get(code, {}).get("reason", ""))}
+        for code in codes
+    ]
+
+
+def _compliance(card: dict[str, Any], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"code": p["indicator"], "name": pick(catalogue.get(p["indicator"], {}), "name") or p["indicator"],
+         "gate": p["gate"], "text": reason_text(p["reason"])}
+        for p in card.get("compliance_problems", [])
+    ]
+
+
 def _verdict(state: submission.ScoringState, card: dict[str, Any]) -> dict[str, Any]:
     gates = {g["code"]: g for g in card["gates"]}
+    catalogue = _catalogue(state.criteria)[1]
     stars = 0
     bands = state.criteria.get("rating_bands") or []
     if state.criteria.get("rating") == "stars" and card.get("rating"):
@@ -116,7 +139,11 @@ def _verdict(state: submission.ScoringState, card: dict[str, Any]) -> dict[str, 
         "stars": range(stars),
         "rating_provisional": card.get("rating_provisional"),
         "failed_gates": [{"code": c, "text": pick(gates[c], "text")} for c in card["failed_gates"] if c in gates],
-        "open_gates": [{"code": g["code"], "text": pick(g, "text")} for g in card["gates"] if g["passed"] is None],
+        "open_gates": [{"code": g["code"], "text": pick(g, "text")} for g in card["gates"]
+                       if g["passed"] is None and g.get("kind", "basic") in VETO_GATE_KINDS],
+        "open_indicators": _open_indicators(card, catalogue),
+        "compliance": _compliance(card, catalogue),
+        "text": verdict_text(card["verdict"]),
         "reference": _decimal(card.get("reference")),
         "reference_year": state.reference_year,
         "reference_source": state.reference_source,
@@ -182,6 +209,7 @@ def results_context(assessment: Assessment, access: Access, state: submission.Sc
             "user_supplied": result["user_supplied"],
             "provisional": result["provisional"],
             "reason": reason_text(result["reason"]),
+            "flags": [reason_text(flag) for flag in result.get("flags", [])],
             "recommendation": pick(info, "recommendation"),
             "policies": basis.get(code, []),
             "link": _indicator_link(assessment, result["category"], code) if editable else None,
