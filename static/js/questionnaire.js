@@ -107,8 +107,9 @@
       .catch(function () { self.lost(); })
       .then(function () {
         self.inFlight = false;
-        if (self.dirty) self.save();  // changed meanwhile: send the question again, as it is now
-        else if (!self.timer) self.settled();
+        // Changed meanwhile: send the question again, as it is now (a failed save waits for its retry).
+        if (self.dirty && !self.failed) self.save();
+        else self.settled();
       });
   };
 
@@ -191,11 +192,11 @@
     changed();
   };
 
-  // Resolves once this question has nothing left to send (saved, refused, or failed).
+  // Resolves once this question has nothing left to send now (saved, refused, or failed).
   Question.prototype.flush = function () {
     var self = this;
     if (this.timer && !this.failed) this.save();
-    if (!this.inFlight && !this.dirty) return Promise.resolve();
+    if (!this.inFlight && (this.failed || !this.dirty)) return Promise.resolve();
     return new Promise(function (resolve) { self.waiters.push(resolve); });
   };
 

@@ -164,13 +164,13 @@ def start_factory_assessment(b: Browsing, company_pk: int) -> int:
 
 
 def autosave(b: Browsing, code: str, action, *, expect_status: int = 200) -> None:  # noqa: ANN001
-    """Do `action` (which leaves a field of answer `code`), wait for its htmx save and its swap."""
+    """Do `action` (which changes answer `code`), wait for its save and for the question's state."""
     with b.page.expect_response(
         lambda r: r.request.method == "POST" and re.search(rf"/answer/{re.escape(code)}/$", r.url) is not None
     ) as info:
         action()
     assert info.value.status == expect_status, f"{code}: autosave answered {info.value.status}"
-    state = b.page.locator(f"#ind-{code} .q-state")
+    state = b.page.locator(f"#q-state-{code}")
     if expect_status == 200:
         expect(state).to_contain_text(b.t("Saved"))
     else:

@@ -77,11 +77,9 @@ def answer_energy_page(b: Browsing, evidence_pdf) -> None:  # noqa: ANN001
     type_and_leave(b, "F03", "in-E_re", "300")
     type_and_leave(b, "F03", "in-E", "1000")
     expect(b.page.locator("#ind-F03 .q-computed")).to_contain_text("30 %")
-    # Leading without benchmark is refused with a message; the benchmark completes it.
-    type_and_leave(b, "F03", "leading", "30", expect_status=422)
-    expect(b.page.locator("#ind-F03 #f-F03-benchmark ~ .invalid-feedback")).to_have_text(
-        b.t("Give both the leading and the benchmark value.")
-    )
+    # Leading without benchmark is kept as a draft, without a message while the pair is being filled in.
+    type_and_leave(b, "F03", "leading", "30")
+    expect(b.page.locator('#ind-F03 .q-errors[data-for="F03-benchmark"]')).to_be_empty()
     expect(b.page.locator("#f-F03-leading")).to_have_value("30")
     type_and_leave(b, "F03", "benchmark", "10")
     expect(b.page.locator("#ind-F03 .q-status")).to_have_text(b.t("Met"))
