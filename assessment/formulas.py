@@ -76,6 +76,7 @@ def _percent(num: str, *den: str) -> Callable[[Mapping[str, Decimal]], Decimal]:
 
 
 PRODUCT = Input("Q", "product unit", "合格产品产量 Q（按所选定额的产品单位）", "Qualified output Q (in the product unit of the chosen quota)")
+OUTPUT = Input("G", "10k CNY", "产值 G（万元）", "Output value G (10k CNY)")
 
 FORMULAS: dict[str, Formula] = {
     f.key: f
@@ -160,6 +161,43 @@ FORMULAS: dict[str, Formula] = {
             (Input("P", "t", "主要污染物产生或排放量 P（t）", "Main pollutant generated or discharged P (t)"), PRODUCT),
             _ratio("P", "Q"),
         ),
+        # Annex B per-output forms (B.2, B.4, B.7, B.9, B.21/B.23): the standard allows them in place
+        # of the per-product forms; no quota is per output, so they are scored on the user's values.
+        Formula(
+            "energy_per_output",
+            "E / G",
+            "tce/10k CNY",
+            (Input("E", "tce", "综合能源消费量 E（tce，不含原料用能）", "Comprehensive energy consumption E (tce, excluding feedstock)", allow_negative=True), OUTPUT),
+            _ratio("E", "G"),
+        ),
+        Formula(
+            "carbon_per_output",
+            "C / G",
+            "tCO2/10k CNY",
+            (Input("C", "tCO2", "二氧化碳排放量 C（tCO2，按 GB/T 32150）", "CO2 emissions C (tCO2, per GB/T 32150)"), OUTPUT),
+            _ratio("C", "G"),
+        ),
+        Formula(
+            "material_per_output",
+            "M / G",
+            "material unit/10k CNY",
+            (Input("M", "t", "主要原材料消耗量 M", "Main raw material consumed M"), OUTPUT),
+            _ratio("M", "G"),
+        ),
+        Formula(
+            "water_per_output",
+            "V / G",
+            "m³/10k CNY",
+            (Input("V", "m³", "取水量 V（m³，不含施工、消防和外供水）", "Water intake V (m³, excluding construction, fire-fighting and supply to others)"), OUTPUT),
+            _ratio("V", "G"),
+        ),
+        Formula(
+            "pollutant_per_output",
+            "P / G",
+            "t/10k CNY",
+            (Input("P", "t", "主要污染物产生或排放量 P（t）", "Main pollutant generated or discharged P (t)"), OUTPUT),
+            _ratio("P", "G"),
+        ),
         Formula(
             "land_output",
             "G / A",
@@ -214,6 +252,32 @@ FORMULAS: dict[str, Formula] = {
         ),
     ]
 }
+
+
+# GB/T 36132-2025 Annex B: the per-product form of an indicator and its per-output alternative.
+PER_OUTPUT: dict[str, str] = {
+    "energy_intensity": "energy_per_output",  # B.1 / B.2
+    "carbon_intensity": "carbon_per_output",  # B.3 / B.4
+    "material_intensity": "material_per_output",  # B.6 / B.7
+    "water_intensity": "water_per_output",  # B.8 / B.9
+    "pollutant_intensity": "pollutant_per_output",  # B.20–B.23
+}
+
+
+def formula_for(key: str, inputs: Mapping[str, object]) -> Formula | None:
+    """The form the answer uses: the per-output alternative when it gives G and no Q."""
+    alternative = PER_OUTPUT.get(key)
+    if alternative and inputs.get("G") is not None and inputs.get("Q") is None:
+        return FORMULAS[alternative]
+    return FORMULAS.get(key)
+
+
+def accepted_inputs(key: str) -> dict[str, Input]:
+    """Every input an indicator with this formula may give: its own and its per-output alternative's."""
+    accepted = {i.code: i for i in FORMULAS[key].inputs} if key in FORMULAS else {}
+    if key in PER_OUTPUT:
+        accepted |= {i.code: i for i in FORMULAS[PER_OUTPUT[key]].inputs}
+    return accepted
 
 
 # Energy units expressed in kgce. 1 kgoe = 41.868 MJ and 1 kgce = 29.3076 MJ give 1.4286 kgce [D].

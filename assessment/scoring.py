@@ -27,7 +27,16 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
-from assessment.formulas import FORMULAS, FormulaError, UnitMismatch, conversion_factor, denominator
+from assessment.formulas import (
+    FORMULAS,
+    KWH_IN_KGCE,
+    PER_OUTPUT,
+    FormulaError,
+    UnitMismatch,
+    conversion_factor,
+    denominator,
+    formula_for,
+)
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -385,6 +394,12 @@ REASON_CODES: dict[str, str] = {
     "na_app_rule": gettext_noop("N/A is allowed here by this app's rule, not by the standard (provisional)"),
     "partial_rule_provisional": gettext_noop("the standard gives no rule for partial compliance; half points are provisional"),
     "form_per_output": gettext_noop("per-output form (per 10k CNY of output value), GB/T 36132-2025 Annex B"),
+    "per_output_with_quota": gettext_noop(
+        "a quota row is per product, but the figures were given per output value (G); give Q for the quota, or your own per-output leading and benchmark values"
+    ),
+    "electricity_converted": gettext_noop(
+        "the quota is graded on electricity; kWh converted at the calorific equivalent %(factor)s kgce/kWh (GB/T 2589)"
+    ),
     "coverage_share": gettext_noop("scored by coverage: %(part)s of %(total)s product categories have a carbon footprint"),
 }
 
@@ -479,7 +494,7 @@ def thresholds_for(spec: IndicatorSpec, answer: AnswerData) -> Thresholds | None
 def indicator_value(spec: IndicatorSpec, answer: AnswerData) -> tuple[Decimal | None, bool]:
     """The indicator's value: computed from raw inputs when it has a formula."""
     if spec.formula:
-        formula = FORMULAS[spec.formula]
+        formula = formula_for(spec.formula, answer.inputs) or FORMULAS[spec.formula]
         if not answer.inputs and answer.value is not None:
             return answer.value, False
         if not answer.inputs:
@@ -558,7 +573,15 @@ def score_indicator(
     if value is None:
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
     unit = spec.unit
-    if answer.sector is not None and spec.formula:
+    form_flags: list[str] = []
+    if spec.formula in PER_OUTPUT and (form := formula_for(spec.formula, answer.inputs)) is not None and form.key != spec.formula:
+        # Annex B per-output form: tce/10k CNY etc. No quota is per output value.
+        unit = form.unit
+        form_flags.append("form_per_output")
+        if answer.sector is not None:
+            base |= {"value": value, "computed": computed, "unit": unit}
+            return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason="per_output_with_quota", flags=form_flags, **base)
+    elif answer.sector is not None and spec.formula:
         unit = f"{FORMULAS[spec.formula].numerator_unit}/{denominator(answer.sector.unit)}"
     base |= {"value": value, "computed": computed, "unit": unit}
 
@@ -580,6 +603,7 @@ def score_indicator(
         return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
     fraction = linear_fraction(value, leading=limits.leading, benchmark=limits.benchmark, reverse=kind == "reverse_quant")
     flags, provisional = _sector_flags(spec, answer, value, context)
+    flags = form_flags + flags
     base |= {
         "leading": limits.leading,
         "benchmark": limits.benchmark,
@@ -599,6 +623,8 @@ def _sector_flags(spec: IndicatorSpec, answer: AnswerData, value: Decimal, conte
     flags: list[str] = []
     provisional = False
     formula = FORMULAS.get(spec.formula)
+    if sector.unit.split("/", 1)[0].strip() == "kWh":
+        flags.append(reason("electricity_converted", factor=KWH_IN_KGCE))
     if sector.limit is not None:
         factor = conversion_factor(sector.unit, formula.numerator_unit) if formula else ONE
         limit = sector.limit * factor

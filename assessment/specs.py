@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from assessment.formulas import FORMULAS
+from assessment.formulas import accepted_inputs
 from assessment.scoring import AnswerData, CategorySpec, CriteriaSpec, GateSpec, IndicatorSpec, SectorRef
 
 CHOICES = {"met", "partly", "not_met"}
@@ -135,6 +135,9 @@ def sector_ref(sector_value: Any) -> SectorRef:
         limit=sector_value.limit,
         official=sector_value.is_official,
         label=f"{sector_value.standard_edition} {sector_value.product_en}",
+        edition=sector_value.standard_edition,
+        in_force=sector_value.in_force,
+        superseded=sector_value.superseded,
     )
 
 
@@ -274,8 +277,7 @@ def _parse_indicator(item: Mapping[str, Any], spec: IndicatorSpec, where: str, s
         raw_inputs = item["inputs"]
         if not isinstance(raw_inputs, dict):
             raise AnswersError(f"{where}.inputs: expected an object")
-        formula = FORMULAS.get(spec.formula)
-        allowed = {i.code: i for i in formula.inputs} if formula else {}
+        allowed = accepted_inputs(spec.formula)  # with the Annex B per-output alternative (G)
         inputs = {}
         for key, raw in raw_inputs.items():
             if key not in allowed:
