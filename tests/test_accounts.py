@@ -20,25 +20,44 @@ def signup(client, email="Mei@Example.com", password1=PASSWORD, password2=PASSWO
     )
 
 
-def test_signup_creates_the_account_logs_in_and_goes_to_onboarding(client):
+def confirm_link(message) -> str:
+    return re.search(r"https?://\S+/accounts/confirm/\S+/", message.body).group(0)
+
+
+def test_signup_creates_the_account_and_mails_a_confirmation_link(client):
     response = signup(client)
-    assert response.status_code == 302
-    assert response.url == reverse("onboarding")
+    assert response.status_code == 200
+    assert "Check your inbox" in response.content.decode()
+    assert "_auth_user_id" not in client.session
     user = User.objects.get(email="mei@example.com")
     assert user.username == "mei@example.com"
     assert user.check_password(PASSWORD)
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["mei@example.com"]
+
+    response = client.get(confirm_link(mail.outbox[0]))
+    assert response.status_code == 302
+    assert response.url == reverse("onboarding")
+    assert int(client.session["_auth_user_id"]) == user.pk
     page = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert reverse("company_create") in page and reverse("consultancy_create") in page
 
 
-def test_signup_refuses_a_taken_email_and_keeps_it(client):
+def test_signup_with_a_taken_email_looks_the_same_and_tells_only_the_inbox(client):
     make_user("mei@example.com")
-    response = signup(client, email="MEI@example.com")
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "An account with this email already exists." in html
-    assert 'value="MEI@example.com"' in html
+    fresh = signup(client, email="new@example.com").content.decode()
+    taken = signup(client, email="MEI@example.com")
+    html = taken.content.decode()
+    assert taken.status_code == 200
+    assert "already exists" not in html
+    # Same page as a fresh sign-up, apart from the address itself (and the CSRF token).
+    def main(page: str, email: str) -> str:
+        return page[page.index("<main") : page.index("</main>")].replace(email, "X")
+
+    assert main(html, "mei@example.com") == main(fresh, "new@example.com")
     assert User.objects.filter(email__iexact="mei@example.com").count() == 1
+    notice = mail.outbox[-1]
+    assert notice.to == ["mei@example.com"]
+    assert reverse("password_reset") in notice.body and "/accounts/confirm/" not in notice.body
 
 
 @pytest.mark.parametrize(
@@ -73,7 +92,8 @@ def test_signup_ignores_an_offsite_next(client):
         reverse("signup"),
         {"email": "mei@example.com", "password1": PASSWORD, "password2": PASSWORD, "next": "https://evil.example/"},
     )
-    assert response.url == reverse("onboarding")
+    assert response.status_code == 200
+    assert client.get(confirm_link(mail.outbox[-1])).url == reverse("onboarding")
 
 
 def test_login_by_email_in_any_case_then_logout_by_post(client):

@@ -16,6 +16,7 @@ from assessment.models import Answer, Assessment, CriteriaSet, Evidence, Report
 from organisations.credit_code import check_character
 from organisations.models import (
     AccessGrant,
+    AccessRequest,
     Company,
     Consultancy,
     Consultant,
@@ -31,6 +32,7 @@ PUBLIC_URLS = {
     "consultancy_create", "password_change", "password_change_done", "password_reset", "password_reset_done",
     "password_reset_confirm", "password_reset_complete", "invitation_accept", "landing", "timeline",
     "policy_documents", "policy_document", "policy_area", "policy_case", "policy_numbers", "policy_process",
+    "email_confirm", "email_confirm_resend", "company_claim",
 }
 
 
@@ -54,6 +56,8 @@ def world(db: Any) -> dict[str, Any]:
     firm_user = User.objects.create_user("consultant@a.test", "consultant@a.test", "pw-a-123456")
     consultant = Consultant.objects.create(user=firm_user, consultancy=firm, is_admin=True)
     grant = AccessGrant.objects.create(company=company, consultancy=firm, granted_by=owner)
+    other_firm = Consultancy.objects.create(name="A's Consulting (second office)")
+    access_request = AccessRequest.objects.create(company=company, consultancy=other_firm, requested_by=owner)
     criteria = CriteriaSet.objects.latest_published("factory")
     assessment = Assessment.objects.create(company=company, criteria_set=criteria, year=2025, created_by=owner)
     Answer.objects.create(assessment=assessment, code="F07", inputs={"V_r": "900", "V": "100"})
@@ -73,7 +77,7 @@ def world(db: Any) -> dict[str, Any]:
     Membership.objects.create(user=outsider, company=other, role=Role.OWNER)
     return {
         "company": company, "viewer": viewer, "invitation": invitation, "firm": firm, "consultant": consultant,
-        "grant": grant, "assessment": assessment, "evidence": evidence, "report": report, "outsider": outsider,
+        "grant": grant, "access_request": access_request, "assessment": assessment, "evidence": evidence, "report": report, "outsider": outsider,
     }
 
 
@@ -87,6 +91,9 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "invitation_cancel": lambda w: {"pk": w["company"].pk, "invitation_pk": w["invitation"].pk},
     "grant_create": lambda w: {"pk": w["company"].pk},
     "grant_revoke": lambda w: {"pk": w["company"].pk, "grant_pk": w["grant"].pk},
+    "company_licence": lambda w: {"pk": w["company"].pk},
+    "access_request_accept": lambda w: {"pk": w["company"].pk, "request_pk": w["access_request"].pk},
+    "access_request_decline": lambda w: {"pk": w["company"].pk, "request_pk": w["access_request"].pk},
     "consultancy_detail": lambda w: {"pk": w["firm"].pk},
     "consultancy_logo": lambda w: {"pk": w["firm"].pk},
     "consultant_add": lambda w: {"pk": w["firm"].pk},
@@ -155,6 +162,7 @@ def test_another_company_gets_404_without_data(client: Any, world: dict[str, Any
     assert Evidence.objects.filter(pk=world["evidence"].pk).exists()
     assert Membership.objects.filter(pk=world["viewer"].pk, role=Role.VIEWER).exists()
     assert AccessGrant.objects.active().filter(pk=world["grant"].pk).exists()
+    assert AccessRequest.objects.pending().filter(pk=world["access_request"].pk).exists()
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))
