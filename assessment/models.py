@@ -265,7 +265,14 @@ class Indicator(models.Model):
     natural_key.dependencies = ["assessment.category"]  # type: ignore[attr-defined]
 
 
-class SectorValueManager(models.Manager):
+class SectorValueQuerySet(models.QuerySet):
+    def for_year(self, year: int) -> "SectorValueQuerySet":
+        """Rows to offer for an evaluation year: editions superseded by then are left out. A row that
+        only comes into force later stays (the only one shipped); the engine says so on the indicator."""
+        return self.exclude(superseded__year__lte=year)
+
+
+class SectorValueManager(models.Manager.from_queryset(SectorValueQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, key: str) -> "SectorValue":
         return self.get(key=key)
 

@@ -2,6 +2,7 @@
 command line, admin and results page carry the verdict rules through (database tests)."""
 
 import json
+from datetime import date
 from decimal import Decimal
 from io import StringIO
 
@@ -194,3 +195,22 @@ def test_results_name_open_indicators_and_compliance_problems():
     body = world.client("viewer").get(url, **EN).content.decode()
     assert "Incomplete" in body and "<strong>X03</strong> Indicator 3" in body
     assert 'id="compliance-problems"' in body and "limit value 0.14 tce/t" in body and "basic requirement G1" in body
+
+
+def test_per_output_form_from_an_answers_file(tmp_path):
+    # F01 per output value (B.2): 500 tce / 10 000 (10k CNY) = 0.05 tce/10k CNY; s = (0.06 − 0.05)/0.02 = 0.5 → 4.00
+    document = {"criteria_set": FACTORY, "year": 2025, "indicators": {"F01": {
+        "inputs": {"E": "500", "G": "10000"}, "leading": "0.04", "benchmark": "0.06", "values_source": "provincial statistics"}}}
+    f01 = next(i for i in run(write(tmp_path, document))["indicators"] if i["code"] == "F01")
+    assert (f01["points"], f01["unit"], f01["flags"]) == ("4.00", "tce/10k CNY", ["form_per_output"])
+
+
+def test_rows_offered_for_a_year_leave_out_superseded_editions():
+    old = SectorValue.objects.get(key="gb-16780-2021-cement-unit-product-comprehensive-energy")
+    old.superseded = date(2026, 1, 1)
+    old.save(update_fields=["superseded"])
+    assert old.in_force_in(2025) and not old.in_force_in(2026)
+    assert SectorValue.objects.for_year(2025).filter(pk=old.pk).exists()
+    assert not SectorValue.objects.for_year(2026).filter(pk=old.pk).exists()
+    later = SectorValue.objects.get(key="gb-21256-2025-electric-arc-furnace-50-70-t")  # in force 2026-07-01
+    assert not later.in_force_in(2025) and SectorValue.objects.for_year(2025).filter(pk=later.pk).exists()

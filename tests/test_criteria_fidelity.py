@@ -321,3 +321,52 @@ def test_validate_criteria_refuses_reversed_defaults_and_unknown_gate_kinds():
         "K8: unknown gate kind 'optional'",
         "R1: leading 10 and benchmark 5 are the wrong way round (lower is better)",
     ]
+
+
+# --- Annex B per-output forms ---------------------------------------------------------------------
+
+# (id, spec, inputs, leading, benchmark, points, unit)
+PER_OUTPUT_CASES = [
+    # F01 B.2: 500 tce / 10 000 (10k CNY) = 0.05; reverse, s = (0.06 − 0.05) / (0.06 − 0.04) = 0.5 → 4.00
+    ("f01-energy", ind("F01", "reverse_quant", 8, formula="energy_intensity"), {"E": "500", "G": "10000"}, "0.04", "0.06",
+     "4.00", "tce/10k CNY"),
+    # F02 B.4: 3000 tCO2 / 10 000 = 0.3; s = (0.4 − 0.3) / (0.4 − 0.2) = 0.5 → 4.00
+    ("f02-carbon", ind("F02", "reverse_quant", 8, formula="carbon_intensity"), {"C": "3000", "G": "10000"}, "0.2", "0.4",
+     "4.00", "tCO2/10k CNY"),
+    # F05 B.7: 800 t / 1000 = 0.8; s = (1.0 − 0.8) / (1.0 − 0.6) = 0.5 → 4.00
+    ("f05-material", ind("F05", "reverse_quant", 8, formula="material_intensity"), {"M": "800", "G": "1000"}, "0.6", "1.0",
+     "4.00", "material unit/10k CNY"),
+    # F06 B.9: 2000 m³ / 1000 = 2; s = (3 − 2) / (3 − 1) = 0.5 → 4.00
+    ("f06-water", ind("F06", "reverse_quant", 8, formula="water_intensity"), {"V": "2000", "G": "1000"}, "1", "3",
+     "4.00", "m³/10k CNY"),
+    # F11 B.21/B.23: 5 t / 1000 = 0.005; at the leading value → 6.00
+    ("f11-pollutant", ind("F11", "reverse_quant", 6, formula="pollutant_intensity"), {"P": "5", "G": "1000"}, "0.005", "0.01",
+     "6.00", "t/10k CNY"),
+]
+
+
+@pytest.mark.parametrize(("spec", "inputs", "leading", "benchmark", "points", "unit"), [c[1:] for c in PER_OUTPUT_CASES],
+                         ids=[c[0] for c in PER_OUTPUT_CASES])
+def test_per_output_forms(spec, inputs, leading, benchmark, points, unit):
+    answer = AnswerData(inputs={k: D(v) for k, v in inputs.items()}, leading=D(leading), benchmark=D(benchmark), values_source="x")
+    result = score(one(spec), {spec.code: answer}).to_dict()["indicators"][0]
+    assert (result["points"], result["unit"]) == (points, unit)
+    assert result["flags"] == ["form_per_output"]
+
+
+def test_per_product_form_says_nothing_and_per_output_refuses_a_quota_row():
+    per_product = score(one(F01), {"F01": E("8200", "100000", CEMENT)}).indicator("F01")
+    assert per_product.flags == [] and per_product.unit == "tce/t"
+    # Output value G with a per-product quota: the denominators differ, so it is refused, not mis-scored.
+    answer = AnswerData(inputs={"E": D(500), "G": D(10000)}, sector=CEMENT)
+    result = score(one(F01), {"F01": answer}).indicator("F01")
+    assert result.status == Status.CANNOT_SCORE and result.reason == "per_output_with_quota"
+    assert result.flags == ["form_per_output"]
+
+
+def test_electricity_quota_says_it_was_converted():
+    glass = SectorRef("glass", "kWh/m²", D("2.64"), D("3.30"), D("3.98"))
+    result = score(one(F01), {"F01": E("365.013", "1000000", glass)}).indicator("F01")
+    assert result.flags == ["electricity_converted|factor=0.1229"]
+    with translation.override("en"):
+        assert "0.1229 kgce/kWh" in reason_text(result.flags[0])
