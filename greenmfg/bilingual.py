@@ -63,7 +63,7 @@ def split_bilingual(text: str, language: str | None = None) -> str:
 # How a unit is printed after a figure. Chinese: the multiplier word is part of the unit (9,600 万元);
 # English: the power of ten is a factor (9,600 × 10⁴ CNY), so no two numbers run together.
 _PRINT_ZH = {"10k CNY": "万元", "100M CNY": "亿元", "person": "人", "count": "个"}
-_PRINT_EN = {"10k CNY": "× 10<sup>4</sup> CNY", "100M CNY": "× 10<sup>8</sup> CNY", "person": "persons"}
+_PRINT_EN = {"10k CNY": "× 10<sup>4</sup> CNY", "100M CNY": "× 10<sup>8</sup> CNY"}
 
 
 def unit_html(unit: str | None, language: str | None = None, *, product: str = "", material: str = "") -> str:

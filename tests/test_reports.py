@@ -210,13 +210,17 @@ def test_context_has_every_indicator_and_the_gaps():
     assert "T13" in gap_codes and "T09" not in gap_codes  # not met vs fully met
     t13 = next(g for g in ctx["gaps"] if g["code"] == "T13")
     assert t13["lost"] == "8.00"
-    assert any("GB/T 24067" in b for b in t13["basis"])
+    # The policy basis is printed once, in the policy chapter, with the indicators citing it.
+    assert "basis" not in t13
+    cited = {d["number"]: d["cited_by"] for d in ctx["cited_documents"]}
+    assert "T13" in cited["GB/T 24067"]
     assert 3 <= len(ctx["top_actions"]) <= 5
     t02 = next(i for g in ctx["detail_groups"] for i in g["indicators"] if i["code"] == "T02")
-    assert t02["user_supplied"] is True and t02["leading"] == "0.15" and t02["benchmark"] == "0.25"
-    assert t02["inputs"][0]["value"] == "3,100"
+    # Intensities: three significant figures, for the value and its yardsticks alike.
+    assert t02["user_supplied"] is True and "0.150" in t02["yardstick"] and "0.250" in t02["yardstick"]
+    assert t02["inputs"][0]["quantity"] == '<span class="nobr">3,100\xa0tCO<sub>2</sub></span>'
     t01 = next(i for g in ctx["detail_groups"] for i in g["indicators"] if i["code"] == "T01")
-    assert t01["evidence"] == ["能源统计报表 B205-1.pdf"] and "GB 99999-2024" in t01["thresholds_source"]
+    assert t01["evidence"] == ["能源统计报表 B205-1.pdf"] and "GB 99999-2024" in t01["yardstick_source"]
     assert ctx["summary"]["reference"] == "72.50"
     assert "GB/T 36132-2025" in [d["number"] for d in ctx["governing_documents"]]
     assert "<svg" in ctx["chart_svg"]
