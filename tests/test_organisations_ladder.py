@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organisations import urls as organisation_urls
-from organisations.models import AccessGrant, Consultant, Invitation, Membership, Role
+from organisations.models import AccessGrant, AccessRequest, Consultant, Invitation, Membership, Role
 from tests.test_organisations import company_data, make_company, make_consultancy, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +27,9 @@ NOT_COMPANY_DATA = {
     "company_create": "creates a new company (login required, tested in test_organisations)",
     "consultancy_create": "creates a new consultancy",
     "invitation_accept": "guarded by its secret token and the invited email (tested in test_organisations)",
+    "email_confirm": "guarded by its signed token (tested in test_accounts and test_identity_signup)",
+    "email_confirm_resend": "the user's own address (login required, tested in test_identity_signup)",
+    "company_claim": "claims by credit code, reviewed by staff; never shows the holder (test_identity_claims)",
 }
 
 
@@ -91,14 +94,31 @@ COMPANY_CASES: list[tuple[str, str, Any, Any, str]] = [
     ("member_role", "post", lambda w: [w.company.pk, member_pk(w)], lambda w: {"role": "editor"}, "manage"),
     ("member_remove", "post", lambda w: [w.company.pk, member_pk(w)], None, "manage"),
     ("invitation_cancel", "post", lambda w: [w.company.pk, w.invitation.pk], None, "manage"),
-    ("grant_create", "post", lambda w: [w.company.pk], lambda w: {"access_code": w.other_firm.access_code}, "manage"),
+    ("grant_create", "post", lambda w: [w.company.pk], lambda w: {"access_code": w.other_firm.access_code}, "request"),
     ("grant_revoke", "post", lambda w: [w.company.pk, w.grant.pk], None, "manage"),
+    ("company_licence", "get", lambda w: [w.company.pk], None, "manage"),
+    (
+        "company_licence",
+        "post",
+        lambda w: [w.company.pk],
+        lambda w: {"licence": SimpleUploadedFile("licence.png", png_bytes(), content_type="image/png")},
+        "manage",
+    ),
+    ("access_request_accept", "post", lambda w: [w.company.pk, pending_request(w)], None, "manage"),
+    ("access_request_decline", "post", lambda w: [w.company.pk, pending_request(w)], None, "manage"),
 ]
+
+
+def pending_request(w: World) -> int:
+    return AccessRequest.objects.get_or_create(company=w.company, consultancy=w.other_firm, status="pending")[0].pk
+
 
 # Who gets what: read pages are open to every member and a granted consultant; managing is the owner's.
 EXPECTED = {
     "read": {"outsider": 404, "revoked": 404, "viewer": 200, "editor": 200, "owner": 200, "consultant": 200},
     "manage": {"outsider": 404, "revoked": 404, "viewer": 403, "editor": 403, "owner": "ok", "consultant": 403},
+    # An access code: any member who edits may propose a consultancy; only an owner accepts it.
+    "request": {"outsider": 404, "revoked": 404, "viewer": 403, "editor": "ok", "owner": "ok", "consultant": 403},
 }
 ACTORS = ["anonymous", "outsider", "revoked", "viewer", "editor", "owner", "consultant"]
 
@@ -134,6 +154,8 @@ def test_failed_writes_change_nothing(client, world):
         client.post(reverse("member_role", args=[world.company.pk, member_pk(world)]), {"role": "owner"})
         client.post(reverse("grant_revoke", args=[world.company.pk, world.grant.pk]))
         client.post(reverse("company_edit", args=[world.company.pk]), company_data(name="Hijacked"))
+        client.post(reverse("access_request_accept", args=[world.company.pk, pending_request(world)]))
+    assert not AccessGrant.objects.filter(company=world.company, consultancy=world.other_firm).exists()
     world.company.refresh_from_db()
     world.grant.refresh_from_db()
     assert world.company.name == "Ladder Co"
