@@ -698,7 +698,11 @@ def test_demo_users_says_so_without_a_demo_company():
 
 
 @pytest.mark.parametrize(
-    "model", ["company", "membership", "invitation", "consultancy", "consultant", "accessgrant", "sector"]
+    "model",
+    [
+        "company", "membership", "invitation", "consultancy", "consultant", "accessgrant", "sector",
+        "verificationqueue", "ownershipclaim", "accessrequest", "emailconfirmation",
+    ],
 )
 def test_admin_changelists_render_with_search(admin_client, model):
     make_company("Searchable Co", owner=make_user("owner@example.com"))
