@@ -137,3 +137,35 @@ def test_client_ip_takes_the_address_seen_by_the_trusted_proxy(settings):
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
 
     assert client_ip(request) == "203.0.113.7"
+
+
+PROXY = "10.0.0.2"
+
+
+def login_via_proxy(client, password: str, *, client_address: str):
+    return client.post(
+        reverse("login"),
+        {"username": EMAIL, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=client_address,
+    )
+
+
+def test_behind_a_trusted_proxy_one_client_cannot_lock_out_another(client, user, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(5):
+        login_via_proxy(client, "wrong-password", client_address="198.51.100.66")
+
+    assert login_via_proxy(client, PASSWORD, client_address="198.51.100.66").status_code == 429
+    response = login_via_proxy(client, PASSWORD, client_address="203.0.113.7")
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+
+def test_behind_a_proxy_with_the_count_left_at_zero_every_client_shares_the_lockout(client, user, settings):
+    # Why docs/production.md insists on TRUSTED_PROXY_COUNT: all clients look like the proxy.
+    settings.TRUSTED_PROXY_COUNT = 0
+    for _ in range(5):
+        login_via_proxy(client, "wrong-password", client_address="198.51.100.66")
+
+    assert login_via_proxy(client, PASSWORD, client_address="203.0.113.7").status_code == 429
