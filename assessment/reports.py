@@ -575,7 +575,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     draft = not source.frozen
     today = timezone.localdate()
     area = str(criteria_set.area)
-    subject = split_bilingual(assessment.title, language) if area in (FocusArea.PARK, FocusArea.DESIGN_PRODUCT) else ""
+    subject = nobr(split_bilingual(assessment.title, language)) if area in (FocusArea.PARK, FocusArea.DESIGN_PRODUCT) else ""
     key_figures = _key_figures(source.answers, specs_by_code, language, products)
     return {
         "language": language,
