@@ -409,6 +409,11 @@ _DIRECTIONS = {
 }
 
 
+def _plain(value: Decimal) -> str:
+    """A number as printed in a standard: 120, 2.64, never 1.2E+2."""
+    return format(value.normalize(), "f")
+
+
 def reason(code: str, **params: object) -> str:
     """A reason code with its parameters, stored as plain text and translated by `reason_text`."""
     parts = [code, *(f"{key}={value}" for key, value in params.items())]
@@ -547,7 +552,7 @@ def score_indicator(
             # F13: scored by coverage of product categories (our reading; the standard gives no formula).
             if total == 0:
                 return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason="zero_denominator", **base)
-            flag = reason("coverage_share", part=part.normalize(), total=total.normalize())
+            flag = reason("coverage_share", part=_plain(part), total=_plain(total))
             return _scored(spec, base | {"value": part / total * 100, "unit": "%"}, clamp(part / total), flags=[flag])
         if not answer.choice:
             return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
@@ -630,7 +635,7 @@ def _sector_flags(spec: IndicatorSpec, answer: AnswerData, value: Decimal, conte
         limit = sector.limit * factor
         worse = value > limit if spec.indicator_type == "reverse_quant" else value < limit
         if worse:
-            flags.append(reason("worse_than_limit", limit=sector.limit.normalize(), unit=sector.unit, gate=context.limit_gate or "—"))
+            flags.append(reason("worse_than_limit", limit=_plain(sector.limit), unit=sector.unit, gate=context.limit_gate or "—"))
     if sector.sector and context.sector_codes is not None and sector.sector not in context.sector_codes:
         flags.append(reason("sector_mismatch", quota_sector=sector.sector, company_sector=context.company_sector or "—"))
     if context.year is not None:

@@ -370,3 +370,13 @@ def test_electricity_quota_says_it_was_converted():
     assert result.flags == ["electricity_converted|factor=0.1229"]
     with translation.override("en"):
         assert "0.1229 kgce/kWh" in reason_text(result.flags[0])
+
+
+def test_numbers_in_reasons_are_plain():
+    # Limit 120 kgce/t and 10 of 20 categories print as written, not 1.2E+2 / 1E+1.
+    row = SectorRef("r", "kgce/t", D("100.0000"), D("110.0000"), D("120.0000"))
+    result = score(one(F01), {"F01": E("130", "1000", row)}).indicator("F01")
+    # Without a basic requirement in the set there is no gate to point at: "—".
+    assert result.flags == ["worse_than_limit|limit=120|unit=kgce/t|gate=—"]
+    f13 = score(one(F13), {"F13": AnswerData(inputs={"part": D("10"), "total": D("20")})}).indicator("F13")
+    assert f13.flags == ["coverage_share|part=10|total=20"]
