@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import load_workbook
+from django.utils import translation
+from openpyxl import Workbook, load_workbook
 
 from assessment import exchange, submission
 from assessment.models import Answer, Assessment, AuditEvent
@@ -13,6 +14,12 @@ from tests.test_submission_helpers import answer, answer_all, make_sector_value,
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 def fresh_draft(world):
@@ -99,9 +106,9 @@ def test_xlsx_import_lists_every_bad_row_and_saves_nothing():
         exchange.import_answers(target.pk, buffer.getvalue(), user=world.editor, may_note=False)
     errors = {e.where: e.message for e in info.value.errors}
     assert errors == {
-        f"row {line['X01']} (X01)": "inputs.E: 'lots' is not a number",
-        f"row {line['X05']} (X05)": "choice: expected one of ['met', 'not_met', 'partly'], got 'mostly'",
-        f"row {line['X02']} (X02)": "na_reason: a reason is required for N/A",
+        f"row {line['X01']} (X01)": "inputs.E: Enter a number, for example 1234.5.",
+        f"row {line['X05']} (X05)": "choice: Choose one of the options.",
+        f"row {line['X02']} (X02)": "na_reason: Say why this indicator does not apply.",
         f"row {sheet.max_row} (Z99)": "no such gate or indicator in " + world.assessment.criteria_set.code,
     }
     assert rows(target) == {"G1": (None, {}, "", None, True, False, "", None, None, None, "", "")}
@@ -119,7 +126,7 @@ def test_json_import_lists_errors_per_key():
         exchange.import_answers(world.assessment.pk, json.dumps(document).encode(), user=world.editor, may_note=False)
     wheres = [e.where for e in info.value.errors]
     assert wheres == ["extra", "gates.G1", "gates.G9", "indicators.X01", "indicators.X04"]
-    assert "must not be negative" in info.value.errors[3].message
+    assert info.value.errors[3].message == "inputs.Q: This quantity cannot be negative."
     assert not Answer.objects.filter(assessment=world.assessment).exists()
 
 
