@@ -11,7 +11,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from assessment.criteria_rules import mark_problems
+from assessment.management.commands.score_answers import sector_ref
 from assessment.models import CriteriaSet, Gate, Indicator, SectorValue
+from assessment.scoring import AnswerData, Context, score
+from tests.test_criteria_fidelity import F01, one
 from tests.test_submission_helpers import answer, answer_all, make_criteria_set, make_sector, make_world
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +217,16 @@ def test_rows_offered_for_a_year_leave_out_superseded_editions():
     assert not SectorValue.objects.for_year(2026).filter(pk=old.pk).exists()
     later = SectorValue.objects.get(key="gb-21256-2025-electric-arc-furnace-50-70-t")  # in force 2026-07-01
     assert not later.in_force_in(2025) and SectorValue.objects.for_year(2025).filter(pk=later.pk).exists()
+
+
+def test_the_21_rows_in_force_only_from_2026_are_flagged_for_2025():
+    later = SectorValue.objects.select_related("sector").filter(in_force__year__gt=2025)
+    assert later.count() == 21
+    assert {sv.standard_edition for sv in later} == {
+        "GB 21256-2025", "GB 36889-2025", "GB 21342-2025", "GB 46029-2025", "GB 29447-2026", "GB 47835-2026",
+        "GB 32047-2025", "GB 29445-2025"}
+    for sv in later:
+        answer = AnswerData(inputs={"E": Decimal(1), "Q": Decimal(1000)}, sector=sector_ref(sv))
+        result = score(one(F01), {"F01": answer}, context=Context(year=2025)).indicator("F01")
+        assert any(f.startswith("edition_not_in_force|") for f in result.flags), sv.key
+        assert result.provisional, sv.key
