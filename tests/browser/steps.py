@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core import mail
 from django.utils import translation
 from playwright.sync_api import ConsoleMessage, Page, Response, expect
 
@@ -121,8 +122,12 @@ def sign_up(b: Browsing, email: str) -> None:
     b.page.fill("#id_password1", PASSWORD)
     b.page.fill("#id_password2", PASSWORD)
     b.page.locator("main form button[type=submit]").click()
+    # The address is confirmed through the link mailed to it (locmem mail, same process as the live server).
+    expect(b.page.locator("h1")).to_have_text(b.t("Check your inbox"))
+    link = re.search(r"https?://\S+/accounts/confirm/\S+/", mail.outbox[-1].body).group(0)
+    b.page.goto(link)
     b.page.wait_for_url("**/welcome/")
-    expect(b.page.locator("main")).to_contain_text(b.t("Welcome! Your account is ready."))
+    expect(b.page.locator("main")).to_contain_text(b.t("Your email address is confirmed. Welcome!"))
 
 
 def log_in(b: Browsing, email: str) -> None:

@@ -42,6 +42,9 @@ def give_access(b: Browsing, company_pk: int, code: str) -> None:
     b.page.locator(f'form[action="/companies/{company_pk}/grants/"] button[type=submit]').click()
     b.page.wait_for_url(f"**/companies/{company_pk}/")
     expect(b.page.locator("main .alert-success")).to_contain_text(FIRM)
+    # The code only made a request: the owner accepts it.
+    b.page.locator(f'form[action^="/companies/{company_pk}/access-requests/"][action$="/accept/"] button').click()
+    b.page.wait_for_url(f"**/companies/{company_pk}/")
     grant_row = b.page.locator("main table tbody tr", has_text=FIRM)
     expect(grant_row).to_contain_text(b.t("Active"))
 
