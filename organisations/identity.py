@@ -152,6 +152,11 @@ def approve_claim(claim: OwnershipClaim, *, by: AbstractBaseUser) -> list[str]:
     return former
 
 
+def pending_claims_of(user: AbstractBaseUser) -> list[OwnershipClaim]:
+    """The user's own claims under review (shown with the name they typed, never the holder's)."""
+    return list(OwnershipClaim.objects.filter(claimant=user, status=ClaimStatus.PENDING).order_by("-created_at"))
+
+
 def reject_claim(claim: OwnershipClaim, *, by: AbstractBaseUser) -> OwnershipClaim:
     if claim.status != ClaimStatus.PENDING:
         raise ClaimError

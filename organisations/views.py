@@ -122,7 +122,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # A draft opens the questionnaire; a submitted revision its results.
             page = "assessment_overview" if assessment.status == "draft" else "assessment_results"
             assessment.url = _url_or_none(page, assessment.pk)
-    context = {"members": members, "clients": clients, "consultancies": consultancies_of(request.user)}
+    context = {
+        "members": members,
+        "clients": clients,
+        "consultancies": consultancies_of(request.user),
+        "claims": identity.pending_claims_of(request.user),
+    }
     return render(request, "organisations/dashboard.html", context)
 
 

@@ -181,6 +181,9 @@ def test_a_claim_is_recorded_for_staff_and_changes_nothing_yet(client, squatted)
     assert claim.licence_type == "image/png"
     assert Membership.objects.get(company=company).user == squatter
     assert not Membership.objects.filter(user=real).exists()
+    dashboard = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Xiamen Steel Co., Ltd." in dashboard and "under review" in dashboard
+    assert "Squatted Name" not in dashboard
 
 
 def test_a_claim_with_a_bad_licence_or_phone_is_refused(client, squatted):
