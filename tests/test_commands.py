@@ -26,8 +26,8 @@ def demo_dir(tmp_path):
 @pytest.mark.parametrize(("name", "total", "verdict", "rating"), [
     # Hand check of the factory demo: F01 82 kgce/t vs 80/87 → 8 × 5/7 = 5.714; F04 6/8 × 6 = 4.5; … total 54.48
     ("factory-demo-answers.json", "54.48", "no_reference", ""),
-    # Three required supply-chain indicators are unanswered: no star rating on an incomplete assessment.
-    ("supply-chain-demo-answers.json", "64.78", "incomplete", ""),
+    # Every supply-chain indicator answered: rated on the electronics sector bands, labelled as such.
+    ("supply-chain-demo-answers.json", "64.78", "rated", "One star (electronics sector bands, provisional)"),
     # The park eligibility rules and the 2024 negative list are unanswered in the demo: incomplete.
     ("park-demo-answers.json", "64.29", "incomplete", ""),
     ("design-product-demo-answers.json", "100.00", "pass", ""),
