@@ -2,16 +2,22 @@
 
     DEBUG=1 .venv/bin/python bench/report_bench.py [--lang zh-hans] [--runs 5] [--use-db] [--keep DIR]
 
-Targets (issue 5): ≤ 0.15 s per page, peak memory ≤ 400 MB, file ≤ 2 MB, and WeasyPrint no slower
-than chromium's `--print-to-pdf` of the same HTML from a cold start (ratio ≤ 1.0).
+Targets: inside the worker ≤ 0.10 s per page; peak memory ≤ 400 MB; file ≤ 2 MB; and the whole
+`manage.py render_report` process no slower than a cold `chromium --print-to-pdf` of the same HTML
+(wall-time ratio ≤ 1.0, both measured as whole processes from start to exit).
+
+Two different comparisons are printed, each under its own name:
+- "whole process ÷ chromium": `manage.py render_report` (python start, Django, DB query, WeasyPrint
+  import, render, write) against chromium's start, render and exit. Like for like: the honest figure.
+- "worker render ÷ chromium": the render alone inside a process that has already loaded WeasyPrint
+  (what the db_worker does), against a cold chromium. Not like for like; printed because it is what a
+  user waits for in the app, never as the speed comparison.
 
 By default the script builds a throw-away SQLite database (migrate + load_reference_data) so the
 numbers come from the same demo data everywhere; `--use-db` uses the configured database instead.
 Each WeasyPrint run happens in a fresh child process, so its peak RSS (ru_maxrss) is the whole
-cost of a render, Django included. Two WeasyPrint times are reported:
-- "worker": HTML → PDF inside a process that has already imported WeasyPrint (what the db_worker
-  does for every report after its first), the first render of the process, so fonts load cold;
-- "cold process": python start + Django + WeasyPrint import + render, like chromium's cold start.
+cost of a render, Django included. The "worker render" is HTML → PDF inside a process that has
+already imported WeasyPrint, the first render of the process (fonts load cold); "warm" is its second.
 """
 
 import argparse
@@ -31,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenmfg.settings")
 os.environ.setdefault("DEBUG", "1")
 
-TARGET_PAGE_S = 0.15
+TARGET_PAGE_S = 0.10
 TARGET_MB = 400
 TARGET_SIZE_MB = 2.0
 CHROMIUM = "/usr/bin/chromium"
@@ -115,6 +121,20 @@ def weasyprint_once(html: Path, out: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def render_report_once(assessment_id: int, lang: str, out: Path) -> dict:
+    """One whole `manage.py render_report` process: wall and CPU time from spawn to exit."""
+    before = _children_cpu()
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "render_report", str(assessment_id), "--lang", lang, "--out", str(out)],
+        capture_output=True, text=True, check=False, env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"render_report failed:\n{proc.stderr[-3000:]}")
+    return {"s": wall, "cpu_s": _children_cpu() - before}
+
+
 def chromium_once(html: Path, out: Path) -> dict:
     """One cold `chromium --headless --print-to-pdf` of the same HTML, with a fresh profile."""
     profile = tempfile.mkdtemp(prefix="chromium-bench-")
@@ -133,20 +153,22 @@ def chromium_once(html: Path, out: Path) -> dict:
     return {"s": wall, "cpu_s": cpu, "bytes": out.stat().st_size if out.exists() else 0}
 
 
-def run_pairs(html: Path, workdir: Path, n: int) -> tuple[dict, dict, list[float]]:
-    """n WeasyPrint and n chromium runs, interleaved so that both see the same machine noise.
-
-    Returns the medians of each renderer and the per-pair ratios (WeasyPrint worker render / chromium).
-    """
-    weasy, chrome, ratios = [], [], []
+def run_pairs(html: Path, workdir: Path, n: int, assessment_id: int, lang: str) -> tuple[dict, dict, dict, dict]:
+    """n runs of each: worker render, whole render_report process, chromium; interleaved so that all
+    three see the same machine noise. Returns their medians and the per-run ratios to chromium."""
+    weasy, whole, chrome = [], [], []
+    ratios: dict[str, list[float]] = {"worker": [], "whole": [], "whole_cpu": []}
     with_chromium = Path(CHROMIUM).exists()
     for i in range(n):
         weasy.append(weasyprint_once(html, workdir / f"weasyprint-{i}.pdf"))
+        whole.append(render_report_once(assessment_id, lang, workdir / f"render-report-{i}.pdf"))
         if with_chromium:
             chrome.append(chromium_once(html, workdir / f"chromium-{i}.pdf"))
-            ratios.append(weasy[-1]["render_s"] / chrome[-1]["s"])
-    medians = [{key: statistics.median(r[key] for r in runs) for key in runs[0]} if runs else {} for runs in (weasy, chrome)]
-    return medians[0], medians[1], ratios
+            ratios["worker"].append(weasy[-1]["render_s"] / chrome[-1]["s"])
+            ratios["whole"].append(whole[-1]["s"] / chrome[-1]["s"])
+            ratios["whole_cpu"].append(whole[-1]["cpu_s"] / chrome[-1]["cpu_s"] if chrome[-1]["cpu_s"] else float("nan"))
+    medians = [{key: statistics.median(r[key] for r in runs) for key in runs[0]} if runs else {} for runs in (weasy, whole, chrome)]
+    return medians[0], medians[1], medians[2], ratios
 
 
 def _children_cpu() -> float:
@@ -173,7 +195,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
         workdir = Path(tmp)
         html, facts = prepare(args, workdir)
-        weasy, chrome, ratios = run_pairs(html, workdir, args.runs)
+        weasy, whole, chrome, ratios = run_pairs(html, workdir, args.runs, facts["assessment"], args.lang)
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for path in workdir.glob("*.[hp]*"):
@@ -186,7 +208,7 @@ def main() -> None:
     print(f"Demo green-factory report ({facts['company']}, assessment {facts['assessment']}, {args.lang}), medians of {args.runs} runs")
     print(f"  HTML from the database        {facts['html_s']:.2f} s ({facts['html_kb']:.0f} KiB)")
     print(f"  WeasyPrint, worker render     {weasy['render_s']:.2f} s for {pages} pages (CPU {weasy['render_cpu_s']:.2f} s); warm {weasy['warm_render_s']:.2f} s")
-    print(f"  WeasyPrint, cold process      {weasy['cold_process_s']:.2f} s, CPU {weasy['cold_process_cpu_s']:.2f} s (python + Django + WeasyPrint import + render)")
+    print(f"  render_report, whole process  {whole['s']:.2f} s, CPU {whole['cpu_s']:.2f} s (python + Django + query + WeasyPrint import + render + write)")
     if chrome:
         print(f"  chromium --print-to-pdf cold  {chrome['s']:.2f} s, CPU {chrome['cpu_s']:.2f} s ({chrome['bytes'] / 1024:.0f} KiB)")
     print(f"  load average                  {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times stretch with load; CPU times much less)")
@@ -196,12 +218,12 @@ def main() -> None:
     print(f"  [{verdict(weasy['maxrss_mb'] <= TARGET_MB)}] peak memory        {weasy['maxrss_mb']:.0f} MB (target ≤ {TARGET_MB} MB, whole process)")
     print(f"  [{verdict(size_mb <= TARGET_SIZE_MB)}] file size          {size_mb:.2f} MB (target ≤ {TARGET_SIZE_MB} MB)")
     if chrome:
-        ratio = statistics.median(ratios)
-        cold_ratio = weasy["cold_process_s"] / chrome["s"]
-        cpu_ratio = weasy["render_cpu_s"] / chrome["cpu_s"] if chrome["cpu_s"] else float("nan")
-        print(f"  [{verdict(ratio <= 1.0)}] WeasyPrint/chromium {ratio:.2f} wall, {cpu_ratio:.2f} CPU (worker render / chromium cold; target ≤ 1.0)")
-        print(f"         per-pair ratios {', '.join(f'{r:.2f}' for r in sorted(ratios))} (the runs alternate renderers)")
-        print(f"         cold process/chromium {cold_ratio:.2f} wall, {weasy['cold_process_cpu_s'] / chrome['cpu_s']:.2f} CPU (both from a cold start)")
+        whole_ratio = statistics.median(ratios["whole"])
+        whole_cpu = statistics.median(ratios["whole_cpu"])
+        worker_ratio = statistics.median(ratios["worker"])
+        print(f"  [{verdict(whole_ratio <= 1.0)}] whole process ÷ chromium   {whole_ratio:.2f} wall, {whole_cpu:.2f} CPU (render_report vs cold chromium; target ≤ 1.0 wall)")
+        print(f"         per-run wall ratios {', '.join(f'{r:.2f}' for r in sorted(ratios['whole']))}")
+        print(f"         worker render ÷ chromium {worker_ratio:.2f} wall (a render in a loaded process vs a cold browser: not like for like)")
     else:
         print("  [MISS] chromium not found at /usr/bin/chromium: no ratio")
 

@@ -81,7 +81,7 @@ def test_chinese_reports_have_no_english_words_after_the_catalogue_merge(demo, a
         if translation.gettext("Company profile") == "Company profile":
             pytest.skip("the report's new strings are not in the Chinese catalogue yet (merged from /tmp/i18n/report.po)")
     _html, _pdf, text = demo[area, "zh-hans"]
-    words = set(re.findall(r"\b[A-Za-z]{4,}\b", text)) - {"DRAFT", "Portland"}
+    words = set(re.findall(r"\b[A-Za-z]{4,}\b", text)) - {"DRAFT", "GSCI"}  # GSCI: the criteria's own index name
     assert not words, sorted(words)
 
 
