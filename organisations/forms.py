@@ -113,6 +113,15 @@ class CompanyForm(forms.ModelForm):
         # A taken credit code is not an error shown here: the view turns it into an ownership claim.
         return
 
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if self.instance.pk and name != self.instance.name and self.instance.is_verified:
+            raise ValidationError(
+                _("The name of a verified company is the one on its licence; contact us if it changed."),
+                code="verified",
+            )
+        return name
+
     def clean_credit_code(self) -> str:
         code = "".join(self.cleaned_data["credit_code"].split()).upper()
         validate_credit_code(code)

@@ -353,3 +353,44 @@ def test_a_tampered_or_foreign_confirmation_link_is_refused(client):
 
 def test_accounts_made_by_staff_or_commands_need_no_confirmation():
     assert identity.is_confirmed(make_user("made-by-staff@example.com"))
+
+
+def test_editing_a_profile_to_a_taken_code_is_refused_without_a_500(client, squatted):
+    owner = make_user("owner@example.com")
+    company = make_company("Honest Co", owner=owner)
+    client.force_login(owner)
+    with translation.override("en"):
+        response = client.post(
+            reverse("company_edit", args=[company.pk]),
+            company_data(name="Honest Co", credit_code=VALID_CODE),
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert response.status_code == 200
+    assert "This credit code cannot be used here." in response.content.decode()
+    assert "Squatted Name" not in response.content.decode()
+    company.refresh_from_db()
+    assert company.credit_code != VALID_CODE
+
+
+def test_a_verified_company_keeps_its_credit_code(client, staff):
+    owner = make_user("owner@example.com")
+    company = make_company("Verified Co", owner=owner)
+    identity.verify_company(company, by=staff)
+    old_code = company.credit_code
+    client.force_login(owner)
+    with translation.override("en"):
+        response = client.post(
+            reverse("company_edit", args=[company.pk]), company_data(name="Verified Co"), HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert "cannot be changed" in response.content.decode()
+    company.refresh_from_db()
+    assert company.credit_code == old_code
+    with translation.override("en"):
+        response = client.post(
+            reverse("company_edit", args=[company.pk]),
+            company_data(name="Renamed Co", credit_code=old_code),
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert "the one on its licence" in response.content.decode()
+    company.refresh_from_db()
+    assert company.name == "Verified Co"
