@@ -359,8 +359,16 @@ def _check_rate(value: Decimal) -> None:
         raise _Invalid(_("A rate must be between 0 and 100 %."))
 
 
+def clean_text(raw: Any) -> str:
+    """Text as stored: line breaks as \\n; control characters and lone surrogates (invisible, and
+    refused by PostgreSQL and by spreadsheets) removed."""
+    text = str(raw).replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")).strip()
+
+
 def _text(parsed: ParsedAnswer, name: str, limit: int) -> str:
-    text = str(parsed.raw.get(name, "")).strip()
+    raw = str(parsed.raw.get(name, ""))
+    text = clean_text(raw) if len(raw) <= 4 * limit else raw
     if len(text) > limit:
         parsed.add(name, _("Keep this under %(limit)d characters (it has %(count)d).") % {"limit": limit, "count": len(text)})
     return text

@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -161,6 +161,11 @@ def _cell(value: Decimal | None) -> Decimal | str | None:
     return Decimal(text) if Decimal(repr(float(text))) == Decimal(text) else text
 
 
+def _row(values: list[Any]) -> list[Any]:
+    """Cell values a workbook can hold: characters XML forbids are dropped from text."""
+    return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values]
+
+
 def _as_text(cell: Cell) -> None:
     """Text stays text: a value starting like a formula (=, +, -, @, tab, CR) is never one."""
     if isinstance(cell.value, str):
@@ -189,7 +194,7 @@ def export_xlsx(assessment: Assessment) -> bytes:
         line = dict.fromkeys(columns)
         line |= {"code": gate["code"], "kind": "gate", "type": gate["kind"], "name": gate["text_zh"] or gate["text_en"],
                  "required": True, "allows_na": False, "passed": answer.passed if answer else None}
-        sheet.append([line[c] for c in columns])
+        sheet.append(_row([line[c] for c in columns]))
     for category in data["categories"]:
         for indicator in category["indicators"]:
             if indicator["code"] in parents:
@@ -212,7 +217,7 @@ def export_xlsx(assessment: Assessment) -> bytes:
             }
             for key, value in answer.inputs:
                 line[f"input:{key}"] = _cell(Decimal(value))
-            sheet.append([line[c] for c in columns])
+            sheet.append(_row([line[c] for c in columns]))
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             _as_text(cell)
@@ -240,7 +245,7 @@ def export_xlsx(assessment: Assessment) -> bytes:
                  "passed、na：TRUE / FALSE；options：所勾选项的编号，如 0,3,7；不适用须填写 na_reason；"
                  "leading 与 benchmark 须同时填写并注明 values_source。"),
     ):
-        meta.append([key, value])
+        meta.append(_row([key, value]))
     for row in meta.iter_rows():
         for cell in row:
             _as_text(cell)
