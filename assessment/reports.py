@@ -167,14 +167,15 @@ def bracket(text: str, language: str) -> str:
 
 
 def nobr(text: str) -> SafeString:
-    """Escaped text in which standard codes and document numbers never break across lines."""
+    """Escaped text in which standard codes and document numbers never break across lines, and CO₂
+    has a subscript drawn by the report font (which has no ₂ glyph)."""
     out, last = [], 0
     for match in _CODE.finditer(text):
         out.append(escape(text[last : match.start()]))
         out.append(f'<span class="nobr">{escape(match.group(0))}</span>')
         last = match.end()
     out.append(escape(text[last:]))
-    return mark_safe("".join(out))  # noqa: S308 - every piece escaped above
+    return mark_safe(re.sub(r"CO2(?!\d)", "CO<sub>2</sub>", "".join(out)))  # noqa: S308 - every piece escaped above
 
 
 def document_number(number: str, language: str) -> str:
@@ -331,7 +332,7 @@ def _inputs(spec: Mapping[str, Any], answer: AnswerData | None, language: str, p
         if not isinstance(value, Decimal):
             continue  # option lists of counts: the answer shows the count
         label, unit = labels.get(code, (code, ""))
-        rows.append({"code": code, "label": label, "quantity": _quantity(_figure(value), unit_html(unit, language, product=product))})
+        rows.append({"code": code, "label": nobr(label), "quantity": _quantity(_figure(value), unit_html(unit, language, product=product))})
     return rows
 
 
@@ -680,7 +681,7 @@ def _key_figures(
             value = answer.inputs.get(item.code)
             if item.code in PROFILE_INPUTS and item.code not in seen and isinstance(value, Decimal):
                 unit = unit_html(item.unit, language, product=products.get(code, ""))
-                seen[item.code] = {"label": _short_label(pick(item, "label")), "quantity": _quantity(_figure(value), unit), "source": code}
+                seen[item.code] = {"label": nobr(_short_label(pick(item, "label"))), "quantity": _quantity(_figure(value), unit), "source": code}
     return [seen[k] for k in PROFILE_INPUTS if k in seen]
 
 
