@@ -148,8 +148,11 @@ class VerificationQueueAdmin(LicenceAdminMixin, admin.ModelAdmin):
     actions = [verify_companies, reject_licences]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Company]:
-        return super().get_queryset(request).filter(verification=Verification.PENDING).prefetch_related(
-            "memberships__user"
+        return (
+            super()
+            .get_queryset(request)
+            .filter(verification=Verification.PENDING)
+            .prefetch_related("memberships__user")
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -200,13 +203,32 @@ def reject_claims(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
 @admin.register(OwnershipClaim)
 class OwnershipClaimAdmin(LicenceAdminMixin, admin.ModelAdmin):
     licence_url_name = "organisations_ownershipclaim_licence"
-    list_display = ["company", "company_name", "claimant", "contact_name", "contact_phone", "status", "created_at", "licence_thumbnail"]
+    list_display = [
+        "company",
+        "company_name",
+        "claimant",
+        "contact_name",
+        "contact_phone",
+        "status",
+        "created_at",
+        "licence_thumbnail",
+    ]
     list_filter = ["status"]
     search_fields = ["company__name", "company__credit_code", "company_name", "claimant__email"]
     list_select_related = ["company", "claimant"]
     fields = [
-        "company", "credit_code", "holder_verified", "company_name", "claimant", "contact_name", "contact_phone",
-        "status", "created_at", "decided_at", "decided_by", "licence_preview",
+        "company",
+        "credit_code",
+        "holder_verified",
+        "company_name",
+        "claimant",
+        "contact_name",
+        "contact_phone",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+        "licence_preview",
     ]
     readonly_fields = fields
     actions = [approve_claims, reject_claims]

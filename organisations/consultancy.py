@@ -65,7 +65,9 @@ def accept_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessGra
         request.decided_at = timezone.now()
         request.decided_by = by
         request.save(update_fields=["status", "decided_at", "decided_by"])
-        grant = AccessGrant.objects.active().filter(company_id=request.company_id, consultancy_id=request.consultancy_id)
+        grant = AccessGrant.objects.active().filter(
+            company_id=request.company_id, consultancy_id=request.consultancy_id
+        )
         return grant.first() or AccessGrant.objects.create(
             company_id=request.company_id, consultancy_id=request.consultancy_id, granted_by=by
         )

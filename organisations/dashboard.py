@@ -62,7 +62,11 @@ def _reference_for(references: list[RegionalReference], assessment: Assessment, 
     if assessment.criteria_set.rating != CriteriaSet.Rating.RELATIVE:
         return None
     for reference in references:
-        if reference.area == assessment.criteria_set.area and reference.province == province and reference.year <= assessment.year:
+        if (
+            reference.area == assessment.criteria_set.area
+            and reference.province == province
+            and reference.year <= assessment.year
+        ):
             return reference.value
     return None
 

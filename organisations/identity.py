@@ -95,7 +95,13 @@ def reject_licence(company: Company, *, by: AbstractBaseUser) -> Company:
 
 
 def open_claim(
-    *, company: Company, claimant: AbstractBaseUser, company_name: str, contact_name: str, contact_phone: str, licence: Any
+    *,
+    company: Company,
+    claimant: AbstractBaseUser,
+    company_name: str,
+    contact_name: str,
+    contact_phone: str,
+    licence: Any,
 ) -> OwnershipClaim:
     content_type = check_licence(licence)
     claim = OwnershipClaim(

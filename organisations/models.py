@@ -18,7 +18,12 @@ class Sector(models.Model):
 
     code = models.CharField(_("Code"), max_length=4, unique=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("Parent sector")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("Parent sector"),
     )
     name_zh = models.CharField(_("Name (Chinese)"), max_length=100)
     name_en = models.CharField(_("Name (English)"), max_length=150)
@@ -85,7 +90,7 @@ class Verification(models.TextChoices):
     REJECTED = "rejected", _("Licence rejected")
 
 
-def licence_path(instance: object, filename: str) -> str:
+def licence_path(instance: models.Model, filename: str) -> str:
     # Generated name: the uploader's file name never reaches the storage.
     return f"licences/{uuid.uuid4().hex}"
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from greenmfg.login_throttle import client_ip
 from organisations import consultancy as consultancies
 from organisations import identity, invitations, membership
-from organisations.access import get_company_for_user, get_consultancy_for_user
+from organisations.access import Access, get_company_for_user, get_consultancy_for_user
 from organisations.dashboard import client_rows, consultancies_of, member_rows
 from organisations.forms import (
     AddConsultantForm,
@@ -72,7 +73,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request)})
 
 
-def _send_confirmation(request: HttpRequest, user: object, *, next_url: str) -> None:
+def _send_confirmation(request: HttpRequest, user: AbstractBaseUser, *, next_url: str) -> None:
     token = identity.confirmation_token(user, next_url=next_url)
     identity.send_confirmation(user, confirm_url=request.build_absolute_uri(reverse("email_confirm", args=[token])))
 
@@ -189,7 +190,9 @@ def company_licence(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organisations/licence_form.html", {"company": company, "access": access, "form": form})
 
 
-def _company_page(request: HttpRequest, company: Company, access: object, *, grant_form: GrantForm | None = None, status: int = 200) -> HttpResponse:
+def _company_page(
+    request: HttpRequest, company: Company, access: Access, *, grant_form: GrantForm | None = None, status: int = 200
+) -> HttpResponse:
     grants = AccessGrant.objects.filter(company=company).select_related("consultancy", "granted_by")
     requests = AccessRequest.objects.pending().filter(company=company).select_related("consultancy", "requested_by")
     context = {

@@ -33,7 +33,11 @@ def team():
 
 def enter_code(client, company, code, *, ip="203.0.113.7", **extra):
     return client.post(
-        reverse("grant_create", args=[company.pk]), {"access_code": code}, REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="en", **extra
+        reverse("grant_create", args=[company.pk]),
+        {"access_code": code},
+        REMOTE_ADDR=ip,
+        HTTP_ACCEPT_LANGUAGE="en",
+        **extra,
     )
 
 
@@ -131,8 +135,12 @@ def test_the_address_is_the_one_the_trusted_proxy_saw(client, team, settings):
         enter_code(client, company, "WRONG234", ip=proxy, HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.66")
     # The guesser's address is blocked; another client behind the same proxy is not.
     client.force_login(owner)
-    assert enter_code(client, company, firm.access_code, ip=proxy, HTTP_X_FORWARDED_FOR="203.0.113.66").status_code == 429
-    assert enter_code(client, company, firm.access_code, ip=proxy, HTTP_X_FORWARDED_FOR="203.0.113.77").status_code == 302
+    assert (
+        enter_code(client, company, firm.access_code, ip=proxy, HTTP_X_FORWARDED_FOR="203.0.113.66").status_code == 429
+    )
+    assert (
+        enter_code(client, company, firm.access_code, ip=proxy, HTTP_X_FORWARDED_FOR="203.0.113.77").status_code == 302
+    )
 
 
 def test_the_window_ends_and_the_counter_starts_again():
