@@ -4,7 +4,7 @@ import re
 from html import escape
 from typing import Any
 
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, override
 
 
 def is_chinese(language: str | None = None) -> bool:
@@ -60,9 +60,8 @@ def split_bilingual(text: str, language: str | None = None) -> str:
     return text or ""
 
 
-# How a unit is printed after a figure. Chinese: the multiplier word is part of the unit (9,600 万元);
-# English: the power of ten is a factor (9,600 × 10⁴ CNY), so no two numbers run together.
-_PRINT_ZH = {"10k CNY": "万元", "100M CNY": "亿元", "person": "人", "count": "个"}
+# How a unit is printed after a figure. Chinese: the multiplier word is part of the unit (9,600 万元,
+# from the catalogue); English: the power of ten is a factor (9,600 × 10⁴ CNY), so no two numbers run together.
 _PRINT_EN = {"10k CNY": "× 10<sup>4</sup> CNY", "100M CNY": "× 10<sup>8</sup> CNY"}
 
 
@@ -72,14 +71,16 @@ def unit_html(unit: str | None, language: str | None = None, *, product: str = "
     `product` replaces the placeholder "product unit" (e.g. "t cement"), `material` "material unit";
     without them the placeholder is left out rather than printed as if it were a unit.
     """
-    text = unit or ""
-    words = _PRINT_ZH if is_chinese(language) else _PRINT_EN
-    out = escape(text)
+    out = escape(unit or "")
     for placeholder, real in (("product unit", product), ("material unit", material)):
         if placeholder in out:
             if not real:
                 return ""  # an unknown unit is left out, never printed as a placeholder word
             out = out.replace(placeholder, escape(real))
-    for key, value in sorted(words.items(), key=lambda kv: -len(kv[0])):
-        out = re.sub(r"(?<![\w])" + re.escape(escape(key)) + r"(?![\w])", value, out)
+    if is_chinese(language):
+        with override(language or get_language()):
+            out = unit_label(out)  # the catalogue's words: 万元, 亿元, 元 …
+    else:
+        for key, value in _PRINT_EN.items():
+            out = re.sub(r"(?<![\w])" + re.escape(key) + r"(?![\w])", value, out)
     return out.replace("CO2", "CO<sub>2</sub>")

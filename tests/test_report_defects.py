@@ -265,6 +265,8 @@ def test_split_bilingual(text, language, expected):
         ("tCO2/product unit", "en", "tCO<sub>2</sub>/t cement"),
         ("material unit/product unit", "zh-hans", ""),  # unknown: left out, never a placeholder
         ("10k CNY/person", "en", "× 10<sup>4</sup> CNY/person"),
+        ("CNY/m³", "zh-hans", "元/m³"),
+        ("100M CNY/km²", "zh-hans", "亿元/km²"),
     ],
 )
 def test_units_for_print(unit, language, expected):
