@@ -1,0 +1,40 @@
+"""Start-up work the `render_report` process no longer does (see bench/report_bench.py)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = os.environ | {"DEBUG": "1", "SECRET_KEY": "test-only", "DJANGO_SETTINGS_MODULE": "greenmfg.settings"}
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_loading_weasyprint_loads_no_ca_bundle():
+    code = (
+        "import ssl\n"
+        "calls = []\n"
+        "original = ssl.SSLContext.set_default_verify_paths\n"
+        "ssl.SSLContext.set_default_verify_paths = lambda self: calls.append(1) or original(self)\n"
+        "import django; django.setup()\n"
+        "from assessment import pdf\n"
+        "import http.client\n"
+        "assert http.client._create_https_context is not pdf._context_without_ca_bundle  # restored\n"
+        "print(len(calls))\n"
+    )
+    result = run("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0"
+
+
+def test_render_report_skips_system_checks_and_does_not_import_openpyxl(tmp_path):
+    # An unknown assessment: the command stops after its imports and one query.
+    result = run("-X", "importtime", "manage.py", "render_report", "999999", "--out", str(tmp_path / "x.pdf"))
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert "assessment.reports" in imported  # the command ran
+    # The URLconf (and through the views, openpyxl) is only loaded by the system checks.
+    assert "greenmfg.urls" not in imported
+    assert "openpyxl" not in imported and "assessment.exchange" not in imported
