@@ -1,9 +1,11 @@
 """One settings module for every environment, driven by environment variables.
 
-Every variable read here is listed in .env.example.
+Every variable read here is listed in .env.example. A .env file in the project directory fills in the
+variables the environment does not set (read_env_file below).
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +15,34 @@ from django.utils.csp import CSP
 from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def read_env_file(path: Path) -> None:
+    """Set each NAME=value of `path` that the environment does not set (the environment always wins).
+
+    Read here rather than in manage.py so that every process sees it: manage.py, plain pytest (pytest-django
+    imports the settings before any conftest), gunicorn. bin/setup writes a development .env, whose
+    django-insecure- key is refused below when DEBUG is off. Lines are NAME=value, optionally after `export `
+    and in quotes, as `set -a; . ./.env` and systemd's EnvironmentFile= read them; # starts a comment line.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value, found {raw!r}")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        os.environ.setdefault(name, value)
+
+
+read_env_file(BASE_DIR / ".env")
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -25,9 +55,13 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# A django-insecure- key (bin/setup's .env, startproject) is a development key: never one to serve with.
+if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure-")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off"
+        + (", to a real key: django-insecure- keys (bin/setup's .env) are for development." if SECRET_KEY else ".")
+    )
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-used-with-debug"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
