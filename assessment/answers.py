@@ -28,13 +28,25 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from assessment.formulas import FORMULAS, Formula, FormulaError
 from assessment.models import Answer, Assessment, CriteriaSet, Indicator, RegionalReference
-from assessment.scoring import AnswerData, CriteriaSpec, GateSpec, IndicatorSpec, Scorecard, Status, score
+from assessment.scoring import (
+    AnswerData,
+    Context,
+    CriteriaSpec,
+    GateSpec,
+    IndicatorSpec,
+    Scorecard,
+    Status,
+    reason_text,
+    score,
+    threshold_problem,
+)
 from assessment.specs import answer_data, criteria_data, criteria_spec
+from organisations.models import Sector
 
 DONE = frozenset({Status.MET, Status.PARTLY, Status.NOT_MET, Status.NA})
 PLACES = 6  # Answer.value, leading and benchmark hold 6 decimal places; formula inputs keep the same
@@ -123,13 +135,25 @@ def reference_for(assessment: Assessment) -> Decimal | None:
     return row.value if row else None
 
 
+def context_for(assessment: Assessment) -> Context:
+    """What the engine needs beyond the answers: the evaluation year (which quota edition applies),
+    and the company's sector with its parent and children (does a chosen quota row fit it).
+    The assessment needs its company's sector selected."""
+    sector = assessment.company.sector
+    related = Sector.objects.filter(Q(pk=sector.parent_id) | Q(parent_id=sector.pk)).values_list("code", flat=True)
+    return Context(year=assessment.year, sector_codes=frozenset({sector.code, *related}), company_sector=sector.code)
+
+
 def load_questionnaire(assessment: Assessment) -> Questionnaire:
     """Criteria (cached), every answer row (one query) and the scorecard they give."""
     criteria = criteria_for(assessment.criteria_set)
     # order_by(): rows go into a dict, and the default ordering by assessment would join its table
-    rows = {row.code: row for row in Answer.objects.filter(assessment_id=assessment.pk).select_related("sector_value").order_by()}
+    rows = {
+        row.code: row
+        for row in Answer.objects.filter(assessment_id=assessment.pk).select_related("sector_value__sector").order_by()
+    }
     answers = {code: answer_data(row) for code, row in rows.items()}
-    card = score(criteria.spec, answers, reference=reference_for(assessment))
+    card = score(criteria.spec, answers, reference=reference_for(assessment), context=context_for(assessment))
     return Questionnaire(criteria=criteria, rows=rows, answers=answers, scorecard=card)
 
 
@@ -410,19 +434,25 @@ def parse_answer(
             values["na_reason"] = _text(parsed, "na_reason", NA_REASON_MAX)
     if not parsed.errors:
         parsed.values = AnswerValues(**values)
-        parsed.pending = incomplete(parsed.values)
+        parsed.pending = incomplete(parsed.values, getattr(target, "indicator_type", ""))
     return parsed
 
 
-def incomplete(values: AnswerValues) -> dict[str, list[str]]:
-    """What a saved draft still lacks, per field: the second half of a pair, a source, an N/A reason."""
+def incomplete(values: AnswerValues, indicator_type: str = "") -> dict[str, list[str]]:
+    """What a saved draft still lacks or gets wrong, per field: the second half of a pair, a source,
+    an N/A reason, a pair the wrong way round, a quota row and own values at once."""
     gaps: dict[str, list[str]] = {}
     if values.na and not values.na_reason:
         gaps["na_reason"] = [_("Say why this indicator does not apply.")]
     if (values.leading is None) != (values.benchmark is None):
         gaps["benchmark" if values.benchmark is None else "leading"] = [_("Give both the leading and the benchmark value.")]
-    if values.leading is not None and values.benchmark is not None and not values.values_source:
-        gaps["values_source"] = [_("Say where your leading and benchmark values come from.")]
+    if values.leading is not None and values.benchmark is not None:
+        if not values.values_source:
+            gaps["values_source"] = [_("Say where your leading and benchmark values come from.")]
+        if problem := threshold_problem(indicator_type, values.leading, values.benchmark):
+            gaps.setdefault("benchmark", []).append(reason_text(problem))
+    if values.sector_value_id is not None and (values.leading is not None or values.benchmark is not None):
+        gaps["sector_value"] = [_("Choose a sector value or enter your own values, not both.")]
     return gaps
 
 

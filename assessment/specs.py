@@ -135,6 +135,7 @@ def sector_ref(sector_value: Any) -> SectorRef:
         limit=sector_value.limit,
         official=sector_value.is_official,
         label=f"{sector_value.standard_edition} {sector_value.product_en}",
+        sector=sector_value.sector.code if sector_value.sector_id else "",
         edition=sector_value.standard_edition,
         in_force=sector_value.in_force,
         superseded=sector_value.superseded,

@@ -454,10 +454,11 @@ def test_autosave_query_count_does_not_grow_with_indicators(client):
 
 
 def test_load_questionnaire_uses_one_query_for_answers(setup, django_assert_num_queries):
-    assessment = Assessment.objects.select_related("company", "criteria_set").get(pk=setup["assessment"].pk)
+    assessment = Assessment.objects.select_related("company__sector", "criteria_set").get(pk=setup["assessment"].pk)
     criteria_for(assessment.criteria_set)
     Answer.objects.create(assessment=assessment, code="M01", choice="met")
-    with django_assert_num_queries(1):  # stars rating: no regional reference needed
+    # the answers, and the sectors next to the company's (which quota rows fit it); stars rating: no regional reference
+    with django_assert_num_queries(2):
         load_questionnaire(assessment)
 
 

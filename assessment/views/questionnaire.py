@@ -519,6 +519,10 @@ def _items(page: Page, questionnaire: Questionnaire, states: dict[str, tuple[Any
     return items
 
 
+def _item_kind(row: Gate | Indicator) -> str:
+    return "" if isinstance(row, Gate) else row.indicator_type
+
+
 def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, target: Any, result: Any, state: tuple[Any, SaveResult | None] | None) -> Item:
     access = page.access
     answer: Answer | None = questionnaire.rows.get(row.code)
@@ -542,7 +546,7 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
         points=None if is_gate else row.points,
         provisional=(not is_gate and row.provisional) or row.mark == Mark.UNCERTAIN,
         raw=raw,
-        errors=FieldErrors(parsed.all_messages() if parsed is not None else incomplete(stored) if answer else {}),
+        errors=FieldErrors(parsed.all_messages() if parsed is not None else incomplete(stored, _item_kind(row)) if answer else {}),
         version=answer.version if answer else 0,
         seq=answer.seq if answer else 0,
         base=stored.digest(),
