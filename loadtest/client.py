@@ -9,10 +9,11 @@ Loopback only: every base URL must be http://127.0.0.1:<port> or http://localhos
 With several --base URLs every request of every user goes to the next server in turn (round-robin),
 so a user's session must be valid on all of them.
 
-Each autosave is what the browser's htmx sends (static/js/questionnaire.js): the answer's fields,
-`<code>-version` / `<code>-base` from the page or the previous answer, a `<code>-seq` one above the
-last, and the `HX-Request` and `X-CSRFToken` headers. Every save is logged (assessment, code, seq,
-fields, status) for loadtest/verify.py, which compares the confirmed ones with the database.
+Each autosave is what the page's script sends (static/js/questionnaire.js): the answer's fields,
+`<code>-version` / `<code>-base` from the page or the previous answer's JSON, the page's `client`
+token, and the `X-Autosave` and `X-CSRFToken` headers. Every save is logged (assessment, code, the
+client's own sequence number, fields, status) for loadtest/verify.py, which compares the confirmed
+ones with the database.
 """
 
 import argparse
@@ -50,7 +51,7 @@ def hidden(html: str, name: str) -> str | None:
 
 @dataclass
 class FieldState:
-    """What the client knows about one answer: the last version/base the server showed, the last seq sent."""
+    """What the client knows about one answer: the last version/base the server showed, how many saves it sent."""
 
     version: int = 0
     base: str = ""
@@ -92,6 +93,7 @@ class VirtualUser(threading.Thread):
         self.http = requests.Session()
         self.turn = number  # round-robin position; users start on different servers
         self.csrf = ""
+        self.token = f"load-{seed}-{number}"  # the page token a browser tab sends with its saves
         self.fields: dict[str, FieldState] = {}
         self.per_server: dict[str, int] = {}
 
@@ -147,7 +149,6 @@ class VirtualUser(threading.Thread):
             state = self.fields.setdefault(code, FieldState())
             state.version = int(hidden(html, f"{code}-version") or 0)
             state.base = hidden(html, f"{code}-base") or ""
-            state.seq = max(state.seq, int(hidden(html, f"{code}-seq") or 0))
         return html
 
     def autosave(self, category: str, code: str, *, retry_conflict: bool = True) -> None:
@@ -159,15 +160,12 @@ class VirtualUser(threading.Thread):
         state.seq += 1
         state.last_sent = index
         data: list[tuple[str, str]] = [
-            (f"{code}-version", str(state.version)), (f"{code}-seq", str(state.seq)), (f"{code}-base", state.base),
+            (f"{code}-version", str(state.version)), (f"{code}-base", state.base), ("client", self.token),
         ]
         for name, value in fields.items():
             for item in value if isinstance(value, list) else [value]:
                 data.append((f"{code}-{name}", item))
-        headers = {
-            "HX-Request": "true", "X-CSRFToken": self.csrf,
-            "HX-Current-URL": f"http://127.0.0.1/assessments/{self.user['assessment']}/c/{category}/",
-        }
+        headers = {"X-Autosave": "1", "X-CSRFToken": self.csrf}
         path = f"/assessments/{self.user['assessment']}/answer/{code}/"
         response = self._request("autosave", "POST", path, ok_status=(200,), data=data, headers=headers)
         status = response.status_code if response is not None else 0
@@ -177,9 +175,13 @@ class VirtualUser(threading.Thread):
             })
         if response is None or status not in (200, 409):
             return
-        # The answer re-renders the indicator with the stored version and digest (after a conflict too).
-        state.version = int(hidden(response.text, f"{code}-version") or state.version)
-        state.base = hidden(response.text, f"{code}-base") or state.base
+        # The answer names the stored version and digest (after a conflict too, for "Save again").
+        try:
+            answer = response.json()
+        except ValueError:
+            return
+        state.version = int(answer.get("version") or state.version)
+        state.base = answer.get("base") or state.base
         if status == 409 and retry_conflict:
             # What "Save again" does in the browser: the user's value over the current version.
             self.autosave(category, code, retry_conflict=False)

@@ -91,13 +91,14 @@ class LostReport:
     superseded: int  # the database holds a later save whose answer the client never got (allowed)
 
 
-def lost_answers(sends: Iterable[Send], database: Mapping[tuple[int, str], tuple[int, str]]) -> LostReport:
+def lost_answers(sends: Iterable[Send], database: Mapping[tuple[int, str], str]) -> LostReport:
     """Compare what the clients were told was saved with what the database holds.
 
-    `sends` in the order each client sent them (per key, that order is the order of sequence numbers);
-    `database` maps key → (seq, digest) of the stored row. For each key the last save answered 200 must
-    be in the database — or a *later* save of the same key (one the client sent but got no answer for,
-    e.g. during a database outage) that the database holds with exactly that sequence and values.
+    `sends` in the order each client sent them (the client's own sequence numbers, 1, 2, …; the server
+    orders saves by version, and a page sends one save of an answer at a time); `database` maps key →
+    digest of the stored row. For each key the last save answered 200 must be in the database — or the
+    values of a *later* save of the same key (one the client sent but got no answer for, e.g. during a
+    database outage).
     """
     per_key: dict[tuple[int, str], list[Send]] = defaultdict(list)
     acked = 0
@@ -116,13 +117,13 @@ def lost_answers(sends: Iterable[Send], database: Mapping[tuple[int, str], tuple
         if row is None:
             lost.append((key, f"no row; seq {confirmed.seq} was confirmed"))
             continue
-        seq, digest = row
+        digest = row
         if digest == confirmed.digest:
             continue
-        if any(s.seq == seq and s.digest == digest for s in items[last_ok + 1 :]):
+        if any(s.digest == digest for s in items[last_ok + 1 :]):
             superseded += 1
             continue
-        lost.append((key, f"row has seq {seq}, digest {digest}; confirmed seq {confirmed.seq}, digest {confirmed.digest}"))
+        lost.append((key, f"row has digest {digest}; confirmed seq {confirmed.seq}, digest {confirmed.digest}"))
     return LostReport(acked_saves=acked, answers_checked=checked, lost=lost, superseded=superseded)
 
 

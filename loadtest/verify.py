@@ -75,7 +75,7 @@ def main() -> None:
         for s in result["sends"]
     ]
     database = {
-        (row.assessment_id, row.code): (row.seq, values_from_row(row, with_note=False).digest())
+        (row.assessment_id, row.code): values_from_row(row, with_note=False).digest()
         for row in Answer.objects.filter(assessment_id__in=assessments).select_related("sector_value")
     }
     lost = lost_answers(sends, database)

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from assessment import exchange, submission
 from assessment.models import Answer, Assessment, AuditEvent

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from assessment.answers import start_assessment
 from assessment.models import Answer, Assessment, CriteriaSet
-from organisations.models import Company, Membership, Role, Sector
 from organisations.credit_code import check_character
+from organisations.models import Company, Membership, Role, Sector
 from tests.browser.steps import PASSWORD, Browsing
 
 pytestmark = pytest.mark.browser
