@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "axes",
     "policies",
     "organisations",
+    "ledger",
     "assessment",
     "greenmfg",
 ]

@@ -1,0 +1,162 @@
+"""A company's yearly data sheet (企业能源资源台账) and the coefficients that convert it."""
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ledger.energy import Carrier, Method
+from organisations.models import Company
+from policies.models import Mark
+
+ZERO = Decimal(0)
+
+
+class Quantity(models.TextChoices):
+    TCE = "tce", _("tce per unit (GB/T 2589)")
+    FUEL_CO2 = "fuel_co2", _("Fuel CO2 parameters (NCV, carbon content, oxidation)")
+    GRID = "grid", _("Grid electricity CO2 factor")
+    HEAT = "heat", _("Heat and steam")
+
+
+class GridRegion(models.TextChoices):
+    NATIONAL = "national", _("National average")
+    RESIDUAL = "residual", _("National, excluding market-traded non-fossil power")
+    NORTH = "north", _("North China grid")
+    NORTHEAST = "northeast", _("Northeast China grid")
+    EAST = "east", _("East China grid")
+    CENTRAL = "central", _("Central China grid")
+    NORTHWEST = "northwest", _("Northwest China grid")
+    SOUTH = "south", _("South China grid")
+    SOUTHWEST = "southwest", _("Southwest China grid")
+
+
+class CoefficientManager(models.Manager["Coefficient"]):
+    def get_by_natural_key(self, key: str) -> "Coefficient":
+        return self.get(key=key)
+
+
+class Coefficient(models.Model):
+    """One versioned conversion coefficient, maintained by staff; values marked S or U are defaults to verify."""
+
+    key = models.SlugField(_("Key"), max_length=80, unique=True)
+    quantity = models.CharField(_("Quantity"), max_length=10, choices=Quantity.choices)
+    carrier = models.CharField(_("Carrier"), max_length=20, choices=Carrier.choices, blank=True)
+    region = models.CharField(_("Grid region"), max_length=10, choices=GridRegion.choices, blank=True)
+    year = models.PositiveSmallIntegerField(_("Data year"), null=True, blank=True)
+    unit = models.CharField(_("Unit"), max_length=30)
+    value = models.DecimalField(_("Value"), max_digits=16, decimal_places=8, null=True, blank=True)
+    ncv = models.DecimalField(_("Net calorific value (GJ per unit)"), max_digits=16, decimal_places=8, null=True, blank=True)
+    carbon = models.DecimalField(_("Carbon content (tC/TJ)"), max_digits=10, decimal_places=4, null=True, blank=True)
+    oxidation = models.DecimalField(_("Oxidation rate"), max_digits=6, decimal_places=4, null=True, blank=True)
+    name_zh = models.CharField(_("Name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("Name (English)"), max_length=200)
+    source = models.CharField(_("Source"), max_length=300)
+    edition = models.CharField(_("Edition"), max_length=100)
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices)
+    note_zh = models.TextField(_("Note (Chinese)"), blank=True)
+    note_en = models.TextField(_("Note (English)"), blank=True)
+
+    objects = CoefficientManager()
+
+    class Meta:
+        ordering = ["quantity", "carrier", "region", "-year"]
+        verbose_name = _("coefficient")
+        verbose_name_plural = _("coefficients")
+
+    def __str__(self) -> str:
+        return self.key
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+    @property
+    def to_verify(self) -> bool:
+        return self.mark != Mark.VERIFIED
+
+
+def _amount(label: str, **kwargs: object) -> models.DecimalField:
+    return models.DecimalField(
+        label, max_digits=18, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(ZERO)], **kwargs
+    )
+
+
+class DataSheet(models.Model):
+    """Per company and year: the physical quantities every focus area's formulas are computed from."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="data_sheets", verbose_name=_("Company"))
+    year = models.PositiveSmallIntegerField(_("Year"))
+    method = models.CharField(_("Electricity CO2 method"), max_length=10, choices=Method.choices, default=Method.AVERAGE)
+    grid_region = models.CharField(
+        _("Grid factor"), max_length=10, choices=GridRegion.choices, default=GridRegion.NATIONAL,
+        help_text=_("Used by the average method"),
+    )
+    gec_zero = models.BooleanField(
+        _("GEC-matched electricity at zero CO2"), default=False,
+        help_text=_("Market method only; not settled in an official text, so off by default"),
+    )
+    output_value = _amount(_("Output value (10k CNY)"))
+    value_added = _amount(_("Industrial value added (10k CNY)"))
+    output_value_3y = _amount(_("Output value, last 3 years (10k CNY)"))
+    retrofit_3y = _amount(_("Green retrofit investment, last 3 years (10k CNY)"))
+    raw_material = _amount(_("Main raw materials (t)"))
+    water_intake = _amount(_("Water intake (m³)"))
+    water_reused = _amount(_("Reused water (m³)"))
+    waste_generated = _amount(_("General industrial solid waste generated (t)"))
+    waste_utilised = _amount(_("Solid waste utilised (t)"))
+    waste_stored_utilised = _amount(_("Stored waste of earlier years utilised (t)"))
+    pollutant = _amount(_("Main pollutants (t)"))
+    land_area = _amount(_("Land area (m²)"))
+    building_footprint = _amount(_("Building footprint (m²)"))
+    # Formula inputs computed by ledger.sheets.recompute, read by the questionnaire in one query.
+    figures = models.JSONField(_("Computed figures"), default=dict, blank=True, editable=False)
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["company", "-year"]
+        verbose_name = _("data sheet")
+        verbose_name_plural = _("data sheets")
+        constraints = [models.UniqueConstraint(fields=["company", "year"], name="one_data_sheet_per_company_year")]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.year}"
+
+
+class EnergyUse(models.Model):
+    sheet = models.ForeignKey(DataSheet, on_delete=models.CASCADE, related_name="uses", verbose_name=_("Data sheet"))
+    carrier = models.CharField(_("Carrier"), max_length=20, choices=Carrier.choices)
+    quantity = _amount(_("Quantity consumed"))
+    feedstock = _amount(_("Of which feedstock (excluded from E)"))
+    measured_ncv = models.DecimalField(
+        _("Measured NCV (GJ per unit)"), max_digits=16, decimal_places=8, null=True, blank=True,
+        validators=[MinValueValidator(ZERO)],
+    )
+    evidence = models.CharField(_("Evidence of the measured NCV"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["sheet", "pk"]
+        verbose_name = _("energy use")
+        verbose_name_plural = _("energy uses")
+        constraints = [models.UniqueConstraint(fields=["sheet", "carrier"], name="one_use_per_carrier")]
+
+    def __str__(self) -> str:
+        return f"{self.sheet}: {self.carrier}"
+
+
+class ProductOutput(models.Model):
+    sheet = models.ForeignKey(DataSheet, on_delete=models.CASCADE, related_name="products", verbose_name=_("Data sheet"))
+    name_zh = models.CharField(_("Product (Chinese)"), max_length=200)
+    name_en = models.CharField(_("Product (English)"), max_length=200, blank=True)
+    unit = models.CharField(_("Unit"), max_length=40)
+    quantity = _amount(_("Qualified output"))
+    main = models.BooleanField(_("Main product (Q of the formulas)"), default=False)
+    carbon_footprint = models.BooleanField(_("Carbon footprint assessed"), default=False)
+
+    class Meta:
+        ordering = ["sheet", "-main", "pk"]
+        verbose_name = _("product output")
+        verbose_name_plural = _("product outputs")
+
+    def __str__(self) -> str:
+        return self.name_zh
