@@ -235,6 +235,13 @@ def _enqueue_report(assessment: Assessment, language: str, user: AbstractBaseUse
     enqueue_report(assessment, language, user)
 
 
+def _enqueue_standing(assessment: Assessment) -> None:
+    # Peer statistics (standing app) are refreshed by the worker; the job commits with the snapshot.
+    from standing.tasks import refresh_after_submission_task
+
+    refresh_after_submission_task.enqueue(assessment.pk)
+
+
 def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snapshot:
     """Lock the assessment and freeze its snapshot, exactly once.
 
@@ -278,6 +285,7 @@ def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snap
         )
         # Inside the transaction: the report job exists exactly when the snapshot does.
         _enqueue_report(assessment, language, user)
+        _enqueue_standing(assessment)
     return snapshot
 
 

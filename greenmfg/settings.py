@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "organisations",
     "ledger",
     "assessment",
+    "standing",
     "greenmfg",
 ]
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessment.evidence import EvidenceError, detect
@@ -16,6 +17,7 @@ from organisations.models import Company, Consultancy, Role, Sector
 
 User = get_user_model()
 
+FIRST_LIST_YEAR = 2017  # batch 1 of the national green manufacturing list
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_FORMATS = {"PNG", "JPEG"}  # what WeasyPrint embeds reliably in the PDF report
 
@@ -90,7 +92,7 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Company
-        fields = ["name", "credit_code", "sector", "province", "size"]
+        fields = ["name", "credit_code", "sector", "province", "size", "list_level", "listed_year"]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -108,6 +110,20 @@ class CompanyForm(forms.ModelForm):
             group = f"{sector.parent.code} {pick(sector.parent, 'name')}" if sector.parent else ""
             groups.setdefault(group, []).append((sector.pk, f"{sector.code} {pick(sector, 'name')}"))
         field.choices = [("", "---------"), *groups.items()]
+
+    def clean_listed_year(self) -> int | None:
+        year = self.cleaned_data.get("listed_year")
+        if year is not None and not FIRST_LIST_YEAR <= year <= timezone.now().year:
+            raise ValidationError(
+                _("Enter a year from %(first)s to this year."), code="year", params={"first": FIRST_LIST_YEAR}
+            )
+        return year
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("listed_year") and not cleaned.get("list_level"):
+            self.add_error("list_level", _("Choose the list the company appears on, or leave the year empty."))
+        return cleaned
 
     def validate_unique(self) -> None:
         # A taken credit code is not an error shown here: the view turns it into an ownership claim.

@@ -95,6 +95,13 @@ def licence_path(instance: models.Model, filename: str) -> str:
     return f"licences/{uuid.uuid4().hex}"
 
 
+class ListLevel(models.TextChoices):
+    NONE = "", _("Not listed")
+    NATIONAL = "national", _("National green factory list")
+    PROVINCIAL = "provincial", _("Provincial list")
+    MUNICIPAL = "municipal", _("Municipal list")
+
+
 class Company(models.Model):
     name = models.CharField(_("Company name"), max_length=200)
     credit_code = models.CharField(
@@ -120,6 +127,17 @@ class Company(models.Model):
         related_name="+",
         verbose_name=_("Verified by"),
     )
+    list_level = models.CharField(
+        _("Green manufacturing list"), max_length=12, choices=ListLevel.choices, default=ListLevel.NONE, blank=True
+    )
+    listed_year = models.PositiveSmallIntegerField(
+        _("Year listed"), null=True, blank=True, help_text=_("The year of the list the company appears on")
+    )
+    peer_opt_in = models.BooleanField(
+        _("Counted in peer statistics"),
+        default=True,
+        help_text=_("Submitted scores count, without the company's name, in the platform's peer statistics"),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -128,6 +146,10 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_listed(self) -> bool:
+        return bool(self.list_level)
 
     @property
     def is_verified(self) -> bool:

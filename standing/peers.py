@@ -1,0 +1,187 @@
+"""Peer statistics as plain functions: disclosure control, percentiles, green-code bands.
+
+No ORM here. The worker (standing.refresh) feeds contributors in and stores what comes out;
+pages only read the stored results.
+
+Disclosure control (k-anonymity with a dominance rule): a statistic is computed only when
+- at least K_COMPANIES companies stand behind it,
+- they come from at least K_GROUPS different consultancies-or-none (companies without a
+  consultancy form one group, "none"), and
+- no single consultancy works for more than MAX_SHARE of them, so a consultancy cannot
+  subtract its own clients from a figure and learn about the few left.
+Refused statistics are not stored at all, so no page or export can show them.
+"""
+
+import bisect
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+K_COMPANIES = 10
+K_GROUPS = 3
+MAX_SHARE = Decimal("0.5")
+# MIIT Enterprise Green Code (reference §2.3): A+ top 5 %, A the next 35 %, B the remaining 60 %.
+A_PLUS_SHARE = Decimal("0.05")
+A_SHARE = Decimal("0.40")
+# Reference §6.3: a unit in the bottom 5 % three years running is removed from the list.
+BOTTOM_SHARE = Decimal("0.05")
+# Extreme averages (top / bottom 5 %) are taken over at least this many companies, never one.
+TAIL_MINIMUM = 3
+HISTOGRAM_BINS = 10
+# A histogram bar drawn from fewer companies than this is shown as "fewer than 3".
+BIN_MINIMUM = 3
+
+
+class Refusal(StrEnum):
+    FEW_COMPANIES = "few_companies"
+    FEW_GROUPS = "few_groups"
+    DOMINANT = "dominant"
+
+
+class Band(StrEnum):
+    A_PLUS = "A+"
+    A = "A"
+    B = "B"
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """One company's latest submitted total in a peer group."""
+
+    company_id: int
+    consultancies: frozenset[int]
+    total: Decimal
+    values: Mapping[str, Decimal] = field(default_factory=dict)  # indicator code → measured value
+
+
+@dataclass(frozen=True)
+class IndicatorPeers:
+    companies: int
+    mean: Decimal
+    top5: Decimal  # mean of the best 5 % (at least TAIL_MINIMUM companies)
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    companies: int
+    totals: tuple[Decimal, ...]  # sorted ascending
+    mean: Decimal
+    top5_mean: Decimal
+    bottom5_mean: Decimal
+    histogram: tuple[int | None, ...]  # None: a bin with fewer than BIN_MINIMUM companies
+    indicators: Mapping[str, IndicatorPeers]
+
+
+@dataclass(frozen=True)
+class Position:
+    companies: int
+    percentile: Decimal  # share of peers (in %) with a lower total
+    band: Band
+    bottom: bool
+
+
+def refusal(contributors: Sequence[Contributor]) -> Refusal | None:
+    """Why a statistic over these companies may not be shown, or None when it may."""
+    companies = {c.company_id: c for c in contributors}
+    n = len(companies)
+    if n < K_COMPANIES:
+        return Refusal.FEW_COMPANIES
+    groups: set[int | None] = set()
+    served: Counter[int] = Counter()
+    for c in companies.values():
+        if not c.consultancies:
+            groups.add(None)
+        groups.update(c.consultancies)
+        served.update(c.consultancies)
+    if len(groups) < K_GROUPS:
+        return Refusal.FEW_GROUPS
+    if served and Decimal(max(served.values())) / n > MAX_SHARE:
+        return Refusal.DOMINANT
+    return None
+
+
+def _mean(values: Sequence[Decimal]) -> Decimal:
+    return sum(values, Decimal(0)) / len(values)
+
+
+def _tail(n: int) -> int:
+    return min(n, max(TAIL_MINIMUM, math.ceil(n * A_PLUS_SHARE)))
+
+
+def histogram(totals: Sequence[Decimal], *, maximum: Decimal = Decimal(100)) -> tuple[int | None, ...]:
+    counts = [0] * HISTOGRAM_BINS
+    for total in totals:
+        index = int(max(Decimal(0), min(total, maximum)) * HISTOGRAM_BINS / maximum) if maximum > 0 else 0
+        counts[min(index, HISTOGRAM_BINS - 1)] += 1
+    return tuple(c if c == 0 or c >= BIN_MINIMUM else None for c in counts)
+
+
+def indicator_peers(
+    contributors: Sequence[Contributor], *, lower_is_better: Iterable[str] = ()
+) -> dict[str, IndicatorPeers]:
+    """Per-indicator mean and top-5 % mean, each only where its own companies pass `refusal`."""
+    reverse = set(lower_is_better)
+    by_code: dict[str, list[Contributor]] = {}
+    for c in contributors:
+        for code in c.values:
+            by_code.setdefault(code, []).append(c)
+    out: dict[str, IndicatorPeers] = {}
+    for code, group in sorted(by_code.items()):
+        if refusal(group) is not None:
+            continue
+        values = sorted((c.values[code] for c in group), reverse=code not in reverse)
+        out[code] = IndicatorPeers(companies=len(values), mean=_q(_mean(values)), top5=_q(_mean(values[: _tail(len(values))])))
+    return out
+
+
+def _q(value: Decimal, places: str = "0.01") -> Decimal:
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def group_stats(
+    contributors: Sequence[Contributor], *, lower_is_better: Iterable[str] = (), maximum: Decimal = Decimal(100)
+) -> GroupStats | None:
+    """The statistics of one peer group, or None when `refusal` forbids them."""
+    if refusal(contributors) is not None:
+        return None
+    latest = {c.company_id: c for c in contributors}
+    totals = tuple(sorted(c.total for c in latest.values()))
+    n = len(totals)
+    tail = _tail(n)
+    return GroupStats(
+        companies=n,
+        totals=totals,
+        mean=_q(_mean(totals), "0.1"),
+        top5_mean=_q(_mean(totals[-tail:]), "0.1"),
+        bottom5_mean=_q(_mean(totals[:tail]), "0.1"),
+        histogram=histogram(totals, maximum=maximum),
+        indicators=indicator_peers(list(latest.values()), lower_is_better=lower_is_better),
+    )
+
+
+def band_for(*, higher: int, companies: int) -> Band:
+    """Green-code band from the rank: A+ when the company is within the top 5 %, A within 40 %."""
+    top_share = Decimal(higher + 1) / companies
+    if top_share <= A_PLUS_SHARE:
+        return Band.A_PLUS
+    if top_share <= A_SHARE:
+        return Band.A
+    return Band.B
+
+
+def position(totals: Sequence[Decimal], total: Decimal) -> Position:
+    """Where `total` stands among the sorted `totals` (which may or may not include it)."""
+    n = len(totals)
+    if n == 0:
+        raise ValueError("no peers")
+    lower = bisect.bisect_left(totals, total)
+    higher = n - bisect.bisect_right(totals, total)
+    return Position(
+        companies=n,
+        percentile=_q(Decimal(100 * lower) / n, "1"),
+        band=band_for(higher=higher, companies=n),
+        bottom=Decimal(lower + 1) / n <= BOTTOM_SHARE,
+    )

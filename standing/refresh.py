@@ -1,0 +1,148 @@
+"""Keeping the summary tables current: one submission updates its entry and its four peer groups.
+
+Groups of an entry: (set, year) × (sector or all) × (province or all). Indicator peer values are
+kept for sector groups only (the yardstick libraries are per sector); wider groups keep totals.
+"""
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from assessment.models import Assessment, Snapshot
+from organisations.models import AccessGrant
+from standing.models import ALL, Entry, PeerStat
+from standing.peers import Contributor, group_stats, refusal
+
+GroupKey = tuple[str, int, str, str]  # criteria set, year, sector, province
+
+
+def entry_fields(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """Total, maximum, measured values and reverse indicators from a snapshot's scorecard and criteria."""
+    card = snapshot["scorecard"]
+    values = {i["code"]: i["value"] for i in card.get("indicators", []) if i.get("value") is not None}
+    reverse = sorted(
+        i["code"]
+        for c in snapshot["criteria"].get("categories", [])
+        for i in c.get("indicators", [])
+        if str(i.get("indicator_type", "")).startswith("reverse")
+    )
+    return {
+        "total": Decimal(card["total"]) if card.get("total") is not None else Decimal(0),
+        "maximum": Decimal(card.get("maximum") or 100),
+        "values": values,
+        "lower_is_better": [code for code in reverse if code in values],
+    }
+
+
+def groups_of(criteria_set: str, year: int, sector: str, province: str) -> list[GroupKey]:
+    return [(criteria_set, year, s, p) for s in (sector, ALL) for p in (province, ALL)]
+
+
+def record(assessment_id: int) -> set[GroupKey]:
+    """Write the entry of a submitted assessment; returns the groups to refresh (old and new)."""
+    assessment = (
+        Assessment.objects.select_related("company", "company__sector", "criteria_set").filter(pk=assessment_id).first()
+    )
+    snapshot = Snapshot.objects.filter(assessment_id=assessment_id).values("scorecard", "criteria").first()
+    if assessment is None or snapshot is None or assessment.status != Assessment.Status.SUBMITTED:
+        return set()
+    company = assessment.company
+    firms = sorted(
+        AccessGrant.objects.active().filter(company=company).values_list("consultancy_id", flat=True).distinct()
+    )
+    key = {"company": company, "criteria_set": assessment.criteria_set.code, "year": assessment.year}
+    affected: set[GroupKey] = set()
+    old = Entry.objects.filter(**key).values_list("sector", "province").first()
+    if old is not None:
+        affected.update(groups_of(key["criteria_set"], assessment.year, *old))
+    Entry.objects.update_or_create(
+        **key,
+        defaults={
+            "assessment": assessment, "area": assessment.criteria_set.area, "sector": company.sector.code,
+            "province": company.province, "consultancies": firms, **entry_fields(snapshot),
+        },
+    )
+    affected.update(groups_of(key["criteria_set"], assessment.year, company.sector.code, company.province))
+    return affected
+
+
+def company_groups(company_id: int) -> set[GroupKey]:
+    rows = Entry.objects.filter(company_id=company_id).values_list("criteria_set", "year", "sector", "province")
+    return {key for row in rows for key in groups_of(*row)}
+
+
+def refresh_group(key: GroupKey) -> PeerStat:
+    criteria_set, year, sector, province = key
+    rows = Entry.objects.filter(criteria_set=criteria_set, year=year, company__peer_opt_in=True)
+    if sector:
+        rows = rows.filter(sector=sector)
+    if province:
+        rows = rows.filter(province=province)
+    with_values = bool(sector)
+    columns = ["company_id", "consultancies", "total", "maximum"] + (["values", "lower_is_better"] if with_values else [])
+    contributors: list[Contributor] = []
+    reverse: set[str] = set()
+    maximum = Decimal(100)
+    for row in rows.values(*columns):
+        values = {code: Decimal(v) for code, v in row.get("values", {}).items()}
+        contributors.append(Contributor(row["company_id"], frozenset(row["consultancies"]), row["total"], values))
+        reverse.update(row.get("lower_is_better", []))
+        maximum = row["maximum"]
+    stats = group_stats(contributors, lower_is_better=reverse, maximum=maximum)
+    figures: dict[str, Any] = {
+        "refusal": "", "companies": 0, "totals": [], "mean": None, "top5_mean": None, "bottom5_mean": None,
+        "histogram": [], "indicators": {},
+    }
+    if stats is None:
+        figures["refusal"] = str(refusal(contributors))
+    else:
+        figures.update(
+            companies=stats.companies,
+            totals=[str(t) for t in stats.totals],
+            mean=stats.mean,
+            top5_mean=stats.top5_mean,
+            bottom5_mean=stats.bottom5_mean,
+            histogram=list(stats.histogram),
+            indicators={
+                code: {"companies": p.companies, "mean": str(p.mean), "top5": str(p.top5)}
+                for code, p in stats.indicators.items()
+            },
+        )
+    stat, _ = PeerStat.objects.update_or_create(
+        criteria_set=criteria_set, year=year, sector=sector, province=province, defaults=figures
+    )
+    return stat
+
+
+def refresh_groups(keys: Iterable[GroupKey]) -> None:
+    with transaction.atomic():
+        for key in sorted(keys):
+            refresh_group(key)
+
+
+def refresh_after_submission(assessment_id: int) -> int:
+    keys = record(assessment_id)
+    refresh_groups(keys)
+    return len(keys)
+
+
+def refresh_company(company_id: int) -> int:
+    """After an opt-in change: every group the company's entries belong to."""
+    keys = company_groups(company_id)
+    refresh_groups(keys)
+    return len(keys)
+
+
+def refresh_all() -> int:
+    """Rebuild every entry and group (the management command; also repairs a missed job)."""
+    for assessment_id in Assessment.objects.filter(status=Assessment.Status.SUBMITTED).values_list("pk", flat=True):
+        record(assessment_id)
+    keys = {
+        key
+        for row in Entry.objects.values_list("criteria_set", "year", "sector", "province").distinct()
+        for key in groups_of(*row)
+    }
+    refresh_groups(keys)
+    return len(keys)
