@@ -785,18 +785,34 @@ def what_if(
     return score(criteria, answers, reference=reference, force_met=codes, context=context)
 
 
+def gains(criteria: CriteriaSpec, card: Scorecard) -> dict[str, Decimal]:
+    """What meeting each open indicator fully would add to the total, computed from the scorecard.
+
+    The same figure `what_if` gives for that one indicator (a test holds them equal): its missing
+    points, scaled as the category scales them (N/A renormalised within the category) and as the
+    total scales the categories (when whole categories drop out). One pass, no re-scoring.
+    """
+    full_weight = sum((c.weight for c in criteria.categories), ZERO)
+    available = sum((c.maximum for c in card.categories), ZERO)
+    overall = full_weight / available if criteria.na_rule == "renormalise" and available and available != full_weight else ONE
+    scale = {
+        c.code: (c.weight / c.raw_maximum if criteria.na_rule == "renormalise" and c.raw_maximum else ONE) * overall
+        for c in card.categories
+    }
+    return {
+        r.code: (r.maximum - r.points) * scale[r.category]
+        for r in card.indicators
+        if r.status not in (Status.MET, Status.NA) and r.category in scale
+    }
+
+
 def top_actions(
     criteria: CriteriaSpec, answers: Mapping[str, AnswerData], *, limit: int = 5,
     reference: Decimal | None = None, context: Context | None = None,
 ) -> list[tuple[IndicatorResult, Decimal]]:
     """The unmet indicators whose full compliance would raise the total most, with the gain."""
     base = score(criteria, answers, reference=reference, context=context)
-    gains = []
-    for result in base.gaps():
-        if result.status == Status.NA:
-            continue
-        gain = what_if(criteria, answers, [result.code], reference=reference, context=context).total - base.total
-        if gain > 0:
-            gains.append((result, gain))
-    gains.sort(key=lambda pair: (-pair[1], pair[0].code))
-    return gains[:limit]
+    gain = gains(criteria, base)
+    ranked = [(result, gain[result.code]) for result in base.gaps() if gain.get(result.code, ZERO) > 0]
+    ranked.sort(key=lambda pair: (-pair[1], pair[0].code))
+    return ranked[:limit]

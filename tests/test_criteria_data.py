@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 
 from assessment.criteria_rules import mark_problems
 from assessment.management.commands.score_answers import sector_ref
@@ -16,6 +17,14 @@ from assessment.models import CriteriaSet, Gate, Indicator, SectorValue
 from assessment.scoring import AnswerData, Context, score
 from tests.test_criteria_fidelity import F01, one
 from tests.test_submission_helpers import answer, answer_all, make_criteria_set, make_sector, make_world
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in English (the site's default language is Chinese)."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 FACTORY = "factory-gbt36132-2025"

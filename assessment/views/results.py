@@ -18,7 +18,7 @@ from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent, Indicator
-from assessment.scoring import VETO_GATE_KINDS, reason_text, verdict_text
+from assessment.scoring import VETO_GATE_KINDS, gains, reason_text, score, verdict_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
 
@@ -188,6 +188,9 @@ def results_context(assessment: Assessment, access: Access, state: submission.Sc
     }
     editable = assessment.status == Assessment.Status.DRAFT and access.can_edit
     chosen_set = set(chosen)
+    # What meeting each open indicator would add to the total: the figure the what-if and the PDF show.
+    engine_card = state.card or score(state.spec, state.answers, reference=state.reference)
+    gain = gains(state.spec, engine_card)
 
     def row(code: str) -> dict[str, Any]:
         result, info = results[code], catalogue.get(code, {})
@@ -200,7 +203,7 @@ def results_context(assessment: Assessment, access: Access, state: submission.Sc
             "status_class": STATUS_CLASSES.get(result["status"], "secondary"),
             "points": Decimal(result["points"]),
             "maximum": Decimal(result["maximum"]),
-            "gap": Decimal(result["maximum"]) - Decimal(result["points"]),
+            "gap": gain.get(code, Decimal(result["maximum"]) - Decimal(result["points"])),
             "value": _decimal(result["value"]),
             "unit": result["unit"],
             "leading": _decimal(result["leading"]),
@@ -233,7 +236,7 @@ def results_context(assessment: Assessment, access: Access, state: submission.Sc
         "maximum": Decimal(card["maximum"]),
         "verdict": _verdict(state, card),
         "groups": groups,
-        "gaps": [row(code) for code in gap_codes],
+        "gaps": sorted((row(code) for code in gap_codes), key=lambda r: (-r["gap"], r["code"])),
         "bars": category_bars(chart_rows, title=_("Scores by category")),
         "radar": radar(chart_rows, title=_("Share of each category's maximum")) if len(chart_rows) >= 3 else "",
         "what_if": _what_if(state, chosen, names),
