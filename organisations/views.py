@@ -6,7 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,14 +29,6 @@ from organisations.forms import (
     find_user_by_email,
 )
 from organisations.models import AccessGrant, AccessRequest, Company, Consultant, Invitation, Membership, Role
-
-
-def _url_or_none(name: str, *args: object) -> str | None:
-    """A link to another app's page, only once that app provides the URL."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -118,11 +110,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     members = member_rows(request.user)
     clients = client_rows(request.user, exclude={row.company.pk for row in members})
     for row in (*members, *clients):
-        row.start_url = _url_or_none("assessment_start", row.company.pk) if row.can_edit else None
+        row.start_url = reverse("assessment_start", args=[row.company.pk]) if row.can_edit else None
         for assessment in row.assessments:
             # A draft opens the questionnaire; a submitted revision its results.
             page = "assessment_overview" if assessment.status == "draft" else "assessment_results"
-            assessment.url = _url_or_none(page, assessment.pk)
+            assessment.url = reverse(page, args=[assessment.pk])
     context = {
         "members": members,
         "clients": clients,

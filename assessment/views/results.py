@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,14 +43,6 @@ PROBLEM_LABELS = {
 # --- Helpers shared by the pages --------------------------------------------------------------
 
 
-def _url(name: str, *args: object) -> str | None:
-    # Questionnaire and report pages belong to other parts of the app and may not exist yet.
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
-
-
 def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
 
@@ -64,9 +56,9 @@ def user_label(user: Any) -> str:
 def page_links(assessment: Assessment, access: Access) -> dict[str, Any]:
     pk = assessment.pk
     return {
-        "company": _url("company_detail", assessment.company_id),
-        "overview": _url("assessment_overview", pk),
-        "gates": _url("assessment_gates", pk),
+        "company": reverse("company_detail", args=[assessment.company_id]),
+        "overview": reverse("assessment_overview", args=[pk]),
+        "gates": reverse("assessment_gates", args=[pk]),
         "results": reverse("assessment_results", args=[pk]),
         "submit": reverse("assessment_submit", args=[pk]),
         "history": reverse("assessment_history", args=[pk]),
@@ -82,14 +74,12 @@ def page_links(assessment: Assessment, access: Access) -> dict[str, Any]:
     }
 
 
-def _indicator_link(assessment: Assessment, category: str, code: str) -> str | None:
-    url = _url("assessment_category", assessment.pk, category)
-    return f"{url}#indicator-{code}" if url else None
+def _indicator_link(assessment: Assessment, category: str, code: str) -> str:
+    return reverse("assessment_category", args=[assessment.pk, category]) + f"#indicator-{code}"
 
 
-def _gate_link(assessment: Assessment, code: str) -> str | None:
-    url = _url("assessment_gates", assessment.pk)
-    return f"{url}#gate-{code}" if url else None
+def _gate_link(assessment: Assessment, code: str) -> str:
+    return reverse("assessment_gates", args=[assessment.pk]) + f"#gate-{code}"
 
 
 def _catalogue(criteria: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
@@ -267,7 +257,7 @@ def problem_rows(assessment: Assessment, problems: list[submission.Problem], nam
             gates = key == "_gates"
             groups[key] = {
                 "name": _("Basic requirements and negative list") if gates else names.get(key, key),
-                "link": _url("assessment_gates", assessment.pk) if gates else _url("assessment_category", assessment.pk, key),
+                "link": reverse("assessment_gates", args=[assessment.pk]) if gates else reverse("assessment_category", args=[assessment.pk, key]),
                 "items": [],
             }
         group = groups[key]
@@ -327,7 +317,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Only a submitted assessment can be reopened."))
         return redirect("assessment_history", pk=pk)
     messages.success(request, _("Revision %(revision)s opened as a draft with the same answers.") % {"revision": new.revision})
-    return redirect(_url("assessment_overview", new.pk) or reverse("assessment_history", args=[new.pk]))
+    return redirect(reverse("assessment_overview", args=[new.pk]))
 
 
 @login_required
@@ -369,7 +359,7 @@ def reassess(request: HttpRequest, pk: int) -> HttpResponse:
         messages.warning(request, _("Re-assessment started. %(count)s answer(s) could not be carried over; they are listed on the overview.") % {"count": len(new.carryover_unmapped)})
     else:
         messages.success(request, _("Re-assessment started with every answer carried over."))
-    return redirect(_url("assessment_overview", new.pk) or reverse("assessment_results", args=[new.pk]))
+    return redirect(reverse("assessment_overview", args=[new.pk]))
 
 
 # --- Export and import ------------------------------------------------------------------------
@@ -431,7 +421,7 @@ def import_answers(request: HttpRequest, pk: int) -> HttpResponse:
             errors, status = exc.errors, 400
         else:
             messages.success(request, _("%(count)s answer(s) imported.") % {"count": count})
-            return redirect(_url("assessment_overview", pk) or reverse("assessment_results", args=[pk]))
+            return redirect(reverse("assessment_overview", args=[pk]))
     elif request.method == "POST":
         status = 400
     return render(request, "assessment/import.html", {
