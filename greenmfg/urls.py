@@ -11,6 +11,8 @@ urlpatterns = [
     # organisations first: its accounts/login/ (log in by email) shadows the stock one.
     path("", include("organisations.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("ledger.urls")),
     path("", include("assessment.urls")),
+    path("", include("standing.urls")),
     path("", include("policies.urls")),
 ]
