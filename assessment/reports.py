@@ -285,6 +285,9 @@ def _product_name(row: SectorValue, language: str) -> str:
     return name if is_chinese(language) else name.lower()
 
 
+MEASURES = {"t", "kg", "m³", "m²", "kWh", "MWh", "GJ"}
+
+
 def product_units(answers: Mapping[str, AnswerData], sector_values: Mapping[str, SectorValue], language: str) -> dict[str, str]:
     """Per indicator code, the unit of its output Q ("t cement"), from the quota row chosen for it or,
     failing that, from the quota row of another indicator with the same output figure."""
@@ -294,8 +297,10 @@ def product_units(answers: Mapping[str, AnswerData], sector_values: Mapping[str,
         row = sector_values.get(answer.sector.key) if answer.sector is not None else None
         if row is None:
             continue
+        # "kgce/t" and "m³/t clinker" are per tonne of the row's product; "kgce/weight case" is its own unit.
         per = row.unit.split("/")[-1].strip() if "/" in row.unit else "t"
-        own[code] = f"{per} {_product_name(row, language)}"
+        measure = per.split(" ")[0]
+        own[code] = f"{measure} {_product_name(row, language)}" if measure in MEASURES else per
         if answer.inputs.get("Q") is not None:
             by_output.setdefault(answer.inputs["Q"], own[code])
     default = next(iter(by_output.values()), "")
@@ -307,11 +312,12 @@ def product_units(answers: Mapping[str, AnswerData], sector_values: Mapping[str,
 
 
 def indicator_unit(unit: str, product: str) -> str:
-    """The engine's unit with the real product: "tce/t" of a cement quota reads "tce/t cement"."""
+    """The engine's unit with the real product in the report's language: "tce/t" of a cement quota reads
+    "tce/t cement", "m³/t clinker" reads "m³/t 水泥熟料" in Chinese."""
     if not product or "/" not in unit:
         return unit
     head, per = unit.rsplit("/", 1)
-    return f"{head}/{product}" if per.strip() == product.split(" ")[0] else unit
+    return f"{head}/{product}" if per.strip().split(" ")[0] == product.split(" ")[0] else unit
 
 
 def _quantity(figure: str, unit_markup: str) -> SafeString:
@@ -491,7 +497,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     details_by_category: dict[str, list[dict[str, Any]]] = {c["code"]: [] for c in categories}
     details: dict[str, dict[str, Any]] = {}
     yardsticks: list[dict[str, Any]] = []
-    provisional_rules: list[dict[str, Any]] = []
+    provisional_rules: dict[SafeString, list[str]] = {}  # reason → indicator codes, so each rule is stated once
     for result in card.indicators:
         ind_spec, _category = specs_by_code[result.code]
         answer = source.answers.get(result.code)
@@ -538,7 +544,8 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         if row["yardstick"]:
             yardsticks.append({"code": result.code, "name": row["name"], "values": row["yardstick"], "source": row["yardstick_source"], "owner": yard["owner"], "provisional": result.provisional})
         if result.provisional:
-            provisional_rules.append({"code": result.code, "name": row["name"], "why": row["reason"] or _("The standard gives no official rule for this case; the rule used is this app's.")})
+            why = row["reason"] or nobr(_("The standard gives no official rule for this case; the rule used is this app's."))
+            provisional_rules.setdefault(why, []).append(result.code)
     gaps = [details[r.code] for r in card.gaps()]
     evidence_index = [
         {"code": r.code, "name": details[r.code]["name"], "files": evidence.get(r.code, [])}
@@ -653,7 +660,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             for c in categories
         ],
         "yardsticks": yardsticks,
-        "provisional_rules": provisional_rules,
+        "provisional_rules": [{"why": why, "codes": ", ".join(codes)} for why, codes in provisional_rules.items()],
         "evidence_index": evidence_index,
         "without_evidence": without_evidence,
         "comparison": _comparison(assessment, card, category_names, indicator_names),
