@@ -120,14 +120,14 @@ def main() -> None:
 
     def autosave(i: int) -> int:
         # alternate on the running count: every save changes the answer, whatever the number of runs
-        data = {"M01-choice": "met" if autosave.seq % 2 else "partly", "M01-version": str(autosave.version), "M01-seq": str(10_000 + autosave.seq)}
-        autosave.seq += 1
-        response = client.post(answer_url, data, headers={"HX-Request": "true"})
-        autosave.version += 1
+        data = {"M01-choice": "met" if autosave.count % 2 else "partly", "M01-version": str(autosave.version), "client": "bench"}
+        autosave.count += 1
+        response = client.post(answer_url, data, headers={"X-Autosave": "1"})
+        autosave.version = response.json()["version"]
         return response.status_code
 
     autosave.version = 0  # type: ignore[attr-defined]
-    autosave.seq = 0  # type: ignore[attr-defined]
+    autosave.count = 0  # type: ignore[attr-defined]
 
     results = medians_ms({
         "bare view": lambda i: client.get("/bench/bare/").status_code,
