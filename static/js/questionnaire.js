@@ -41,6 +41,7 @@
     this.retries = 0;
     this.pending = {};       // what the saved draft still lacks, shown once the user leaves the question
     this.revealed = false;
+    this.seen = false;       // an answer from the server arrived since the page loaded
     this.waiters = [];
   }
 
@@ -116,7 +117,9 @@
   Question.prototype.answered = function (status, data) {
     this.failed = false;
     this.retries = 0;
-    this.rejected = status !== 200;
+    this.seen = true;
+    // Refused values or a conflict keep the question unsaved; a locked assessment cannot be saved at all.
+    this.rejected = status !== 200 && data.state !== "locked";
     if (typeof data.version === "number") {
       var version = this.field("version");
       if (version && status === 200) version.value = String(data.version);
@@ -171,6 +174,7 @@
   };
 
   Question.prototype.reveal = function () {
+    if (!this.seen) return;  // the messages the page came with stay as they are
     this.revealed = true;
     this.showMessages(this.errors || {});
   };
