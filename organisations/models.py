@@ -1,8 +1,10 @@
+import datetime
 import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from organisations.credit_code import validate_credit_code
@@ -95,6 +97,17 @@ def licence_path(instance: models.Model, filename: str) -> str:
     return f"licences/{uuid.uuid4().hex}"
 
 
+# Reference §6.3: the annual dynamic-management form is due by 15 April; the dashboard reminds from 1 March.
+DYNAMIC_FORM_REMINDER = (3, 1)
+DYNAMIC_FORM_DUE = (4, 15)
+
+
+def dynamic_form_due(today: datetime.date, *, listed: bool) -> datetime.date | None:
+    """The due date of this spring's dynamic-management form while its reminder runs, else None."""
+    opens, due = datetime.date(today.year, *DYNAMIC_FORM_REMINDER), datetime.date(today.year, *DYNAMIC_FORM_DUE)
+    return due if listed and opens <= today <= due else None
+
+
 class ListLevel(models.TextChoices):
     NONE = "", _("Not listed")
     NATIONAL = "national", _("National green factory list")
@@ -150,6 +163,10 @@ class Company(models.Model):
     @property
     def is_listed(self) -> bool:
         return bool(self.list_level)
+
+    @property
+    def dynamic_form_due(self) -> datetime.date | None:
+        return dynamic_form_due(timezone.localdate(), listed=self.is_listed)
 
     @property
     def is_verified(self) -> bool:

@@ -2,21 +2,24 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assessment import submission
 from assessment.access import get_assessment_for_user
 from assessment.answers import context_for, criteria_for
-from assessment.models import Assessment, CriteriaSet, Snapshot
+from assessment.models import Assessment, CriteriaSet, FocusArea, Snapshot
+from assessment.pdf import html_to_pdf
 from greenmfg.bilingual import pick
 from organisations.access import get_company_for_user
-from organisations.models import Province
-from standing import charts, series
+from organisations.forms import FIRST_LIST_YEAR
+from organisations.models import Company, Province
+from standing import charts, dynamic, series
 from standing.impact import impact
 from standing.models import ALL
 from standing.positions import standing_for
@@ -120,3 +123,62 @@ def criteria_impact(request: HttpRequest, pk: int) -> HttpResponse:
         )
         context["zero"] = Decimal(0)
     return render(request, "standing/impact.html", context)
+
+
+def _dynamic_form(request: HttpRequest, pk: int, year: int) -> tuple[Company, dynamic.DynamicForm]:
+    company, _access = get_company_for_user(request.user, pk)
+    if not FIRST_LIST_YEAR <= year <= timezone.localdate().year:
+        raise Http404
+    found = {
+        a.year: {"criteria": a.snapshot.criteria, "scorecard": a.snapshot.scorecard, "criteria_set": a.criteria_set.code}
+        for a in Assessment.objects.filter(
+            company=company, criteria_set__area=FocusArea.FACTORY, status=Assessment.Status.SUBMITTED,
+            year__in=[year, year - 1], snapshot__isnull=False,
+        ).select_related("snapshot", "criteria_set").order_by("submitted_at")
+    }
+    return company, dynamic.build(year, found.get(year), found.get(year - 1))
+
+
+def _company_block(company: Company) -> dict[str, str]:
+    return {
+        _("Company name"): company.name,
+        _("Unified social credit code"): company.credit_code,
+        _("Industry sector"): f"{company.sector.code} {pick(company.sector, 'name')}",
+        _("Province"): company.get_province_display(),
+        _("Green manufacturing list"): company.get_list_level_display(),
+        _("Year listed"): str(company.listed_year or ""),
+    }
+
+
+@login_required
+def dynamic_form(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    company, form = _dynamic_form(request, pk, year)
+    return render(request, "standing/dynamic_form.html", {
+        "company": company, "form": form, "company_block": _company_block(company),
+        "years": list(range(timezone.localdate().year, FIRST_LIST_YEAR - 1, -1)),
+    })
+
+
+@login_required
+def dynamic_form_xlsx(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    company, form = _dynamic_form(request, pk, year)
+    headings = {
+        "title": _("Dynamic management form"), "total": _("Total score"), "previous": _("Previous year"),
+        "code": _("Code"), "unit": _("Unit"), "change": _("Change (%)"),
+    }
+    content = dynamic.to_xlsx(form, company=_company_block(company), headings=headings)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="dynamic-management-{company.pk}-{year}.xlsx"'
+    return response
+
+
+@login_required
+def dynamic_form_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    company, form = _dynamic_form(request, pk, year)
+    html = render_to_string("standing/dynamic_form_pdf.html", {
+        "company": company, "form": form, "company_block": _company_block(company), "lang_attr": get_language(),
+    })
+    content, _pages = html_to_pdf(html)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="dynamic-management-{company.pk}-{year}.pdf"'
+    return response

@@ -117,6 +117,13 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "report_request": lambda w: {"pk": w["assessment"].pk},
     "report_status": lambda w: {"pk": w["report"].pk},
     "report_download": lambda w: {"pk": w["report"].pk},
+    "standing": lambda w: {"pk": w["assessment"].pk},
+    "standing_years": lambda w: {"pk": w["assessment"].pk},
+    "standing_impact": lambda w: {"pk": w["assessment"].pk},
+    "standing_opt_in": lambda w: {"pk": w["company"].pk},
+    "dynamic_form": lambda w: {"pk": w["company"].pk, "year": 2025},
+    "dynamic_form_xlsx": lambda w: {"pk": w["company"].pk, "year": 2025},
+    "dynamic_form_pdf": lambda w: {"pk": w["company"].pk, "year": 2025},
 }
 
 
