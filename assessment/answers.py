@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from assessment.formulas import FORMULAS, Formula, FormulaError
+from assessment.formulas import FORMULAS, PER_OUTPUT, Formula, FormulaError
 from assessment.models import Answer, Assessment, CriteriaSet, Indicator, RegionalReference
 from assessment.scoring import (
     AnswerData,
@@ -46,6 +46,7 @@ from assessment.scoring import (
     threshold_problem,
 )
 from assessment.specs import answer_data, criteria_data, criteria_spec
+from ledger.sheets import figures_for
 from organisations.models import Sector
 
 DONE = frozenset({Status.MET, Status.PARTLY, Status.NOT_MET, Status.NA})
@@ -56,6 +57,7 @@ COMMENT_MAX = 2000
 NOTE_MAX = 2000
 NA_REASON_MAX = 1000
 SOURCE_MAX = 300
+NOT_INPUTS = frozenset({"options", "why"})  # keys of Answer.inputs that hold no formula figure
 COUNT_MAX = 32767  # Answer.count is a PositiveSmallIntegerField
 WHOLE = re.compile(r"^[0-9]{1,6}$")
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
@@ -115,6 +117,65 @@ class Questionnaire:
     rows: dict[str, Answer]
     answers: dict[str, AnswerData]
     scorecard: Scorecard
+    # The company-year data sheet's figures (drafts only): code → (value, unit), and the stored calculation.
+    sheet: dict[str, tuple[Decimal, str]] = field(default_factory=dict)
+    sheet_figures: dict[str, Any] = field(default_factory=dict)
+    # Per indicator: the input codes the sheet supplied to its answer.
+    from_sheet: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+# Sheet unit → formula input unit: the factor between them (park water productivity is per CNY).
+UNIT_SCALE: dict[tuple[str, str], Decimal] = {("10k CNY", "CNY"): Decimal(10000)}
+
+
+def sheet_for(assessment: Assessment) -> dict[str, Any]:
+    """The stored figures of the assessment's company-year data sheet (one query); {} for a submitted one,
+    whose snapshot keeps the figures it was submitted with."""
+    if assessment.is_locked:
+        return {}
+    return figures_for(assessment.company_id, assessment.year)
+
+
+def sheet_values(figures: Mapping[str, Any]) -> dict[str, tuple[Decimal, str]]:
+    return {code: (Decimal(value), unit) for code, (value, unit) in (figures.get("inputs") or {}).items()}
+
+
+def fill_from_sheet(spec: IndicatorSpec, own: Mapping[str, Decimal], sheet: Mapping[str, tuple[Decimal, str]]) -> dict[str, Decimal]:
+    """The inputs the sheet adds to an answer: those of the formula form in use that the answer lacks.
+    The per-output form (B.2, B.4, ...) is used when the answer gives G without Q, or the sheet has no Q."""
+    if spec.formula not in FORMULAS:
+        return {}
+    alternative = PER_OUTPUT.get(spec.formula)
+    per_output = alternative and "Q" not in own and ("G" in own or ("Q" not in sheet and "G" in sheet))
+    formula = FORMULAS[alternative] if per_output and alternative else FORMULAS[spec.formula]
+    added: dict[str, Decimal] = {}
+    for item in formula.inputs:
+        if item.code in own or item.code not in sheet:
+            continue
+        value, unit = sheet[item.code]
+        if unit != item.unit:
+            scale = UNIT_SCALE.get((unit, item.unit))
+            if scale is None:
+                continue
+            value *= scale
+        added[item.code] = value
+    return added
+
+
+def with_sheet(criteria: Criteria, answers: dict[str, AnswerData], sheet: Mapping[str, tuple[Decimal, str]]) -> dict[str, frozenset[str]]:
+    """Fill the formula inputs an answer leaves out from the data sheet (in place); returns what was filled."""
+    filled: dict[str, frozenset[str]] = {}
+    for code, spec in criteria.indicators.items():
+        if not spec.formula:
+            continue
+        current = answers.get(code)
+        if current is not None and (current.na or current.value is not None):
+            continue
+        added = fill_from_sheet(spec, current.inputs if current else {}, sheet)
+        if added:
+            answers[code] = replace(current, inputs={**current.inputs, **added}) if current else AnswerData(inputs=added)
+            filled[code] = frozenset(added)
+    return filled
 
 
 def reference_row(assessment: Assessment) -> RegionalReference | None:
@@ -153,8 +214,13 @@ def load_questionnaire(assessment: Assessment) -> Questionnaire:
         for row in Answer.objects.filter(assessment_id=assessment.pk).select_related("sector_value__sector").order_by()
     }
     answers = {code: answer_data(row) for code, row in rows.items()}
+    figures = sheet_for(assessment)
+    sheet = sheet_values(figures)
+    from_sheet = with_sheet(criteria, answers, sheet) if sheet else {}
     card = score(criteria.spec, answers, reference=reference_for(assessment), context=context_for(assessment))
-    return Questionnaire(criteria=criteria, rows=rows, answers=answers, scorecard=card)
+    return Questionnaire(
+        criteria=criteria, rows=rows, answers=answers, scorecard=card, sheet=sheet, sheet_figures=figures, from_sheet=from_sheet
+    )
 
 
 def scorecard_for(assessment: Assessment) -> Scorecard:
@@ -211,6 +277,8 @@ class AnswerValues:
     values_source: str = ""
     comment: str = ""
     consultant_note: str | None = None
+    # (input code, reason) for inputs typed over a figure of the company's data sheet
+    reasons: tuple[tuple[str, str], ...] = ()
 
     def digest(self) -> str:
         """A short fingerprint: the page remembers what it showed, to spot fields a user did not touch."""
@@ -230,6 +298,8 @@ class AnswerValues:
             "comment": self.comment,
             "consultant_note": self.consultant_note,
         }
+        if self.reasons:  # only when present, so digests of answers without reasons stay as they were
+            data["reasons"] = [list(pair) for pair in self.reasons]
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
 
     def same_as(self, other: "AnswerValues") -> bool:
@@ -254,7 +324,8 @@ def values_from_row(row: Answer | None, *, with_note: bool) -> AnswerValues:
     stored = row.inputs or {}
     return AnswerValues(
         value=row.value,
-        inputs=tuple(sorted((k, str(v)) for k, v in stored.items() if k != "options" and v not in (None, ""))),
+        inputs=tuple(sorted((k, str(v)) for k, v in stored.items() if k not in NOT_INPUTS and v not in (None, ""))),
+        reasons=tuple(sorted((str(k), str(v)) for k, v in (stored.get("why") or {}).items())),
         options=tuple(int(i) for i in stored.get("options", [])),
         choice=row.choice,
         count=row.count,
@@ -289,6 +360,8 @@ def raw_from_values(values: AnswerValues) -> dict[str, Any]:
     }
     for key, value in values.inputs:
         raw[f"in-{key}"] = plain_number(Decimal(value))
+    for key, reason in values.reasons:
+        raw[f"why-{key}"] = reason
     return raw
 
 
@@ -303,6 +376,7 @@ def fields_from_post(post: Any, code: str, *, formula: Formula | None) -> dict[s
     data["options"] = post.getlist(f"{code}-options")
     for item in formula.inputs if formula else ():
         data[f"in-{item.code}"] = post.get(f"{code}-in-{item.code}", "")
+        data[f"why-{item.code}"] = post.get(f"{code}-why-{item.code}", "")
     return data
 
 
@@ -419,8 +493,10 @@ def parse_answer(
     *,
     sector_value_ids: Collection[int] = (),
     can_note: bool = False,
+    sheet: Collection[str] = (),
 ) -> ParsedAnswer:
-    """Validate the fields of one gate or indicator; fields its type does not use are ignored."""
+    """Validate the fields of one gate or indicator; fields its type does not use are ignored.
+    `sheet`: the formula inputs the company's data sheet supplies (typing one over it needs a reason)."""
     parsed = ParsedAnswer(raw=dict(raw))
     values: dict[str, Any] = {"comment": _text(parsed, "comment", COMMENT_MAX)}
     values["consultant_note"] = _text(parsed, "consultant_note", NOTE_MAX) if can_note else None
@@ -434,11 +510,11 @@ def parse_answer(
             values["na_reason"] = _text(parsed, "na_reason", NA_REASON_MAX)
     if not parsed.errors:
         parsed.values = AnswerValues(**values)
-        parsed.pending = incomplete(parsed.values, getattr(target, "indicator_type", ""))
+        parsed.pending = incomplete(parsed.values, getattr(target, "indicator_type", ""), sheet=sheet)
     return parsed
 
 
-def incomplete(values: AnswerValues, indicator_type: str = "") -> dict[str, list[str]]:
+def incomplete(values: AnswerValues, indicator_type: str = "", *, sheet: Collection[str] = ()) -> dict[str, list[str]]:
     """What a saved draft still lacks or gets wrong, per field: the second half of a pair, a source,
     an N/A reason, a pair the wrong way round, a quota row and own values at once."""
     gaps: dict[str, list[str]] = {}
@@ -453,6 +529,10 @@ def incomplete(values: AnswerValues, indicator_type: str = "") -> dict[str, list
             gaps.setdefault("benchmark", []).append(reason_text(problem))
     if values.sector_value_id is not None and (values.leading is not None or values.benchmark is not None):
         gaps["sector_value"] = [_("Choose a sector value or enter your own values, not both.")]
+    reasons = dict(values.reasons)
+    for code, _value in values.inputs:
+        if code in sheet and not reasons.get(code):
+            gaps[f"why-{code}"] = [_("Say why this figure replaces the one from the data sheet.")]
     return gaps
 
 
@@ -483,6 +563,9 @@ def _indicator_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_id
     formula = FORMULAS.get(spec.formula)
     if formula:
         values["inputs"] = _formula_inputs(parsed, formula)
+        typed = {code for code, _value in values["inputs"]}
+        reasons = ((item.code, _text(parsed, f"why-{item.code}", SOURCE_MAX)) for item in formula.inputs if item.code in typed)
+        values["reasons"] = tuple((code, reason) for code, reason in reasons if reason)
     else:
         values["value"] = _quantized(_number(parsed, "value", rate=_is_rate(spec)))
     if kind in ("positive_quant", "reverse_quant"):
@@ -643,6 +726,8 @@ def write_answer(row: Answer, values: AnswerValues) -> None:
     inputs: dict[str, Any] = dict(values.inputs)
     if values.options:
         inputs["options"] = list(values.options)
+    if values.reasons:
+        inputs["why"] = dict(values.reasons)
     row.value = values.value
     row.inputs = inputs
     row.choice = values.choice

@@ -165,7 +165,7 @@ def answer_data(row: Any) -> AnswerData:
     """An Answer model row (with sector_value selected) as engine input."""
     return AnswerData(
         value=row.value,
-        inputs={k: Decimal(str(v)) for k, v in (row.inputs or {}).items() if v not in (None, "") and k != "options"},
+        inputs={k: Decimal(str(v)) for k, v in (row.inputs or {}).items() if v not in (None, "") and k not in ("options", "why")},
         choice=row.choice,
         count=row.count,
         passed=row.passed,

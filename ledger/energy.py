@@ -174,8 +174,9 @@ def _fuel_step(use: Use, factor: FuelFactor | None, unit: str) -> Step:
     return Step(use.carrier, use.quantity, unit, tce, co2, Decimal(0), note)
 
 
-def balance(uses: list[Use], factors: Factors, rules: Rules = Rules()) -> Balance:
-    """E, E_re and C of one company-year; values rounded once, to 4 places."""
+def balance(uses: list[Use], factors: Factors, rules: Rules = Rules(), *, process_co2: Decimal = Decimal(0)) -> Balance:
+    """E, E_re and C of one company-year; values rounded once, to 4 places. `process_co2`: process emissions
+    (e.g. clinker calcination) computed by the sector's GB/T 32151 part, added to scope 1."""
     by_kind: dict[str, Decimal] = {}
     steps: list[Step] = []
     for use in uses:
@@ -208,8 +209,8 @@ def balance(uses: list[Use], factors: Factors, rules: Rules = Rules()) -> Balanc
         steps.append(Step(Carrier.GREEN_TRADED, bought_green, "kWh", bought_green * KWH_TCE, green_co2, bought_green * KWH_TCE))
     if certified:
         steps.append(Step(Carrier.GEC, certified / THOUSAND, "MWh", Decimal(0), Decimal(0), certified * KWH_TCE))
-    scope1 = sum((s.co2 for s in steps if CARRIERS[s.carrier][0] == Kind.FUEL), Decimal(0))
-    total_co2 = sum((s.co2 for s in steps), Decimal(0))
+    scope1 = sum((s.co2 for s in steps if CARRIERS[s.carrier][0] == Kind.FUEL), process_co2)
+    total_co2 = sum((s.co2 for s in steps), process_co2)
     return Balance(
         energy=_round(sum((s.tce for s in steps), Decimal(0))),
         renewable=_round(sum((s.renewable_tce for s in steps), Decimal(0))),

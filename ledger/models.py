@@ -96,6 +96,9 @@ class DataSheet(models.Model):
         _("GEC-matched electricity at zero CO2"), default=False,
         help_text=_("Market method only; not settled in an official text, so off by default"),
     )
+    process_co2 = _amount(
+        _("Process CO2 emissions (t)"), help_text=_("Non-combustion emissions computed per the sector's part of GB/T 32151")
+    )
     output_value = _amount(_("Output value (10k CNY)"))
     value_added = _amount(_("Industrial value added (10k CNY)"))
     output_value_3y = _amount(_("Output value, last 3 years (10k CNY)"))

@@ -8,9 +8,13 @@ that year scores on them (submitted snapshots keep the figures they were submitt
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
+from django.utils.translation import gettext as _
+
 from ledger.energy import (
     CARRIERS,
     Balance,
+    Carrier,
     CoefficientError,
     Factors,
     Figures,
@@ -22,10 +26,10 @@ from ledger.energy import (
     balance,
     sheet_inputs,
 )
-from ledger.models import Coefficient, DataSheet, GridRegion, Quantity
+from ledger.models import Coefficient, DataSheet, EnergyUse, GridRegion, Quantity
 
 FIGURE_FIELDS = (
-    "output_value", "value_added", "output_value_3y", "retrofit_3y", "raw_material", "water_intake", "water_reused",
+    "process_co2", "output_value", "value_added", "output_value_3y", "retrofit_3y", "raw_material", "water_intake", "water_reused",
     "waste_generated", "waste_utilised", "waste_stored_utilised", "pollutant", "land_area", "building_footprint",
 )
 
@@ -70,7 +74,7 @@ def figures_of(sheet: DataSheet) -> Figures:
     if main is None and len(products) == 1:
         main = products[0]
     return Figures(
-        **{name: getattr(sheet, name) for name in FIGURE_FIELDS},
+        **{name: getattr(sheet, name) for name in FIGURE_FIELDS if name != "process_co2"},
         output=main.quantity if main else None,
     )
 
@@ -85,7 +89,8 @@ def compute(sheet: DataSheet, rows: list[Coefficient] | None = None) -> tuple[Ba
     ]
     used_keys = {u.carrier for u in uses}
     used += [r for r in rows if r.carrier in used_keys and r.quantity in (Quantity.TCE, Quantity.FUEL_CO2)]
-    return balance(uses, factors, Rules(method=sheet.method, gec_zero=sheet.gec_zero)), used
+    rules = Rules(method=sheet.method, gec_zero=sheet.gec_zero)
+    return balance(uses, factors, rules, process_co2=sheet.process_co2 or Decimal(0)), used
 
 
 def _s(value: Decimal) -> str:
@@ -128,3 +133,41 @@ def figures_for(company_id: int, year: int) -> dict[str, Any]:
     """The stored figures of a company-year (one query), or {} when there is no sheet."""
     row = DataSheet.objects.filter(company_id=company_id, year=year).values_list("figures", flat=True).first()
     return row or {}
+
+
+def store_sheet(sheet: DataSheet, uses: list[dict[str, Any]], products: Any) -> None:
+    """Save a validated sheet, its carriers (rows with nothing in them are dropped) and products; recompute."""
+    with transaction.atomic():
+        sheet.save()
+        sheet.uses.all().delete()
+        EnergyUse.objects.bulk_create(
+            EnergyUse(sheet=sheet, **{k: row.get(k) for k in ("carrier", "quantity", "feedstock", "measured_ncv")}, evidence=row.get("evidence") or "")
+            for row in uses
+            if row.get("quantity")
+        )
+        products.instance = sheet
+        products.save()
+        sheet = DataSheet.objects.prefetch_related("uses", "products").get(pk=sheet.pk)
+        recompute(sheet)
+
+
+def steps_for_display(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"carrier": Carrier(c).label, "quantity": q, "unit": u, "tce": t, "co2": co2, "renewable": r}
+        for c, q, u, t, co2, r in figures.get("steps", [])
+    ]
+
+
+def explain(figures: dict[str, Any], code: str) -> list[str]:
+    """The calculation behind one formula input, line by line, for the questionnaire."""
+    steps = figures.get("steps", [])
+    column = {"E": 3, "E_re": 5, "C": 4}.get(code)
+    if column is None:
+        return []
+    unit = "tCO₂" if code == "C" else "tce"
+    lines = [f"{Carrier(s[0]).label}: {s[1]} {s[2]} → {s[column]} {unit}" for s in steps if s[column] != "0"]
+    if code == "C" and figures.get("scope1") is not None:
+        lines.append(_("scope 1: %(s1)s, scope 2: %(s2)s") % {"s1": figures["scope1"], "s2": figures["scope2"]})
+    if code == "E_re" and figures.get("share"):
+        lines.append(f"R_re = E_re / E × 100 % = {figures['share']} %")
+    return lines

@@ -99,3 +99,9 @@ def test_market_method_needs_the_residual_factor() -> None:
 
 def test_no_energy_has_no_share() -> None:
     assert Balance(D(0), D(0), D(0), D(0), D(0)).renewable_share is None
+
+
+def test_process_emissions_join_scope_1() -> None:
+    result = balance([Use("grid", D(1000000))], FACTORS, process_co2=D("353600"))
+    assert result.scope1 == D("353600.0000")
+    assert result.carbon == D("354130.6000")  # + 1 000 MWh × 0.5306

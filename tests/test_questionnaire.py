@@ -457,8 +457,9 @@ def test_load_questionnaire_uses_one_query_for_answers(setup, django_assert_num_
     assessment = Assessment.objects.select_related("company__sector", "criteria_set").get(pk=setup["assessment"].pk)
     criteria_for(assessment.criteria_set)
     Answer.objects.create(assessment=assessment, code="M01", choice="met")
-    # the answers, and the sectors next to the company's (which quota rows fit it); stars rating: no regional reference
-    with django_assert_num_queries(2):
+    # the answers, the sectors next to the company's (which quota rows fit it) and the company-year data sheet's
+    # figures; stars rating: no regional reference
+    with django_assert_num_queries(3):
         load_questionnaire(assessment)
 
 

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessment.models import Answer, Assessment, CriteriaSet, Evidence, Report
+from ledger.models import DataSheet, EnergyUse
 from organisations.credit_code import check_character
 from organisations.models import (
     AccessGrant,
@@ -69,6 +70,8 @@ def world(db: Any) -> dict[str, Any]:
     report = Report(assessment=assessment, language="en", fingerprint="f", status=Report.Status.DONE)
     report.file.save("r.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
     report.save()
+    sheet = DataSheet.objects.create(company=company, year=2025, water_intake=123456)
+    EnergyUse.objects.create(sheet=sheet, carrier="grid", quantity=1000)
 
     outsider = User.objects.create_user("outsider@b.test", "outsider@b.test", "pw-b-123456")
     other = Company.objects.create(
@@ -117,6 +120,8 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "report_request": lambda w: {"pk": w["assessment"].pk},
     "report_status": lambda w: {"pk": w["report"].pk},
     "report_download": lambda w: {"pk": w["report"].pk},
+    "data_sheets": lambda w: {"pk": w["company"].pk},
+    "data_sheet": lambda w: {"pk": w["company"].pk, "year": 2025},
     "standing": lambda w: {"pk": w["assessment"].pk},
     "standing_years": lambda w: {"pk": w["assessment"].pk},
     "standing_impact": lambda w: {"pk": w["assessment"].pk},
@@ -170,6 +175,8 @@ def test_another_company_gets_404_without_data(client: Any, world: dict[str, Any
     assert Membership.objects.filter(pk=world["viewer"].pk, role=Role.VIEWER).exists()
     assert AccessGrant.objects.active().filter(pk=world["grant"].pk).exists()
     assert AccessRequest.objects.pending().filter(pk=world["access_request"].pk).exists()
+    assert DataSheet.objects.filter(company=world["company"], year=2025, water_intake=123456).exists()
+    assert EnergyUse.objects.filter(sheet__company=world["company"]).count() == 1
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))

@@ -39,6 +39,8 @@ from assessment.answers import (
     progress_of,
     raw_from_values,
     save_answer,
+    sheet_for,
+    sheet_values,
     start_assessment,
     values_from_row,
 )
@@ -46,8 +48,9 @@ from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, evidence
 from assessment.forms import EvidenceUploadForm, StartAssessmentForm
 from assessment.formulas import FORMULAS
 from assessment.models import Answer, Assessment, Category, CriteriaSet, Evidence, Gate, Indicator, SectorValue
-from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, Verdict, reason_text, round_points
+from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, reason_text, round_points, verdict_text
 from greenmfg.bilingual import is_chinese, pick, unit_label
+from ledger.sheets import explain
 from organisations.access import Access, get_company_for_user
 from policies.models import Mark
 
@@ -100,6 +103,7 @@ def _page(request: HttpRequest, pk: int, category_code: str | None) -> HttpRespo
     assessment, access = get_assessment_for_user(request.user, pk, need="edit" if request.method == "POST" else "read")
     questionnaire = load_questionnaire(assessment)
     page = _load_page(assessment, access, questionnaire.criteria, category_code)
+    page.sheet_codes = frozenset(questionnaire.sheet)
     states: dict[str, tuple[Any, SaveResult | None]] = {}
     if request.method == "POST":
         if assessment.is_locked:
@@ -141,7 +145,7 @@ def _save_one(request: HttpRequest, assessment: Assessment, access: Access, page
     formula = FORMULAS.get(getattr(target, "formula", ""))
     parsed = parse_answer(
         target, fields_from_post(request.POST, code, formula=formula),
-        sector_value_ids=page.sector_value_ids(code), can_note=access.is_consultant,
+        sector_value_ids=page.sector_value_ids(code), can_note=access.is_consultant, sheet=page.sheet_codes,
     )
     if parsed.values is None:
         return parsed, None
@@ -174,6 +178,7 @@ def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     # The page rows do not depend on the answers: loaded once, for validation and for the re-render.
     category = criteria.category_of.get(code)
     page = _load_page(assessment, access, criteria, category, only=code)
+    page.sheet_codes = frozenset(sheet_values(sheet_for(assessment)))
     parsed, result = _save_one(request, assessment, access, page, code, target)
     if request.headers.get("X-Autosave") != "1":
         _message_for(request, parsed, result)
@@ -329,6 +334,9 @@ class Page:
     locked: bool
     answer_base_url: str
     upload_base_url: str
+    company_id: int = 0
+    year: int = 0
+    sheet_codes: frozenset[str] = frozenset()  # formula inputs the company-year data sheet supplies
 
     def sector_value_ids(self, code: str) -> set[int]:
         return {sv.pk for sv in self.sector_values.get(code, [])}
@@ -410,6 +418,8 @@ def _load_page(assessment: Assessment, access: Access, criteria: Criteria, categ
         locked=assessment.is_locked,
         answer_base_url=reverse("assessment_answer", args=[assessment.pk, "CODE"]),
         upload_base_url=reverse("evidence_upload", args=[assessment.pk, "CODE"]),
+        company_id=assessment.company_id,
+        year=assessment.year,
     )
 
 
@@ -420,6 +430,12 @@ class InputField:
     unit: str
     value: str
     errors: list[str]
+    # A figure of the company's data sheet: shown, used unless typed over (with a reason).
+    sheet: str = ""
+    calc: list[str] = field(default_factory=list)
+    reason: str = ""
+    reason_errors: list[str] = field(default_factory=list)
+    sheet_url: str = ""
 
 
 @dataclass
@@ -546,7 +562,7 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
         points=None if is_gate else row.points,
         provisional=(not is_gate and row.provisional) or row.mark == Mark.UNCERTAIN,
         raw=raw,
-        errors=FieldErrors(parsed.all_messages() if parsed is not None else incomplete(stored, _item_kind(row)) if answer else {}),
+        errors=FieldErrors(parsed.all_messages() if parsed is not None else incomplete(stored, _item_kind(row), sheet=page.sheet_codes) if answer else {}),
         version=answer.version if answer else 0,
         seq=answer.seq if answer else 0,
         base=stored.digest(),
@@ -558,6 +574,8 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
         files=page.evidence.get(row.code, []),
     )
     _fill_fields(item, row, page, raw, item.errors)
+    if questionnaire.sheet and item.inputs:
+        _fill_sheet(item, page, questionnaire, raw)
     _fill_result(item, result, answer)
     _fill_state(item, parsed, saved, stored, answer)
     for choice in item.choices:
@@ -612,6 +630,21 @@ def _fill_fields(item: Item, row: Gate | Indicator, page: Page, raw: dict[str, A
         item.value_field = InputField("value", _("Value"), row.unit, str(raw.get("value", "")), errors.get("value", []))
     if kind in ("positive_quant", "reverse_quant"):
         _fill_sector_values(item, row, page, raw)
+
+
+def _fill_sheet(item: Item, page: Page, questionnaire: Questionnaire, raw: dict[str, Any]) -> None:
+    """Mark the inputs the data sheet supplies, with the figure, its calculation and the override reason."""
+    url = reverse("data_sheet", args=[page.company_id, page.year])
+    for input_field in item.inputs:
+        code = input_field.name.removeprefix("in-")
+        if code not in questionnaire.sheet:
+            continue
+        value, unit = questionnaire.sheet[code]
+        input_field.sheet = f"{plain_number(value)} {unit_label(unit)}".strip()
+        input_field.calc = explain(questionnaire.sheet_figures, code)
+        input_field.reason = str(raw.get(f"why-{code}", ""))
+        input_field.reason_errors = item.errors.get(f"why-{code}", [])
+        input_field.sheet_url = url
 
 
 def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, Any]) -> None:
@@ -705,17 +738,6 @@ def _describe(item: Item, stored: Any, answer: Answer | None) -> str:
 # --- Score panel and navigation ---------------------------------------------------------------
 
 
-VERDICTS = {
-    Verdict.NOT_ELIGIBLE: gettext_lazy("Not eligible: a basic requirement or negative-list item fails"),
-    Verdict.INCOMPLETE: gettext_lazy("Incomplete: answer every gate"),
-    Verdict.ABOVE_REFERENCE: gettext_lazy("At or above the regional reference score"),
-    Verdict.BELOW_REFERENCE: gettext_lazy("Below the regional reference score"),
-    Verdict.NO_REFERENCE: gettext_lazy("No regional reference score known yet"),
-    Verdict.RATED: gettext_lazy("Rated"),
-    Verdict.PASS: gettext_lazy("Every indicator passes"),
-    Verdict.FAIL: gettext_lazy("At least one indicator fails"),
-}
-
 
 @dataclass
 class PageLink:
@@ -758,7 +780,7 @@ def _common_context(assessment: Assessment, access: Access, questionnaire: Quest
         "card": card,
         "total": round_points(card.total),
         "maximum": round_points(card.maximum),
-        "verdict": str(VERDICTS.get(card.verdict, "")),
+        "verdict": verdict_text(card.verdict),
         "rating": rating,
         "failed_gates": [g.code for g in card.failed_gates],
         "overall": overall,

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management import BaseCommand, CommandParser
 
 from assessment import specs
+from assessment.answers import load_questionnaire
 from assessment.models import Assessment
 
 NAMES = {
@@ -24,11 +25,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         out = Path(options["dir"])
         out.mkdir(parents=True, exist_ok=True)
-        demos = Assessment.objects.filter(is_demo=True).select_related("criteria_set", "company").order_by("id")
+        demos = Assessment.objects.filter(is_demo=True).select_related("criteria_set", "company__sector").order_by("id")
         for assessment in demos:
             rows = list(assessment.answers.select_related("sector_value"))
             gate_codes = set(assessment.criteria_set.gates.values_list("code", flat=True))
-            answers = {row.code: specs.answer_data(row) for row in rows}
+            # Formula inputs the company-year data sheet supplies are written out: the document stands alone.
+            answers = load_questionnaire(assessment).answers
             notes = {row.code: {"comment": row.comment} for row in rows if row.comment}
             document = specs.answers_to_json(assessment.criteria_set.code, answers, gate_codes=gate_codes, notes=notes)
             document = {"criteria_set": document["criteria_set"], "year": assessment.year,

@@ -63,7 +63,9 @@ def raw_fields(row: Answer) -> dict[str, Any]:
     if not raw["options"] and row.count == 0:
         raw["options"] = ["none"]
     for key, value in stored.items():
-        if key != "options":
+        if key == "why" and isinstance(value, dict):
+            raw |= {f"why-{k}": str(v) for k, v in value.items()}
+        elif key != "options":
             raw[f"in-{key}"] = _number_text(value)
     return raw
 
