@@ -46,6 +46,8 @@ from assessment.scoring import AnswerData, Scorecard, Status, Verdict, reason_te
 from assessment.specs import criteria_spec
 from assessment.submission import state_for
 from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
+from ledger.energy import Carrier
+from ledger.models import DataSheet
 from organisations.models import Consultancy
 from policies.models import Mark, PolicyDocument
 
@@ -585,6 +587,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     area = str(criteria_set.area)
     subject = nobr(split_bilingual(assessment.title, language)) if area in (FocusArea.PARK, FocusArea.DESIGN_PRODUCT) else ""
     key_figures = _key_figures(source.answers, specs_by_code, language, products)
+    sheet = data_sheet_profile(company.pk, assessment.year, language)
     return {
         "language": language,
         "lang_attr": "zh-Hans" if zh else "en",
@@ -610,6 +613,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "subject": subject,
         "subject_label": {FocusArea.PARK: _("Park"), FocusArea.DESIGN_PRODUCT: _("Product")}.get(area, ""),  # type: ignore[call-overload]
         "key_figures": key_figures,
+        "data_sheet": sheet,
         "criteria_set": {
             "name": nobr(pick(criteria_set, "name")),
             "standard": nobr(_standard_line(criteria_set, governing, language)),
@@ -666,6 +670,39 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "comparison": _comparison(assessment, card, category_names, indicator_names),
         "governing_documents": [policy_row(d) for d in governing],
         "cited_documents": [policy_row(d) for d in cited],
+    }
+
+
+def data_sheet_profile(company_id: int, year: int, language: str) -> dict[str, Any] | None:
+    """Products, output and energy use of the company-year from its data sheet (ledger), if it has one."""
+    sheet = DataSheet.objects.filter(company_id=company_id, year=year).prefetch_related("products").first()
+    if sheet is None:
+        return None
+    carriers = dict(Carrier.choices)
+    steps = (sheet.figures or {}).get("steps") or []
+    money = [
+        (_("Output value"), sheet.output_value),
+        (_("Industrial value added"), sheet.value_added),
+    ]
+    return {
+        "products": [
+            {
+                "name": pick(p, "name", language),
+                "quantity": _quantity(_figure(p.quantity), unit_html(p.unit, language)) if p.quantity is not None else "–",
+                "main": p.main,
+            }
+            for p in sheet.products.all()
+        ],
+        "energy": [
+            {
+                "carrier": carriers.get(carrier, carrier),
+                "quantity": _quantity(_figure(Decimal(quantity)), unit_html(unit, language)),
+                "tce": _quantity(_figure(Decimal(tce), 1), "tce"),
+            }
+            for carrier, quantity, unit, tce, *_rest in steps
+        ],
+        "energy_total": _quantity(_figure(sum((Decimal(step[3]) for step in steps), Decimal(0)), 1), "tce") if steps else "",
+        "money": [{"label": label, "quantity": _quantity(_figure(value), unit_html("10k CNY", language))} for label, value in money if value is not None],
     }
 
 

@@ -301,3 +301,37 @@ def test_evidence_index_and_comparison_with_the_previous_revision():
     assert "T01" not in [w["code"] for w in first_ctx["without_evidence"]]
     text = pdftotext(reports.render_pdf(second, language="en").data)
     assert "Comparison with the previous assessment" in text and "Indicators that changed" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_company_profile_shows_products_output_and_energy_from_the_data_sheet(language):
+    from ledger.models import DataSheet, EnergyUse, ProductOutput
+    from ledger.sheets import recompute
+    from tests.test_reports import make_assessment
+
+    assessment = make_assessment()
+    sheet = DataSheet.objects.create(company=assessment.company, year=assessment.year, output_value=Decimal("96000"))
+    ProductOutput.objects.create(sheet=sheet, name_zh="精密铸件", name_en="Precision castings", unit="t", quantity=Decimal("15000"), main=True)
+    EnergyUse.objects.create(sheet=sheet, carrier="natural_gas", quantity=Decimal("120000"))
+    recompute(sheet)
+    with translation.override(language):
+        ctx = reports.build_context(assessment, language=language)
+    profile = ctx["data_sheet"]
+    assert [p["name"] for p in profile["products"]] == ["精密铸件" if language == "zh-hans" else "Precision castings"]
+    assert profile["products"][0]["quantity"] == '<span class="nobr">15,000\xa0t</span>'
+    assert "120,000" in profile["energy"][0]["quantity"] and "m³" in profile["energy"][0]["quantity"]
+    assert ("96,000\xa0万元" if language == "zh-hans" else "96,000\xa0× 10<sup>4</sup> CNY") in profile["money"][0]["quantity"]
+    text = pdftotext(reports.render_pdf(assessment, language=language).data)
+    assert ("精密铸件" if language == "zh-hans" else "Precision castings") in text
+
+
+@pytest.mark.django_db
+def test_company_profile_without_a_data_sheet_uses_the_assessments_figures():
+    from tests.test_reports import make_assessment
+
+    assessment = make_assessment()
+    with translation.override("en"):
+        ctx = reports.build_context(assessment, language="en")
+    assert ctx["data_sheet"] is None
+    assert [f["label"] for f in ctx["key_figures"]][:2] == ["Qualified output Q", "Comprehensive energy consumption E"]
