@@ -172,13 +172,16 @@ def band_for(*, higher: int, companies: int) -> Band:
     return Band.B
 
 
-def position(totals: Sequence[Decimal], total: Decimal) -> Position:
-    """Where `total` stands among the sorted `totals` (which may or may not include it)."""
+def position(totals: Sequence[Decimal] | Sequence[float], total: Decimal | float) -> Position:
+    """Where `total` stands among the sorted `totals` (which may or may not include it).
+
+    Stored totals are floats (cheap to read); floats made from the same 2-place decimals keep their order.
+    """
     n = len(totals)
     if n == 0:
         raise ValueError("no peers")
-    lower = bisect.bisect_left(totals, total)
-    higher = n - bisect.bisect_right(totals, total)
+    lower = bisect.bisect_left(totals, total)  # type: ignore[arg-type]
+    higher = n - bisect.bisect_right(totals, total)  # type: ignore[arg-type]
     return Position(
         companies=n,
         percentile=_q(Decimal(100 * lower) / n, "1"),

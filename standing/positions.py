@@ -57,7 +57,7 @@ def standing_for(assessment: Assessment, snapshot: Snapshot) -> Standing:
     scopes = []
     for _set, _year, s, p in keys:
         stat = stats.get((s, p))
-        placed = position([Decimal(t) for t in stat.totals], total) if stat is not None and stat.published else None
+        placed = position(stat.totals, float(total)) if stat is not None and stat.published else None
         scopes.append(Scope(s, p, stat, placed))
     regional = stats.get((ALL, province))
     return Standing(

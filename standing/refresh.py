@@ -100,7 +100,7 @@ def refresh_group(key: GroupKey) -> PeerStat:
     else:
         figures.update(
             companies=stats.companies,
-            totals=[str(t) for t in stats.totals],
+            totals=[float(t) for t in stats.totals],  # JSON numbers: cheap to read; order-exact for 2-place totals
             mean=stats.mean,
             top5_mean=stats.top5_mean,
             bottom5_mean=stats.bottom5_mean,
@@ -139,6 +139,10 @@ def refresh_all() -> int:
     """Rebuild every entry and group (the management command; also repairs a missed job)."""
     for assessment_id in Assessment.objects.filter(status=Assessment.Status.SUBMITTED).values_list("pk", flat=True):
         record(assessment_id)
+    return refresh_all_groups()
+
+
+def refresh_all_groups() -> int:
     keys = {
         key
         for row in Entry.objects.values_list("criteria_set", "year", "sector", "province").distinct()
