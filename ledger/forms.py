@@ -74,7 +74,7 @@ class BaseEnergyFormSet(BaseFormSet):
             raise forms.ValidationError(_("Every energy carrier appears once."))
 
 
-EnergyFormSet = formset_factory(EnergyUseForm, formset=BaseEnergyFormSet, extra=0, min_num=len(CARRIERS), max_num=len(CARRIERS), validate_max=True, validate_min=True)
+EnergyFormSet = formset_factory(EnergyUseForm, formset=BaseEnergyFormSet, extra=0, max_num=len(CARRIERS), validate_max=True)
 
 
 class BaseProductFormSet(BaseInlineFormSet):

@@ -27,7 +27,7 @@ def sheet_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _energy_initial(sheet: DataSheet) -> list[dict[str, Any]]:
-    stored = {u.carrier: u for u in sheet.uses.all()}
+    stored = {u.carrier: u for u in sheet.uses.all()} if sheet.pk else {}
     rows = []
     for carrier in CARRIERS:
         use = stored.get(carrier)
@@ -47,7 +47,7 @@ def sheet_detail(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = DataSheetForm(data, instance=sheet)
     energy = EnergyFormSet(data, initial=_energy_initial(sheet), prefix="energy")
-    products = ProductFormSet(data, instance=sheet if sheet.pk else DataSheet(), prefix="products")
+    products = ProductFormSet(data, instance=sheet, prefix="products")
     if data is not None and form.is_valid() and energy.is_valid() and products.is_valid():
         store_sheet(form.save(commit=False), [f.cleaned_data for f in energy.forms], products)
         messages.success(request, _("The data sheet is saved; draft assessments of %(year)s now use its figures.") % {"year": year})
