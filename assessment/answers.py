@@ -205,8 +205,12 @@ def context_for(assessment: Assessment) -> Context:
     return Context(year=assessment.year, sector_codes=frozenset({sector.code, *related}), company_sector=sector.code)
 
 
-def load_questionnaire(assessment: Assessment) -> Questionnaire:
-    """Criteria (cached), every answer row (one query) and the scorecard they give."""
+def load_questionnaire(
+    assessment: Assessment, *, figures: dict[str, Any] | None = None, context: Context | None = None
+) -> Questionnaire:
+    """Criteria (cached), every answer row (one query) and the scorecard they give. `figures` (the company-year
+    data sheet's) and `context` may be passed in when several assessments of one company-year are scored.
+    """
     criteria = criteria_for(assessment.criteria_set)
     # order_by(): rows go into a dict, and the default ordering by assessment would join its table
     rows = {
@@ -214,13 +218,29 @@ def load_questionnaire(assessment: Assessment) -> Questionnaire:
         for row in Answer.objects.filter(assessment_id=assessment.pk).select_related("sector_value__sector").order_by()
     }
     answers = {code: answer_data(row) for code, row in rows.items()}
-    figures = sheet_for(assessment)
+    figures = sheet_for(assessment) if figures is None or assessment.is_locked else figures
     sheet = sheet_values(figures)
     from_sheet = with_sheet(criteria, answers, sheet) if sheet else {}
-    card = score(criteria.spec, answers, reference=reference_for(assessment), context=context_for(assessment))
+    context = context or context_for(assessment)
+    card = score(criteria.spec, answers, reference=reference_for(assessment), context=context)
     return Questionnaire(
         criteria=criteria, rows=rows, answers=answers, scorecard=card, sheet=sheet, sheet_figures=figures, from_sheet=from_sheet
     )
+
+
+def rescore_year(company_id: int, year: int) -> dict[int, Scorecard]:
+    """Every draft of a company-year scored on its data sheet (after a change of the sheet): the sheet's
+    figures and the company's sector context are read once for all of them."""
+    drafts = list(
+        Assessment.objects.filter(company_id=company_id, year=year, status=Assessment.Status.DRAFT)
+        .select_related("company__sector", "criteria_set")
+        .order_by("pk")
+    )
+    if not drafts:
+        return {}
+    figures = figures_for(company_id, year)
+    context = context_for(drafts[0])
+    return {a.pk: load_questionnaire(a, figures=figures, context=replace(context, year=a.year)).scorecard for a in drafts}
 
 
 def scorecard_for(assessment: Assessment) -> Scorecard:

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from assessment.answers import load_questionnaire, parse_answer, values_from_row, write_answer
+from assessment.answers import load_questionnaire, parse_answer, rescore_year, values_from_row, write_answer
 from assessment.models import Answer, Assessment, CriteriaSet
 from ledger.energy import CARRIERS
 from ledger.models import DataSheet, EnergyUse, ProductOutput
@@ -270,3 +270,12 @@ def test_the_demo_sheet_drives_the_demo_factory_assessment() -> None:
     assert questionnaire.from_sheet["F06"] == frozenset({"V"})  # Q typed over, with its reason
     assert questionnaire.answers["F03"].inputs == {"E_re": D("2788"), "E": D("69700")}
     assert Answer.objects.get(assessment=demo, code="F06").inputs["why"]["Q"]
+
+
+def test_rescoring_a_company_year_reads_the_sheet_once(django_assert_max_num_queries: Any) -> None:
+    rescore_year(9001, 2025)  # warm the criteria cache
+    # drafts, sheet figures, sectors; then per assessment: answers (+ regional reference for relative ratings)
+    with django_assert_max_num_queries(3 + 4 * 2):
+        cards = rescore_year(9001, 2025)
+    assert set(cards) == {9001, 9002, 9003, 9004}
+    assert cards[9001].total.quantize(D("0.01")) == D("54.48")  # the documented demo total, now computed from the data sheet
