@@ -27,6 +27,7 @@ from assessment.models import (
     Evidence,
     Gate,
     Indicator,
+    Library,
     RegionalReference,
     Report,
     SectorValue,
@@ -249,13 +250,27 @@ class GateAdmin(CriteriaAdminMixin, admin.ModelAdmin):
 @admin.register(SectorValue)
 class SectorValueAdmin(admin.ModelAdmin):
     list_display = ["key", "indicator_code", "sector", "product_en", "standard", "edition", "unit", "leading", "benchmark", "limit", "mark"]
-    list_filter = ["indicator_code", "sector", "mark", "standard"]
+    list_filter = ["indicator_code", "library", "sector", "mark", "standard"]
     search_fields = ["key", "product_zh", "product_en", "standard", "notes_en", "notes_zh"]
     list_select_related = ["sector"]
 
     def save_model(self, request: HttpRequest, obj: SectorValue, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         audit(request, "sector_value.changed" if change else "sector_value.added", obj, f"{obj}", fields=sorted(form.changed_data))
+
+
+class LibraryRowInline(admin.TabularInline):
+    model = SectorValue
+    fields = ["key", "area", "indicator_code", "sector", "product_zh", "product_en", "standard", "edition", "unit", "leading", "benchmark", "mark"]
+    extra = 0
+
+
+@admin.register(Library)
+class LibraryAdmin(admin.ModelAdmin):
+    list_display = ["name_en", "owner", "consultancy", "company", "source"]
+    list_filter = ["owner"]
+    search_fields = ["name_zh", "name_en", "source"]
+    inlines = [LibraryRowInline]
 
 
 @admin.register(RegionalReference)

@@ -215,7 +215,9 @@ def load_questionnaire(
     # order_by(): rows go into a dict, and the default ordering by assessment would join its table
     rows = {
         row.code: row
-        for row in Answer.objects.filter(assessment_id=assessment.pk).select_related("sector_value__sector").order_by()
+        for row in Answer.objects.filter(assessment_id=assessment.pk)
+        .select_related("sector_value__sector", "sector_value__library")
+        .order_by()
     }
     answers = {code: answer_data(row) for code, row in rows.items()}
     figures = sheet_for(assessment) if figures is None or assessment.is_locked else figures
@@ -246,6 +248,43 @@ def rescore_year(company_id: int, year: int) -> dict[int, Scorecard]:
 def scorecard_for(assessment: Assessment) -> Scorecard:
     """The live scorecard of an assessment (the assessment needs company and criteria_set selected)."""
     return load_questionnaire(assessment).scorecard
+
+
+@dataclass(frozen=True)
+class Yardsticks:
+    """How many of the scored points rest on values the company or its consultancy chose, not official rows."""
+
+    total: Decimal
+    self_set: Decimal  # the company's own values: typed, or its own library
+    consultancy: Decimal
+    # (indicator code, library owner or "user", the library's name and source or the typed source)
+    sources: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def not_official(self) -> Decimal:
+        return self.self_set + self.consultancy
+
+
+def yardsticks_of(questionnaire: Questionnaire) -> Yardsticks:
+    """The points of every scored indicator, by where its leading and benchmark values come from."""
+    self_set = consultancy = Decimal(0)
+    sources = []
+    for result in questionnaire.scorecard.indicators:
+        if result.values_from == "user":
+            self_set += result.points
+            answer = questionnaire.answers.get(result.code)
+            sources.append((result.code, "user", answer.values_source if answer else ""))
+        elif result.values_from == "sector":
+            row = questionnaire.rows.get(result.code)
+            library = row.sector_value.library if row is not None and row.sector_value_id and row.sector_value.library_id else None
+            if library is None or library.owner == "platform":
+                continue
+            if library.owner == "consultancy":
+                consultancy += result.points
+            else:
+                self_set += result.points
+            sources.append((result.code, library.owner, f"{library.name_en} ({library.source})"))
+    return Yardsticks(questionnaire.scorecard.total, self_set, consultancy, tuple(sources))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from organisations.models import Company, Province, Sector
+from organisations.models import Company, Consultancy, Province, Sector
 from policies.models import Mark, PolicyDocument
 
 
@@ -265,11 +266,65 @@ class Indicator(models.Model):
     natural_key.dependencies = ["assessment.category"]  # type: ignore[attr-defined]
 
 
+class Library(models.Model):
+    """A set of leading/benchmark values (SectorValue rows) with one owner: the platform (official rows), a
+    consultancy (its own research, offered to every client that granted it access) or one company."""
+
+    class Owner(models.TextChoices):
+        PLATFORM = "platform", _("Platform")
+        CONSULTANCY = "consultancy", _("Consultancy")
+        COMPANY = "company", _("Company")
+
+    owner = models.CharField(_("Owner"), max_length=12, choices=Owner.choices)
+    consultancy = models.ForeignKey(
+        Consultancy, null=True, blank=True, on_delete=models.CASCADE, related_name="libraries", verbose_name=_("Consultancy")
+    )
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.CASCADE, related_name="libraries", verbose_name=_("Company")
+    )
+    name_zh = models.CharField(_("Name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("Name (English)"), max_length=200)
+    source = models.CharField(_("Source"), max_length=300, help_text=_("Research, survey or document behind the values"))
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["owner", "name_en"]
+        verbose_name = _("reference-value library")
+        verbose_name_plural = _("reference-value libraries")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(owner="platform", consultancy__isnull=True, company__isnull=True)
+                    | models.Q(owner="consultancy", consultancy__isnull=False, company__isnull=True)
+                    | models.Q(owner="company", consultancy__isnull=True, company__isnull=False)
+                ),
+                name="library_owner_matches",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    @property
+    def self_set(self) -> bool:
+        """Values the assessed company or its consultancy chose, not official rows."""
+        return self.owner != self.Owner.PLATFORM
+
+
 class SectorValueQuerySet(models.QuerySet):
     def for_year(self, year: int) -> "SectorValueQuerySet":
         """Rows to offer for an evaluation year: editions superseded by then are left out. A row that
         only comes into force later stays (the only one shipped); the engine says so on the indicator."""
         return self.exclude(superseded__year__lte=year)
+
+    def visible_to(self, company_id: int, consultancy_ids: "models.QuerySet[Any] | list[int]") -> "SectorValueQuerySet":
+        """Shipped rows, platform libraries, the company's own library and those of consultancies it granted access."""
+        return self.filter(
+            models.Q(library__isnull=True)
+            | models.Q(library__owner=Library.Owner.PLATFORM)
+            | models.Q(library__company_id=company_id)
+            | models.Q(library__consultancy_id__in=consultancy_ids)
+        )
 
 
 class SectorValueManager(models.Manager.from_queryset(SectorValueQuerySet)):  # type: ignore[misc]
@@ -311,6 +366,10 @@ class SectorValue(models.Model):
     notes_en = models.TextField(_("Notes (English)"), blank=True)
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
     source = models.CharField(_("Source"), max_length=60, blank=True)
+    library = models.ForeignKey(
+        Library, null=True, blank=True, on_delete=models.CASCADE, related_name="rows", verbose_name=_("Library"),
+        help_text=_("Blank: the quota standards shipped with the app"),
+    )
 
     objects = SectorValueManager()
 

@@ -479,7 +479,7 @@ def thresholds_for(spec: IndicatorSpec, answer: AnswerData) -> Thresholds | None
     sector = answer.sector
     if sector is not None and sector.leading is not None:
         formula = FORMULAS.get(spec.formula)
-        factor = conversion_factor(sector.unit, formula.numerator_unit) if formula else ONE
+        factor = conversion_factor(sector.unit, formula.numerator_unit) if formula and not formula.is_rate else ONE
         benchmark = sector.benchmark
         provisional = not sector.official
         reason = "" if sector.official else gettext_noop("sector value marked uncertain [U], not official")
@@ -586,7 +586,7 @@ def score_indicator(
         if answer.sector is not None:
             base |= {"value": value, "computed": computed, "unit": unit}
             return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason="per_output_with_quota", flags=form_flags, **base)
-    elif answer.sector is not None and spec.formula:
+    elif answer.sector is not None and spec.formula and not FORMULAS[spec.formula].is_rate:
         unit = f"{FORMULAS[spec.formula].numerator_unit}/{denominator(answer.sector.unit)}"
     base |= {"value": value, "computed": computed, "unit": unit}
 
@@ -631,7 +631,7 @@ def _sector_flags(spec: IndicatorSpec, answer: AnswerData, value: Decimal, conte
     if sector.unit.split("/", 1)[0].strip() == "kWh":
         flags.append(reason("electricity_converted", factor=KWH_IN_KGCE))
     if sector.limit is not None:
-        factor = conversion_factor(sector.unit, formula.numerator_unit) if formula else ONE
+        factor = conversion_factor(sector.unit, formula.numerator_unit) if formula and not formula.is_rate else ONE
         limit = sector.limit * factor
         worse = value > limit if spec.indicator_type == "reverse_quant" else value < limit
         if worse:

@@ -126,6 +126,14 @@ def criteria_spec(data: Mapping[str, Any]) -> CriteriaSpec:
 # --- Sector values ----------------------------------------------------------------------------
 
 
+def library_label(sector_value: Any) -> str:
+    """"<library> (<source>): " for a row of a consultancy's or company's library, else ""."""
+    if not sector_value.library_id:
+        return ""
+    library = sector_value.library
+    return f"{library.name_en} ({library.source}): "
+
+
 def sector_ref(sector_value: Any) -> SectorRef:
     return SectorRef(
         key=sector_value.key,
@@ -134,7 +142,7 @@ def sector_ref(sector_value: Any) -> SectorRef:
         benchmark=sector_value.benchmark,
         limit=sector_value.limit,
         official=sector_value.is_official,
-        label=f"{sector_value.standard_edition} {sector_value.product_en}",
+        label=library_label(sector_value) + f"{sector_value.standard_edition} {sector_value.product_en}",
         sector=sector_value.sector.code if sector_value.sector_id else "",
         edition=sector_value.standard_edition,
         in_force=sector_value.in_force,

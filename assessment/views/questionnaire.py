@@ -43,6 +43,7 @@ from assessment.answers import (
     sheet_values,
     start_assessment,
     values_from_row,
+    yardsticks_of,
 )
 from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, evidence_labels, store_evidence
 from assessment.forms import EvidenceUploadForm, StartAssessmentForm
@@ -52,6 +53,7 @@ from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, r
 from greenmfg.bilingual import is_chinese, pick, unit_label
 from ledger.sheets import explain
 from organisations.access import Access, get_company_for_user
+from organisations.models import AccessGrant
 from policies.models import Mark
 
 # --- Start ------------------------------------------------------------------------------------
@@ -396,10 +398,21 @@ def _load_page(assessment: Assessment, access: Access, criteria: Criteria, categ
     rows = [r for r in page_rows.rows if r.code == only] if only else page_rows.rows
     targets = {r.code: criteria.gates.get(r.code) or criteria.indicators.get(r.code) for r in rows}
     targets = {code: t for code, t in targets.items() if t is not None}
-    sv_codes = [r.code for r in rows if getattr(r, "uses_sector_values", False)]
+    # Quota rows where the criteria use them; library rows (platform, the company's, its consultancies') on every
+    # quantitative indicator.
+    sv_codes = [r.code for r in rows if getattr(r, "indicator_type", "") in ("positive_quant", "reverse_quant")]
     sector_values: dict[str, list[SectorValue]] = {}
     if sv_codes:
-        for sv in SectorValue.objects.filter(indicator_code__in=sv_codes, area=assessment.criteria_set.area).select_related("sector"):
+        consultancies = AccessGrant.objects.active().filter(company_id=assessment.company_id).values("consultancy_id")
+        visible = (
+            SectorValue.objects.filter(indicator_code__in=sv_codes, area=assessment.criteria_set.area)
+            .visible_to(assessment.company_id, consultancies)
+            .select_related("sector", "library__consultancy")
+        )
+        uses_quotas = {r.code for r in rows if getattr(r, "uses_sector_values", False)}
+        for sv in visible:
+            if sv.library_id is None and sv.indicator_code not in uses_quotas:
+                continue
             sector_values.setdefault(sv.indicator_code, []).append(sv)
     evidence: dict[str, list[Evidence]] = {}
     # explicit order_by: the default ordering by assessment would join its table for nothing
@@ -648,7 +661,7 @@ def _fill_sheet(item: Item, page: Page, questionnaire: Questionnaire, raw: dict[
 
 
 def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, Any]) -> None:
-    values = page.sector_values.get(row.code, []) if row.uses_sector_values else []
+    values = page.sector_values.get(row.code, [])
     selected = str(raw.get("sector_value", ""))
     own, other = [], []
     # outside the f-string: makemessages cannot see gettext calls inside one
@@ -656,7 +669,8 @@ def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, A
     for sv in values:
         # the company's own sector, a sub-sector of it, or the division it belongs to
         mine = page.company_sector_id in (sv.sector_id, sv.sector.parent_id) or sv.sector_id == page.company_sector_parent_id
-        label = f"{sv.standard_edition} · {pick(sv, 'product')} · {leading_word} {plain_number(sv.leading)} / {benchmark_word} {plain_number(sv.benchmark) or '—'} {unit_label(sv.unit)} [{sv.mark}]"
+        owner = f"{pick(sv.library, 'name')} ({sv.library.source}) · " if sv.library_id else ""
+        label = f"{owner}{sv.standard_edition} · {pick(sv, 'product')} · {leading_word} {plain_number(sv.leading)} / {benchmark_word} {plain_number(sv.benchmark) or '—'} {unit_label(sv.unit)} [{sv.mark}]"
         if not sv.is_official:
             label += " " + _("(provisional)")
         (own if mine else other).append(Choice(str(sv.pk), label, selected == str(sv.pk)))
@@ -754,6 +768,15 @@ class PageLink:
     failed: int = 0
 
 
+def _yardsticks_text(questionnaire: Questionnaire) -> str:
+    found = yardsticks_of(questionnaire)
+    if not found.not_official:
+        return ""
+    return _("%(part)s of %(total)s points rest on self-set yardsticks (%(consultancy)s of them on consultancy values).") % {
+        "part": round_points(found.not_official), "total": round_points(found.total), "consultancy": round_points(found.consultancy),
+    }
+
+
 def _common_context(assessment: Assessment, access: Access, questionnaire: Questionnaire, *, current: str) -> dict[str, Any]:
     card: Scorecard = questionnaire.scorecard
     gates, categories, overall = progress_of(card)
@@ -780,6 +803,7 @@ def _common_context(assessment: Assessment, access: Access, questionnaire: Quest
         "card": card,
         "total": round_points(card.total),
         "maximum": round_points(card.maximum),
+        "yardsticks": _yardsticks_text(questionnaire),
         "verdict": verdict_text(card.verdict),
         "rating": rating,
         "failed_gates": [g.code for g in card.failed_gates],
