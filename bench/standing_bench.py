@@ -92,7 +92,7 @@ def build(snapshots: int, rng: random.Random) -> tuple[int, User]:
     )
     grants = [AccessGrant(company=c, consultancy=rng.choice(firms)) for c in companies if rng.random() < 0.6]
     AccessGrant.objects.bulk_create(grants, batch_size=5000)
-    firm_of = {g.company_id: [g.consultancy_id] for g in grants}
+    firm_of = {g.company_id: str(g.consultancy_id) for g in grants}
     criteria = {"code": criteria_set.code, "gates": [], "categories": [{"code": "C1", "name_zh": "类", "name_en": "C", "indicators": [
         {"code": c, "name_zh": c, "name_en": c, "indicator_type": "reverse_quant" if c in REVERSE else "positive_quant", "points": "7"}
         for c in INDICATORS
@@ -121,7 +121,7 @@ def build(snapshots: int, rng: random.Random) -> tuple[int, User]:
                 Entry(
                     company_id=a.company_id, assessment=a, area="factory", criteria_set=criteria_set.code, year=year,
                     sector=sectors[i % SECTORS].code, province=provinces[(i // SECTORS) % PROVINCES],
-                    consultancies=firm_of.get(a.company_id, []), **entry_fields({"scorecard": card, "criteria": criteria}),
+                    firms=firm_of.get(a.company_id, ""), **entry_fields({"scorecard": card, "criteria": criteria}),
                 )
                 for i, (a, card) in enumerate(zip(assessments, cards, strict=True))
             ),
@@ -140,6 +140,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--snapshots", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="print where one refresh spends its time")
     args = parser.parse_args()
     rng = random.Random(16)
 
@@ -153,6 +154,13 @@ def main() -> None:
         groups = refresh_all_groups()
         print(f"full rebuild: {groups} peer groups in {time.perf_counter() - start:.1f} s")
 
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.runcall(refresh_after_submission, pk)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         refresh = []
         for _ in range(7):
             start = time.perf_counter()

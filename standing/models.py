@@ -21,7 +21,8 @@ class Entry(models.Model):
     year = models.PositiveSmallIntegerField(_("Evaluation year"))
     sector = models.CharField(_("Sector"), max_length=4)
     province = models.CharField(_("Province"), max_length=2, choices=Province.choices)
-    consultancies = models.JSONField(_("Consultancies"), default=list, blank=True)
+    # Comma-separated ids of the consultancies with access ("" = none): plain text reads fast in bulk.
+    firms = models.CharField(_("Consultancies"), max_length=300, blank=True)
     total = models.DecimalField(_("Total score"), max_digits=7, decimal_places=2)
     maximum = models.DecimalField(_("Maximum"), max_digits=7, decimal_places=2, default=100)
     values = models.JSONField(_("Indicator values"), default=dict, blank=True)
@@ -38,6 +39,14 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id} {self.criteria_set} {self.year}"
+
+    @property
+    def firm_ids(self) -> list[str]:
+        return split_firms(self.firms)
+
+
+def split_firms(firms: str) -> list[str]:
+    return firms.split(",") if firms else []
 
 
 class PeerStat(models.Model):

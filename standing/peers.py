@@ -16,7 +16,7 @@ import bisect
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -83,24 +83,41 @@ class Position:
     bottom: bool
 
 
-def refusal(contributors: Sequence[Contributor]) -> Refusal | None:
+@dataclass(frozen=True)
+class Census:
+    """Who stands behind a statistic: enough to decide `refusal` without the figures."""
+
+    companies: int
+    groups: int  # distinct consultancies, plus one for "none" when some company has none
+    largest: int  # companies served by the busiest consultancy
+
+
+def census(firm_sets: Iterable[Iterable[int | str]]) -> Census:
+    """From one collection of consultancy ids per company (empty: no consultancy)."""
+    companies, none = 0, False
+    served: Counter[int | str] = Counter()
+    for firms in firm_sets:
+        companies += 1
+        before = served.total()
+        served.update(firms)
+        none = none or served.total() == before
+    return Census(companies, len(served) + (1 if none else 0), max(served.values(), default=0))
+
+
+def refusal_of(people: Census) -> Refusal | None:
     """Why a statistic over these companies may not be shown, or None when it may."""
-    companies = {c.company_id: c for c in contributors}
-    n = len(companies)
-    if n < K_COMPANIES:
+    if people.companies < K_COMPANIES:
         return Refusal.FEW_COMPANIES
-    groups: set[int | None] = set()
-    served: Counter[int] = Counter()
-    for c in companies.values():
-        if not c.consultancies:
-            groups.add(None)
-        groups.update(c.consultancies)
-        served.update(c.consultancies)
-    if len(groups) < K_GROUPS:
+    if people.groups < K_GROUPS:
         return Refusal.FEW_GROUPS
-    if served and Decimal(max(served.values())) / n > MAX_SHARE:
+    if Decimal(people.largest) / people.companies > MAX_SHARE:
         return Refusal.DOMINANT
     return None
+
+
+def refusal(contributors: Sequence[Contributor]) -> Refusal | None:
+    companies = {c.company_id: c for c in contributors}
+    return refusal_of(census(c.consultancies for c in companies.values()))
 
 
 def _mean(values: Sequence[Decimal]) -> Decimal:
@@ -141,25 +158,35 @@ def _q(value: Decimal, places: str = "0.01") -> Decimal:
     return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
-def group_stats(
-    contributors: Sequence[Contributor], *, lower_is_better: Iterable[str] = (), maximum: Decimal = Decimal(100)
+def summarise(
+    totals: Sequence[Decimal], *, people: Census, maximum: Decimal = Decimal(100)
 ) -> GroupStats | None:
-    """The statistics of one peer group, or None when `refusal` forbids them."""
-    if refusal(contributors) is not None:
+    """Statistics of one company's total each, sorted ascending; None when `refusal_of(people)` forbids them."""
+    if refusal_of(people) is not None:
         return None
-    latest = {c.company_id: c for c in contributors}
-    totals = tuple(sorted(c.total for c in latest.values()))
     n = len(totals)
     tail = _tail(n)
     return GroupStats(
         companies=n,
-        totals=totals,
+        totals=tuple(totals),
         mean=_q(_mean(totals), "0.1"),
         top5_mean=_q(_mean(totals[-tail:]), "0.1"),
         bottom5_mean=_q(_mean(totals[:tail]), "0.1"),
         histogram=histogram(totals, maximum=maximum),
-        indicators=indicator_peers(list(latest.values()), lower_is_better=lower_is_better),
+        indicators={},
     )
+
+
+def group_stats(
+    contributors: Sequence[Contributor], *, lower_is_better: Iterable[str] = (), maximum: Decimal = Decimal(100)
+) -> GroupStats | None:
+    """The statistics of one peer group, with per-indicator peer values, or None when `refusal` forbids them."""
+    latest = {c.company_id: c for c in contributors}
+    people = census(c.consultancies for c in latest.values())
+    stats = summarise(sorted(c.total for c in latest.values()), people=people, maximum=maximum)
+    if stats is None:
+        return None
+    return replace(stats, indicators=indicator_peers(list(latest.values()), lower_is_better=lower_is_better))
 
 
 def band_for(*, higher: int, companies: int) -> Band:

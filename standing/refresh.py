@@ -9,11 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from assessment.models import Assessment, Snapshot
 from organisations.models import AccessGrant
-from standing.models import ALL, Entry, PeerStat
-from standing.peers import Contributor, group_stats, refusal
+from standing.models import ALL, Entry, PeerStat, split_firms
+from standing.peers import Contributor, GroupStats, Refusal, census, group_stats, refusal, refusal_of, summarise
 
 GroupKey = tuple[str, int, str, str]  # criteria set, year, sector, province
 
@@ -49,8 +50,11 @@ def record(assessment_id: int) -> set[GroupKey]:
     if assessment is None or snapshot is None or assessment.status != Assessment.Status.SUBMITTED:
         return set()
     company = assessment.company
-    firms = sorted(
-        AccessGrant.objects.active().filter(company=company).values_list("consultancy_id", flat=True).distinct()
+    firms = ",".join(
+        str(pk)
+        for pk in sorted(
+            AccessGrant.objects.active().filter(company=company).values_list("consultancy_id", flat=True).distinct()
+        )
     )
     key = {"company": company, "criteria_set": assessment.criteria_set.code, "year": assessment.year}
     affected: set[GroupKey] = set()
@@ -61,7 +65,7 @@ def record(assessment_id: int) -> set[GroupKey]:
         **key,
         defaults={
             "assessment": assessment, "area": assessment.criteria_set.area, "sector": company.sector.code,
-            "province": company.province, "consultancies": firms, **entry_fields(snapshot),
+            "province": company.province, "firms": firms, **entry_fields(snapshot),
         },
     )
     affected.update(groups_of(key["criteria_set"], assessment.year, company.sector.code, company.province))
@@ -80,23 +84,22 @@ def refresh_group(key: GroupKey) -> PeerStat:
         rows = rows.filter(sector=sector)
     if province:
         rows = rows.filter(province=province)
-    with_values = bool(sector)
-    columns = ["company_id", "consultancies", "total", "maximum"] + (["values", "lower_is_better"] if with_values else [])
-    contributors: list[Contributor] = []
-    reverse: set[str] = set()
-    maximum = Decimal(100)
-    for row in rows.values(*columns):
-        values = {code: Decimal(v) for code, v in row.get("values", {}).items()}
-        contributors.append(Contributor(row["company_id"], frozenset(row["consultancies"]), row["total"], values))
-        reverse.update(row.get("lower_is_better", []))
-        maximum = row["maximum"]
-    stats = group_stats(contributors, lower_is_better=reverse, maximum=maximum)
+    if sector:
+        stats, refused = _with_indicators(rows)
+    else:
+        # Groups over every sector are the large ones (up to every company of a year): totals only,
+        # read as plain tuples already sorted by the database.
+        found = list(rows.order_by("total").values_list("firms", "total", "maximum"))
+        people = census(split_firms(firms) for firms, _total, _maximum in found)
+        maximum = found[-1][2] if found else Decimal(100)
+        stats = summarise([total for _firms, total, _maximum in found], people=people, maximum=maximum)
+        refused = refusal_of(people)
     figures: dict[str, Any] = {
         "refusal": "", "companies": 0, "totals": [], "mean": None, "top5_mean": None, "bottom5_mean": None,
         "histogram": [], "indicators": {},
     }
     if stats is None:
-        figures["refusal"] = str(refusal(contributors))
+        figures["refusal"] = str(refused)
     else:
         figures.update(
             companies=stats.companies,
@@ -114,6 +117,22 @@ def refresh_group(key: GroupKey) -> PeerStat:
         criteria_set=criteria_set, year=year, sector=sector, province=province, defaults=figures
     )
     return stat
+
+
+def _with_indicators(rows: QuerySet[Entry]) -> tuple[GroupStats | None, Refusal | None]:
+    contributors: list[Contributor] = []
+    reverse: set[str] = set()
+    maximum = Decimal(100)
+    for company_id, firms, total, row_maximum, values, lower in rows.values_list(
+        "company_id", "firms", "total", "maximum", "values", "lower_is_better"
+    ):
+        contributors.append(
+            Contributor(company_id, frozenset(split_firms(firms)), total, {c: Decimal(v) for c, v in values.items()})
+        )
+        reverse.update(lower)
+        maximum = row_maximum
+    stats = group_stats(contributors, lower_is_better=reverse, maximum=maximum)
+    return stats, (refusal(contributors) if stats is None else None)
 
 
 def refresh_groups(keys: Iterable[GroupKey]) -> None:

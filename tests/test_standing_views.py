@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from assessment import submission
 from assessment.models import Assessment, CriteriaSet, Indicator, RegionalReference, Snapshot
 from organisations.models import AccessGrant, Company, Consultancy, Membership
-from standing.models import Entry, PeerStat
+from standing.models import Entry, PeerStat, split_firms
 from standing.peers import K_COMPANIES, refusal
 from standing.peers import Contributor as PeerContributor
 from standing.refresh import refresh_after_submission, refresh_all
@@ -149,10 +149,10 @@ def test_no_stored_or_shown_figure_comes_from_fewer_companies() -> None:
             Membership.objects.create(user=user, company=company, role="viewer")
             pages.append((user, a, province))
     refresh_all()
-    entries = list(Entry.objects.filter(criteria_set=criteria_set.code).values("company_id", "consultancies", "total", "sector", "province"))
+    entries = list(Entry.objects.filter(criteria_set=criteria_set.code).values("company_id", "firms", "total", "sector", "province"))
     for stat in PeerStat.objects.filter(criteria_set=criteria_set.code):
         behind = [
-            PeerContributor(e["company_id"], frozenset(e["consultancies"]), e["total"])
+            PeerContributor(e["company_id"], frozenset(split_firms(e["firms"])), e["total"])
             for e in entries
             if stat.sector in ("", e["sector"]) and stat.province in ("", e["province"])
         ]
