@@ -352,6 +352,11 @@ def _yardstick(result: Any, answer: AnswerData | None, sector_values: Mapping[st
     if result.values_from == "sector" and answer is not None and answer.sector is not None:
         row = sector_values.get(answer.sector.key)
         source = f"{row.standard_edition} {plain(pick(row, 'product', language))}" if row else plain(answer.sector.label)
+        library = row.library if row is not None and row.library_id else None
+        if library is not None and library.self_set:
+            # A consultancy's or the company's own library: its research, not an official row.
+            owner = _("The consultancy's library") if library.owner == library.Owner.CONSULTANCY else _("The company (self-set yardstick)")
+            return {"source": f"{pick(library, 'name', language)} · {library.source}", "owner": owner, "kind": "library"}
         official = answer.sector.official
         owner = _("Quota standard") if official else _("Quota standard, not yet confirmed")
         return {"source": source, "owner": owner, "kind": "sector"}
@@ -447,7 +452,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     }
     gate_rows = {g.code: g for g in Gate.objects.filter(criteria_set=criteria_set).prefetch_related("policy_basis")}
     sector_keys = [a.sector.key for a in source.answers.values() if a.sector is not None]
-    sector_values = {v.key: v for v in SectorValue.objects.filter(key__in=sector_keys)}
+    sector_values = {v.key: v for v in SectorValue.objects.filter(key__in=sector_keys).select_related("library")}
     evidence: dict[str, list[str]] = {}
     for item in Evidence.objects.filter(assessment=assessment).only("code", "original_name").order_by("code", "original_name"):
         evidence.setdefault(item.code, []).append(item.original_name)

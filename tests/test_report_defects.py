@@ -340,3 +340,24 @@ def test_company_profile_without_a_data_sheet_uses_the_assessments_figures():
         ctx = reports.build_context(assessment, language="en")
     assert ctx["data_sheet"] is None
     assert [f["label"] for f in ctx["key_figures"]][:2] == ["Qualified output Q", "Comprehensive energy consumption E"]
+
+
+@pytest.mark.django_db
+def test_assumptions_name_a_consultancy_library_as_the_owner_of_its_yardsticks():
+    from assessment.models import Library, SectorValue
+    from organisations.models import Consultancy
+    from tests.test_reports import make_assessment
+
+    assessment = make_assessment()
+    firm = Consultancy.objects.create(name="Green Advisors Ltd")
+    library = Library.objects.create(
+        owner=Library.Owner.CONSULTANCY, consultancy=firm, name_zh="绿色顾问能耗研究", name_en="Green Advisors energy study",
+        source="Survey of 30 Jiangsu foundries, 2025",
+    )
+    SectorValue.objects.filter(key="report-test-machinery").update(library=library)
+    with translation.override("en"):
+        ctx = reports.build_context(assessment, language="en")
+    rows = {y["code"]: y for y in ctx["yardsticks"]}
+    assert rows["T01"]["owner"] == "The consultancy's library"
+    assert "Green Advisors energy study · Survey of 30 Jiangsu foundries, 2025" in rows["T01"]["source"]
+    assert rows["T02"]["owner"] == "The company (self-set yardstick)"  # typed values with their source
