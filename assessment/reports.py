@@ -801,6 +801,8 @@ def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultan
     answers = assessment.answers.aggregate(latest=Max("updated_at"))
     evidence = sorted(Evidence.objects.filter(assessment=assessment).values_list("id", "code", "original_name"))
     snapshot = getattr(assessment, "snapshot", None)
+    # The company profile prints the year's data sheet, which changes without touching the answers.
+    sheet = DataSheet.objects.filter(company_id=assessment.company_id, year=assessment.year).values_list("updated_at", flat=True).first()
     parts = [
         REPORT_LAYOUT_VERSION,
         assessment.pk,
@@ -815,6 +817,8 @@ def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultan
         consultancy.pk if consultancy else "",
         consultancy.name if consultancy else "",
         consultancy.logo.name if consultancy and consultancy.logo else "",
+        sheet.isoformat() if sheet else "",
+        assessment.previous_id or assessment.prefilled_from_id or "",
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 

@@ -243,3 +243,17 @@ def test_panel_lists_latest_report_per_language(client, owner_and_assessment):
     html = render_to_string("reports/_report_panel.html", {"assessment": assessment})
     assert reverse("report_request", args=[assessment.pk]) in html
     assert 'name="language"' in html and html.count('class="report-status') == 1
+
+
+def test_a_changed_data_sheet_makes_a_new_report(owner_and_assessment):
+    from decimal import Decimal
+
+    from ledger.models import DataSheet
+
+    _owner, assessment = owner_and_assessment
+    before = reports.fingerprint(assessment, language="en")
+    sheet = DataSheet.objects.create(company=assessment.company, year=assessment.year, output_value=Decimal(1))
+    with_sheet = reports.fingerprint(assessment, language="en")
+    sheet.output_value = Decimal(2)
+    sheet.save()
+    assert len({before, with_sheet, reports.fingerprint(assessment, language="en")}) == 3
