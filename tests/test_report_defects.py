@@ -361,3 +361,16 @@ def test_assumptions_name_a_consultancy_library_as_the_owner_of_its_yardsticks()
     assert rows["T01"]["owner"] == "The consultancy's library"
     assert "Green Advisors energy study · Survey of 30 Jiangsu foundries, 2025" in rows["T01"]["source"]
     assert rows["T02"]["owner"] == "The company (self-set yardstick)"  # typed values with their source
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("area", AREAS)
+def test_an_empty_draft_renders_in_both_languages(area):
+    demo_assessment = Assessment.objects.get(pk=AREAS[area])
+    empty = Assessment.objects.create(company=demo_assessment.company, criteria_set=demo_assessment.criteria_set, year=2024)
+    for language in LANGUAGES:
+        with translation.override(language):
+            ctx = reports.build_context(empty, language=language)
+        assert ctx["summary"]["total"] == "0.00" and ctx["yardsticks"] == [] and ctx["comparison"] is None
+    text = pdftotext(reports.render_pdf(empty, language="en").data)
+    assert "Sign-off" in text and "Not answered" in text
