@@ -25,6 +25,8 @@ class Entry(models.Model):
     firms = models.CharField(_("Consultancies"), max_length=300, blank=True)
     total = models.DecimalField(_("Total score"), max_digits=7, decimal_places=2)
     maximum = models.DecimalField(_("Maximum"), max_digits=7, decimal_places=2, default=100)
+    # The company's opt-in, copied here so a refresh reads one table; kept in step by standing.refresh.
+    counted = models.BooleanField(_("Counted"), default=True)
     values = models.JSONField(_("Indicator values"), default=dict, blank=True)
     lower_is_better = models.JSONField(_("Reverse indicators"), default=list, blank=True)
 

@@ -98,9 +98,11 @@ def census(firm_sets: Iterable[Iterable[int | str]]) -> Census:
     served: Counter[int | str] = Counter()
     for firms in firm_sets:
         companies += 1
-        before = served.total()
-        served.update(firms)
-        none = none or served.total() == before
+        alone = True
+        for firm in firms:
+            served[firm] += 1
+            alone = False
+        none = none or alone
     return Census(companies, len(served) + (1 if none else 0), max(served.values(), default=0))
 
 
@@ -130,8 +132,10 @@ def _tail(n: int) -> int:
 
 def histogram(totals: Sequence[Decimal], *, maximum: Decimal = Decimal(100)) -> tuple[int | None, ...]:
     counts = [0] * HISTOGRAM_BINS
+    scale = HISTOGRAM_BINS / float(maximum) if maximum > 0 else 0.0
     for total in totals:
-        index = int(max(Decimal(0), min(total, maximum)) * HISTOGRAM_BINS / maximum) if maximum > 0 else 0
+        # Floats are exact enough to pick a bin of 2-place totals; edges (e.g. 10.00) land in the upper bin.
+        index = int(max(0.0, float(total)) * scale + 1e-9)
         counts[min(index, HISTOGRAM_BINS - 1)] += 1
     return tuple(c if c == 0 or c >= BIN_MINIMUM else None for c in counts)
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from assessment.models import Assessment, Snapshot
-from organisations.models import AccessGrant
+from organisations.models import AccessGrant, Company
 from standing.models import ALL, Entry, PeerStat, split_firms
 from standing.peers import Contributor, GroupStats, Refusal, census, group_stats, refusal, refusal_of, summarise
 
@@ -65,7 +65,7 @@ def record(assessment_id: int) -> set[GroupKey]:
         **key,
         defaults={
             "assessment": assessment, "area": assessment.criteria_set.area, "sector": company.sector.code,
-            "province": company.province, "firms": firms, **entry_fields(snapshot),
+            "province": company.province, "firms": firms, "counted": company.peer_opt_in, **entry_fields(snapshot),
         },
     )
     affected.update(groups_of(key["criteria_set"], assessment.year, company.sector.code, company.province))
@@ -79,7 +79,7 @@ def company_groups(company_id: int) -> set[GroupKey]:
 
 def refresh_group(key: GroupKey) -> PeerStat:
     criteria_set, year, sector, province = key
-    rows = Entry.objects.filter(criteria_set=criteria_set, year=year, company__peer_opt_in=True)
+    rows = Entry.objects.filter(criteria_set=criteria_set, year=year, counted=True)
     if sector:
         rows = rows.filter(sector=sector)
     if province:
@@ -149,6 +149,8 @@ def refresh_after_submission(assessment_id: int) -> int:
 
 def refresh_company(company_id: int) -> int:
     """After an opt-in change: every group the company's entries belong to."""
+    opted_in = Company.objects.filter(pk=company_id).values_list("peer_opt_in", flat=True).first()
+    Entry.objects.filter(company_id=company_id).update(counted=bool(opted_in))
     keys = company_groups(company_id)
     refresh_groups(keys)
     return len(keys)
