@@ -1,5 +1,6 @@
 """Standing pages: the worker refresh, k-anonymity on every page, opt-out, the year series, criteria impact."""
 
+import io
 import re
 from decimal import Decimal
 from typing import Any
@@ -327,3 +328,16 @@ def test_company_form_keeps_list_level_and_year() -> None:
     assert response.status_code == 302
     world.company.refresh_from_db()
     assert (world.company.list_level, world.company.listed_year, world.company.is_listed) == ("national", 2024, True)
+
+
+def test_the_rebuild_command_recomputes_every_group_from_the_snapshots() -> None:
+    criteria_set = make_criteria_set(4)
+    group = peers(criteria_set, 10)
+    assert not PeerStat.objects.exists()
+    out = io.StringIO()
+    call_command("refresh_standing", stdout=out)
+    assert "4 peer groups refreshed" in out.getvalue()
+    assert Entry.objects.count() == 10
+    stat = PeerStat.objects.get(criteria_set=criteria_set.code, sector="", province="")
+    assert stat.companies == 10 and stat.totals == [float(40 + i) for i in range(10)]
+    assert group[0].pk in Entry.objects.values_list("assessment_id", flat=True)
