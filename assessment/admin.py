@@ -23,6 +23,7 @@ from assessment.models import (
     Assessment,
     AuditEvent,
     Category,
+    ContextFigure,
     CriteriaSet,
     Evidence,
     Gate,
@@ -263,6 +264,13 @@ class LibraryRowInline(admin.TabularInline):
     model = SectorValue
     fields = ["key", "area", "indicator_code", "sector", "product_zh", "product_en", "standard", "edition", "unit", "leading", "benchmark", "mark"]
     extra = 0
+
+
+@admin.register(ContextFigure)
+class ContextFigureAdmin(admin.ModelAdmin):
+    list_display = ["key", "area", "indicator_code", "document", "mark"]
+    list_filter = ["area", "indicator_code", "mark"]
+    search_fields = ["key", "text_zh", "text_en", "document"]
 
 
 @admin.register(Library)

@@ -400,6 +400,37 @@ class SectorValue(models.Model):
         return started and not ended
 
 
+class ContextFigureManager(models.Manager["ContextFigure"]):
+    def get_by_natural_key(self, key: str) -> "ContextFigure":
+        return self.get(key=key)
+
+
+class ContextFigure(models.Model):
+    """A national policy figure shown beside an indicator as context (a macro target, never a yardstick)."""
+
+    key = models.SlugField(_("Key"), max_length=80, unique=True)
+    area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices, default=FocusArea.FACTORY)
+    indicator_code = models.CharField(_("Indicator code"), max_length=20)
+    text_zh = models.TextField(_("Text (Chinese)"))
+    text_en = models.TextField(_("Text (English)"))
+    document = models.CharField(_("Document"), max_length=300)
+    source = models.CharField(_("Source"), max_length=300)
+    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
+
+    objects = ContextFigureManager()
+
+    class Meta:
+        ordering = ["area", "indicator_code", "key"]
+        verbose_name = _("policy context figure")
+        verbose_name_plural = _("policy context figures")
+
+    def __str__(self) -> str:
+        return self.key
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+
 class RegionalReference(models.Model):
     """The regional average score of existing national units, entered by staff when known."""
 

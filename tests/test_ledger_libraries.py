@@ -117,3 +117,13 @@ def test_library_owner_must_match_its_link(firm_library: dict[str, Any]) -> None
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Library.objects.create(owner=Library.Owner.PLATFORM, consultancy=firm_library["firm"], name_zh="x", name_en="x", source="x")
+
+
+def test_national_policy_figures_show_beside_the_input_but_never_score(client: Any, firm_library: dict[str, Any]) -> None:
+    owner, assessment = client_company(firm_library["firm"], granted=False)
+    client.force_login(owner)
+    body = client.get(reverse("assessment_category", args=[assessment.pk, "resource"]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "National policy context (not used for scoring)" in body
+    assert "target about 94 % by 2025" in body
+    f07 = next(r for r in load_questionnaire(fresh(assessment)).scorecard.indicators if r.code == "F07")
+    assert f07.values_from == "" and f07.points == 0  # no yardstick given: the policy figure is not one

@@ -48,7 +48,17 @@ from assessment.answers import (
 from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, evidence_labels, store_evidence
 from assessment.forms import EvidenceUploadForm, StartAssessmentForm
 from assessment.formulas import FORMULAS
-from assessment.models import Answer, Assessment, Category, CriteriaSet, Evidence, Gate, Indicator, SectorValue
+from assessment.models import (
+    Answer,
+    Assessment,
+    Category,
+    ContextFigure,
+    CriteriaSet,
+    Evidence,
+    Gate,
+    Indicator,
+    SectorValue,
+)
 from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, reason_text, round_points, verdict_text
 from greenmfg.bilingual import is_chinese, pick, unit_label
 from ledger.sheets import explain
@@ -356,6 +366,7 @@ class PageRows:
     rows: list[Gate | Indicator]
     built_at: float
     guidance: dict[tuple[str, str], str] = field(default_factory=dict)  # (language, code) → rendered HTML
+    context: dict[str, list[ContextFigure]] = field(default_factory=dict)  # code → national policy figures
 
     def guidance_html(self, row: Gate | Indicator) -> str:
         """The guidance, expected evidence and policy basis of a row, rendered once per language."""
@@ -387,7 +398,12 @@ def _page_rows(criteria_set: CriteriaSet, criteria: Criteria, category_code: str
         if category is None:
             raise Http404
         rows = list(Indicator.objects.filter(category=category).order_by("order", "code").prefetch_related("policy_basis"))
-    page_rows = PageRows(category, rows, time.monotonic())
+    context: dict[str, list[ContextFigure]] = {}
+    if category is not None:
+        codes = [r.code for r in rows]
+        for figure in ContextFigure.objects.filter(area=criteria_set.area, indicator_code__in=codes):
+            context.setdefault(figure.indicator_code, []).append(figure)
+    page_rows = PageRows(category, rows, time.monotonic(), context=context)
     criteria.pages[key] = page_rows
     return page_rows
 
@@ -519,6 +535,7 @@ class Item:
     answer_url: str = ""
     upload_url: str = ""
     files: list[Evidence] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)  # national policy figures, shown beside the inputs
 
 
 STATUS_LABELS = {
@@ -569,6 +586,7 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
         name=pick(row, "text" if is_gate else "name"),
         is_child=not is_gate and bool(row.parent_id),
         guidance_html=page.static.guidance_html(row),
+        context=[f"{pick(f, 'text')} ({f.document}) [{f.mark}]" for f in page.static.context.get(row.code, [])],
         unit="" if is_gate else row.unit,
         required=True if is_gate else row.required,
         allows_na=not is_gate and row.allows_na,

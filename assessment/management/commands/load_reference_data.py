@@ -14,6 +14,7 @@ FIXTURES = [
     "criteria_design_product",
     "sector_values",
     "coefficients",
+    "context_figures",
     "demo",
 ]
 
