@@ -28,6 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from assessment.answers import context_for
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
@@ -54,7 +55,7 @@ from policies.models import Mark, PolicyDocument
 logger = logging.getLogger(__name__)
 
 # Bump when the template or context changes, so kept PDFs of unchanged assessments are re-rendered.
-REPORT_LAYOUT_VERSION = "2"
+REPORT_LAYOUT_VERSION = "3"
 TEMPLATE = "reports/report.html"
 STYLESHEET = "css/report.css"
 
@@ -438,8 +439,9 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     """
     source = engine_input(assessment)
     spec = criteria_spec(source.criteria)
-    card = score(spec, source.answers, reference=source.reference)
-    actions = top_actions(spec, source.answers, limit=5, reference=source.reference)
+    context = context_for(assessment)  # evaluation year and sector: quota editions, sector fit, limit values
+    card = score(spec, source.answers, reference=source.reference, context=context)
+    actions = top_actions(spec, source.answers, limit=5, reference=source.reference, context=context)
     criteria_set = assessment.criteria_set
     company = assessment.company
     zh = is_chinese(language)
@@ -541,6 +543,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "provisional": result.provisional,
             "user_supplied": result.user_supplied,
             "reason": nobr(reason),
+            "flags": [nobr(reason_words(flag)) for flag in result.flags],
             "evidence": evidence.get(result.code, []),
             "comment": split_bilingual(notes.get("comment", ""), language),
             "consultant_note": split_bilingual(notes.get("consultant_note", ""), language),
@@ -608,6 +611,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "company": {
             "name": company.name,
             "credit_code": company.credit_code,
+            "verified": company.is_verified,
             "sector": pick(company.sector, "name"),
             "sector_code": ("" if zh else " ") + bracket(f"GB/T 4754{colon}{company.sector.code}", language),
             "province": company.get_province_display(),
@@ -641,6 +645,10 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "verdict": verdict,
             "verdict_reason": verdict_reason,
             "verdict_code": str(card.verdict),
+            "compliance": [
+                {"code": code, "name": nobr(indicator_names.get(code, code)), "gate": gate, "text": nobr(reason_words(flag))}
+                for code, gate, flag in card.compliance
+            ],
             "total": points_text(card.total),
             "maximum": points_text(card.maximum),
             "percent": share_text(card.total, card.maximum),
