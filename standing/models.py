@@ -60,7 +60,8 @@ class PeerStat(models.Model):
     province = models.CharField(_("Province"), max_length=2, blank=True)
     refusal = models.CharField(_("Refused because"), max_length=20, blank=True)
     companies = models.PositiveIntegerField(_("Companies"), default=0)
-    totals = models.JSONField(_("Sorted totals"), default=list, blank=True)
+    # standing.peers.ladder: [distinct totals ascending, count of totals at or below each]
+    totals = models.JSONField(_("Distribution of totals"), default=list, blank=True)
     mean = models.DecimalField(_("Mean"), max_digits=7, decimal_places=2, null=True, blank=True)
     top5_mean = models.DecimalField(_("Top 5 % mean"), max_digits=7, decimal_places=2, null=True, blank=True)
     bottom5_mean = models.DecimalField(_("Bottom 5 % mean"), max_digits=7, decimal_places=2, null=True, blank=True)

@@ -203,19 +203,42 @@ def band_for(*, higher: int, companies: int) -> Band:
     return Band.B
 
 
-def position(totals: Sequence[Decimal] | Sequence[float], total: Decimal | float) -> Position:
-    """Where `total` stands among the sorted `totals` (which may or may not include it).
+def ladder(totals: Sequence[Decimal]) -> tuple[list[float], list[int]]:
+    """Sorted totals as their distinct values with the count of totals at or below each.
 
-    Stored totals are floats (cheap to read); floats made from the same 2-place decimals keep their order.
+    Ranks read from it are exact (floats made from the same 2-place decimals keep their order) and it
+    is what the summary table stores: smaller than the list of totals and cheap to read as JSON.
     """
-    n = len(totals)
+    values: list[float] = []
+    cumulative: list[int] = []
+    for n, total in enumerate(totals, 1):
+        value = float(total)
+        if values and values[-1] == value:
+            cumulative[-1] = n
+        else:
+            values.append(value)
+            cumulative.append(n)
+    return values, cumulative
+
+
+def position_on(values: Sequence[float], cumulative: Sequence[int], total: Decimal | float) -> Position:
+    """Where `total` stands on a `ladder` (which may or may not include it)."""
+    n = cumulative[-1] if cumulative else 0
     if n == 0:
         raise ValueError("no peers")
-    lower = bisect.bisect_left(totals, total)  # type: ignore[arg-type]
-    higher = n - bisect.bisect_right(totals, total)  # type: ignore[arg-type]
+    x = float(total)
+    below = bisect.bisect_left(values, x)
+    at_or_below = bisect.bisect_right(values, x)
+    lower = cumulative[below - 1] if below else 0
+    higher = n - (cumulative[at_or_below - 1] if at_or_below else 0)
     return Position(
         companies=n,
         percentile=_q(Decimal(100 * lower) / n, "1"),
         band=band_for(higher=higher, companies=n),
         bottom=Decimal(lower + 1) / n <= BOTTOM_SHARE,
     )
+
+
+def position(totals: Sequence[Decimal], total: Decimal) -> Position:
+    """Where `total` stands among the sorted `totals`."""
+    return position_on(*ladder(totals), total)

@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assessment.models import Assessment, RegionalReference, Snapshot
+from assessment.models import Assessment, RegionalReference
 from standing.models import ALL, PeerStat
-from standing.peers import Position, position
+from standing.peers import Position, position_on
 from standing.refresh import groups_of
 
 
@@ -44,7 +44,7 @@ class Standing:
     bar: RelativeBar | None
 
 
-def standing_for(assessment: Assessment, snapshot: Snapshot) -> Standing:
+def standing_for(assessment: Assessment, *, total: Decimal, maximum: Decimal, provisional: bool) -> Standing:
     """Positions in the four peer groups of the assessment's set and year (2 queries)."""
     code, year = assessment.criteria_set.code, assessment.year
     sector, province = assessment.company.sector.code, assessment.company.province
@@ -53,17 +53,16 @@ def standing_for(assessment: Assessment, snapshot: Snapshot) -> Standing:
         (s.sector, s.province): s
         for s in PeerStat.objects.filter(criteria_set=code, year=year, sector__in=[sector, ALL], province__in=[province, ALL])
     }
-    total = snapshot.total if snapshot.total is not None else Decimal(0)
     scopes = []
     for _set, _year, s, p in keys:
         stat = stats.get((s, p))
-        placed = position(stat.totals, float(total)) if stat is not None and stat.published else None
+        placed = position_on(*stat.totals, total) if stat is not None and stat.published else None
         scopes.append(Scope(s, p, stat, placed))
     regional = stats.get((ALL, province))
     return Standing(
         total=total,
-        maximum=Decimal(snapshot.scorecard.get("maximum") or 100),
-        provisional=bool(snapshot.scorecard.get("provisional")),
+        maximum=maximum,
+        provisional=provisional,
         scopes=scopes,
         bar=relative_bar(assessment, regional),
     )

@@ -14,7 +14,17 @@ from django.db.models import QuerySet
 from assessment.models import Assessment, Snapshot
 from organisations.models import AccessGrant, Company
 from standing.models import ALL, Entry, PeerStat, split_firms
-from standing.peers import Contributor, GroupStats, Refusal, census, group_stats, refusal, refusal_of, summarise
+from standing.peers import (
+    Contributor,
+    GroupStats,
+    Refusal,
+    census,
+    group_stats,
+    ladder,
+    refusal,
+    refusal_of,
+    summarise,
+)
 
 GroupKey = tuple[str, int, str, str]  # criteria set, year, sector, province
 
@@ -103,7 +113,7 @@ def refresh_group(key: GroupKey) -> PeerStat:
     else:
         figures.update(
             companies=stats.companies,
-            totals=[float(t) for t in stats.totals],  # JSON numbers: cheap to read; order-exact for 2-place totals
+            totals=list(ladder(stats.totals)),
             mean=stats.mean,
             top5_mean=stats.top5_mean,
             bottom5_mean=stats.bottom5_mean,

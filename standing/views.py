@@ -41,11 +41,19 @@ def _scope_label(sector: str, province: str, sector_name: str) -> str:
 @login_required
 def standing(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, _access = get_assessment_for_user(request.user, pk)
-    snapshot = Snapshot.objects.filter(assessment=assessment).only("total", "scorecard").first()
+    # Only the figures the page needs: a real scorecard is large.
+    head = (
+        Snapshot.objects.filter(assessment=assessment)
+        .values("total", "scorecard__maximum", "scorecard__provisional")
+        .first()
+    )
     context = {"assessment": assessment, "company": assessment.company, "criteria_name": pick(assessment.criteria_set, "name")}
-    if snapshot is None:
+    if head is None:
         return render(request, "standing/standing.html", context)
-    result = standing_for(assessment, snapshot)
+    result = standing_for(
+        assessment, total=head["total"] if head["total"] is not None else Decimal(0),
+        maximum=Decimal(str(head["scorecard__maximum"] or 100)), provisional=bool(head["scorecard__provisional"]),
+    )
     sector_name = f"{assessment.company.sector.code} {pick(assessment.company.sector, 'name')}"
     scopes = [
         {

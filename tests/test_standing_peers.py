@@ -80,6 +80,18 @@ def test_position_percentile_band_and_bottom_warning() -> None:
     assert tie.band == Band.A_PLUS and tie.percentile == Decimal(50)
 
 
+def test_the_stored_ladder_gives_the_same_ranks_as_the_totals() -> None:
+    totals = [Decimal(v) for v in ("10.00", "20.50", "20.50", "20.50", "30.00", "99.99")]
+    values, cumulative = peers.ladder(totals)
+    assert (values, cumulative) == ([10.0, 20.5, 30.0, 99.99], [1, 4, 5, 6])
+    for probe in ("5", "10.00", "20.50", "25", "99.99", "100"):
+        below = sum(t < Decimal(probe) for t in totals)
+        above = sum(t > Decimal(probe) for t in totals)
+        placed = peers.position_on(values, cumulative, Decimal(probe))
+        assert placed.percentile == (Decimal(100 * below) / 6).quantize(Decimal(1), rounding="ROUND_HALF_UP")
+        assert placed.band == peers.band_for(higher=above, companies=6)
+
+
 def test_tails_average_at_least_three_companies() -> None:
     stats = peers.group_stats(crowd(10, totals=[Decimal(v) for v in (10, 20, 30, 40, 50, 60, 70, 80, 90, 100)]))
     assert stats is not None

@@ -339,5 +339,5 @@ def test_the_rebuild_command_recomputes_every_group_from_the_snapshots() -> None
     assert "4 peer groups refreshed" in out.getvalue()
     assert Entry.objects.count() == 10
     stat = PeerStat.objects.get(criteria_set=criteria_set.code, sector="", province="")
-    assert stat.companies == 10 and stat.totals == [float(40 + i) for i in range(10)]
+    assert stat.companies == 10 and stat.totals == [[float(40 + i) for i in range(10)], list(range(1, 11))]
     assert group[0].pk in Entry.objects.values_list("assessment_id", flat=True)
