@@ -135,7 +135,7 @@ def figures_for(company_id: int, year: int) -> dict[str, Any]:
     return row or {}
 
 
-def store_sheet(sheet: DataSheet, uses: list[dict[str, Any]], products: Any) -> None:
+def store_sheet(sheet: DataSheet, uses: list[dict[str, Any]], products: Any, *, replace_products: bool = False) -> None:
     """Save a validated sheet, its carriers (rows with nothing in them are dropped) and products; recompute."""
     with transaction.atomic():
         sheet.save()
@@ -145,6 +145,8 @@ def store_sheet(sheet: DataSheet, uses: list[dict[str, Any]], products: Any) -> 
             for row in uses
             if row.get("quantity")
         )
+        if replace_products:  # an imported workbook lists every product
+            sheet.products.all().delete()
         products.instance = sheet
         products.save()
         sheet = DataSheet.objects.prefetch_related("uses", "products").get(pk=sheet.pk)

@@ -279,3 +279,94 @@ def test_rescoring_a_company_year_reads_the_sheet_once(django_assert_max_num_que
         cards = rescore_year(9001, 2025)
     assert set(cards) == {9001, 9002, 9003, 9004}
     assert cards[9001].total.quantize(D("0.01")) == D("54.48")  # the documented demo total, now computed from the data sheet
+
+
+# --- XLSX template: export, import through the same forms ---------------------------------------
+
+
+def _workbook(rows: list[list[Any]]) -> Any:
+    import io  # noqa: PLC0415
+
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    from ledger.workbook import HEADER  # noqa: PLC0415
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "data_sheet"
+    ws.append(HEADER)
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    out.name = "sheet.xlsx"
+    return out
+
+
+def test_an_exported_sheet_imports_back_unchanged(client: Any) -> None:
+    import io  # noqa: PLC0415
+
+    from openpyxl import load_workbook  # noqa: PLC0415
+
+    company = make_company()
+    owner = member(company, Role.OWNER)
+    sheet = make_sheet(company, water_intake=D(5000), water_reused=D(45000))
+    ProductOutput.objects.create(sheet=sheet, name_zh="水泥", name_en="Cement", unit="t", quantity=10000, main=True)
+    client.force_login(owner)
+    content = client.get(reverse("data_sheet_export", args=[company.pk, 2025])).content
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    coal = rows[[r[0] for r in rows].index("energy:raw_coal")]
+    assert (coal[0], coal[2], coal[3], coal[4]) == ("energy:raw_coal", "Raw coal", "t", "1000")
+    before = dict(sheet.figures)
+    upload = io.BytesIO(content)
+    upload.name = "sheet.xlsx"
+    response = client.post(reverse("data_sheet_import", args=[company.pk, 2025]), {"file": upload})
+    assert response.status_code == 302
+    sheet.refresh_from_db()
+    assert sheet.figures["inputs"] == {**before["inputs"], "Q": ["10000", "product unit"]}
+    assert ProductOutput.objects.filter(sheet=sheet).count() == 1  # replaced, not duplicated
+
+
+def test_an_import_with_a_bad_cell_is_refused_with_a_message(client: Any) -> None:
+    company = make_company()
+    client.force_login(member(company, Role.EDITOR))
+    upload = _workbook([["energy:raw_coal", "", "", "t", "-3"], ["land_area", "", "", "", "abc"]])
+    response = client.post(reverse("data_sheet_import", args=[company.pk, 2025]), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "greater than or equal to 0" in response.content.decode()
+    assert "Enter a number" in response.content.decode()
+    assert not DataSheet.objects.filter(company=company).exists()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"not a zip", "not a valid XLSX"),
+    (None, "unknown key"),
+])
+def test_a_broken_workbook_is_refused_without_error(client: Any, content: bytes | None, message: str) -> None:
+    import io  # noqa: PLC0415
+
+    company = make_company()
+    client.force_login(member(company, Role.OWNER))
+    upload = _workbook([["secret_field", "", "", "", "1"]]) if content is None else io.BytesIO(content)
+    upload.name = "x.xlsx"
+    response = client.post(reverse("data_sheet_import", args=[company.pk, 2025]), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not DataSheet.objects.filter(company=company).exists()
+
+
+def test_a_formula_in_the_workbook_is_never_evaluated(client: Any) -> None:
+    company = make_company()
+    client.force_login(member(company, Role.OWNER))
+    upload = _workbook([["water_intake", "", "", "", "=1+1"], ["water_reused", "", "", "", "900"]])
+    assert client.post(reverse("data_sheet_import", args=[company.pk, 2025]), {"file": upload}).status_code == 302
+    sheet = DataSheet.objects.get(company=company)
+    assert (sheet.water_intake, sheet.water_reused) == (None, D(900))
+
+
+def test_a_viewer_cannot_import(client: Any) -> None:
+    company = make_company()
+    client.force_login(member(company, Role.VIEWER))
+    response = client.post(reverse("data_sheet_import", args=[company.pk, 2025]), {"file": _workbook([])})
+    assert response.status_code == 403

@@ -122,6 +122,8 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "report_download": lambda w: {"pk": w["report"].pk},
     "data_sheets": lambda w: {"pk": w["company"].pk},
     "data_sheet": lambda w: {"pk": w["company"].pk, "year": 2025},
+    "data_sheet_export": lambda w: {"pk": w["company"].pk, "year": 2025},
+    "data_sheet_import": lambda w: {"pk": w["company"].pk, "year": 2025},
     "standing": lambda w: {"pk": w["assessment"].pk},
     "standing_years": lambda w: {"pk": w["assessment"].pk},
     "standing_impact": lambda w: {"pk": w["assessment"].pk},
