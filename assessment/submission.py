@@ -227,11 +227,9 @@ def audit(assessment: Assessment, action: str, user: AbstractBaseUser | None, su
 
 
 def _enqueue_report(assessment: Assessment, language: str, user: AbstractBaseUser) -> None:
-    # The report helper owns assessment.reports; submit works (without a report) until it exists.
-    try:
-        from assessment.reports import enqueue_report  # type: ignore[attr-defined]
-    except ImportError:
-        return
+    # Imported here: assessment.reports reads the scoring state from this module.
+    from assessment.reports import enqueue_report
+
     enqueue_report(assessment, language, user)
 
 

@@ -4,15 +4,13 @@ Threads need committed data, so this is a transactional test; the flush at its e
 the reference data other tests rely on, so `reload_reference_data` puts it back afterwards.
 """
 
-import sys
 import threading
-import types
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from assessment import submission
+from assessment import reports, submission
 from assessment.models import Assessment, AuditEvent, Snapshot
 from tests.test_submission_helpers import answer_all, make_world
 
@@ -27,9 +25,7 @@ def reload_reference_data(django_db_blocker):
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="in-memory SQLite test databases do not lock across threads")
 def test_two_concurrent_submits_make_one_snapshot_and_one_report_job(reload_reference_data, transactional_db, monkeypatch):
     calls: list[int] = []
-    fake = types.ModuleType("assessment.reports")
-    fake.enqueue_report = lambda assessment, language, user: calls.append(assessment.pk)
-    monkeypatch.setitem(sys.modules, "assessment.reports", fake)
+    monkeypatch.setattr(reports, "enqueue_report", lambda assessment, language, user: calls.append(assessment.pk))
     world = make_world(20)
     answer_all(world.assessment)
     barrier = threading.Barrier(2)
