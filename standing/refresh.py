@@ -146,8 +146,14 @@ def _with_indicators(rows: QuerySet[Entry]) -> tuple[GroupStats | None, Refusal 
 
 
 def refresh_groups(keys: Iterable[GroupKey]) -> None:
+    """Each group under a row lock taken in a fixed order: two workers refreshing the same group run one
+    after the other, and the second reads the entries the first one's submission committed."""
     with transaction.atomic():
         for key in sorted(keys):
+            criteria_set, year, sector, province = key
+            lookup = {"criteria_set": criteria_set, "year": year, "sector": sector, "province": province}
+            PeerStat.objects.get_or_create(**lookup, defaults={"refusal": "few_companies"})
+            PeerStat.objects.select_for_update().filter(**lookup).values_list("pk", flat=True).get()
             refresh_group(key)
 
 
