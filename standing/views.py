@@ -16,6 +16,7 @@ from assessment.answers import context_for, criteria_for
 from assessment.models import Assessment, CriteriaSet, FocusArea, Snapshot
 from assessment.pdf import html_to_pdf
 from greenmfg.bilingual import pick
+from ledger.sheets import figures_for
 from organisations.access import get_company_for_user
 from organisations.forms import FIRST_LIST_YEAR
 from organisations.models import Company, Province
@@ -144,7 +145,10 @@ def _dynamic_form(request: HttpRequest, pk: int, year: int) -> tuple[Company, dy
             year__in=[year, year - 1], snapshot__isnull=False,
         ).select_related("snapshot", "criteria_set").order_by("submitted_at")
     }
-    return company, dynamic.build(year, found.get(year), found.get(year - 1))
+    return company, dynamic.build(
+        year, found.get(year), found.get(year - 1),
+        sheet=figures_for(company.pk, year), previous_sheet=figures_for(company.pk, year - 1),
+    )
 
 
 def _company_block(company: Company) -> dict[str, str]:

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from assessment.models import Assessment, Snapshot
+from ledger.models import DataSheet
 from organisations.models import Company, dynamic_form_due
 from standing import dynamic
 from tests.test_submission_helpers import make_criteria_set, make_world
@@ -113,3 +114,23 @@ def test_the_form_follows_the_permission_ladder(listed_world: Any) -> None:
         assert Client().get(url).status_code == 302
         assert client_for(listed_world.stranger, "en").get(url).status_code == 404
         assert client_for(listed_world.consultant, "en").get(url).status_code == 200
+
+
+@time_machine.travel(datetime.datetime(2027, 3, 10, 9, tzinfo=datetime.UTC), tick=False)
+def test_the_data_sheet_prefills_the_form_with_last_year_beside_it(listed_world: Any, django_assert_max_num_queries: Any) -> None:
+    company = listed_world.company
+    DataSheet.objects.create(company=company, year=2026, figures={"inputs": {"V": ["1200", "m³"], "E": ["480.5", "tce"]}})
+    DataSheet.objects.create(company=company, year=2025, figures={"inputs": {"V": ["1500", "m³"]}})
+    client = client_for(listed_world.viewer, "en")
+    with django_assert_max_num_queries(8):
+        page = client.get(reverse("dynamic_form", args=[company.pk, 2026])).content.decode()
+    sheet = page[page.index("From the data sheet"): page.index("From the submitted assessment")]
+    assert "取水量" in sheet and "1200" in sheet and "1500" in sheet and "-20.0" in sheet
+    assert "480.5" in sheet and "综合能源消费量" in sheet
+    cells = [[c.value for c in row] for row in load_workbook(io.BytesIO(
+        client.get(reverse("dynamic_form_xlsx", args=[company.pk, 2026])).content)).active.iter_rows()]
+    assert ["V", "取水量", "Water intake", "m³", 1200, 1500, -20] in cells
+    # A year with a sheet and no submitted assessment still has a form.
+    DataSheet.objects.create(company=company, year=2024, figures={"inputs": {"V": ["900", "m³"]}})
+    page = client.get(reverse("dynamic_form", args=[company.pk, 2024])).content.decode()
+    assert "900" in page and "No data sheet and no submitted" not in page
