@@ -17,6 +17,12 @@ from organisations.credit_code import check_character
 from organisations.models import Company, Membership, Role, Sector
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Pages are read in English (the site's default language is Chinese)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 User = get_user_model()
 _numbers = itertools.count(1)
 
