@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
-from assessment.formulas import FORMULAS, PER_OUTPUT, Formula, FormulaError
+from assessment.formulas import FORMULAS, PER_OUTPUT, Formula, FormulaError, accepted_inputs, formula_for
 from assessment.models import Answer, Assessment, CriteriaSet, Indicator, RegionalReference
 from assessment.scoring import (
     AnswerData,
@@ -433,7 +433,7 @@ def fields_from_post(post: Any, code: str, *, formula: Formula | None) -> dict[s
     """The whitelisted fields of one answer from a form posted with `<code>-<field>` names."""
     data: dict[str, Any] = {name: post.get(f"{code}-{name}", "") for name in TEXT_FIELDS}
     data["options"] = post.getlist(f"{code}-options")
-    for item in formula.inputs if formula else ():
+    for item in accepted_inputs(formula.key).values() if formula else ():
         data[f"in-{item.code}"] = post.get(f"{code}-in-{item.code}", "")
         data[f"why-{item.code}"] = post.get(f"{code}-why-{item.code}", "")
     return data
@@ -623,7 +623,8 @@ def _indicator_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_id
     if formula:
         values["inputs"] = _formula_inputs(parsed, formula)
         typed = {code for code, _value in values["inputs"]}
-        reasons = ((item.code, _text(parsed, f"why-{item.code}", SOURCE_MAX)) for item in formula.inputs if item.code in typed)
+        accepted = accepted_inputs(formula.key).values()
+        reasons = ((item.code, _text(parsed, f"why-{item.code}", SOURCE_MAX)) for item in accepted if item.code in typed)
         values["reasons"] = tuple((code, reason) for code, reason in reasons if reason)
     else:
         values["value"] = _quantized(_number(parsed, "value", rate=_is_rate(spec)))
@@ -657,12 +658,15 @@ def _count_values(parsed: ParsedAnswer, spec: IndicatorSpec) -> dict[str, Any]:
 
 
 def _formula_inputs(parsed: ParsedAnswer, formula: Formula) -> tuple[tuple[str, str], ...]:
+    """The formula's inputs, and the output value G of its per-output form (Annex B) where it has one:
+    G without Q scores the per-output form."""
     inputs: dict[str, Decimal] = {}
-    for item in formula.inputs:
+    for item in accepted_inputs(formula.key).values():
         value = _number(parsed, f"in-{item.code}", negative_ok=item.allow_negative)
         if value is not None:
             inputs[item.code] = value
-    if len(inputs) == len(formula.inputs) and not parsed.errors:
+    formula = formula_for(formula.key, inputs) or formula
+    if all(item.code in inputs for item in formula.inputs) and not parsed.errors:
         first, last = f"in-{formula.inputs[0].code}", f"in-{formula.inputs[-1].code}"
         try:
             result = formula.evaluate(inputs)

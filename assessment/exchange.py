@@ -41,7 +41,7 @@ from assessment.answers import (
     values_from_row,
     write_answer,
 )
-from assessment.formulas import FORMULAS
+from assessment.formulas import FORMULAS, accepted_inputs
 from assessment.models import Answer, Assessment
 from assessment.scoring import GateSpec, IndicatorSpec
 from assessment.submission import audit, sector_lookup_for
@@ -478,10 +478,9 @@ def _fields_from_item(item: Mapping[str, Any], spec: IndicatorSpec, sector_id: i
             raw[key] = _number_field(item[key], key)
     if "inputs" in item:
         inputs = item["inputs"]
-        formula = FORMULAS[spec.formula]
         if not isinstance(inputs, dict):
             raise ValueError(_("inputs: expected an object"))
-        allowed = {i.code for i in formula.inputs}
+        allowed = set(accepted_inputs(spec.formula))  # with G of Annex B's per-output form
         for key, value in inputs.items():
             if key not in allowed:
                 raise ValueError(_("inputs.%(key)s: not an input of this indicator's formula") % {"key": str(key)[:20]})

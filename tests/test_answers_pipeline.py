@@ -355,3 +355,13 @@ def test_the_values_a_page_shows_are_what_the_import_stored(company, owner):
     document = {"indicators": {"RG2": {"value": "１２３．５"}}}  # full-width digits are read as the page reads them
     exchange.import_answers(assessment.pk, json.dumps(document, ensure_ascii=False).encode(), user=owner, may_note=False)
     assert Answer.objects.get(assessment=assessment, code="RG2").value == Decimal("123.5")
+
+
+def test_the_per_output_form_imports_and_round_trips(company, owner):
+    source = draft(company, "factory")
+    document = {"criteria_set": source.criteria_set.code, "indicators": {"F01": {"inputs": {"E": "500", "G": "10000"}}}}
+    exchange.import_answers(source.pk, json.dumps(document).encode(), user=owner, may_note=False)
+    assert exchange.export_json(source)["indicators"]["F01"] == {"inputs": {"E": "500", "G": "10000"}}
+    via_xlsx = draft(company, "factory")
+    exchange.import_answers(via_xlsx.pk, exchange.export_xlsx(source), user=owner, may_note=False)
+    assert exchange.export_json(via_xlsx)["indicators"]["F01"] == {"inputs": {"E": "500", "G": "10000"}}

@@ -348,3 +348,21 @@ def test_autosave_without_javascript_redirects_to_the_indicator(client, assessme
     assert response["Location"].endswith(f"/assessments/{assessment.pk}/c/mgmt/#ind-M01")
     assert answer(assessment, "M01").version == 1
 
+
+
+def test_the_per_output_form_takes_output_value_g_instead_of_q(client, editor):
+    """GB/T 36132-2025 Annex B: F01 as tce per 10k CNY of output value, on the page and through autosave."""
+    from assessment.models import CriteriaSet
+
+    criteria_set = CriteriaSet.objects.get(code="factory-gbt36132-2025")
+    factory = Assessment.objects.create(company=make_company("Per Output Works"), criteria_set=criteria_set, year=2025)
+    from organisations.models import Membership
+
+    Membership.objects.create(user=editor, company=factory.company, role=Role.EDITOR)
+    page = client.get(reverse("assessment_category", args=[factory.pk, "energy"])).content.decode()
+    assert 'name="F01-in-G"' in page and "instead of Q for the per-output form" in page
+    response = post(client, factory, "F01", {"in-E": "500", "in-G": "10000", "version": "0"})
+    assert response.status_code == 200, response.json()["errors"]
+    assert answer(factory, "F01").inputs == {"E": "500", "G": "10000"}
+    assert "0.05" in response.json()["html"]["q-result-F01"]  # 500 tce / 10,000 (10k CNY)
+    assert post(client, factory, "F01", {"in-E": "500", "in-G": "0", "version": "1"}).status_code == 422

@@ -244,7 +244,7 @@ def test_category_page_shows_indicator_details(client, setup):
     assert "Enter E and Q." in html and "Energy statistics form." in html
     assert "GB/T 99999-2025 Test policy" in html  # policy basis
     assert "Comprehensive energy consumption E" in html  # formula input labels
-    assert "<code>E / Q</code>" in html
+    assert "<code>E / Q, or per output E / G</code>" in html  # Annex B: the per-output form as the alternative
     assert "GB 99999-2021 · Widget" in html and "kgce/t [S]" in html
     assert "(provisional)" in html  # the [U] row
     assert html.index('label="Your sector"') < html.index('label="Other sectors"')

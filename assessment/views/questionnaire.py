@@ -47,7 +47,7 @@ from assessment.answers import (
 )
 from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, evidence_labels, store_evidence
 from assessment.forms import EvidenceUploadForm, StartAssessmentForm
-from assessment.formulas import FORMULAS
+from assessment.formulas import FORMULAS, PER_OUTPUT, accepted_inputs
 from assessment.models import (
     Answer,
     Assessment,
@@ -654,9 +654,16 @@ def _fill_fields(item: Item, row: Gate | Indicator, page: Page, raw: dict[str, A
     formula = FORMULAS.get(row.formula)
     if formula:
         item.formula = formula.expression
-        for spec in formula.inputs:
+        own = {spec.code for spec in formula.inputs}
+        for spec in accepted_inputs(row.formula).values():
             name = f"in-{spec.code}"
-            item.inputs.append(InputField(name, spec.label_zh if is_chinese() else spec.label_en, spec.unit, str(raw.get(name, "")), errors.get(name, [])))
+            label = spec.label_zh if is_chinese() else spec.label_en
+            if spec.code not in own:  # Annex B's per-output form: G instead of Q
+                label = _("%(input)s, instead of Q for the per-output form") % {"input": label}
+                item.formula = _("%(formula)s, or per output %(alternative)s") % {
+                    "formula": formula.expression, "alternative": FORMULAS[PER_OUTPUT[row.formula]].expression,
+                }
+            item.inputs.append(InputField(name, label, spec.unit, str(raw.get(name, "")), errors.get(name, [])))
     else:
         item.value_field = InputField("value", _("Value"), row.unit, str(raw.get("value", "")), errors.get("value", []))
     if kind in ("positive_quant", "reverse_quant"):
