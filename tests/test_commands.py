@@ -28,8 +28,8 @@ def demo_dir(tmp_path):
     ("factory-demo-answers.json", "54.48", "no_reference", ""),
     # Every supply-chain indicator answered: rated on the electronics sector bands, labelled as such.
     ("supply-chain-demo-answers.json", "64.78", "rated", "One star (electronics sector bands, provisional)"),
-    # The park eligibility rules and the 2024 negative list are unanswered in the demo: incomplete.
-    ("park-demo-answers.json", "64.29", "incomplete", ""),
+    # Every park gate answered, the eligibility rules and the 2024 negative list included; no regional reference.
+    ("park-demo-answers.json", "64.29", "no_reference", ""),
     ("design-product-demo-answers.json", "100.00", "pass", ""),
 ])
 def test_score_answers_scores_each_demo(demo_dir, name, total, verdict, rating):
