@@ -45,6 +45,7 @@ from assessment.formulas import FORMULAS, accepted_inputs
 from assessment.models import Answer, Assessment
 from assessment.scoring import GateSpec, IndicatorSpec
 from assessment.submission import audit, sector_lookup_for
+from greenmfg.filenames import file_part
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_JSON_DEPTH = 6  # document → indicators → code → inputs → value
@@ -139,7 +140,7 @@ def export_json(assessment: Assessment) -> dict[str, Any]:
 
 
 def export_filename(assessment: Assessment, extension: str) -> str:
-    return f"greenmfg-{assessment.criteria_set.code}-{assessment.year}-r{assessment.revision}.{extension}"
+    return f"{file_part(assessment.company.name)}-{assessment.criteria_set.code}-{assessment.year}-r{assessment.revision}.{extension}"
 
 
 def _input_codes(criteria: Mapping[str, Any]) -> list[str]:

@@ -47,6 +47,7 @@ from assessment.scoring import AnswerData, Scorecard, Status, Verdict, reason_te
 from assessment.specs import criteria_spec
 from assessment.submission import state_for
 from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
+from greenmfg.filenames import file_part
 from ledger.energy import Carrier
 from ledger.models import DataSheet
 from organisations.models import Consultancy
@@ -791,7 +792,7 @@ def render_pdf(assessment: Assessment, *, language: str, consultancy: Consultanc
 def download_name(report: Report) -> str:
     assessment = report.assessment
     area = slugify(assessment.criteria_set.area)
-    return f"{assessment.company.name}-{area}-{assessment.year}-r{assessment.revision}-{report.language}.pdf"
+    return f"{file_part(assessment.company.name)}-{area}-{assessment.year}-r{assessment.revision}-{report.language}.pdf"
 
 
 # --- Jobs: one render per assessment state, kept until the assessment changes -------------------

@@ -190,7 +190,7 @@ def test_import_view_refuses_a_submitted_assessment():
 def test_export_views_download_attachments():
     world = filled_world()
     json_response = world.client("viewer").get(reverse("assessment_export_json", args=[world.assessment.pk]))
-    assert json_response["Content-Disposition"].startswith('attachment; filename="greenmfg-test-set-')
+    assert json_response["Content-Disposition"].startswith('attachment; filename="Test Co-test-set-')
     assert json.loads(json_response.content)["indicators"]["X05"]["comment"] == "见附件 <b>3</b>"
     xlsx = world.client("viewer").get(reverse("assessment_export_xlsx", args=[world.assessment.pk]))
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
