@@ -10,10 +10,11 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
 
-from assessment.answers import criteria_for, progress_of
+from assessment.answers import criteria_for, progress_of, sheet_values, with_sheet
 from assessment.models import Answer, Assessment, CriteriaSet, RegionalReference
 from assessment.scoring import AnswerData, score
 from assessment.specs import answer_data
+from ledger.models import DataSheet
 from organisations.models import AccessGrant, Company, Consultant, Membership
 
 
@@ -81,12 +82,22 @@ def _score_drafts(rows: list[CompanyRow]) -> list[CompanyRow]:
     for answer in queryset:
         answers[answer.assessment_id][answer.code] = answer_data(answer)
     references = _references(rows, drafts)
+    # The company-year data sheets fill the formula inputs an answer leaves out, as on the questionnaire.
+    sheets = {
+        (company_id, year): sheet_values(figures)
+        for company_id, year, figures in DataSheet.objects.filter(
+            company_id__in={a.company_id for a in drafts}, year__in={a.year for a in drafts}
+        ).values_list("company_id", "year", "figures")
+    }
     for row in rows:
         for assessment in row.assessments:
             if assessment.status != Assessment.Status.DRAFT:
                 continue
             reference = _reference_for(references, assessment, province=row.company.province)
-            card = score(criteria_for(assessment.criteria_set).spec, answers[assessment.pk], reference=reference)
+            criteria = criteria_for(assessment.criteria_set)
+            if sheet := sheets.get((assessment.company_id, assessment.year)):
+                with_sheet(criteria, answers[assessment.pk], sheet)
+            card = score(criteria.spec, answers[assessment.pk], reference=reference)
             _gates, _categories, overall = progress_of(card)
             assessment.score = card.total
             assessment.progress = overall.percent

@@ -69,3 +69,17 @@ def test_pages_link_a_favicon_that_exists(client):
     assert 'rel="icon"' in html and "favicon.svg" in html
     for name in ("img/favicon.svg", "img/favicon-32.png", "img/apple-touch-icon.png"):
         assert finders.find(name), name
+
+
+def test_the_draft_score_uses_the_data_sheet_as_the_questionnaire_does(client, client_draft):
+    from tests.test_ledger_sheets import make_sheet
+
+    draft, lead = client_draft
+    make_sheet(draft.company, year=draft.year)
+    # F03 (renewable share): own yardsticks, and E_re and E left to the sheet
+    Answer.objects.create(assessment=draft, code="F03", leading=10, benchmark=2, values_source="provincial average", version=1)
+    draft = Assessment.objects.select_related("company__sector", "criteria_set").get(pk=draft.pk)
+    card = scorecard_for(draft)
+    assert card.indicator("F03").points > 0  # scored on the sheet's figures
+
+    assert dashboard_draft(client, lead).score == card.total
