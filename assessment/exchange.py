@@ -49,7 +49,9 @@ from greenmfg.filenames import file_part
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_JSON_DEPTH = 6  # document → indicators → code → inputs → value
-MAX_XLSX_UNCOMPRESSED = 40 * 1024 * 1024
+# openpyxl reads a whole worksheet at load, even read-only (0.8–0.9 s for 7.6 MB of XML, bench/import_bench.py): a real answers
+# sheet is some 50 kB, so 8 MB leaves room and refuses a sheet padded with millions of empty rows early.
+MAX_XLSX_UNCOMPRESSED = 8 * 1024 * 1024
 MAX_XLSX_MEMBERS = 200
 MAX_ROWS = 5000
 MAX_COLUMNS = 200

@@ -274,7 +274,7 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(company, owner):
     with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", b"<Types/>")
         archive.writestr("xl/worksheets/sheet1.xml", b" " * (50 * 1024 * 1024))
-    assert "unpacks to more than 40 MB" in _refused(draft(company, "factory"), packed.getvalue(), owner)[0].message
+    assert "unpacks to more than 8 MB" in _refused(draft(company, "factory"), packed.getvalue(), owner)[0].message
 
 
 def test_an_import_view_error_is_a_page_not_a_500(client, company, owner):
