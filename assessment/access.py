@@ -7,17 +7,19 @@ from assessment.models import Assessment, Evidence, Report
 from organisations.access import Access, company_access, require
 
 
-def get_assessment_for_user(user: AbstractBaseUser | AnonymousUser, pk: int, need: str = "read") -> tuple[Assessment, Access]:
-    assessment = (
-        Assessment.objects.select_related("company", "company__sector", "criteria_set").filter(pk=pk).first()
-    )
+def get_assessment_for_user(
+    user: AbstractBaseUser | AnonymousUser, pk: int, need: str = "read"
+) -> tuple[Assessment, Access]:
+    assessment = Assessment.objects.select_related("company", "company__sector", "criteria_set").filter(pk=pk).first()
     if assessment is None:
         raise Http404
     access = require(company_access(user, assessment.company_id), need)
     return assessment, access
 
 
-def get_evidence_for_user(user: AbstractBaseUser | AnonymousUser, pk: int, need: str = "read") -> tuple[Evidence, Access]:
+def get_evidence_for_user(
+    user: AbstractBaseUser | AnonymousUser, pk: int, need: str = "read"
+) -> tuple[Evidence, Access]:
     evidence = Evidence.objects.select_related("assessment").filter(pk=pk).first()
     if evidence is None:
         raise Http404

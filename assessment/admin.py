@@ -116,7 +116,9 @@ class CriteriaAdminMixin:
         if db_field.name == "criteria_set":
             kwargs["queryset"] = CriteriaSet.objects.filter(status=CriteriaSet.Status.DRAFT)
         elif db_field.name == "category":
-            kwargs["queryset"] = Category.objects.filter(criteria_set__status=CriteriaSet.Status.DRAFT).select_related("criteria_set")
+            kwargs["queryset"] = Category.objects.filter(criteria_set__status=CriteriaSet.Status.DRAFT).select_related(
+                "criteria_set"
+            )
         elif db_field.name == "parent":
             kwargs["queryset"] = Indicator.objects.filter(
                 category__criteria_set__status=CriteriaSet.Status.DRAFT
@@ -163,7 +165,9 @@ class IndicatorInline(FrozenInlineMixin, admin.TabularInline):
 def publish(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
     for criteria_set in queryset:
         if criteria_set.status != CriteriaSet.Status.DRAFT:
-            modeladmin.message_user(request, _("%(code)s: only a draft can be published.") % {"code": criteria_set.code}, messages.WARNING)
+            modeladmin.message_user(
+                request, _("%(code)s: only a draft can be published.") % {"code": criteria_set.code}, messages.WARNING
+            )
             continue
         problems = validate_criteria(specs.criteria_data(criteria_set))
         items = Indicator.objects.filter(category__criteria_set=criteria_set).values("code", "mark", "provisional")
@@ -190,7 +194,9 @@ def clone_as_draft(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset:
         copy = clone_criteria_set(original)
         audit(request, "criteria.cloned", copy, f"cloned {original.code} as {copy.code}", original=original.code)
         modeladmin.message_user(
-            request, _("%(code)s cloned as draft %(copy)s.") % {"code": original.code, "copy": copy.code}, messages.SUCCESS
+            request,
+            _("%(code)s cloned as draft %(copy)s.") % {"code": original.code, "copy": copy.code},
+            messages.SUCCESS,
         )
 
 
@@ -228,7 +234,17 @@ class CategoryAdmin(CriteriaAdminMixin, admin.ModelAdmin):
 
 @admin.register(Indicator)
 class IndicatorAdmin(CriteriaAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name_en", "criteria_set", "category", "indicator_type", "points", "allows_na", "provisional", "mark"]
+    list_display = [
+        "code",
+        "name_en",
+        "criteria_set",
+        "category",
+        "indicator_type",
+        "points",
+        "allows_na",
+        "provisional",
+        "mark",
+    ]
     list_filter = ["category__criteria_set", "indicator_type", "mark", "provisional", "uses_sector_values"]
     search_fields = ["code", "name_zh", "name_en", "guidance_zh", "guidance_en"]
     list_select_related = ["category__criteria_set"]
@@ -250,19 +266,50 @@ class GateAdmin(CriteriaAdminMixin, admin.ModelAdmin):
 
 @admin.register(SectorValue)
 class SectorValueAdmin(admin.ModelAdmin):
-    list_display = ["key", "indicator_code", "sector", "product_en", "standard", "edition", "unit", "leading", "benchmark", "limit", "mark"]
+    list_display = [
+        "key",
+        "indicator_code",
+        "sector",
+        "product_en",
+        "standard",
+        "edition",
+        "unit",
+        "leading",
+        "benchmark",
+        "limit",
+        "mark",
+    ]
     list_filter = ["indicator_code", "library", "sector", "mark", "standard"]
     search_fields = ["key", "product_zh", "product_en", "standard", "notes_en", "notes_zh"]
     list_select_related = ["sector"]
 
     def save_model(self, request: HttpRequest, obj: SectorValue, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        audit(request, "sector_value.changed" if change else "sector_value.added", obj, f"{obj}", fields=sorted(form.changed_data))
+        audit(
+            request,
+            "sector_value.changed" if change else "sector_value.added",
+            obj,
+            f"{obj}",
+            fields=sorted(form.changed_data),
+        )
 
 
 class LibraryRowInline(admin.TabularInline):
     model = SectorValue
-    fields = ["key", "area", "indicator_code", "sector", "product_zh", "product_en", "standard", "edition", "unit", "leading", "benchmark", "mark"]
+    fields = [
+        "key",
+        "area",
+        "indicator_code",
+        "sector",
+        "product_zh",
+        "product_en",
+        "standard",
+        "edition",
+        "unit",
+        "leading",
+        "benchmark",
+        "mark",
+    ]
     extra = 0
 
 

@@ -140,7 +140,9 @@ def sheet_values(figures: Mapping[str, Any]) -> dict[str, tuple[Decimal, str]]:
     return {code: (Decimal(value), unit) for code, (value, unit) in (figures.get("inputs") or {}).items()}
 
 
-def fill_from_sheet(spec: IndicatorSpec, own: Mapping[str, Decimal], sheet: Mapping[str, tuple[Decimal, str]]) -> dict[str, Decimal]:
+def fill_from_sheet(
+    spec: IndicatorSpec, own: Mapping[str, Decimal], sheet: Mapping[str, tuple[Decimal, str]]
+) -> dict[str, Decimal]:
     """The inputs the sheet adds to an answer: those of the formula form in use that the answer lacks.
     The per-output form (B.2, B.4, ...) is used when the answer gives G without Q, or the sheet has no Q."""
     if spec.formula not in FORMULAS:
@@ -162,7 +164,9 @@ def fill_from_sheet(spec: IndicatorSpec, own: Mapping[str, Decimal], sheet: Mapp
     return added
 
 
-def with_sheet(criteria: Criteria, answers: dict[str, AnswerData], sheet: Mapping[str, tuple[Decimal, str]]) -> dict[str, frozenset[str]]:
+def with_sheet(
+    criteria: Criteria, answers: dict[str, AnswerData], sheet: Mapping[str, tuple[Decimal, str]]
+) -> dict[str, frozenset[str]]:
     """Fill the formula inputs an answer leaves out from the data sheet (in place); returns what was filled."""
     filled: dict[str, frozenset[str]] = {}
     for code, spec in criteria.indicators.items():
@@ -173,7 +177,9 @@ def with_sheet(criteria: Criteria, answers: dict[str, AnswerData], sheet: Mappin
             continue
         added = fill_from_sheet(spec, current.inputs if current else {}, sheet)
         if added:
-            answers[code] = replace(current, inputs={**current.inputs, **added}) if current else AnswerData(inputs=added)
+            answers[code] = (
+                replace(current, inputs={**current.inputs, **added}) if current else AnswerData(inputs=added)
+            )
             filled[code] = frozenset(added)
     return filled
 
@@ -226,7 +232,13 @@ def load_questionnaire(
     context = context or context_for(assessment)
     card = score(criteria.spec, answers, reference=reference_for(assessment), context=context)
     return Questionnaire(
-        criteria=criteria, rows=rows, answers=answers, scorecard=card, sheet=sheet, sheet_figures=figures, from_sheet=from_sheet
+        criteria=criteria,
+        rows=rows,
+        answers=answers,
+        scorecard=card,
+        sheet=sheet,
+        sheet_figures=figures,
+        from_sheet=from_sheet,
     )
 
 
@@ -242,7 +254,9 @@ def rescore_year(company_id: int, year: int) -> dict[int, Scorecard]:
         return {}
     figures = figures_for(company_id, year)
     context = context_for(drafts[0])
-    return {a.pk: load_questionnaire(a, figures=figures, context=replace(context, year=a.year)).scorecard for a in drafts}
+    return {
+        a.pk: load_questionnaire(a, figures=figures, context=replace(context, year=a.year)).scorecard for a in drafts
+    }
 
 
 def scorecard_for(assessment: Assessment) -> Scorecard:
@@ -276,7 +290,11 @@ def yardsticks_of(questionnaire: Questionnaire) -> Yardsticks:
             sources.append((result.code, "user", answer.values_source if answer else ""))
         elif result.values_from == "sector":
             row = questionnaire.rows.get(result.code)
-            library = row.sector_value.library if row is not None and row.sector_value_id and row.sector_value.library_id else None
+            library = (
+                row.sector_value.library
+                if row is not None and row.sector_value_id and row.sector_value.library_id
+                else None
+            )
             if library is None or library.owner == "platform":
                 continue
             if library.owner == "consultancy":
@@ -425,8 +443,20 @@ def raw_from_values(values: AnswerValues) -> dict[str, Any]:
 
 
 # Only these names are ever read from a POST: scores, status or criteria cannot be forged.
-TEXT_FIELDS = ("value", "choice", "count", "passed", "na", "na_reason", "sector_value", "leading", "benchmark",
-               "values_source", "comment", "consultant_note")
+TEXT_FIELDS = (
+    "value",
+    "choice",
+    "count",
+    "passed",
+    "na",
+    "na_reason",
+    "sector_value",
+    "leading",
+    "benchmark",
+    "values_source",
+    "comment",
+    "consultant_note",
+)
 
 
 def fields_from_post(post: Any, code: str, *, formula: Formula | None) -> dict[str, Any]:
@@ -527,7 +557,9 @@ def _text(parsed: ParsedAnswer, name: str, limit: int) -> str:
     raw = str(parsed.raw.get(name, ""))
     text = clean_text(raw) if len(raw) <= 4 * limit else raw
     if len(text) > limit:
-        parsed.add(name, _("Keep this under %(limit)d characters (it has %(count)d).") % {"limit": limit, "count": len(text)})
+        parsed.add(
+            name, _("Keep this under %(limit)d characters (it has %(count)d).") % {"limit": limit, "count": len(text)}
+        )
     return text
 
 
@@ -580,7 +612,9 @@ def incomplete(values: AnswerValues, indicator_type: str = "", *, sheet: Collect
     if values.na and not values.na_reason:
         gaps["na_reason"] = [_("Say why this indicator does not apply.")]
     if (values.leading is None) != (values.benchmark is None):
-        gaps["benchmark" if values.benchmark is None else "leading"] = [_("Give both the leading and the benchmark value.")]
+        gaps["benchmark" if values.benchmark is None else "leading"] = [
+            _("Give both the leading and the benchmark value.")
+        ]
     if values.leading is not None and values.benchmark is not None:
         if not values.values_source:
             gaps["values_source"] = [_("Say where your leading and benchmark values come from.")]
@@ -624,7 +658,9 @@ def _indicator_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_id
         values["inputs"] = _formula_inputs(parsed, formula)
         typed = {code for code, _value in values["inputs"]}
         accepted = accepted_inputs(formula.key).values()
-        reasons = ((item.code, _text(parsed, f"why-{item.code}", SOURCE_MAX)) for item in accepted if item.code in typed)
+        reasons = (
+            (item.code, _text(parsed, f"why-{item.code}", SOURCE_MAX)) for item in accepted if item.code in typed
+        )
         values["reasons"] = tuple((code, reason) for code, reason in reasons if reason)
     else:
         values["value"] = _quantized(_number(parsed, "value", rate=_is_rate(spec)))
@@ -674,8 +710,11 @@ def _formula_inputs(parsed: ParsedAnswer, formula: Formula) -> tuple[tuple[str, 
             parsed.add(last, _("These figures cannot be computed: the total (denominator) is zero."))
         else:
             if formula.is_rate and not Decimal(0) <= result <= Decimal(100):
-                parsed.add(first, _("These figures give %(value)s %%; a rate must be between 0 and 100 %%.")
-                           % {"value": plain_number(result.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))})
+                parsed.add(
+                    first,
+                    _("These figures give %(value)s %%; a rate must be between 0 and 100 %%.")
+                    % {"value": plain_number(result.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))},
+                )
     return tuple(sorted((k, format(v, "f")) for k, v in inputs.items()))
 
 
@@ -753,7 +792,12 @@ def save_answer(
     """
     with transaction.atomic():
         # Serialises saves of one assessment with each other and with submission (which locks the row too).
-        status = Assessment.objects.select_for_update(no_key=True).filter(pk=assessment.pk).values_list("status", flat=True).get()
+        status = (
+            Assessment.objects.select_for_update(no_key=True)
+            .filter(pk=assessment.pk)
+            .values_list("status", flat=True)
+            .get()
+        )
         row = (
             Answer.objects.select_for_update(of=("self",))
             .select_related("sector_value")
@@ -807,7 +851,9 @@ def write_answer(row: Answer, values: AnswerValues) -> None:
         row.consultant_note = values.consultant_note
 
 
-def start_assessment(company: Any, criteria_set: CriteriaSet, *, year: int, title: str, user: AbstractBaseUser) -> Assessment:
+def start_assessment(
+    company: Any, criteria_set: CriteriaSet, *, year: int, title: str, user: AbstractBaseUser
+) -> Assessment:
     """A new draft against the given (latest published) criteria set; it records that version for good."""
     return Assessment.objects.create(
         company=company, criteria_set=criteria_set, year=year, title=title, created_by=user

@@ -18,7 +18,9 @@ def cjk_font_family() -> str | None:
     if fc_match is None:
         return None
     try:
-        result = subprocess.run([fc_match, "-f", "%{family}", CJK_FAMILY], capture_output=True, text=True, timeout=10, check=False)
+        result = subprocess.run(
+            [fc_match, "-f", "%{family}", CJK_FAMILY], capture_output=True, text=True, timeout=10, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout.strip() or None

@@ -112,7 +112,9 @@ def import_criteria(document: Any, *, replace_draft: bool = False) -> CriteriaSe
     existing = CriteriaSet.objects.filter(code=code).first()
     if existing is not None:
         if not replace_draft:
-            raise CriteriaImportError(f"code: a criteria set {code!r} already exists (use --replace-draft to replace a draft)")
+            raise CriteriaImportError(
+                f"code: a criteria set {code!r} already exists (use --replace-draft to replace a draft)"
+            )
         if existing.status != CriteriaSet.Status.DRAFT:
             raise CriteriaImportError(f"code: {code!r} is {existing.status}; only a draft can be replaced")
         existing.delete()

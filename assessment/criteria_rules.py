@@ -124,11 +124,13 @@ def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
             reverse = kind == "reverse_quant"
             if (reverse and leading > benchmark) or (not reverse and leading < benchmark):
                 direction = "lower" if reverse else "higher"
-                problems.append(f"{code}: leading {leading} and benchmark {benchmark} are the wrong way round ({direction} is better)")
+                problems.append(
+                    f"{code}: leading {leading} and benchmark {benchmark} are the wrong way round ({direction} is better)"
+                )
         if not (has_defaults or item.get("uses_sector_values") or rule.get("user_values")):
             problems.append(
                 f"{code}: quantitative indicator without a rule: give leading and benchmark in the rule, "
-                "use sector values, or set \"user_values\": true"
+                'use sector values, or set "user_values": true'
             )
     elif kind == "count":
         target = rule.get("target")
@@ -136,7 +138,11 @@ def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
             problems.append(f"{code}: count rule needs a whole-number target > 0")
         options_zh, options_en = rule.get("options_zh"), rule.get("options_en")
         if options_zh is not None or options_en is not None:
-            if not isinstance(options_zh, list) or not isinstance(options_en, list) or len(options_zh) != len(options_en):
+            if (
+                not isinstance(options_zh, list)
+                or not isinstance(options_en, list)
+                or len(options_zh) != len(options_en)
+            ):
                 problems.append(f"{code}: options_zh and options_en must be lists of the same length")
             elif isinstance(target, int) and target > len(options_zh):
                 problems.append(f"{code}: target {target} is more than the {len(options_zh)} options")
@@ -167,7 +173,7 @@ def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
         if not set(rule.get("provisional_choices", [])) <= CHOICES:
             problems.append(f"{code}: provisional_choices must be among met, partly, not_met")
         if rule.get("coverage") and item.get("formula") != "share":
-            problems.append(f"{code}: a coverage rule needs the \"share\" formula (part and total)")
+            problems.append(f'{code}: a coverage rule needs the "share" formula (part and total)')
     return problems
 
 

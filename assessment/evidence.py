@@ -25,7 +25,10 @@ OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 EXECUTABLE_MAGIC = (
     b"MZ",  # Windows PE / DOS
     b"\x7fELF",  # Linux
-    b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",  # Mach-O
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",  # Mach-O
     b"\xca\xfe\xba\xbe",  # Mach-O universal / Java class
     b"#!",  # scripts
 )
@@ -49,12 +52,27 @@ KINDS = (
     FileKind("PDF", "application/pdf", (".pdf",)),
     FileKind("PNG", "image/png", (".png",)),
     FileKind("JPEG", "image/jpeg", (".jpg", ".jpeg")),
-    FileKind("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",),
-             main_part="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml", folder="word/"),
-    FileKind("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",),
-             main_part="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml", folder="xl/"),
-    FileKind("PPTX", "application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",),
-             main_part="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml", folder="ppt/"),
+    FileKind(
+        "DOCX",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (".docx",),
+        main_part="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        folder="word/",
+    ),
+    FileKind(
+        "XLSX",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (".xlsx",),
+        main_part="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+        folder="xl/",
+    ),
+    FileKind(
+        "PPTX",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        (".pptx",),
+        main_part="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+        folder="ppt/",
+    ),
     FileKind("DOC", "application/msword", (".doc",), ole_stream=("WordDocument",)),
     FileKind("XLS", "application/vnd.ms-excel", (".xls",), ole_stream=("Workbook", "Book")),
     FileKind("PPT", "application/vnd.ms-powerpoint", (".ppt",), ole_stream=("PowerPoint Document",)),
@@ -119,9 +137,15 @@ def detect(name: str, stream: IO[bytes], size: int) -> FileKind:
     actual = _kind_by_content(head)
     if actual is None:
         raise EvidenceError(_("The content of this file is not a %(kind)s file.") % {"kind": expected.label})
-    if actual.extensions != expected.extensions and not (actual.folder and expected.folder) and not (actual.ole_stream and expected.ole_stream):
-        raise EvidenceError(_("The content of this file is %(actual)s, which does not match its name (%(ext)s).")
-                            % {"actual": actual.label, "ext": extension})
+    if (
+        actual.extensions != expected.extensions
+        and not (actual.folder and expected.folder)
+        and not (actual.ole_stream and expected.ole_stream)
+    ):
+        raise EvidenceError(
+            _("The content of this file is %(actual)s, which does not match its name (%(ext)s).")
+            % {"actual": actual.label, "ext": extension}
+        )
     if _has_markup(head) or _has_markup(tail):
         raise EvidenceError(_("The file contains web-page code (HTML or script) and was refused."))
     if expected.main_part:
@@ -200,7 +224,9 @@ def _check_ole(stream: IO[bytes], kind: FileKind) -> None:
         raise EvidenceError(_("Office files with macros are not accepted; save it without macros."))
 
 
-def store_evidence(assessment: Assessment, code: str, upload: Any, *, user: AbstractBaseUser | AnonymousUser) -> Evidence:
+def store_evidence(
+    assessment: Assessment, code: str, upload: Any, *, user: AbstractBaseUser | AnonymousUser
+) -> Evidence:
     """Validate and store one upload for a gate or indicator; raises EvidenceError."""
     kind = detect(upload.name, upload, upload.size)
     evidence = Evidence(

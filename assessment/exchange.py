@@ -60,7 +60,21 @@ META_SHEET = "meta"
 NOTE_KEYS = ("comment", "consultant_note")
 # Read-only description columns, then the answer columns the import reads.
 INFO_COLUMNS = ["code", "kind", "category", "name", "type", "unit", "required", "allows_na"]
-ANSWER_COLUMNS = ["value", "choice", "count", "options", "passed", "na", "na_reason", "leading", "benchmark", "values_source", "sector_value", "comment", "consultant_note"]
+ANSWER_COLUMNS = [
+    "value",
+    "choice",
+    "count",
+    "options",
+    "passed",
+    "na",
+    "na_reason",
+    "leading",
+    "benchmark",
+    "values_source",
+    "sector_value",
+    "comment",
+    "consultant_note",
+]
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "x", "✓"}
 FALSE_WORDS = {"false", "no", "n", "0", "否"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -136,8 +150,11 @@ def export_json(assessment: Assessment) -> dict[str, Any]:
         code: _item_json(values[code], sector_keys.get(code)) for code in sorted(criteria.indicators) if code in values
     }
     return {
-        "criteria_set": criteria.spec.code, "gates": gates, "indicators": indicators,
-        "company": assessment.company.name, "year": assessment.year,
+        "criteria_set": criteria.spec.code,
+        "gates": gates,
+        "indicators": indicators,
+        "company": assessment.company.name,
+        "year": assessment.year,
     }
 
 
@@ -195,8 +212,15 @@ def export_xlsx(assessment: Assessment) -> bytes:
     for gate in data["gates"]:
         answer = values.get(gate["code"])
         line = dict.fromkeys(columns)
-        line |= {"code": gate["code"], "kind": "gate", "type": gate["kind"], "name": gate["text_zh"] or gate["text_en"],
-                 "required": True, "allows_na": False, "passed": answer.passed if answer else None}
+        line |= {
+            "code": gate["code"],
+            "kind": "gate",
+            "type": gate["kind"],
+            "name": gate["text_zh"] or gate["text_en"],
+            "required": True,
+            "allows_na": False,
+            "passed": answer.passed if answer else None,
+        }
         sheet.append(_row([line[c] for c in columns]))
     for category in data["categories"]:
         for indicator in category["indicators"]:
@@ -206,17 +230,27 @@ def export_xlsx(assessment: Assessment) -> bytes:
             answer = values.get(code) or AnswerValues()
             line = dict.fromkeys(columns)
             line |= {
-                "code": code, "kind": "indicator", "category": category["code"],
-                "name": indicator["name_zh"] or indicator["name_en"], "type": indicator["indicator_type"],
-                "unit": indicator.get("unit", ""), "required": indicator.get("required", True),
+                "code": code,
+                "kind": "indicator",
+                "category": category["code"],
+                "name": indicator["name_zh"] or indicator["name_en"],
+                "type": indicator["indicator_type"],
+                "unit": indicator.get("unit", ""),
+                "required": indicator.get("required", True),
                 "allows_na": indicator.get("allows_na", False),
-                "value": _cell(answer.value), "choice": answer.choice or None,
+                "value": _cell(answer.value),
+                "choice": answer.choice or None,
                 "count": answer.count if not answer.options else None,
-                "options": ",".join(str(i) for i in answer.options) or None, "passed": answer.passed,
-                "na": True if answer.na else None, "na_reason": answer.na_reason or None,
-                "leading": _cell(answer.leading), "benchmark": _cell(answer.benchmark),
-                "values_source": answer.values_source or None, "sector_value": sector_keys.get(code),
-                "comment": answer.comment or None, "consultant_note": answer.consultant_note or None,
+                "options": ",".join(str(i) for i in answer.options) or None,
+                "passed": answer.passed,
+                "na": True if answer.na else None,
+                "na_reason": answer.na_reason or None,
+                "leading": _cell(answer.leading),
+                "benchmark": _cell(answer.benchmark),
+                "values_source": answer.values_source or None,
+                "sector_value": sector_keys.get(code),
+                "comment": answer.comment or None,
+                "consultant_note": answer.consultant_note or None,
             }
             for key, value in answer.inputs:
                 line[f"input:{key}"] = _cell(Decimal(value))
@@ -239,14 +273,23 @@ def export_xlsx(assessment: Assessment) -> bytes:
 
     meta = book.create_sheet(META_SHEET)
     for key, value in (
-        ("criteria_set", criteria.spec.code), ("company", assessment.company.name), ("year", assessment.year),
-        ("revision", assessment.revision), ("format", "greenmfg answers 1"),
-        ("help", "Fill the answer columns (from 'value' on); leave a row empty to keep the current answer. "
-                 "choice: met / partly / not_met; passed, na: TRUE / FALSE; options: the ticked option numbers, "
-                 "e.g. 0,3,7; N/A needs na_reason; leading and benchmark go together with values_source."),
-        ("说明", "从 value 列起填写答案；整行留空则保留现有答案。choice：met / partly / not_met；"
-                 "passed、na：TRUE / FALSE；options：所勾选项的编号，如 0,3,7；不适用须填写 na_reason；"
-                 "leading 与 benchmark 须同时填写并注明 values_source。"),
+        ("criteria_set", criteria.spec.code),
+        ("company", assessment.company.name),
+        ("year", assessment.year),
+        ("revision", assessment.revision),
+        ("format", "greenmfg answers 1"),
+        (
+            "help",
+            "Fill the answer columns (from 'value' on); leave a row empty to keep the current answer. "
+            "choice: met / partly / not_met; passed, na: TRUE / FALSE; options: the ticked option numbers, "
+            "e.g. 0,3,7; N/A needs na_reason; leading and benchmark go together with values_source.",
+        ),
+        (
+            "说明",
+            "从 value 列起填写答案；整行留空则保留现有答案。choice：met / partly / not_met；"
+            "passed、na：TRUE / FALSE；options：所勾选项的编号，如 0,3,7；不适用须填写 na_reason；"
+            "leading 与 benchmark 须同时填写并注明 values_source。",
+        ),
     ):
         meta.append(_row([key, value]))
     for row in meta.iter_rows():
@@ -268,17 +311,25 @@ def read_upload(content: bytes, filename: str = "") -> tuple[dict[str, Any], dic
     The type is decided by content: a ZIP container is XLSX, anything else must be JSON.
     """
     if len(content) > MAX_IMPORT_BYTES:
-        raise ImportFailed([RowError(_("file"), _("the file is larger than %(mb)d MB") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)})])
+        raise ImportFailed(
+            [RowError(_("file"), _("the file is larger than %(mb)d MB") % {"mb": MAX_IMPORT_BYTES // (1024 * 1024)})]
+        )
     if content.startswith(b"PK\x03\x04"):
         return read_xlsx(content)
     try:
         document = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportFailed([RowError(_("file"), _("neither an XLSX workbook nor valid JSON (%(error)s)") % {"error": exc})]) from None
+        raise ImportFailed(
+            [RowError(_("file"), _("neither an XLSX workbook nor valid JSON (%(error)s)") % {"error": exc})]
+        ) from None
     except RecursionError:
-        raise ImportFailed([RowError(_("file"), _("the JSON is nested deeper than %(levels)d levels") % {"levels": MAX_JSON_DEPTH})]) from None
+        raise ImportFailed(
+            [RowError(_("file"), _("the JSON is nested deeper than %(levels)d levels") % {"levels": MAX_JSON_DEPTH})]
+        ) from None
     if _depth(document) > MAX_JSON_DEPTH:
-        raise ImportFailed([RowError(_("file"), _("the JSON is nested deeper than %(levels)d levels") % {"levels": MAX_JSON_DEPTH})])
+        raise ImportFailed(
+            [RowError(_("file"), _("the JSON is nested deeper than %(levels)d levels") % {"levels": MAX_JSON_DEPTH})]
+        )
     return document, {}
 
 
@@ -311,7 +362,9 @@ def _boolean(value: Any, column: str) -> bool | None:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ValueError(_("%(column)s: expected TRUE or FALSE, got %(value)r") % {"column": column, "value": _text(value)[:40]})
+    raise ValueError(
+        _("%(column)s: expected TRUE or FALSE, got %(value)r") % {"column": column, "value": _text(value)[:40]}
+    )
 
 
 def _count(value: Any) -> int | None:
@@ -333,7 +386,9 @@ def _options(value: Any) -> list[int] | None:
         return [int(value)]
     parts = [p for p in re.split(r"[,;\s，；]+", _text(value)) if p]
     if len(parts) > 100 or not all(re.fullmatch(r"[0-9]{1,3}", p) for p in parts):
-        raise ValueError(_("options: expected option numbers such as 0,3,7, got %(value)r") % {"value": _text(value)[:40]})
+        raise ValueError(
+            _("options: expected option numbers such as 0,3,7, got %(value)r") % {"value": _text(value)[:40]}
+        )
     return [int(p) for p in parts]
 
 
@@ -345,7 +400,14 @@ def _check_container(content: bytes) -> None:
     except (zipfile.BadZipFile, ValueError, OSError):
         raise ImportFailed([RowError(_("file"), _("the workbook cannot be read (not a valid XLSX file)"))]) from None
     if len(members) > MAX_XLSX_MEMBERS or sum(m.file_size for m in members) > MAX_XLSX_UNCOMPRESSED:
-        raise ImportFailed([RowError(_("file"), _("the workbook unpacks to more than %(mb)d MB") % {"mb": MAX_XLSX_UNCOMPRESSED // (1024 * 1024)})])
+        raise ImportFailed(
+            [
+                RowError(
+                    _("file"),
+                    _("the workbook unpacks to more than %(mb)d MB") % {"mb": MAX_XLSX_UNCOMPRESSED // (1024 * 1024)},
+                )
+            ]
+        )
 
 
 def read_xlsx(content: bytes) -> tuple[dict[str, Any], dict[str, str]]:
@@ -353,13 +415,17 @@ def read_xlsx(content: bytes) -> tuple[dict[str, Any], dict[str, str]]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise ImportFailed([RowError(_("file"), _("the workbook cannot be read (%(error)s)") % {"error": exc.__class__.__name__})]) from None
+        raise ImportFailed(
+            [RowError(_("file"), _("the workbook cannot be read (%(error)s)") % {"error": exc.__class__.__name__})]
+        ) from None
     try:
         return _read_book(book)
     except ImportFailed:
         raise
     except Exception as exc:  # a damaged sheet can fail while streaming its rows
-        raise ImportFailed([RowError(_("file"), _("the workbook cannot be read (%(error)s)") % {"error": exc.__class__.__name__})]) from None
+        raise ImportFailed(
+            [RowError(_("file"), _("the workbook cannot be read (%(error)s)") % {"error": exc.__class__.__name__})]
+        ) from None
     finally:
         book.close()
 
@@ -380,14 +446,23 @@ def _read_book(book: Any) -> tuple[dict[str, Any], dict[str, str]]:
     errors: list[RowError] = []
     for number, values in enumerate(lines, start=2):
         if number > MAX_ROWS:
-            raise ImportFailed([RowError(_("file"), _("the sheet %(sheet)r has more than %(rows)d rows") % {"sheet": SHEET, "rows": MAX_ROWS})])
+            raise ImportFailed(
+                [
+                    RowError(
+                        _("file"),
+                        _("the sheet %(sheet)r has more than %(rows)d rows") % {"sheet": SHEET, "rows": MAX_ROWS},
+                    )
+                ]
+            )
         row = {h: v for h, v in zip(header, values, strict=False) if h}
         code = _text(row.get("code"))[:40]
         if not code:
             continue
         place = _("row %(number)d (%(code)s)") % {"number": number, "code": code}
         if code in where:
-            errors.append(RowError(place, _("code %(code)s also appears in %(where)s") % {"code": code, "where": where[code]}))
+            errors.append(
+                RowError(place, _("code %(code)s also appears in %(where)s") % {"code": code, "where": where[code]})
+            )
             continue
         where[code] = place
         try:
@@ -469,7 +544,10 @@ def _fields_from_item(item: Mapping[str, Any], spec: IndicatorSpec, sector_id: i
     """One JSON answer as the page's form fields; raises ValueError naming the key it cannot take."""
     unknown = sorted(set(item) - _keys_for(spec))
     if unknown:
-        raise ValueError(_("%(key)s: not used by this indicator (%(type)s)") % {"key": str(unknown[0])[:40], "type": spec.indicator_type})
+        raise ValueError(
+            _("%(key)s: not used by this indicator (%(type)s)")
+            % {"key": str(unknown[0])[:40], "type": spec.indicator_type}
+        )
     raw: dict[str, Any] = {}
     for key in TEXT_KEYS:
         if item.get(key) is not None:
@@ -516,11 +594,16 @@ def _count_fields(item: Mapping[str, Any], spec: IndicatorSpec) -> dict[str, Any
     if options is None:
         if count in (None, 0):
             return {"options": ["none"] if count == 0 else []}
-        raise ValueError(_("options: list the ticked options (0–%(last)d), not only a count") % {"last": len(listed) - 1})
+        raise ValueError(
+            _("options: list the ticked options (0–%(last)d), not only a count") % {"last": len(listed) - 1}
+        )
     if not isinstance(options, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in options):
         raise ValueError(_("options: expected a list of option numbers 0–%(last)d") % {"last": len(listed) - 1})
     if count is not None and count != len(set(options)):
-        raise ValueError(_("count: %(count)d does not match the %(ticked)d ticked options") % {"count": count, "ticked": len(set(options))})
+        raise ValueError(
+            _("count: %(count)d does not match the %(ticked)d ticked options")
+            % {"count": count, "ticked": len(set(options))}
+        )
     return {"options": [str(i) for i in options] or ["none"]}
 
 
@@ -543,7 +626,9 @@ def _parse_item(target: GateSpec | IndicatorSpec, item: Any, sector_id: int | No
     return parsed.values
 
 
-def validate(document: Any, criteria: Any, places: Mapping[str, str] | None = None, *, may_note: bool = False) -> tuple[dict[str, AnswerValues], list[RowError]]:
+def validate(
+    document: Any, criteria: Any, places: Mapping[str, str] | None = None, *, may_note: bool = False
+) -> tuple[dict[str, AnswerValues], list[RowError]]:
     """Every gate and indicator checked on its own by the page's validator; returns (values, errors)."""
     places = places or {}
     if not isinstance(document, dict):
@@ -551,7 +636,13 @@ def validate(document: Any, criteria: Any, places: Mapping[str, str] | None = No
     spec = criteria.spec
     errors: list[RowError] = []
     if document.get("criteria_set") not in (None, spec.code):
-        errors.append(RowError("criteria_set", _("the file is for %(file)r, this assessment uses %(criteria)r") % {"file": str(document.get("criteria_set"))[:60], "criteria": spec.code}))
+        errors.append(
+            RowError(
+                "criteria_set",
+                _("the file is for %(file)r, this assessment uses %(criteria)r")
+                % {"file": str(document.get("criteria_set"))[:60], "criteria": spec.code},
+            )
+        )
     for key in sorted(set(document) - {"criteria_set", "gates", "indicators", "company", "year", "note"}, key=str)[:20]:
         errors.append(RowError(str(key)[:40], _("unknown key")))
     gates, indicators = document.get("gates", {}), document.get("indicators", {})
@@ -562,7 +653,9 @@ def validate(document: Any, criteria: Any, places: Mapping[str, str] | None = No
         errors.append(RowError("indicators", _("expected an object of indicator code → answer")))
         indicators = {}
     sectors = sector_lookup_for(
-        item["sector_value"] for item in indicators.values() if isinstance(item, dict) and isinstance(item.get("sector_value"), str)
+        item["sector_value"]
+        for item in indicators.values()
+        if isinstance(item, dict) and isinstance(item.get("sector_value"), str)
     )
     listed = set(gates) | set(indicators)
     for code, place in places.items():
@@ -595,18 +688,25 @@ def _sector_id(item: Any, code: str, sectors: Mapping[str, Any], spec: Any) -> i
     if value is None:
         raise ValueError(_("sector_value: unknown sector value %(key)r") % {"key": key[:60]})
     if value.indicator_code != code:
-        raise ValueError(_("sector_value: %(key)r is for indicator %(other)s, not %(code)s") % {"key": key, "other": value.indicator_code, "code": code})
+        raise ValueError(
+            _("sector_value: %(key)r is for indicator %(other)s, not %(code)s")
+            % {"key": key, "other": value.indicator_code, "code": code}
+        )
     return value.pk
 
 
-def import_answers(assessment_id: int, content: bytes, *, user: AbstractBaseUser, may_note: bool, filename: str = "") -> int:
+def import_answers(
+    assessment_id: int, content: bytes, *, user: AbstractBaseUser, may_note: bool, filename: str = ""
+) -> int:
     """Validate the file against the assessment's criteria, then save all of it or none.
 
     Returns the number of answers written; raises ImportFailed with every error found.
     """
     document, places = read_upload(content, filename)
     with transaction.atomic():
-        assessment = Assessment.objects.select_for_update(of=("self",)).select_related("criteria_set").get(pk=assessment_id)
+        assessment = (
+            Assessment.objects.select_for_update(of=("self",)).select_related("criteria_set").get(pk=assessment_id)
+        )
         if assessment.status != Assessment.Status.DRAFT:
             raise ImportFailed([RowError(_("assessment"), _("only a draft assessment can import answers"))])
         values, errors = validate(document, criteria_for(assessment.criteria_set), places, may_note=may_note)
@@ -626,10 +726,33 @@ def import_answers(assessment_id: int, content: bytes, *, user: AbstractBaseUser
             else:
                 row.version = 1
                 created.append(row)
-        fields = ["value", "inputs", "choice", "count", "passed", "na", "na_reason", "sector_value", "leading",
-                  "benchmark", "values_source", "comment", "consultant_note", "updated_by", "version", "updated_at", "seq"]
+        fields = [
+            "value",
+            "inputs",
+            "choice",
+            "count",
+            "passed",
+            "na",
+            "na_reason",
+            "sector_value",
+            "leading",
+            "benchmark",
+            "values_source",
+            "comment",
+            "consultant_note",
+            "updated_by",
+            "version",
+            "updated_at",
+            "seq",
+        ]
         Answer.objects.bulk_update(changed, fields)
         Answer.objects.bulk_create(created)
-        audit(assessment, "answers.imported", user, f"Imported {len(values)} answer(s)",
-              codes=sorted(values), file=filename[:100])
+        audit(
+            assessment,
+            "answers.imported",
+            user,
+            f"Imported {len(values)} answer(s)",
+            codes=sorted(values),
+            file=filename[:100],
+        )
     return len(values)

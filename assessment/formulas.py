@@ -75,7 +75,12 @@ def _percent(num: str, *den: str) -> Callable[[Mapping[str, Decimal]], Decimal]:
     return compute
 
 
-PRODUCT = Input("Q", "product unit", "合格产品产量 Q（按所选定额的产品单位）", "Qualified output Q (in the product unit of the chosen quota)")
+PRODUCT = Input(
+    "Q",
+    "product unit",
+    "合格产品产量 Q（按所选定额的产品单位）",
+    "Qualified output Q (in the product unit of the chosen quota)",
+)
 OUTPUT = Input("G", "10k CNY", "产值 G（万元）", "Output value G (10k CNY)")
 
 FORMULAS: dict[str, Formula] = {
@@ -85,14 +90,26 @@ FORMULAS: dict[str, Formula] = {
             "energy_intensity",
             "E / Q",
             "tce/product unit",
-            (Input("E", "tce", "综合能源消费量 E（tce，不含原料用能）", "Comprehensive energy consumption E (tce, excluding feedstock)", allow_negative=True), PRODUCT),
+            (
+                Input(
+                    "E",
+                    "tce",
+                    "综合能源消费量 E（tce，不含原料用能）",
+                    "Comprehensive energy consumption E (tce, excluding feedstock)",
+                    allow_negative=True,
+                ),
+                PRODUCT,
+            ),
             _ratio("E", "Q"),
         ),
         Formula(
             "carbon_intensity",
             "C / Q",
             "tCO2/product unit",
-            (Input("C", "tCO2", "二氧化碳排放量 C（tCO2，按 GB/T 32150）", "CO2 emissions C (tCO2, per GB/T 32150)"), PRODUCT),
+            (
+                Input("C", "tCO2", "二氧化碳排放量 C（tCO2，按 GB/T 32150）", "CO2 emissions C (tCO2, per GB/T 32150)"),
+                PRODUCT,
+            ),
             _ratio("C", "Q"),
         ),
         Formula(
@@ -100,7 +117,12 @@ FORMULAS: dict[str, Formula] = {
             "E_re / E × 100%",
             "%",
             (
-                Input("E_re", "tce", "可再生能源利用量 E_re（tce，含绿电、绿证，不重复计算）", "Renewable energy used E_re (tce, incl. green power and GECs, no double counting)"),
+                Input(
+                    "E_re",
+                    "tce",
+                    "可再生能源利用量 E_re（tce，含绿电、绿证，不重复计算）",
+                    "Renewable energy used E_re (tce, incl. green power and GECs, no double counting)",
+                ),
                 Input("E", "tce", "综合能源消费量 E（tce）", "Comprehensive energy consumption E (tce)"),
             ),
             _percent("E_re", "E"),
@@ -117,7 +139,15 @@ FORMULAS: dict[str, Formula] = {
             "water_intensity",
             "V / Q",
             "m³/product unit",
-            (Input("V", "m³", "取水量 V（m³，不含施工、消防和外供水）", "Water intake V (m³, excluding construction, fire-fighting and supply to others)"), PRODUCT),
+            (
+                Input(
+                    "V",
+                    "m³",
+                    "取水量 V（m³，不含施工、消防和外供水）",
+                    "Water intake V (m³, excluding construction, fire-fighting and supply to others)",
+                ),
+                PRODUCT,
+            ),
             _ratio("V", "Q"),
         ),
         Formula(
@@ -125,7 +155,12 @@ FORMULAS: dict[str, Formula] = {
             "V_r / (V + V_r) × 100%",
             "%",
             (
-                Input("V_r", "m³", "重复利用水量 V_r（循环水＋串级回用水，m³）", "Reused water V_r (recycled plus cascaded, m³)"),
+                Input(
+                    "V_r",
+                    "m³",
+                    "重复利用水量 V_r（循环水＋串级回用水，m³）",
+                    "Reused water V_r (recycled plus cascaded, m³)",
+                ),
                 Input("V", "m³", "取水量 V（m³）", "Water intake V (m³)"),
             ),
             _percent("V_r", "V", "V_r"),
@@ -136,9 +171,16 @@ FORMULAS: dict[str, Formula] = {
             "Z_r / (Z + Z_w) × 100%",
             "%",
             (
-                Input("Z_r", "t", "综合利用量 Z_r（t，不含外购）", "Amount utilised Z_r (t, excluding purchased waste)"),
+                Input(
+                    "Z_r", "t", "综合利用量 Z_r（t，不含外购）", "Amount utilised Z_r (t, excluding purchased waste)"
+                ),
                 Input("Z", "t", "产生量 Z（t）", "Amount generated Z (t)"),
-                Input("Z_w", "t", "综合利用往年贮存量 Z_w（t）", "Stored waste of earlier years utilised this year Z_w (t)"),
+                Input(
+                    "Z_w",
+                    "t",
+                    "综合利用往年贮存量 Z_w（t）",
+                    "Stored waste of earlier years utilised this year Z_w (t)",
+                ),
             ),
             _percent("Z_r", "Z", "Z_w"),
             is_rate=True,
@@ -148,7 +190,12 @@ FORMULAS: dict[str, Formula] = {
             "I₃ / G₃ × 100%",
             "%",
             (
-                Input("I3", "10k CNY", "近三年绿色低碳改造升级项目投资额（万元）", "Green low-carbon retrofit investment, last 3 years (10k CNY)"),
+                Input(
+                    "I3",
+                    "10k CNY",
+                    "近三年绿色低碳改造升级项目投资额（万元）",
+                    "Green low-carbon retrofit investment, last 3 years (10k CNY)",
+                ),
                 Input("G3", "10k CNY", "近三年工业总产值（万元）", "Total output value, last 3 years (10k CNY)"),
             ),
             _percent("I3", "G3"),
@@ -167,14 +214,26 @@ FORMULAS: dict[str, Formula] = {
             "energy_per_output",
             "E / G",
             "tce/10k CNY",
-            (Input("E", "tce", "综合能源消费量 E（tce，不含原料用能）", "Comprehensive energy consumption E (tce, excluding feedstock)", allow_negative=True), OUTPUT),
+            (
+                Input(
+                    "E",
+                    "tce",
+                    "综合能源消费量 E（tce，不含原料用能）",
+                    "Comprehensive energy consumption E (tce, excluding feedstock)",
+                    allow_negative=True,
+                ),
+                OUTPUT,
+            ),
             _ratio("E", "G"),
         ),
         Formula(
             "carbon_per_output",
             "C / G",
             "tCO2/10k CNY",
-            (Input("C", "tCO2", "二氧化碳排放量 C（tCO2，按 GB/T 32150）", "CO2 emissions C (tCO2, per GB/T 32150)"), OUTPUT),
+            (
+                Input("C", "tCO2", "二氧化碳排放量 C（tCO2，按 GB/T 32150）", "CO2 emissions C (tCO2, per GB/T 32150)"),
+                OUTPUT,
+            ),
             _ratio("C", "G"),
         ),
         Formula(
@@ -188,7 +247,15 @@ FORMULAS: dict[str, Formula] = {
             "water_per_output",
             "V / G",
             "m³/10k CNY",
-            (Input("V", "m³", "取水量 V（m³，不含施工、消防和外供水）", "Water intake V (m³, excluding construction, fire-fighting and supply to others)"), OUTPUT),
+            (
+                Input(
+                    "V",
+                    "m³",
+                    "取水量 V（m³，不含施工、消防和外供水）",
+                    "Water intake V (m³, excluding construction, fire-fighting and supply to others)",
+                ),
+                OUTPUT,
+            ),
             _ratio("V", "G"),
         ),
         Formula(
@@ -213,7 +280,9 @@ FORMULAS: dict[str, Formula] = {
             "(buildings + structures + yards) / A × 100%",
             "%",
             (
-                Input("B", "m²", "建筑物、构筑物及堆场占地面积（m²）", "Footprint of buildings, structures and yards (m²)"),
+                Input(
+                    "B", "m²", "建筑物、构筑物及堆场占地面积（m²）", "Footprint of buildings, structures and yards (m²)"
+                ),
                 Input("A", "m²", "用地面积 A（m²）", "Land area A (m²)"),
             ),
             _percent("B", "A"),

@@ -85,7 +85,12 @@ class CriteriaSet(models.Model):
         PolicyDocument, blank=True, related_name="criteria_sets", verbose_name=_("Governing documents")
     )
     previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_versions", verbose_name=_("Previous version")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_versions",
+        verbose_name=_("Previous version"),
     )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
@@ -218,7 +223,12 @@ class Indicator(models.Model):
         Category, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("Category")
     )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children", verbose_name=_("Parent indicator")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name=_("Parent indicator"),
     )
     code = models.CharField(_("Code"), max_length=20)
     order = models.PositiveSmallIntegerField(_("Order"), default=0)
@@ -277,14 +287,21 @@ class Library(models.Model):
 
     owner = models.CharField(_("Owner"), max_length=12, choices=Owner.choices)
     consultancy = models.ForeignKey(
-        Consultancy, null=True, blank=True, on_delete=models.CASCADE, related_name="libraries", verbose_name=_("Consultancy")
+        Consultancy,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="libraries",
+        verbose_name=_("Consultancy"),
     )
     company = models.ForeignKey(
         Company, null=True, blank=True, on_delete=models.CASCADE, related_name="libraries", verbose_name=_("Company")
     )
     name_zh = models.CharField(_("Name (Chinese)"), max_length=200)
     name_en = models.CharField(_("Name (English)"), max_length=200)
-    source = models.CharField(_("Source"), max_length=300, help_text=_("Research, survey or document behind the values"))
+    source = models.CharField(
+        _("Source"), max_length=300, help_text=_("Research, survey or document behind the values")
+    )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
@@ -350,7 +367,10 @@ class SectorValue(models.Model):
         _("Standard"), max_length=60, help_text=_("Standard number without edition, e.g. GB 16780")
     )
     edition = models.CharField(
-        _("Edition"), max_length=10, blank=True, help_text=_("Edition year, e.g. 2021; blank when the source does not state it")
+        _("Edition"),
+        max_length=10,
+        blank=True,
+        help_text=_("Edition year, e.g. 2021; blank when the source does not state it"),
     )
     in_force = models.DateField(_("In force"), null=True, blank=True)
     superseded = models.DateField(
@@ -367,7 +387,12 @@ class SectorValue(models.Model):
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
     source = models.CharField(_("Source"), max_length=60, blank=True)
     library = models.ForeignKey(
-        Library, null=True, blank=True, on_delete=models.CASCADE, related_name="rows", verbose_name=_("Library"),
+        Library,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rows",
+        verbose_name=_("Library"),
         help_text=_("Blank: the quota standards shipped with the app"),
     )
 
@@ -490,7 +515,12 @@ class Assessment(models.Model):
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("Submitted at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Submitted by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Submitted by"),
     )
     # Re-assessment: the submitted assessment this one was pre-filled from, and what did not carry over.
     prefilled_from = models.ForeignKey(
@@ -556,7 +586,12 @@ class Answer(models.Model):
     seq = models.BigIntegerField(_("Save sequence"), default=0)
     version = models.PositiveIntegerField(_("Saves"), default=0)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Updated by")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Updated by"),
     )
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
@@ -666,7 +701,12 @@ class AuditEvent(models.Model):
     """Who changed criteria or an assessment's status, when, and what."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Actor")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Actor"),
     )
     action = models.CharField(_("Action"), max_length=40)
     object_type = models.CharField(_("Object type"), max_length=60)

@@ -122,7 +122,11 @@ def _figure(value: Decimal | None, places: int = 6) -> str:
     """A raw figure as entered: thousands separated, no trailing zeros, at most `places` decimals."""
     if value is None:
         return "–"
-    normal = value.quantize(Decimal(1).scaleb(-places)).normalize() if value.as_tuple().exponent < -places else value.normalize()  # type: ignore[operator]
+    normal = (
+        value.quantize(Decimal(1).scaleb(-places)).normalize()
+        if value.as_tuple().exponent < -places
+        else value.normalize()
+    )  # type: ignore[operator]
     if normal == normal.to_integral():
         normal = normal.quantize(Decimal(1))
     return f"{normal:,f}"
@@ -145,7 +149,9 @@ def measure_text(value: Decimal | None, unit: str) -> str:
 
 _MARK = re.compile(r"\s*\[([UVS])\]")
 # Standard codes (GB/T 33635-2017, JC/T 2770, DB21/T 3662-2022, T/CAGP 0001) and document numbers (工信部节〔2024〕13号).
-_CODE = re.compile(r"(?:GB|JB|JC|YB|HG|QB|HJ|SJ|DB\d*|T/[A-Z]+|ISO|IEC)(?:/[TZ])?\s\d+(?:\.\d+)*(?:-\d{4})?|[\u4e00-\u9fff]{2,6}〔\d{4}〕\d+号")
+_CODE = re.compile(
+    r"(?:GB|JB|JC|YB|HG|QB|HJ|SJ|DB\d*|T/[A-Z]+|ISO|IEC)(?:/[TZ])?\s\d+(?:\.\d+)*(?:-\d{4})?|[\u4e00-\u9fff]{2,6}〔\d{4}〕\d+号"
+)
 _DOC_NUMBER = re.compile(r"^(?P<prefix>[\u4e00-\u9fff]+)〔(?P<year>\d{4})〕(?P<no>\d+)号$")
 DOC_PREFIXES = {
     "工信部节": "MIIT Energy Conservation",
@@ -209,11 +215,25 @@ def verdict_text(card: Scorecard) -> tuple[str, str]:
     """A short verdict and the sentence explaining it."""
     reference = _num(card.reference)
     texts = {
-        Verdict.NOT_ELIGIBLE: (_("Not eligible"), _("A basic requirement or an item of the negative list is not met; the score does not count until it is.")),
+        Verdict.NOT_ELIGIBLE: (
+            _("Not eligible"),
+            _("A basic requirement or an item of the negative list is not met; the score does not count until it is."),
+        ),
         Verdict.INCOMPLETE: (_("Incomplete"), _("Some basic requirements or indicators are still unanswered.")),
-        Verdict.ABOVE_REFERENCE: (_("At or above the regional reference"), _("The total reaches the regional reference value of %(ref)s points.") % {"ref": reference}),
-        Verdict.BELOW_REFERENCE: (_("Below the regional reference"), _("The total is below the regional reference value of %(ref)s points.") % {"ref": reference}),
-        Verdict.NO_REFERENCE: (_("Scored"), _("Selection is relative: no regional reference value has been entered yet, so the score cannot be compared.")),
+        Verdict.ABOVE_REFERENCE: (
+            _("At or above the regional reference"),
+            _("The total reaches the regional reference value of %(ref)s points.") % {"ref": reference},
+        ),
+        Verdict.BELOW_REFERENCE: (
+            _("Below the regional reference"),
+            _("The total is below the regional reference value of %(ref)s points.") % {"ref": reference},
+        ),
+        Verdict.NO_REFERENCE: (
+            _("Scored"),
+            _(
+                "Selection is relative: no regional reference value has been entered yet, so the score cannot be compared."
+            ),
+        ),
         Verdict.RATED: (_("Rated"), _("The rating follows the score bands of the criteria set.")),
         Verdict.PASS: (_("Pass"), _("Every indicator is met.")),
         Verdict.FAIL: (_("Fail"), _("At least one indicator is not met.")),
@@ -259,7 +279,9 @@ def _answer_text(spec: Mapping[str, Any], answer: AnswerData | None, language: s
         return _("Not applicable: %(reason)s") % {"reason": reason} if reason else _("Not applicable")
     kind = spec["indicator_type"]
     if kind in (IndicatorType.POSITIVE_QUAL, IndicatorType.REVERSE_QUAL):
-        return {"met": _("Met"), "partly": _("Partly met"), "not_met": _("Not met")}.get(answer.choice, _("Not answered"))
+        return {"met": _("Met"), "partly": _("Partly met"), "not_met": _("Not met")}.get(
+            answer.choice, _("Not answered")
+        )
     if kind == IndicatorType.PASS_FAIL:
         return {True: _("Yes"), False: _("No")}.get(answer.passed, _("Not answered"))  # type: ignore[arg-type]
     if kind == IndicatorType.COUNT:
@@ -292,7 +314,9 @@ def _product_name(row: SectorValue, language: str) -> str:
 MEASURES = {"t", "kg", "m³", "m²", "kWh", "MWh", "GJ"}
 
 
-def product_units(answers: Mapping[str, AnswerData], sector_values: Mapping[str, SectorValue], language: str) -> dict[str, str]:
+def product_units(
+    answers: Mapping[str, AnswerData], sector_values: Mapping[str, SectorValue], language: str
+) -> dict[str, str]:
     """Per indicator code, the unit of its output Q ("t cement"), from the quota row chosen for it or,
     failing that, from the quota row of another indicator with the same output figure."""
     own: dict[str, str] = {}
@@ -342,28 +366,54 @@ def _inputs(spec: Mapping[str, Any], answer: AnswerData | None, language: str, p
         if not isinstance(value, Decimal):
             continue  # option lists of counts: the answer shows the count
         label, unit = labels.get(code, (code, ""))
-        rows.append({"code": code, "label": nobr(label), "quantity": _quantity(_figure(value), unit_html(unit, language, product=product))})
+        rows.append(
+            {
+                "code": code,
+                "label": nobr(label),
+                "quantity": _quantity(_figure(value), unit_html(unit, language, product=product)),
+            }
+        )
     return rows
 
 
 # --- Context ------------------------------------------------------------------------------------
 
 
-def _yardstick(result: Any, answer: AnswerData | None, sector_values: Mapping[str, SectorValue], spec: Mapping[str, Any], language: str) -> dict[str, str]:
+def _yardstick(
+    result: Any,
+    answer: AnswerData | None,
+    sector_values: Mapping[str, SectorValue],
+    spec: Mapping[str, Any],
+    language: str,
+) -> dict[str, str]:
     """Where the leading and benchmark values come from, and who answers for them."""
     if result.values_from == "sector" and answer is not None and answer.sector is not None:
         row = sector_values.get(answer.sector.key)
-        source = f"{row.standard_edition} {plain(pick(row, 'product', language))}" if row else plain(answer.sector.label)
+        source = (
+            f"{row.standard_edition} {plain(pick(row, 'product', language))}" if row else plain(answer.sector.label)
+        )
         library = row.library if row is not None and row.library_id else None
         if library is not None and library.self_set:
             # A consultancy's or the company's own library: its research, not an official row.
-            owner = _("The consultancy's library") if library.owner == library.Owner.CONSULTANCY else _("The company (self-set yardstick)")
-            return {"source": f"{pick(library, 'name', language)} · {library.source}", "owner": owner, "kind": "library"}
+            owner = (
+                _("The consultancy's library")
+                if library.owner == library.Owner.CONSULTANCY
+                else _("The company (self-set yardstick)")
+            )
+            return {
+                "source": f"{pick(library, 'name', language)} · {library.source}",
+                "owner": owner,
+                "kind": "library",
+            }
         official = answer.sector.official
         owner = _("Quota standard") if official else _("Quota standard, not yet confirmed")
         return {"source": source, "owner": owner, "kind": "sector"}
     if result.values_from == "user" and answer is not None:
-        return {"source": split_bilingual(answer.values_source, language) or _("not stated"), "owner": _("The company (self-set yardstick)"), "kind": "user"}
+        return {
+            "source": split_bilingual(answer.values_source, language) or _("not stated"),
+            "owner": _("The company (self-set yardstick)"),
+            "kind": "user",
+        }
     if result.values_from == "criteria":
         return {"source": _("Default of the criteria set"), "owner": _("Criteria set"), "kind": "criteria"}
     return {"source": "", "owner": "", "kind": ""}
@@ -385,10 +435,16 @@ def _previous(assessment: Assessment) -> Assessment | None:
     if previous_id is None:
         return None
     # Same company only: a revision chain never crosses companies, but the report must not either.
-    return Assessment.objects.select_related("criteria_set").filter(pk=previous_id, company_id=assessment.company_id).first()
+    return (
+        Assessment.objects.select_related("criteria_set")
+        .filter(pk=previous_id, company_id=assessment.company_id)
+        .first()
+    )
 
 
-def _comparison(assessment: Assessment, card: Scorecard, names: Mapping[str, str], indicator_names: Mapping[str, str]) -> dict[str, Any] | None:
+def _comparison(
+    assessment: Assessment, card: Scorecard, names: Mapping[str, str], indicator_names: Mapping[str, str]
+) -> dict[str, Any] | None:
     previous = _previous(assessment)
     if previous is None:
         return None
@@ -399,12 +455,14 @@ def _comparison(assessment: Assessment, card: Scorecard, names: Mapping[str, str
     for c in card.categories:
         old = old_categories.get(c.code)
         change = c.points - old.points if old is not None else None
-        rows.append({
-            "name": names.get(c.code, c.code),
-            "before": points_text(old.points) if old else "–",
-            "now": points_text(c.points),
-            "change": (f"{change:+.2f}" if change is not None else "–"),
-        })
+        rows.append(
+            {
+                "name": names.get(c.code, c.code),
+                "before": points_text(old.points) if old else "–",
+                "now": points_text(c.points),
+                "change": (f"{change:+.2f}" if change is not None else "–"),
+            }
+        )
     old_status = {r.code: r for r in before.indicators}
     changed = [
         {
@@ -457,7 +515,9 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     sector_keys = [a.sector.key for a in source.answers.values() if a.sector is not None]
     sector_values = {v.key: v for v in SectorValue.objects.filter(key__in=sector_keys).select_related("library")}
     evidence: dict[str, list[str]] = {}
-    for item in Evidence.objects.filter(assessment=assessment).only("code", "original_name").order_by("code", "original_name"):
+    for item in (
+        Evidence.objects.filter(assessment=assessment).only("code", "original_name").order_by("code", "original_name")
+    ):
         evidence.setdefault(item.code, []).append(item.original_name)
     products = product_units(source.answers, sector_values, language)
 
@@ -518,7 +578,11 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         quantitative = ind_spec["indicator_type"] in (IndicatorType.POSITIVE_QUANT, IndicatorType.REVERSE_QUANT)
         yard = _yardstick(result, answer, sector_values, ind_spec, language)
         reason = reason_words(result.reason)
-        if answer is not None and answer.na and reason.strip() in (answer.na_reason.strip(), split_bilingual(answer.na_reason, language)):
+        if (
+            answer is not None
+            and answer.na
+            and reason.strip() in (answer.na_reason.strip(), split_bilingual(answer.na_reason, language))
+        ):
             reason = ""  # the N/A reason is already the answer
         reason = split_bilingual(reason, language)
         row = {
@@ -530,10 +594,14 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "status_label": status_label(result.status),
             "answer": _answer_text(ind_spec, answer, language),
             "inputs": _inputs(ind_spec, answer, language, product),
-            "value": _quantity(measure_text(result.value, result.unit), unit) if result.value is not None and quantitative else "",
+            "value": _quantity(measure_text(result.value, result.unit), unit)
+            if result.value is not None and quantitative
+            else "",
             "computed": result.computed,
             "yardstick": (
-                mark_safe(f"{_quantity(measure_text(result.leading, result.unit), unit)} / {_quantity(measure_text(result.benchmark, result.unit), unit)}")  # noqa: S308
+                mark_safe(
+                    f"{_quantity(measure_text(result.leading, result.unit), unit)} / {_quantity(measure_text(result.benchmark, result.unit), unit)}"
+                )  # noqa: S308
                 if result.leading is not None
                 else ""
             ),
@@ -553,9 +621,20 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         details[result.code] = row
         details_by_category.setdefault(result.category, []).append(row)
         if row["yardstick"]:
-            yardsticks.append({"code": result.code, "name": row["name"], "values": row["yardstick"], "source": row["yardstick_source"], "owner": yard["owner"], "provisional": result.provisional})
+            yardsticks.append(
+                {
+                    "code": result.code,
+                    "name": row["name"],
+                    "values": row["yardstick"],
+                    "source": row["yardstick_source"],
+                    "owner": yard["owner"],
+                    "provisional": result.provisional,
+                }
+            )
         if result.provisional:
-            why = row["reason"] or nobr(_("The standard gives no official rule for this case; the rule used is this app's."))
+            why = row["reason"] or nobr(
+                _("The standard gives no official rule for this case; the rule used is this app's.")
+            )
             provisional_rules.setdefault(why, []).append(result.code)
     gaps = [details[r.code] for r in card.gaps()]
     evidence_index = [
@@ -578,7 +657,9 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             documents[doc.id] = doc
             cited_by.setdefault(doc.id, []).append(code)
     governing_ids = {d.id for d in governing}
-    cited = sorted((d for d in documents.values() if d.id not in governing_ids), key=lambda d: (d.number or "~", d.code))
+    cited = sorted(
+        (d for d in documents.values() if d.id not in governing_ids), key=lambda d: (d.number or "~", d.code)
+    )
 
     def policy_row(doc: PolicyDocument) -> dict[str, Any]:
         return {
@@ -594,7 +675,9 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     draft = not source.frozen
     today = timezone.localdate()
     area = str(criteria_set.area)
-    subject = nobr(split_bilingual(assessment.title, language)) if area in (FocusArea.PARK, FocusArea.DESIGN_PRODUCT) else ""
+    subject = (
+        nobr(split_bilingual(assessment.title, language)) if area in (FocusArea.PARK, FocusArea.DESIGN_PRODUCT) else ""
+    )
     key_figures = _key_figures(source.answers, specs_by_code, language, products)
     sheet = data_sheet_profile(company.pk, assessment.year, language)
     return {
@@ -605,8 +688,14 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "sep": sep,
         "colon": colon,
         "glossary": [
-            (_("Leading value") if zh else f"{_('Leading value')} (引领值)", _("The level of the best performers; reaching it earns full points.")),
-            (_("Benchmark value") if zh else f"{_('Benchmark value')} (基准值)", _("The level every unit should reach; at or below it an indicator earns no points.")),
+            (
+                _("Leading value") if zh else f"{_('Leading value')} (引领值)",
+                _("The level of the best performers; reaching it earns full points."),
+            ),
+            (
+                _("Benchmark value") if zh else f"{_('Benchmark value')} (基准值)",
+                _("The level every unit should reach; at or below it an indicator earns no points."),
+            ),
             ("tce", _("Tonnes of standard coal equivalent (29.3 GJ per tonne).")),
         ],
         "company": {
@@ -627,17 +716,25 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "criteria_set": {
             "name": nobr(pick(criteria_set, "name")),
             "standard": nobr(_standard_line(criteria_set, governing, language)),
-            "edition": formats.date_format(criteria_set.effective_date, "DATE_FORMAT") if criteria_set.effective_date else "",
+            "edition": formats.date_format(criteria_set.effective_date, "DATE_FORMAT")
+            if criteria_set.effective_date
+            else "",
             "provisional": criteria_set.provisional,
-            "rating": CriteriaSet.Rating(criteria_set.rating).label if criteria_set.rating in CriteriaSet.Rating.values else "",
-            "na_rule": CriteriaSet.NaRule(criteria_set.na_rule).label if criteria_set.na_rule in CriteriaSet.NaRule.values else "",
+            "rating": CriteriaSet.Rating(criteria_set.rating).label
+            if criteria_set.rating in CriteriaSet.Rating.values
+            else "",
+            "na_rule": CriteriaSet.NaRule(criteria_set.na_rule).label
+            if criteria_set.na_rule in CriteriaSet.NaRule.values
+            else "",
             "note": nobr(plain(pick(criteria_set, "note"))),
         },
         "assessment": {
             "year": assessment.year,
             "revision": assessment.revision,
             "status": assessment.get_status_display(),
-            "submitted_at": formats.date_format(timezone.localtime(assessment.submitted_at), "DATE_FORMAT") if assessment.submitted_at else "",
+            "submitted_at": formats.date_format(timezone.localtime(assessment.submitted_at), "DATE_FORMAT")
+            if assessment.submitted_at
+            else "",
         },
         "report_number": report_number(assessment),
         "date": formats.date_format(today, "DATE_FORMAT"),
@@ -647,7 +744,12 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "verdict_reason": verdict_reason,
             "verdict_code": str(card.verdict),
             "compliance": [
-                {"code": code, "name": nobr(indicator_names.get(code, code)), "gate": gate, "text": nobr(reason_words(flag))}
+                {
+                    "code": code,
+                    "name": nobr(indicator_names.get(code, code)),
+                    "gate": gate,
+                    "text": nobr(reason_words(flag)),
+                }
                 for code, gate, flag in card.compliance
             ],
             "total": points_text(card.total),
@@ -674,7 +776,13 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         ),
         "gaps": gaps,
         "detail_groups": [
-            {"code": c["code"], "name": c["name"], "points": c["points"], "maximum": c["maximum"], "indicators": details_by_category[c["code"]]}
+            {
+                "code": c["code"],
+                "name": c["name"],
+                "points": c["points"],
+                "maximum": c["maximum"],
+                "indicators": details_by_category[c["code"]],
+            }
             for c in categories
         ],
         "yardsticks": yardsticks,
@@ -702,7 +810,9 @@ def data_sheet_profile(company_id: int, year: int, language: str) -> dict[str, A
         "products": [
             {
                 "name": pick(p, "name", language),
-                "quantity": _quantity(_figure(p.quantity), unit_html(p.unit, language)) if p.quantity is not None else "–",
+                "quantity": _quantity(_figure(p.quantity), unit_html(p.unit, language))
+                if p.quantity is not None
+                else "–",
                 "main": p.main,
             }
             for p in sheet.products.all()
@@ -715,8 +825,14 @@ def data_sheet_profile(company_id: int, year: int, language: str) -> dict[str, A
             }
             for carrier, quantity, unit, tce, *_rest in steps
         ],
-        "energy_total": _quantity(_figure(sum((Decimal(step[3]) for step in steps), Decimal(0)), 1), "tce") if steps else "",
-        "money": [{"label": label, "quantity": _quantity(_figure(value), unit_html("10k CNY", language))} for label, value in money if value is not None],
+        "energy_total": _quantity(_figure(sum((Decimal(step[3]) for step in steps), Decimal(0)), 1), "tce")
+        if steps
+        else "",
+        "money": [
+            {"label": label, "quantity": _quantity(_figure(value), unit_html("10k CNY", language))}
+            for label, value in money
+            if value is not None
+        ],
     }
 
 
@@ -739,7 +855,11 @@ def _key_figures(
             value = answer.inputs.get(item.code)
             if item.code in PROFILE_INPUTS and item.code not in seen and isinstance(value, Decimal):
                 unit = unit_html(item.unit, language, product=products.get(code, ""))
-                seen[item.code] = {"label": nobr(_short_label(pick(item, "label"))), "quantity": _quantity(_figure(value), unit), "source": code}
+                seen[item.code] = {
+                    "label": nobr(_short_label(pick(item, "label"))),
+                    "quantity": _quantity(_figure(value), unit),
+                    "source": code,
+                }
     return [seen[k] for k in PROFILE_INPUTS if k in seen]
 
 
@@ -811,7 +931,11 @@ def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultan
     evidence = sorted(Evidence.objects.filter(assessment=assessment).values_list("id", "code", "original_name"))
     snapshot = getattr(assessment, "snapshot", None)
     # The company profile prints the year's data sheet, which changes without touching the answers.
-    sheet = DataSheet.objects.filter(company_id=assessment.company_id, year=assessment.year).values_list("updated_at", flat=True).first()
+    sheet = (
+        DataSheet.objects.filter(company_id=assessment.company_id, year=assessment.year)
+        .values_list("updated_at", flat=True)
+        .first()
+    )
     parts = [
         REPORT_LAYOUT_VERSION,
         assessment.pk,
@@ -835,7 +959,9 @@ def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultan
 def is_stale(report: Report, now: Any = None) -> bool:
     """Running far longer than any render takes: the worker was killed."""
     now = now or timezone.now()
-    return report.status == Report.Status.RUNNING and (report.started_at is None or report.started_at < now - stale_after())
+    return report.status == Report.Status.RUNNING and (
+        report.started_at is None or report.started_at < now - stale_after()
+    )
 
 
 def enqueue_report(assessment: Assessment, language: str, user: Any, consultancy: Consultancy | None = None) -> Report:
@@ -853,7 +979,9 @@ def enqueue_report(assessment: Assessment, language: str, user: Any, consultancy
                 assessment=locked, language=language, fingerprint=fp, consultancy=consultancy, requested_by=user
             )
             return _queue(report)
-        if report.status == Report.Status.DONE or (report.status in (Report.Status.QUEUED, Report.Status.RUNNING) and not is_stale(report)):
+        if report.status == Report.Status.DONE or (
+            report.status in (Report.Status.QUEUED, Report.Status.RUNNING) and not is_stale(report)
+        ):
             return report
         return _queue(report)  # failed (retry asked for) or stale
 
@@ -905,7 +1033,9 @@ def run_report(report_id: int, task_id: str) -> str:
         return "skipped"
     # Every later write is conditional on the task id, so a superseded job cannot overwrite the row.
     mine = Report.objects.filter(pk=report_id, task_id=task_id)
-    report = Report.objects.select_related("assessment__company__sector", "assessment__criteria_set", "consultancy").get(pk=report_id)
+    report = Report.objects.select_related(
+        "assessment__company__sector", "assessment__criteria_set", "consultancy"
+    ).get(pk=report_id)
     try:
         html = render_html(report.assessment, language=report.language, consultancy=report.consultancy)
         mine.update(progress=30)
@@ -921,7 +1051,9 @@ def run_report(report_id: int, task_id: str) -> str:
             finished_at=timezone.now(),
         )
         raise
-    if not mine.update(status=Report.Status.DONE, file=report.file.name, pages=pdf.pages, progress=100, finished_at=timezone.now()):
+    if not mine.update(
+        status=Report.Status.DONE, file=report.file.name, pages=pdf.pages, progress=100, finished_at=timezone.now()
+    ):
         report.file.delete(save=False)  # re-queued meanwhile: the newer task owns the row
         return "skipped"
     return Report.Status.DONE

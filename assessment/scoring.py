@@ -368,7 +368,10 @@ class Thresholds:
 # Older reasons are English sentences; newer ones are codes with parameters, "code|key=value|…".
 _REASON_PATTERNS = (
     (re.compile(r"missing input\(s\): (?P<names>.+)"), gettext_noop("missing input(s): %(names)s")),
-    (re.compile(r"(?P<source>.+) cannot be expressed in (?P<target>.+)"), gettext_noop("%(source)s cannot be expressed in %(target)s")),
+    (
+        re.compile(r"(?P<source>.+) cannot be expressed in (?P<target>.+)"),
+        gettext_noop("%(source)s cannot be expressed in %(target)s"),
+    ),
 )
 
 REASON_CODES: dict[str, str] = {
@@ -390,9 +393,13 @@ REASON_CODES: dict[str, str] = {
     "edition_not_in_force": gettext_noop(
         "%(edition)s comes into force on %(in_force)s, after the evaluation year %(year)s; no edition in force in %(year)s is shipped"
     ),
-    "edition_superseded": gettext_noop("%(edition)s was superseded on %(superseded)s, before the evaluation year %(year)s"),
+    "edition_superseded": gettext_noop(
+        "%(edition)s was superseded on %(superseded)s, before the evaluation year %(year)s"
+    ),
     "na_app_rule": gettext_noop("N/A is allowed here by this app's rule, not by the standard (provisional)"),
-    "partial_rule_provisional": gettext_noop("the standard gives no rule for partial compliance; half points are provisional"),
+    "partial_rule_provisional": gettext_noop(
+        "the standard gives no rule for partial compliance; half points are provisional"
+    ),
     "form_per_output": gettext_noop("per-output form (per 10k CNY of output value), GB/T 36132-2025 Annex B"),
     "per_output_with_quota": gettext_noop(
         "a quota row is per product, but the figures were given per output value (G); give Q for the quota, or your own per-output leading and benchmark values"
@@ -400,7 +407,9 @@ REASON_CODES: dict[str, str] = {
     "electricity_converted": gettext_noop(
         "the quota is graded on electricity; kWh converted at the calorific equivalent %(factor)s kgce/kWh (GB/T 2589)"
     ),
-    "coverage_share": gettext_noop("scored by coverage: %(part)s of %(total)s product categories have a carbon footprint"),
+    "coverage_share": gettext_noop(
+        "scored by coverage: %(part)s of %(total)s product categories have a carbon footprint"
+    ),
 }
 
 _DIRECTIONS = {
@@ -530,8 +539,12 @@ def score_indicator(
 ) -> IndicatorResult:
     context = context or Context()
     base: dict[str, Any] = {
-        "code": spec.code, "category": category, "maximum": spec.points, "unit": spec.unit,
-        "provisional": spec.provisional, "required": spec.required,
+        "code": spec.code,
+        "category": category,
+        "maximum": spec.points,
+        "unit": spec.unit,
+        "provisional": spec.provisional,
+        "required": spec.required,
     }
     if force_met:
         return IndicatorResult(status=Status.MET, points=spec.points, fraction=ONE, **base)
@@ -540,9 +553,18 @@ def score_indicator(
     if answer.na:
         if spec.allows_na and answer.na_reason.strip():
             # N/A permissions are this app's rule, not the standard's [U]: always provisional.
-            return IndicatorResult(status=Status.NA, points=ZERO, reason=answer.na_reason.strip(),
-                                   flags=["na_app_rule"], **(base | {"maximum": ZERO, "provisional": True}))
-        reason_ = gettext_noop("N/A is not allowed for this indicator") if not spec.allows_na else gettext_noop("N/A needs a reason")
+            return IndicatorResult(
+                status=Status.NA,
+                points=ZERO,
+                reason=answer.na_reason.strip(),
+                flags=["na_app_rule"],
+                **(base | {"maximum": ZERO, "provisional": True}),
+            )
+        reason_ = (
+            gettext_noop("N/A is not allowed for this indicator")
+            if not spec.allows_na
+            else gettext_noop("N/A needs a reason")
+        )
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, reason=reason_, **base)
 
     kind = spec.indicator_type
@@ -579,13 +601,19 @@ def score_indicator(
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
     unit = spec.unit
     form_flags: list[str] = []
-    if spec.formula in PER_OUTPUT and (form := formula_for(spec.formula, answer.inputs)) is not None and form.key != spec.formula:
+    if (
+        spec.formula in PER_OUTPUT
+        and (form := formula_for(spec.formula, answer.inputs)) is not None
+        and form.key != spec.formula
+    ):
         # Annex B per-output form: tce/10k CNY etc. No quota is per output value.
         unit = form.unit
         form_flags.append("form_per_output")
         if answer.sector is not None:
             base |= {"value": value, "computed": computed, "unit": unit}
-            return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason="per_output_with_quota", flags=form_flags, **base)
+            return IndicatorResult(
+                status=Status.CANNOT_SCORE, points=ZERO, reason="per_output_with_quota", flags=form_flags, **base
+            )
     elif answer.sector is not None and spec.formula and not FORMULAS[spec.formula].is_rate:
         unit = f"{FORMULAS[spec.formula].numerator_unit}/{denominator(answer.sector.unit)}"
     base |= {"value": value, "computed": computed, "unit": unit}
@@ -603,10 +631,14 @@ def score_indicator(
     except UnitMismatch as exc:
         return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=str(exc), **base)
     if limits is None or limits.leading is None or limits.benchmark is None:
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=gettext_noop("no leading or benchmark value"), **base)
+        return IndicatorResult(
+            status=Status.CANNOT_SCORE, points=ZERO, reason=gettext_noop("no leading or benchmark value"), **base
+        )
     if problem := threshold_problem(kind, limits.leading, limits.benchmark):
         return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
-    fraction = linear_fraction(value, leading=limits.leading, benchmark=limits.benchmark, reverse=kind == "reverse_quant")
+    fraction = linear_fraction(
+        value, leading=limits.leading, benchmark=limits.benchmark, reverse=kind == "reverse_quant"
+    )
     flags, provisional = _sector_flags(spec, answer, value, context)
     flags = form_flags + flags
     base |= {
@@ -635,22 +667,36 @@ def _sector_flags(spec: IndicatorSpec, answer: AnswerData, value: Decimal, conte
         limit = sector.limit * factor
         worse = value > limit if spec.indicator_type == "reverse_quant" else value < limit
         if worse:
-            flags.append(reason("worse_than_limit", limit=_plain(sector.limit), unit=sector.unit, gate=context.limit_gate or "—"))
+            flags.append(
+                reason("worse_than_limit", limit=_plain(sector.limit), unit=sector.unit, gate=context.limit_gate or "—")
+            )
     if sector.sector and context.sector_codes is not None and sector.sector not in context.sector_codes:
-        flags.append(reason("sector_mismatch", quota_sector=sector.sector, company_sector=context.company_sector or "—"))
+        flags.append(
+            reason("sector_mismatch", quota_sector=sector.sector, company_sector=context.company_sector or "—")
+        )
     if context.year is not None:
         edition = sector.edition or sector.key
         if sector.in_force is not None and sector.in_force.year > context.year:
-            flags.append(reason("edition_not_in_force", edition=edition, in_force=sector.in_force.isoformat(), year=context.year))
+            flags.append(
+                reason("edition_not_in_force", edition=edition, in_force=sector.in_force.isoformat(), year=context.year)
+            )
             provisional = True
         if sector.superseded is not None and sector.superseded.year <= context.year:
-            flags.append(reason("edition_superseded", edition=edition, superseded=sector.superseded.isoformat(), year=context.year))
+            flags.append(
+                reason(
+                    "edition_superseded", edition=edition, superseded=sector.superseded.isoformat(), year=context.year
+                )
+            )
             provisional = True
     return flags, provisional
 
 
-def _scored(spec: IndicatorSpec, base: dict[str, Any], fraction: Decimal, *, flags: list[str] | None = None) -> IndicatorResult:
-    return IndicatorResult(status=status_for(fraction), points=spec.points * fraction, fraction=fraction, flags=flags or [], **base)
+def _scored(
+    spec: IndicatorSpec, base: dict[str, Any], fraction: Decimal, *, flags: list[str] | None = None
+) -> IndicatorResult:
+    return IndicatorResult(
+        status=status_for(fraction), points=spec.points * fraction, fraction=fraction, flags=flags or [], **base
+    )
 
 
 # --- The scorecard -------------------------------------------------------------------------
@@ -668,8 +714,12 @@ def score(
     context = context or Context()
     if not context.limit_gate:
         veto = [g.code for g in criteria.gates if g.kind == "basic"]
-        context = Context(context.year, context.sector_codes, context.company_sector,
-                          "B1" if "B1" in veto else (veto[0] if veto else ""))
+        context = Context(
+            context.year,
+            context.sector_codes,
+            context.company_sector,
+            "B1" if "B1" in veto else (veto[0] if veto else ""),
+        )
     gates = tuple(
         GateResult(g.code, g.kind, answers[g.code].passed if g.code in answers else None, g.text_zh, g.text_en)
         for g in criteria.gates
@@ -707,7 +757,10 @@ def score(
         reference=reference,
         provisional=criteria.provisional or rating_provisional or any(i.provisional for i in results),
         compliance=tuple(
-            (r.code, context.limit_gate, flag) for r in results for flag in r.flags if flag.startswith("worse_than_limit")
+            (r.code, context.limit_gate, flag)
+            for r in results
+            for flag in r.flags
+            if flag.startswith("worse_than_limit")
         ),
     )
 
@@ -718,7 +771,9 @@ def _category_result(category: CategorySpec, scored: list[IndicatorResult], na_r
     if na_rule == "renormalise" and raw_maximum:
         # N/A indicators leave; the remaining ones fill the category's weight.
         scale = category.weight / raw_maximum
-        return CategoryResult(category.code, category.weight, raw_points * scale, category.weight, raw_points, raw_maximum)
+        return CategoryResult(
+            category.code, category.weight, raw_points * scale, category.weight, raw_points, raw_maximum
+        )
     return CategoryResult(category.code, category.weight, raw_points, raw_maximum, raw_points, raw_maximum)
 
 
@@ -778,8 +833,12 @@ def verdict_text(verdict: str) -> str:
 
 
 def what_if(
-    criteria: CriteriaSpec, answers: Mapping[str, AnswerData], codes: Iterable[str], *,
-    reference: Decimal | None = None, context: Context | None = None,
+    criteria: CriteriaSpec,
+    answers: Mapping[str, AnswerData],
+    codes: Iterable[str],
+    *,
+    reference: Decimal | None = None,
+    context: Context | None = None,
 ) -> Scorecard:
     """The scorecard if the given indicators were fully met."""
     return score(criteria, answers, reference=reference, force_met=codes, context=context)
@@ -794,7 +853,9 @@ def gains(criteria: CriteriaSpec, card: Scorecard) -> dict[str, Decimal]:
     """
     full_weight = sum((c.weight for c in criteria.categories), ZERO)
     available = sum((c.maximum for c in card.categories), ZERO)
-    overall = full_weight / available if criteria.na_rule == "renormalise" and available and available != full_weight else ONE
+    overall = (
+        full_weight / available if criteria.na_rule == "renormalise" and available and available != full_weight else ONE
+    )
     scale = {
         c.code: (c.weight / c.raw_maximum if criteria.na_rule == "renormalise" and c.raw_maximum else ONE) * overall
         for c in card.categories
@@ -807,8 +868,12 @@ def gains(criteria: CriteriaSpec, card: Scorecard) -> dict[str, Decimal]:
 
 
 def top_actions(
-    criteria: CriteriaSpec, answers: Mapping[str, AnswerData], *, limit: int = 5,
-    reference: Decimal | None = None, context: Context | None = None,
+    criteria: CriteriaSpec,
+    answers: Mapping[str, AnswerData],
+    *,
+    limit: int = 5,
+    reference: Decimal | None = None,
+    context: Context | None = None,
 ) -> list[tuple[IndicatorResult, Decimal]]:
     """The unmet indicators whose full compliance would raise the total most, with the gain."""
     base = score(criteria, answers, reference=reference, context=context)

@@ -23,8 +23,19 @@ from assessment.scoring import AnswerData, CategorySpec, CriteriaSpec, GateSpec,
 
 CHOICES = {"met", "partly", "not_met"}
 INDICATOR_KEYS = {
-    "value", "inputs", "choice", "count", "passed", "na", "na_reason", "leading", "benchmark",
-    "values_source", "sector_value", "comment", "consultant_note",
+    "value",
+    "inputs",
+    "choice",
+    "count",
+    "passed",
+    "na",
+    "na_reason",
+    "leading",
+    "benchmark",
+    "values_source",
+    "sector_value",
+    "comment",
+    "consultant_note",
 }
 
 
@@ -60,8 +71,13 @@ def criteria_data(criteria_set: Any) -> dict[str, Any]:
             for i in category.indicators.all()
         ]
         categories.append(
-            {"code": category.code, "name_zh": category.name_zh, "name_en": category.name_en,
-             "weight": str(category.weight), "indicators": indicators}
+            {
+                "code": category.code,
+                "name_zh": category.name_zh,
+                "name_en": category.name_en,
+                "weight": str(category.weight),
+                "indicators": indicators,
+            }
         )
     return {
         "code": criteria_set.code,
@@ -127,7 +143,7 @@ def criteria_spec(data: Mapping[str, Any]) -> CriteriaSpec:
 
 
 def library_label(sector_value: Any) -> str:
-    """"<library> (<source>): " for a row of a consultancy's or company's library, else ""."""
+    """ "<library> (<source>): " for a row of a consultancy's or company's library, else ""."""
     if not sector_value.library_id:
         return ""
     library = sector_value.library
@@ -173,7 +189,11 @@ def answer_data(row: Any) -> AnswerData:
     """An Answer model row (with sector_value selected) as engine input."""
     return AnswerData(
         value=row.value,
-        inputs={k: Decimal(str(v)) for k, v in (row.inputs or {}).items() if v not in (None, "") and k not in ("options", "why")},
+        inputs={
+            k: Decimal(str(v))
+            for k, v in (row.inputs or {}).items()
+            if v not in (None, "") and k not in ("options", "why")
+        },
         choice=row.choice,
         count=row.count,
         passed=row.passed,
@@ -186,7 +206,14 @@ def answer_data(row: Any) -> AnswerData:
     )
 
 
-def answers_to_json(criteria_code: str, answers: Mapping[str, AnswerData], *, gate_codes: set[str], notes: Mapping[str, Mapping[str, str]] | None = None, embed_sector: bool = False) -> dict[str, Any]:
+def answers_to_json(
+    criteria_code: str,
+    answers: Mapping[str, AnswerData],
+    *,
+    gate_codes: set[str],
+    notes: Mapping[str, Mapping[str, str]] | None = None,
+    embed_sector: bool = False,
+) -> dict[str, Any]:
     """Engine answers back to the JSON format; `embed_sector` stores the full sector value (snapshots)."""
     gates: dict[str, Any] = {}
     indicators: dict[str, Any] = {}
@@ -278,7 +305,9 @@ def parse_answers(
     return answers
 
 
-def _parse_indicator(item: Mapping[str, Any], spec: IndicatorSpec, where: str, sector_lookup: Callable[[str], SectorRef | None] | None) -> AnswerData:
+def _parse_indicator(
+    item: Mapping[str, Any], spec: IndicatorSpec, where: str, sector_lookup: Callable[[str], SectorRef | None] | None
+) -> AnswerData:
     fields: dict[str, Any] = {}
     if "value" in item and item["value"] is not None:
         fields["value"] = _decimal(item["value"], f"{where}.value")

@@ -98,9 +98,15 @@ def live_state(assessment: Assessment) -> ScoringState:
         "reference_source": ref.source if ref else "",
     }
     return ScoringState(
-        criteria=criteria.data, spec=criteria.spec, answers=answers, scorecard=scorecard, reference=card.reference,
-        reference_year=ref.year if ref else None, reference_source=ref.source if ref else "",
-        notes=notes, card=card,
+        criteria=criteria.data,
+        spec=criteria.spec,
+        answers=answers,
+        scorecard=scorecard,
+        reference=card.reference,
+        reference_year=ref.year if ref else None,
+        reference_source=ref.source if ref else "",
+        notes=notes,
+        card=card,
     )
 
 
@@ -212,7 +218,9 @@ def _invalid_answers(state: ScoringState) -> dict[str, str]:
 # --- Audit ------------------------------------------------------------------------------------
 
 
-def audit(assessment: Assessment, action: str, user: AbstractBaseUser | None, summary: str, **details: Any) -> AuditEvent:
+def audit(
+    assessment: Assessment, action: str, user: AbstractBaseUser | None, summary: str, **details: Any
+) -> AuditEvent:
     return AuditEvent.objects.create(
         actor=user if user is not None and user.is_authenticated else None,
         action=action,
@@ -277,9 +285,14 @@ def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snap
         assessment.submitted_by = user
         assessment.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
         audit(
-            assessment, "assessment.submitted", user, f"Submitted revision {assessment.revision}",
-            status_from=Assessment.Status.DRAFT, status_to=Assessment.Status.SUBMITTED,
-            total=str(snapshot.total), verdict=snapshot.verdict,
+            assessment,
+            "assessment.submitted",
+            user,
+            f"Submitted revision {assessment.revision}",
+            status_from=Assessment.Status.DRAFT,
+            status_to=Assessment.Status.SUBMITTED,
+            total=str(snapshot.total),
+            verdict=snapshot.verdict,
         )
         # Inside the transaction: the report job exists exactly when the snapshot does.
         _enqueue_report(assessment, language, user)
@@ -290,8 +303,21 @@ def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snap
 # --- Reopen -----------------------------------------------------------------------------------
 
 ANSWER_FIELDS = (
-    "code", "value", "inputs", "choice", "count", "passed", "na", "na_reason", "sector_value_id",
-    "leading", "benchmark", "values_source", "comment", "consultant_note", "updated_by_id",
+    "code",
+    "value",
+    "inputs",
+    "choice",
+    "count",
+    "passed",
+    "na",
+    "na_reason",
+    "sector_value_id",
+    "leading",
+    "benchmark",
+    "values_source",
+    "comment",
+    "consultant_note",
+    "updated_by_id",
 )
 
 
@@ -317,10 +343,23 @@ def reopen(assessment_id: int, *, user: AbstractBaseUser) -> Assessment:
         _copy_evidence(old, new)
         old.status = Assessment.Status.SUPERSEDED
         old.save(update_fields=["status", "updated_at"])
-        audit(old, "assessment.superseded", user, f"Reopened as revision {new.revision}",
-              status_from=Assessment.Status.SUBMITTED, status_to=Assessment.Status.SUPERSEDED, new_revision=new.pk)
-        audit(new, "assessment.revision_created", user, f"Revision {new.revision} opened from revision {old.revision}",
-              status_to=Assessment.Status.DRAFT, previous=old.pk)
+        audit(
+            old,
+            "assessment.superseded",
+            user,
+            f"Reopened as revision {new.revision}",
+            status_from=Assessment.Status.SUBMITTED,
+            status_to=Assessment.Status.SUPERSEDED,
+            new_revision=new.pk,
+        )
+        audit(
+            new,
+            "assessment.revision_created",
+            user,
+            f"Revision {new.revision} opened from revision {old.revision}",
+            status_to=Assessment.Status.DRAFT,
+            previous=old.pk,
+        )
     return new
 
 
@@ -334,8 +373,12 @@ def _copy_evidence(old: Assessment, new: Assessment) -> None:
             log.warning("evidence %s missing from storage; not copied to revision %s", item.pk, new.pk)
             continue
         copy = Evidence(
-            assessment=new, code=item.code, original_name=item.original_name,
-            content_type=item.content_type, size=item.size, uploaded_by_id=item.uploaded_by_id,
+            assessment=new,
+            code=item.code,
+            original_name=item.original_name,
+            content_type=item.content_type,
+            size=item.size,
+            uploaded_by_id=item.uploaded_by_id,
         )
         copy.file.save(item.original_name, content, save=False)
         copy.save()
@@ -371,20 +414,31 @@ class Carryover:
     detail: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en, "reason": self.reason, "detail": self.detail}
+        return {
+            "code": self.code,
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "reason": self.reason,
+            "detail": self.detail,
+        }
 
 
 def _item_index(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """code → {kind, name_zh, name_en, indicator_type, formula, leaf} from criteria data."""
     index: dict[str, dict[str, Any]] = {
-        g["code"]: {"kind": "gate", "name_zh": g.get("text_zh", ""), "name_en": g.get("text_en", "")} for g in data["gates"]
+        g["code"]: {"kind": "gate", "name_zh": g.get("text_zh", ""), "name_en": g.get("text_en", "")}
+        for g in data["gates"]
     }
     parents = {i["parent"] for c in data["categories"] for i in c["indicators"] if i.get("parent")}
     for category in data["categories"]:
         for i in category["indicators"]:
             index[i["code"]] = {
-                "kind": "indicator", "name_zh": i.get("name_zh", ""), "name_en": i.get("name_en", ""),
-                "indicator_type": i["indicator_type"], "formula": i.get("formula", ""), "leaf": i["code"] not in parents,
+                "kind": "indicator",
+                "name_zh": i.get("name_zh", ""),
+                "name_en": i.get("name_en", ""),
+                "indicator_type": i["indicator_type"],
+                "formula": i.get("formula", ""),
+                "leaf": i["code"] not in parents,
             }
     return index
 
@@ -468,9 +522,15 @@ def start_reassessment(source_id: int, *, user: AbstractBaseUser) -> tuple[Asses
             answer.assessment = new
         Answer.objects.bulk_create(mapped)
         audit(
-            new, "assessment.created", user, f"Re-assessment {new.year} pre-filled from {source.year} r{source.revision}",
-            status_to=Assessment.Status.DRAFT, prefilled_from=source.pk, criteria_set=target.code,
-            carried=len(mapped), unmapped=[c.code for c in unmapped],
+            new,
+            "assessment.created",
+            user,
+            f"Re-assessment {new.year} pre-filled from {source.year} r{source.revision}",
+            status_to=Assessment.Status.DRAFT,
+            prefilled_from=source.pk,
+            criteria_set=target.code,
+            carried=len(mapped),
+            unmapped=[c.code for c in unmapped],
         )
     return new, True
 
@@ -478,4 +538,3 @@ def start_reassessment(source_id: int, *, user: AbstractBaseUser) -> tuple[Asses
 def sector_lookup_for(keys: Iterable[str]) -> dict[str, SectorValue]:
     """Sector values by key, in one query."""
     return {sv.key: sv for sv in SectorValue.objects.filter(key__in=set(keys))}
-

@@ -47,7 +47,11 @@ def main() -> None:
         call_command("load_reference_data", verbosity=0)
 
     def one_run() -> int:
-        sheet = DataSheet.objects.select_related("company").prefetch_related("uses", "products").get(company_id=9001, year=2025)
+        sheet = (
+            DataSheet.objects.select_related("company")
+            .prefetch_related("uses", "products")
+            .get(company_id=9001, year=2025)
+        )
         recompute(sheet)
         cards = rescore_year(9001, 2025)
         assert len(cards) == 4
@@ -60,8 +64,10 @@ def main() -> None:
         one_run()
         timings.append((time.perf_counter() - start) * 1000)
     median, best = statistics.median(timings), min(timings)
-    print(f"data sheet + 4 assessments ({indicators} indicators), {args.runs} runs: median {median:.2f} ms, "
-          f"min {best:.2f} ms, max {max(timings):.2f} ms")
+    print(
+        f"data sheet + 4 assessments ({indicators} indicators), {args.runs} runs: median {median:.2f} ms, "
+        f"min {best:.2f} ms, max {max(timings):.2f} ms"
+    )
     print(f"target {TARGET_MS} ms: median/target = {median / TARGET_MS:.2f}")
     if scratch is not None:
         scratch.cleanup()

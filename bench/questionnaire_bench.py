@@ -120,7 +120,11 @@ def main() -> None:
 
     def autosave(i: int) -> int:
         # alternate on the running count: every save changes the answer, whatever the number of runs
-        data = {"M01-choice": "met" if autosave.count % 2 else "partly", "M01-version": str(autosave.version), "client": "bench"}
+        data = {
+            "M01-choice": "met" if autosave.count % 2 else "partly",
+            "M01-version": str(autosave.version),
+            "client": "bench",
+        }
         autosave.count += 1
         response = client.post(answer_url, data, headers={"X-Autosave": "1"})
         autosave.version = response.json()["version"]
@@ -129,22 +133,29 @@ def main() -> None:
     autosave.version = 0  # type: ignore[attr-defined]
     autosave.count = 0  # type: ignore[attr-defined]
 
-    results = medians_ms({
-        "bare view": lambda i: client.get("/bench/bare/").status_code,
-        "trivial view": lambda i: client.get(trivial_url).status_code,
-        f"category page ({args.indicators} indicators)": lambda i: client.get(category_url).status_code,
-        "category page (3 formula indicators)": lambda i: client.get(energy_url).status_code,
-        "autosave": autosave,
-    }, args.runs)
+    results = medians_ms(
+        {
+            "bare view": lambda i: client.get("/bench/bare/").status_code,
+            "trivial view": lambda i: client.get(trivial_url).status_code,
+            f"category page ({args.indicators} indicators)": lambda i: client.get(category_url).status_code,
+            "category page (3 formula indicators)": lambda i: client.get(energy_url).status_code,
+            "autosave": autosave,
+        },
+        args.runs,
+    )
     base_wall, base_cpu = results["trivial view"]
-    print(f"database: {connection.vendor}, DEBUG: {settings.DEBUG}, runs: {args.runs}, median server time through the test client")
+    print(
+        f"database: {connection.vendor}, DEBUG: {settings.DEBUG}, runs: {args.runs}, median server time through the test client"
+    )
     print(f"  {'':<40} {'wall':>8}      {'ratio':>6}   {'cpu':>8}      {'ratio':>6}")
     worst = 0.0
     for name, (wall, cpu) in results.items():
         if name.startswith(("category", "autosave")):
             worst = max(worst, wall / base_wall)
         print(f"  {name:<40} {wall:8.2f} ms   {wall / base_wall:5.2f}×   {cpu:8.2f} ms   {cpu / base_cpu:5.2f}×")
-    print(f"worst wall-time ratio {worst:.2f}× the trivial view (target ≤ {TARGET:.0f}×): {'OK' if worst <= TARGET else 'ABOVE TARGET'}")
+    print(
+        f"worst wall-time ratio {worst:.2f}× the trivial view (target ≤ {TARGET:.0f}×): {'OK' if worst <= TARGET else 'ABOVE TARGET'}"
+    )
     connection.creation.destroy_test_db(real_name, verbosity=0)
 
 
@@ -152,6 +163,9 @@ if __name__ == "__main__":
     with override_settings(
         ROOT_URLCONF=__name__,
         ALLOWED_HOSTS=["testserver"],
-        STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
     ):
         main()

@@ -71,16 +71,20 @@ def child(html_path: str, pdf_path: str, spawned_at: str) -> None:
     again = time.perf_counter()
     reports.html_to_pdf(html)
     warm = time.perf_counter() - again
-    print(json.dumps({
-        "render_s": done - ready,
-        "render_cpu_s": cpu,
-        "warm_render_s": warm,
-        "cold_process_s": cold_process_s,
-        "cold_process_cpu_s": cold_process_cpu_s,
-        "pages": result.pages,
-        "bytes": len(result.data),
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "render_s": done - ready,
+                "render_cpu_s": cpu,
+                "warm_render_s": warm,
+                "cold_process_s": cold_process_s,
+                "cold_process_cpu_s": cold_process_cpu_s,
+                "pages": result.pages,
+                "bytes": len(result.data),
+                "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict]:
@@ -99,7 +103,10 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict]:
     from assessment.models import Assessment
 
     assessment = (
-        Assessment.objects.filter(is_demo=True, criteria_set__area="factory").select_related("company", "criteria_set").order_by("id").first()
+        Assessment.objects.filter(is_demo=True, criteria_set__area="factory")
+        .select_related("company", "criteria_set")
+        .order_by("id")
+        .first()
     )
     if assessment is None:
         sys.exit("No demo green-factory assessment (fixtures/demo.json) in the database.")
@@ -110,10 +117,16 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict]:
     path.write_text(html, encoding="utf-8")
     large_id = make_large_assessment(assessment.company_id)
     large_html = workdir / "large.html"
-    large_html.write_text(reports.render_html(Assessment.objects.get(pk=large_id), language=args.lang), encoding="utf-8")
+    large_html.write_text(
+        reports.render_html(Assessment.objects.get(pk=large_id), language=args.lang), encoding="utf-8"
+    )
     return path, {
-        "assessment": assessment.pk, "company": assessment.company.name, "html_s": html_s, "html_kb": len(html.encode()) / 1024,
-        "large_id": large_id, "large_html": large_html,
+        "assessment": assessment.pk,
+        "company": assessment.company.name,
+        "html_s": html_s,
+        "html_kb": len(html.encode()) / 1024,
+        "large_id": large_id,
+        "large_html": large_html,
     }
 
 
@@ -128,22 +141,38 @@ def make_large_assessment(company_id: int) -> int:
     cs, created = CriteriaSet.objects.get_or_create(
         code="bench-200-indicators",
         defaults={
-            "area": "factory", "version": "2025", "name_zh": "基准测试（200 项指标）", "name_en": "Benchmark (200 indicators)",
-            "standard": "GB/T 36132-2025", "status": "draft", "effective_date": date(2025, 12, 31), "rating": "relative",
+            "area": "factory",
+            "version": "2025",
+            "name_zh": "基准测试（200 项指标）",
+            "name_en": "Benchmark (200 indicators)",
+            "standard": "GB/T 36132-2025",
+            "status": "draft",
+            "effective_date": date(2025, 12, 31),
+            "rating": "relative",
         },
     )
     if created:
         weight = Decimal(100) / LARGE_CATEGORIES
         for c in range(LARGE_CATEGORIES):
             category = Category.objects.create(
-                criteria_set=cs, code=f"c{c}", order=c, name_zh=f"一级指标 {c + 1}", name_en=f"Category {c + 1}", weight=weight
+                criteria_set=cs,
+                code=f"c{c}",
+                order=c,
+                name_zh=f"一级指标 {c + 1}",
+                name_en=f"Category {c + 1}",
+                weight=weight,
             )
             for i in range(LARGE_PER_CATEGORY):
                 quantitative = i % 2 == 1
                 Indicator.objects.create(
-                    category=category, code=f"L{c:02d}{i:02d}", order=i, points=Decimal(5),
-                    name_zh=f"二级指标 {c + 1}.{i + 1}：单位产品综合能耗与资源消耗水平", name_en=f"Indicator {c + 1}.{i + 1}: energy and resource use per unit of product",
-                    indicator_type="reverse_quant" if quantitative else "positive_qual", unit="kgce/t" if quantitative else "",
+                    category=category,
+                    code=f"L{c:02d}{i:02d}",
+                    order=i,
+                    points=Decimal(5),
+                    name_zh=f"二级指标 {c + 1}.{i + 1}：单位产品综合能耗与资源消耗水平",
+                    name_en=f"Indicator {c + 1}.{i + 1}: energy and resource use per unit of product",
+                    indicator_type="reverse_quant" if quantitative else "positive_qual",
+                    unit="kgce/t" if quantitative else "",
                     rule={} if quantitative else {"fractions": {"met": "1", "partly": "0.5", "not_met": "0"}},
                     recommendation_zh="开展能源审计，优先改造能耗最高的工序，并按车间设定能耗目标。",
                     recommendation_en="Carry out an energy audit, retrofit the most energy-intensive steps first and set targets per workshop.",
@@ -152,11 +181,17 @@ def make_large_assessment(company_id: int) -> int:
     for indicator in Indicator.objects.filter(category__criteria_set=cs):
         if indicator.indicator_type == "reverse_quant":
             Answer.objects.create(
-                assessment=assessment, code=indicator.code, value=Decimal("84.5"), leading=Decimal(80), benchmark=Decimal(95),
+                assessment=assessment,
+                code=indicator.code,
+                value=Decimal("84.5"),
+                leading=Decimal(80),
+                benchmark=Decimal(95),
                 values_source="行业协会统计公报 / industry association bulletin",
             )
         else:
-            Answer.objects.create(assessment=assessment, code=indicator.code, choice=("met", "partly", "not_met")[indicator.order % 3])
+            Answer.objects.create(
+                assessment=assessment, code=indicator.code, choice=("met", "partly", "not_met")[indicator.order % 3]
+            )
     return assessment.pk
 
 
@@ -165,7 +200,10 @@ def weasyprint_once(html: Path, out: Path) -> dict:
     env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.run(
         [sys.executable, __file__, "--child", str(html), str(out), repr(time.time())],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if proc.returncode != 0:
         sys.exit(f"WeasyPrint child failed:\n{proc.stderr[-3000:]}")
@@ -177,8 +215,20 @@ def render_report_once(assessment_id: int, lang: str, out: Path) -> dict:
     before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "render_report", str(assessment_id), "--lang", lang, "--out", str(out)],
-        capture_output=True, text=True, check=False, env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "render_report",
+            str(assessment_id),
+            "--lang",
+            lang,
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
     )
     wall = time.perf_counter() - started
     if proc.returncode != 0:
@@ -190,9 +240,18 @@ def chromium_once(html: Path, out: Path) -> dict:
     """One cold `chromium --headless --print-to-pdf` of the same HTML, with a fresh profile."""
     profile = tempfile.mkdtemp(prefix="chromium-bench-")
     command = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run",
-        "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}", "--no-pdf-header-footer",
-        f"--print-to-pdf={out}", html.as_uri(),
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--no-pdf-header-footer",
+        f"--print-to-pdf={out}",
+        html.as_uri(),
     ]
     before = _children_cpu()
     started = time.perf_counter()
@@ -217,8 +276,13 @@ def run_pairs(html: Path, workdir: Path, n: int, assessment_id: int, lang: str) 
             chrome.append(chromium_once(html, workdir / f"chromium-{i}.pdf"))
             ratios["worker"].append(weasy[-1]["render_s"] / chrome[-1]["s"])
             ratios["whole"].append(whole[-1]["s"] / chrome[-1]["s"])
-            ratios["whole_cpu"].append(whole[-1]["cpu_s"] / chrome[-1]["cpu_s"] if chrome[-1]["cpu_s"] else float("nan"))
-    medians = [{key: statistics.median(r[key] for r in runs) for key in runs[0]} if runs else {} for runs in (weasy, whole, chrome)]
+            ratios["whole_cpu"].append(
+                whole[-1]["cpu_s"] / chrome[-1]["cpu_s"] if chrome[-1]["cpu_s"] else float("nan")
+            )
+    medians = [
+        {key: statistics.median(r[key] for r in runs) for key in runs[0]} if runs else {}
+        for runs in (weasy, whole, chrome)
+    ]
     return medians[0], medians[1], medians[2], ratios
 
 
@@ -258,18 +322,34 @@ def main() -> None:
     pages = int(weasy["pages"])
     per_page = weasy["render_s"] / pages
     size_mb = weasy["bytes"] / 1024 / 1024
-    print(f"Demo green-factory report ({facts['company']}, assessment {facts['assessment']}, {args.lang}), medians of {args.runs} runs")
+    print(
+        f"Demo green-factory report ({facts['company']}, assessment {facts['assessment']}, {args.lang}), medians of {args.runs} runs"
+    )
     print(f"  HTML from the database        {facts['html_s']:.2f} s ({facts['html_kb']:.0f} KiB)")
-    print(f"  WeasyPrint, worker render     {weasy['render_s']:.2f} s for {pages} pages (CPU {weasy['render_cpu_s']:.2f} s); warm {weasy['warm_render_s']:.2f} s")
-    print(f"  render_report, whole process  {whole['s']:.2f} s, CPU {whole['cpu_s']:.2f} s (python + Django + query + WeasyPrint import + render + write)")
+    print(
+        f"  WeasyPrint, worker render     {weasy['render_s']:.2f} s for {pages} pages (CPU {weasy['render_cpu_s']:.2f} s); warm {weasy['warm_render_s']:.2f} s"
+    )
+    print(
+        f"  render_report, whole process  {whole['s']:.2f} s, CPU {whole['cpu_s']:.2f} s (python + Django + query + WeasyPrint import + render + write)"
+    )
     if chrome:
-        print(f"  chromium --print-to-pdf cold  {chrome['s']:.2f} s, CPU {chrome['cpu_s']:.2f} s ({chrome['bytes'] / 1024:.0f} KiB)")
-    print(f"  load average                  {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times stretch with load; CPU times much less)")
+        print(
+            f"  chromium --print-to-pdf cold  {chrome['s']:.2f} s, CPU {chrome['cpu_s']:.2f} s ({chrome['bytes'] / 1024:.0f} KiB)"
+        )
+    print(
+        f"  load average                  {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times stretch with load; CPU times much less)"
+    )
     print()
     cpu_page = weasy["render_cpu_s"] / pages
-    print(f"  [{verdict(per_page <= TARGET_PAGE_S)}] seconds per page   {per_page:.3f} s wall, {cpu_page:.3f} s CPU (target ≤ {TARGET_PAGE_S}; warm {weasy['warm_render_s'] / pages:.3f} s wall)")
-    print(f"  [{verdict(weasy['maxrss_mb'] <= TARGET_MB)}] peak memory        {weasy['maxrss_mb']:.0f} MB (target ≤ {TARGET_MB} MB, whole process)")
-    print(f"  [{verdict(size_mb <= TARGET_SIZE_MB)}] file size          {size_mb:.2f} MB (target ≤ {TARGET_SIZE_MB} MB)")
+    print(
+        f"  [{verdict(per_page <= TARGET_PAGE_S)}] seconds per page   {per_page:.3f} s wall, {cpu_page:.3f} s CPU (target ≤ {TARGET_PAGE_S}; warm {weasy['warm_render_s'] / pages:.3f} s wall)"
+    )
+    print(
+        f"  [{verdict(weasy['maxrss_mb'] <= TARGET_MB)}] peak memory        {weasy['maxrss_mb']:.0f} MB (target ≤ {TARGET_MB} MB, whole process)"
+    )
+    print(
+        f"  [{verdict(size_mb <= TARGET_SIZE_MB)}] file size          {size_mb:.2f} MB (target ≤ {TARGET_SIZE_MB} MB)"
+    )
     print(
         f"  [{verdict(large_whole['s'] <= TARGET_LARGE_S and large_worker['maxrss_mb'] <= TARGET_MB)}] 200-indicator report "
         f"{large_whole['s']:.2f} s whole process (CPU {large_whole['cpu_s']:.2f} s), {int(large_worker['pages'])} pages, "
@@ -279,9 +359,13 @@ def main() -> None:
         whole_ratio = statistics.median(ratios["whole"])
         whole_cpu = statistics.median(ratios["whole_cpu"])
         worker_ratio = statistics.median(ratios["worker"])
-        print(f"  [{verdict(whole_ratio <= 1.0)}] whole process ÷ chromium   {whole_ratio:.2f} wall, {whole_cpu:.2f} CPU (render_report vs cold chromium; target ≤ 1.0 wall)")
+        print(
+            f"  [{verdict(whole_ratio <= 1.0)}] whole process ÷ chromium   {whole_ratio:.2f} wall, {whole_cpu:.2f} CPU (render_report vs cold chromium; target ≤ 1.0 wall)"
+        )
         print(f"         per-run wall ratios {', '.join(f'{r:.2f}' for r in sorted(ratios['whole']))}")
-        print(f"         worker render ÷ chromium {worker_ratio:.2f} wall (a render in a loaded process vs a cold browser: not like for like)")
+        print(
+            f"         worker render ÷ chromium {worker_ratio:.2f} wall (a render in a loaded process vs a cold browser: not like for like)"
+        )
     else:
         print("  [MISS] chromium not found at /usr/bin/chromium: no ratio")
 

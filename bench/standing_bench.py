@@ -72,19 +72,30 @@ def build(snapshots: int, rng: random.Random) -> tuple[int, User]:
     from standing.refresh import entry_fields
 
     start = time.perf_counter()
-    sectors = Sector.objects.bulk_create(Sector(code=f"Q{i:02d}", name_zh=f"行业{i}", name_en=f"Sector {i}") for i in range(SECTORS))
+    sectors = Sector.objects.bulk_create(
+        Sector(code=f"Q{i:02d}", name_zh=f"行业{i}", name_en=f"Sector {i}") for i in range(SECTORS)
+    )
     provinces = [p.value for p in Province][:PROVINCES]
     criteria_set = CriteriaSet.objects.create(
-        code="bench-set", area="factory", version="2025", name_zh="基准", name_en="Bench", effective_date="2025-12-31",
-        rating="pass", status=CriteriaSet.Status.PUBLISHED,
+        code="bench-set",
+        area="factory",
+        version="2025",
+        name_zh="基准",
+        name_en="Bench",
+        effective_date="2025-12-31",
+        rating="pass",
+        status=CriteriaSet.Status.PUBLISHED,
     )
     firms = Consultancy.objects.bulk_create(Consultancy(name=f"Firm {i}", access_code=f"B{i:07d}") for i in range(60))
     n_companies = -(-snapshots // len(YEARS))
     companies = Company.objects.bulk_create(
         (
             Company(
-                name=f"Company {i}", credit_code=f"91{i:016d}", sector=sectors[i % SECTORS],
-                province=provinces[(i // SECTORS) % PROVINCES], size="medium",
+                name=f"Company {i}",
+                credit_code=f"91{i:016d}",
+                sector=sectors[i % SECTORS],
+                province=provinces[(i // SECTORS) % PROVINCES],
+                size="medium",
             )
             for i in range(n_companies)
         ),
@@ -93,35 +104,77 @@ def build(snapshots: int, rng: random.Random) -> tuple[int, User]:
     grants = [AccessGrant(company=c, consultancy=rng.choice(firms)) for c in companies if rng.random() < 0.6]
     AccessGrant.objects.bulk_create(grants, batch_size=5000)
     firm_of = {g.company_id: str(g.consultancy_id) for g in grants}
-    criteria = {"code": criteria_set.code, "gates": [], "categories": [{"code": "C1", "name_zh": "类", "name_en": "C", "indicators": [
-        {"code": c, "name_zh": c, "name_en": c, "indicator_type": "reverse_quant" if c in REVERSE else "positive_quant", "points": "7"}
-        for c in INDICATORS
-    ]}]}
+    criteria = {
+        "code": criteria_set.code,
+        "gates": [],
+        "categories": [
+            {
+                "code": "C1",
+                "name_zh": "类",
+                "name_en": "C",
+                "indicators": [
+                    {
+                        "code": c,
+                        "name_zh": c,
+                        "name_en": c,
+                        "indicator_type": "reverse_quant" if c in REVERSE else "positive_quant",
+                        "points": "7",
+                    }
+                    for c in INDICATORS
+                ],
+            }
+        ],
+    }
     made = 0
     for year in YEARS:
         batch = companies[: max(0, min(n_companies, snapshots - made))]
         assessments = Assessment.objects.bulk_create(
-            (Assessment(company=c, criteria_set=criteria_set, year=year, status=Assessment.Status.SUBMITTED) for c in batch),
+            (
+                Assessment(company=c, criteria_set=criteria_set, year=year, status=Assessment.Status.SUBMITTED)
+                for c in batch
+            ),
             batch_size=5000,
         )
         cards = []
         for _ in assessments:
             total = Decimal(rng.randint(3000, 9800)) / 100
-            cards.append({
-                "total": str(total), "maximum": "100.00", "categories": [],
-                "indicators": [{"code": c, "value": str(round(rng.uniform(0.1, 100), 3)), "points": "5.00", "maximum": "7.00"} for c in INDICATORS],
-            })
+            cards.append(
+                {
+                    "total": str(total),
+                    "maximum": "100.00",
+                    "categories": [],
+                    "indicators": [
+                        {"code": c, "value": str(round(rng.uniform(0.1, 100), 3)), "points": "5.00", "maximum": "7.00"}
+                        for c in INDICATORS
+                    ],
+                }
+            )
         Snapshot.objects.bulk_create(
-            (Snapshot(assessment=a, criteria=criteria, answers={}, scorecard=card, total=Decimal(card["total"]), verdict="pass")
-             for a, card in zip(assessments, cards, strict=True)),
+            (
+                Snapshot(
+                    assessment=a,
+                    criteria=criteria,
+                    answers={},
+                    scorecard=card,
+                    total=Decimal(card["total"]),
+                    verdict="pass",
+                )
+                for a, card in zip(assessments, cards, strict=True)
+            ),
             batch_size=2000,
         )
         Entry.objects.bulk_create(
             (
                 Entry(
-                    company_id=a.company_id, assessment=a, area="factory", criteria_set=criteria_set.code, year=year,
-                    sector=sectors[i % SECTORS].code, province=provinces[(i // SECTORS) % PROVINCES],
-                    firms=firm_of.get(a.company_id, ""), **entry_fields({"scorecard": card, "criteria": criteria}),
+                    company_id=a.company_id,
+                    assessment=a,
+                    area="factory",
+                    criteria_set=criteria_set.code,
+                    year=year,
+                    sector=sectors[i % SECTORS].code,
+                    province=provinces[(i // SECTORS) % PROVINCES],
+                    firms=firm_of.get(a.company_id, ""),
+                    **entry_fields({"scorecard": card, "criteria": criteria}),
                 )
                 for i, (a, card) in enumerate(zip(assessments, cards, strict=True))
             ),
@@ -184,10 +237,14 @@ def main() -> None:
         standing_ms = statistics.median(wall["standing page"]) * 1000
         ratio = standing_ms / trivial_ms
         print(f"database: {connection.vendor}, DEBUG: {settings.DEBUG}, snapshots: {args.snapshots}, runs: {args.runs}")
-        print(f"  refresh after one submission: median {statistics.median(refresh):.3f} s, max {max(refresh):.3f} s "
-              f"(target ≤ {TARGET_REFRESH_S:.0f} s): {'OK' if max(refresh) <= TARGET_REFRESH_S else 'ABOVE TARGET'}")
-        print(f"  trivial view {trivial_ms:.2f} ms, standing page {standing_ms:.2f} ms: ratio {ratio:.2f}× "
-              f"(target ≤ {TARGET_RATIO:.0f}×): {'OK' if ratio <= TARGET_RATIO else 'ABOVE TARGET'}")
+        print(
+            f"  refresh after one submission: median {statistics.median(refresh):.3f} s, max {max(refresh):.3f} s "
+            f"(target ≤ {TARGET_REFRESH_S:.0f} s): {'OK' if max(refresh) <= TARGET_REFRESH_S else 'ABOVE TARGET'}"
+        )
+        print(
+            f"  trivial view {trivial_ms:.2f} ms, standing page {standing_ms:.2f} ms: ratio {ratio:.2f}× "
+            f"(target ≤ {TARGET_RATIO:.0f}×): {'OK' if ratio <= TARGET_RATIO else 'ABOVE TARGET'}"
+        )
     finally:
         connection.creation.destroy_test_db(real_name, verbosity=0)
 
@@ -196,6 +253,9 @@ if __name__ == "__main__":
     with override_settings(
         ROOT_URLCONF=__name__,
         ALLOWED_HOSTS=["testserver"],
-        STORAGES={**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
     ):
         main()

@@ -32,7 +32,9 @@ UNIT_WORDS = {
     "weight case": gettext_lazy("weight case"),
     "energy factor": gettext_lazy("energy factor"),
 }
-_UNIT_WORD = re.compile(r"(?<![\w])(" + "|".join(re.escape(w) for w in sorted(UNIT_WORDS, key=len, reverse=True)) + r")(?![\w])")
+_UNIT_WORD = re.compile(
+    r"(?<![\w])(" + "|".join(re.escape(w) for w in sorted(UNIT_WORDS, key=len, reverse=True)) + r")(?![\w])"
+)
 
 
 def unit_label(unit: str | None) -> str:

@@ -186,7 +186,9 @@ def balance(uses: list[Use], factors: Factors, rules: Rules = Rules(), *, proces
             steps.append(_fuel_step(use, factors.fuels.get(use.carrier), unit))
         elif kind in (Kind.HEAT, Kind.STEAM):
             gj = use.quantity * (factors.steam_gj if kind == Kind.STEAM else 1)
-            steps.append(Step(use.carrier, use.quantity, unit, gj * factors.heat_tce, gj * factors.heat_co2, Decimal(0)))
+            steps.append(
+                Step(use.carrier, use.quantity, unit, gj * factors.heat_tce, gj * factors.heat_co2, Decimal(0))
+            )
     grid = by_kind.get(Carrier.GRID, Decimal(0))
     onsite = by_kind.get(Carrier.ONSITE_RENEWABLE, Decimal(0))
     bought_green = by_kind.get(Carrier.GREEN_TRADED, Decimal(0)) + by_kind.get(Carrier.GREEN_DIRECT, Decimal(0))
@@ -206,7 +208,9 @@ def balance(uses: list[Use], factors: Factors, rules: Rules = Rules(), *, proces
     if onsite:
         steps.append(Step(Carrier.ONSITE_RENEWABLE, onsite, "kWh", onsite * KWH_TCE, Decimal(0), onsite * KWH_TCE))
     if bought_green:
-        steps.append(Step(Carrier.GREEN_TRADED, bought_green, "kWh", bought_green * KWH_TCE, green_co2, bought_green * KWH_TCE))
+        steps.append(
+            Step(Carrier.GREEN_TRADED, bought_green, "kWh", bought_green * KWH_TCE, green_co2, bought_green * KWH_TCE)
+        )
     if certified:
         steps.append(Step(Carrier.GEC, certified / THOUSAND, "MWh", Decimal(0), Decimal(0), certified * KWH_TCE))
     scope1 = sum((s.co2 for s in steps if CARRIERS[s.carrier][0] == Kind.FUEL), process_co2)

@@ -21,7 +21,9 @@ class DataSheetForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        generated, stored, utilised = (data.get(n) for n in ("waste_generated", "waste_stored_utilised", "waste_utilised"))
+        generated, stored, utilised = (
+            data.get(n) for n in ("waste_generated", "waste_stored_utilised", "waste_utilised")
+        )
         if utilised is not None and utilised > (generated or 0) + (stored or 0):
             self.add_error("waste_utilised", _("More waste is utilised than generated plus taken from storage."))
         land, footprint = data.get("land_area"), data.get("building_footprint")
@@ -36,7 +38,9 @@ class EnergyUseForm(forms.Form):
     carrier = forms.ChoiceField(choices=Carrier.choices, widget=forms.HiddenInput)
     quantity = forms.DecimalField(label=_("Quantity consumed"), **AMOUNT)
     feedstock = forms.DecimalField(label=_("Of which feedstock"), **AMOUNT)
-    measured_ncv = forms.DecimalField(label=_("Measured NCV (GJ per unit)"), max_digits=16, decimal_places=8, min_value=Decimal(0), required=False)
+    measured_ncv = forms.DecimalField(
+        label=_("Measured NCV (GJ per unit)"), max_digits=16, decimal_places=8, min_value=Decimal(0), required=False
+    )
     evidence = forms.CharField(label=_("Evidence of the measured NCV"), max_length=300, required=False)
 
     @property
@@ -74,7 +78,9 @@ class BaseEnergyFormSet(BaseFormSet):
             raise forms.ValidationError(_("Every energy carrier appears once."))
 
 
-EnergyFormSet = formset_factory(EnergyUseForm, formset=BaseEnergyFormSet, extra=0, max_num=len(CARRIERS), validate_max=True)
+EnergyFormSet = formset_factory(
+    EnergyUseForm, formset=BaseEnergyFormSet, extra=0, max_num=len(CARRIERS), validate_max=True
+)
 
 
 class BaseProductFormSet(BaseInlineFormSet):
@@ -86,8 +92,13 @@ class BaseProductFormSet(BaseInlineFormSet):
 
 
 ProductFormSet = inlineformset_factory(
-    DataSheet, ProductOutput, formset=BaseProductFormSet,
-    fields=["name_zh", "name_en", "unit", "quantity", "main", "carbon_footprint"], extra=2, max_num=50, validate_max=True,
+    DataSheet,
+    ProductOutput,
+    formset=BaseProductFormSet,
+    fields=["name_zh", "name_en", "unit", "quantity", "main", "carbon_footprint"],
+    extra=2,
+    max_num=50,
+    validate_max=True,
 )
 
 

@@ -47,7 +47,9 @@ class Coefficient(models.Model):
     year = models.PositiveSmallIntegerField(_("Data year"), null=True, blank=True)
     unit = models.CharField(_("Unit"), max_length=30)
     value = models.DecimalField(_("Value"), max_digits=16, decimal_places=8, null=True, blank=True)
-    ncv = models.DecimalField(_("Net calorific value (GJ per unit)"), max_digits=16, decimal_places=8, null=True, blank=True)
+    ncv = models.DecimalField(
+        _("Net calorific value (GJ per unit)"), max_digits=16, decimal_places=8, null=True, blank=True
+    )
     carbon = models.DecimalField(_("Carbon content (tC/TJ)"), max_digits=10, decimal_places=4, null=True, blank=True)
     oxidation = models.DecimalField(_("Oxidation rate"), max_digits=6, decimal_places=4, null=True, blank=True)
     name_zh = models.CharField(_("Name (Chinese)"), max_length=200)
@@ -85,19 +87,28 @@ def _amount(label: str, **kwargs: object) -> models.DecimalField:
 class DataSheet(models.Model):
     """Per company and year: the physical quantities every focus area's formulas are computed from."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="data_sheets", verbose_name=_("Company"))
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="data_sheets", verbose_name=_("Company")
+    )
     year = models.PositiveSmallIntegerField(_("Year"))
-    method = models.CharField(_("Electricity CO2 method"), max_length=10, choices=Method.choices, default=Method.AVERAGE)
+    method = models.CharField(
+        _("Electricity CO2 method"), max_length=10, choices=Method.choices, default=Method.AVERAGE
+    )
     grid_region = models.CharField(
-        _("Grid factor"), max_length=10, choices=GridRegion.choices, default=GridRegion.NATIONAL,
+        _("Grid factor"),
+        max_length=10,
+        choices=GridRegion.choices,
+        default=GridRegion.NATIONAL,
         help_text=_("Used by the average method"),
     )
     gec_zero = models.BooleanField(
-        _("GEC-matched electricity at zero CO2"), default=False,
+        _("GEC-matched electricity at zero CO2"),
+        default=False,
         help_text=_("Market method only; not settled in an official text, so off by default"),
     )
     process_co2 = _amount(
-        _("Process CO2 emissions (t)"), help_text=_("Non-combustion emissions computed per the sector's part of GB/T 32151")
+        _("Process CO2 emissions (t)"),
+        help_text=_("Non-combustion emissions computed per the sector's part of GB/T 32151"),
     )
     output_value = _amount(_("Output value (10k CNY)"))
     value_added = _amount(_("Industrial value added (10k CNY)"))
@@ -132,7 +143,11 @@ class EnergyUse(models.Model):
     quantity = _amount(_("Quantity consumed"))
     feedstock = _amount(_("Of which feedstock (excluded from E)"))
     measured_ncv = models.DecimalField(
-        _("Measured NCV (GJ per unit)"), max_digits=16, decimal_places=8, null=True, blank=True,
+        _("Measured NCV (GJ per unit)"),
+        max_digits=16,
+        decimal_places=8,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(ZERO)],
     )
     evidence = models.CharField(_("Evidence of the measured NCV"), max_length=300, blank=True)
@@ -148,7 +163,9 @@ class EnergyUse(models.Model):
 
 
 class ProductOutput(models.Model):
-    sheet = models.ForeignKey(DataSheet, on_delete=models.CASCADE, related_name="products", verbose_name=_("Data sheet"))
+    sheet = models.ForeignKey(
+        DataSheet, on_delete=models.CASCADE, related_name="products", verbose_name=_("Data sheet")
+    )
     name_zh = models.CharField(_("Product (Chinese)"), max_length=200)
     name_en = models.CharField(_("Product (English)"), max_length=200, blank=True)
     unit = models.CharField(_("Unit"), max_length=40)

@@ -29,8 +29,20 @@ from ledger.energy import (
 from ledger.models import Coefficient, DataSheet, EnergyUse, GridRegion, Quantity
 
 FIGURE_FIELDS = (
-    "process_co2", "output_value", "value_added", "output_value_3y", "retrofit_3y", "raw_material", "water_intake", "water_reused",
-    "waste_generated", "waste_utilised", "waste_stored_utilised", "pollutant", "land_area", "building_footprint",
+    "process_co2",
+    "output_value",
+    "value_added",
+    "output_value_3y",
+    "retrofit_3y",
+    "raw_material",
+    "water_intake",
+    "water_reused",
+    "waste_generated",
+    "waste_utilised",
+    "waste_stored_utilised",
+    "pollutant",
+    "land_area",
+    "building_footprint",
 )
 
 
@@ -51,7 +63,9 @@ def factors_for(year: int, region: str, rows: list[Coefficient]) -> tuple[Factor
             c = co2.get(carrier)
             fuels[carrier] = FuelFactor(
                 tce=tce[carrier].value or Decimal(0),
-                ncv=c.ncv if c else None, carbon=c.carbon if c else None, oxidation=c.oxidation if c else None,
+                ncv=c.ncv if c else None,
+                carbon=c.carbon if c else None,
+                oxidation=c.oxidation if c else None,
             )
     heat = {r.key: r for r in rows if r.quantity == Quantity.HEAT}
     grid = _grid_row(rows, region, year) or _grid_row(rows, GridRegion.NATIONAL, year)
@@ -64,7 +78,9 @@ def factors_for(year: int, region: str, rows: list[Coefficient]) -> tuple[Factor
         if key in heat and heat[key].value is not None:
             extra[name] = heat[key].value
             used.append(heat[key])
-    factors = Factors(fuels=fuels, grid=grid.value or Decimal(0), residual=residual.value if residual else None, **extra)
+    factors = Factors(
+        fuels=fuels, grid=grid.value or Decimal(0), residual=residual.value if residual else None, **extra
+    )
     return factors, used
 
 
@@ -112,8 +128,14 @@ def figures_json(sheet: DataSheet, rows: list[Coefficient] | None = None) -> dic
     }
     if result is not None:
         data["steps"] = [
-            [s.carrier, _s(s.quantity), s.unit, _s(s.tce.quantize(Decimal("0.0001"))), _s(s.co2.quantize(Decimal("0.0001"))),
-             _s(s.renewable_tce.quantize(Decimal("0.0001")))]
+            [
+                s.carrier,
+                _s(s.quantity),
+                s.unit,
+                _s(s.tce.quantize(Decimal("0.0001"))),
+                _s(s.co2.quantize(Decimal("0.0001"))),
+                _s(s.renewable_tce.quantize(Decimal("0.0001"))),
+            ]
             for s in result.steps
         ]
         data["scope1"], data["scope2"] = _s(result.scope1), _s(result.scope2)
@@ -141,7 +163,11 @@ def store_sheet(sheet: DataSheet, uses: list[dict[str, Any]], products: Any, *, 
         sheet.save()
         sheet.uses.all().delete()
         EnergyUse.objects.bulk_create(
-            EnergyUse(sheet=sheet, **{k: row.get(k) for k in ("carrier", "quantity", "feedstock", "measured_ncv")}, evidence=row.get("evidence") or "")
+            EnergyUse(
+                sheet=sheet,
+                **{k: row.get(k) for k in ("carrier", "quantity", "feedstock", "measured_ncv")},
+                evidence=row.get("evidence") or "",
+            )
             for row in uses
             if row.get("quantity")
         )

@@ -24,7 +24,9 @@ def sheet_list(request: HttpRequest, pk: int) -> HttpResponse:
         DataSheet.objects.get_or_create(company=company, year=form.cleaned_data["year"])
         return redirect("data_sheet", company.pk, form.cleaned_data["year"])
     sheets = company.data_sheets.only("company_id", "year", "figures", "updated_at")
-    return render(request, "ledger/sheet_list.html", {"company": company, "access": access, "sheets": sheets, "form": form})
+    return render(
+        request, "ledger/sheet_list.html", {"company": company, "access": access, "sheets": sheets, "form": form}
+    )
 
 
 def _energy_initial(sheet: DataSheet) -> list[dict[str, Any]]:
@@ -48,24 +50,39 @@ def sheet_detail(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     return _save_or_show(request, company, access, sheet, request.POST if request.method == "POST" else None)
 
 
-def _save_or_show(request: HttpRequest, company: Any, access: Any, sheet: DataSheet, data: Any, *, imported: bool = False) -> HttpResponse:
+def _save_or_show(
+    request: HttpRequest, company: Any, access: Any, sheet: DataSheet, data: Any, *, imported: bool = False
+) -> HttpResponse:
     """Validate posted (or imported) fields with the page's forms; save and redirect, or show the page."""
     year = sheet.year
     form = DataSheetForm(data, instance=sheet)
     energy = EnergyFormSet(data, initial=_energy_initial(sheet), prefix="energy")
     products = ProductFormSet(data, instance=sheet, prefix="products")
     if data is not None and form.is_valid() and energy.is_valid() and products.is_valid():
-        store_sheet(form.save(commit=False), [f.cleaned_data for f in energy.forms], products, replace_products=imported)
-        messages.success(request, _("The data sheet is saved; draft assessments of %(year)s now use its figures.") % {"year": year})
+        store_sheet(
+            form.save(commit=False), [f.cleaned_data for f in energy.forms], products, replace_products=imported
+        )
+        messages.success(
+            request, _("The data sheet is saved; draft assessments of %(year)s now use its figures.") % {"year": year}
+        )
         return redirect("data_sheet", company.pk, year)
     if data is not None:
         messages.error(request, _("The data sheet was not saved: see the messages next to the fields."))
     figures = sheet.figures or {}
     coefficients = Coefficient.objects.filter(key__in=figures.get("coefficients", []))
     context = {
-        "company": company, "access": access, "sheet": sheet, "year": year, "form": form, "energy": energy,
-        "products": products, "figures": figures,
-        "rule_fields": [form[n] for n in ("method", "grid_region", "gec_zero")], "figure_fields": [form[n] for n in FIGURE_FIELDS], "steps": steps_for_display(figures), "coefficients": coefficients,
+        "company": company,
+        "access": access,
+        "sheet": sheet,
+        "year": year,
+        "form": form,
+        "energy": energy,
+        "products": products,
+        "figures": figures,
+        "rule_fields": [form[n] for n in ("method", "grid_region", "gec_zero")],
+        "figure_fields": [form[n] for n in FIGURE_FIELDS],
+        "steps": steps_for_display(figures),
+        "coefficients": coefficients,
     }
     return render(request, "ledger/sheet_detail.html", context, status=400 if data is not None else 200)
 
@@ -95,5 +112,3 @@ def sheet_import(request: HttpRequest, pk: int, year: int) -> HttpResponse:
         return redirect("data_sheet", company.pk, year)
     sheet = DataSheet.objects.prefetch_related("uses", "products").filter(company=company, year=year).first()
     return _save_or_show(request, company, access, sheet or DataSheet(company=company, year=year), data, imported=True)
-
-

@@ -68,12 +68,29 @@ def export_sheet(sheet: DataSheet) -> bytes:
     uses = {u.carrier: u for u in sheet.uses.all()} if sheet.pk else {}
     for carrier, (_kind, unit) in CARRIERS.items():
         use = uses.get(carrier)
-        ws.append([f"energy:{carrier}", *_carrier_label(carrier), unit, *(
-            [_plain(use.quantity), _plain(use.feedstock), _plain(use.measured_ncv), use.evidence] if use else []
-        )])
+        ws.append(
+            [
+                f"energy:{carrier}",
+                *_carrier_label(carrier),
+                unit,
+                *([_plain(use.quantity), _plain(use.feedstock), _plain(use.measured_ncv), use.evidence] if use else []),
+            ]
+        )
     for product in sheet.products.all() if sheet.pk else []:
-        ws.append(["product", product.name_zh, product.name_en, product.unit, _plain(product.quantity), None, None, None,
-                   str(product.main), str(product.carbon_footprint)])
+        ws.append(
+            [
+                "product",
+                product.name_zh,
+                product.name_en,
+                product.unit,
+                _plain(product.quantity),
+                None,
+                None,
+                None,
+                str(product.main),
+                str(product.carbon_footprint),
+            ]
+        )
     for row in ws.iter_rows():
         for cell in row:
             if isinstance(cell.value, str):
@@ -103,7 +120,9 @@ def _rows(content: bytes) -> list[list[str]]:
     except (zipfile.BadZipFile, ValueError, OSError):
         raise WorkbookError(_("The file is not a valid XLSX workbook.")) from None
     if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNCOMPRESSED:
-        raise WorkbookError(_("The workbook unpacks to more than %(mb)d MB.") % {"mb": MAX_UNCOMPRESSED // (1024 * 1024)})
+        raise WorkbookError(
+            _("The workbook unpacks to more than %(mb)d MB.") % {"mb": MAX_UNCOMPRESSED // (1024 * 1024)}
+        )
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged file
@@ -112,7 +131,9 @@ def _rows(content: bytes) -> list[list[str]]:
         if SHEET not in book.sheetnames:
             raise WorkbookError(_("The workbook has no sheet named %(sheet)s.") % {"sheet": SHEET})
         rows = []
-        for number, values in enumerate(book[SHEET].iter_rows(max_row=MAX_ROWS + 2, max_col=len(HEADER), values_only=True), 1):
+        for number, values in enumerate(
+            book[SHEET].iter_rows(max_row=MAX_ROWS + 2, max_col=len(HEADER), values_only=True), 1
+        ):
             if number > MAX_ROWS + 1:
                 raise WorkbookError(_("The sheet has more than %(rows)d rows.") % {"rows": MAX_ROWS})
             rows.append([_text(v) for v in values] + [""] * (len(HEADER) - len(values)))
@@ -147,8 +168,12 @@ def form_data(content: bytes) -> dict[str, str]:
                 data.pop(key)
         elif key.startswith("energy:") and key[7:] in energy:
             i = energy[key[7:]]
-            data |= {f"energy-{i}-quantity": value, f"energy-{i}-feedstock": feedstock, f"energy-{i}-measured_ncv": ncv,
-                     f"energy-{i}-evidence": evidence}
+            data |= {
+                f"energy-{i}-quantity": value,
+                f"energy-{i}-feedstock": feedstock,
+                f"energy-{i}-measured_ncv": ncv,
+                f"energy-{i}-evidence": evidence,
+            }
         elif key == "product":
             p = f"products-{products}-"
             data |= {p + "name_zh": name_zh, p + "name_en": name_en, p + "unit": unit, p + "quantity": value}
@@ -161,8 +186,16 @@ def form_data(content: bytes) -> dict[str, str]:
     data.setdefault("method", Method.AVERAGE)
     data.setdefault("grid_region", GridRegion.NATIONAL)
     data |= {f"energy-{i}-carrier": carrier for carrier, i in energy.items()}
-    data |= {"energy-TOTAL_FORMS": str(len(energy)), "energy-INITIAL_FORMS": str(len(energy)),
-             "energy-MIN_NUM_FORMS": "0", "energy-MAX_NUM_FORMS": str(len(energy))}
-    data |= {"products-TOTAL_FORMS": str(products), "products-INITIAL_FORMS": "0",
-             "products-MIN_NUM_FORMS": "0", "products-MAX_NUM_FORMS": "1000"}
+    data |= {
+        "energy-TOTAL_FORMS": str(len(energy)),
+        "energy-INITIAL_FORMS": str(len(energy)),
+        "energy-MIN_NUM_FORMS": "0",
+        "energy-MAX_NUM_FORMS": str(len(energy)),
+    }
+    data |= {
+        "products-TOTAL_FORMS": str(products),
+        "products-INITIAL_FORMS": "0",
+        "products-MIN_NUM_FORMS": "0",
+        "products-MAX_NUM_FORMS": "1000",
+    }
     return data

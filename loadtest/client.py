@@ -84,8 +84,17 @@ class Shared:
 
 
 class VirtualUser(threading.Thread):
-    def __init__(self, number: int, user: dict[str, Any], plan: dict[str, Any], bases: list[str], shared: Shared,
-                 think: tuple[float, float], start_delay: float, seed: int) -> None:
+    def __init__(
+        self,
+        number: int,
+        user: dict[str, Any],
+        plan: dict[str, Any],
+        bases: list[str],
+        shared: Shared,
+        think: tuple[float, float],
+        start_delay: float,
+        seed: int,
+    ) -> None:
         super().__init__(name=f"vu-{number}", daemon=True)
         self.user, self.plan, self.bases, self.shared = user, plan, bases, shared
         self.think, self.start_delay = think, start_delay
@@ -99,7 +108,9 @@ class VirtualUser(threading.Thread):
 
     # --- HTTP with accounting ---------------------------------------------------------------
 
-    def _request(self, kind: str, method: str, path: str, *, ok_status: tuple[int, ...], **kwargs: Any) -> requests.Response | None:
+    def _request(
+        self, kind: str, method: str, path: str, *, ok_status: tuple[int, ...], **kwargs: Any
+    ) -> requests.Response | None:
         base = self.bases[self.turn % len(self.bases)]
         self.turn += 1
         with self.shared.lock:
@@ -122,7 +133,9 @@ class VirtualUser(threading.Thread):
         return response
 
     def pause(self, low: float | None = None, high: float | None = None) -> None:
-        time.sleep(self.rng.uniform(low if low is not None else self.think[0], high if high is not None else self.think[1]))
+        time.sleep(
+            self.rng.uniform(low if low is not None else self.think[0], high if high is not None else self.think[1])
+        )
 
     # --- Journey ----------------------------------------------------------------------------
 
@@ -130,10 +143,18 @@ class VirtualUser(threading.Thread):
         page = self._request("login_form", "GET", "/accounts/login/", ok_status=(200,))
         if page is None or page.status_code != 200 or not (token := CSRF_IN_FORM.search(page.text)):
             return False
-        data = {"csrfmiddlewaretoken": token.group(1), "username": self.user["email"], "password": self.plan["password"]}
+        data = {
+            "csrfmiddlewaretoken": token.group(1),
+            "username": self.user["email"],
+            "password": self.plan["password"],
+        }
         answer = self._request("login", "POST", "/accounts/login/", ok_status=(302,), data=data)
         # A wrong password re-renders the form with 200; success redirects to the dashboard.
-        return answer is not None and answer.status_code == 302 and "/accounts/login" not in answer.headers.get("Location", "")
+        return (
+            answer is not None
+            and answer.status_code == 302
+            and "/accounts/login" not in answer.headers.get("Location", "")
+        )
 
     def open_category(self, category: str) -> str | None:
         path = f"/assessments/{self.user['assessment']}/c/{category}/"
@@ -160,7 +181,9 @@ class VirtualUser(threading.Thread):
         state.seq += 1
         state.last_sent = index
         data: list[tuple[str, str]] = [
-            (f"{code}-version", str(state.version)), (f"{code}-base", state.base), ("client", self.token),
+            (f"{code}-version", str(state.version)),
+            (f"{code}-base", state.base),
+            ("client", self.token),
         ]
         for name, value in fields.items():
             for item in value if isinstance(value, list) else [value]:
@@ -170,9 +193,15 @@ class VirtualUser(threading.Thread):
         response = self._request("autosave", "POST", path, ok_status=(200,), data=data, headers=headers)
         status = response.status_code if response is not None else 0
         with self.shared.lock:
-            self.shared.sends.append({
-                "assessment": self.user["assessment"], "code": code, "seq": state.seq, "fields": fields, "status": status,
-            })
+            self.shared.sends.append(
+                {
+                    "assessment": self.user["assessment"],
+                    "code": code,
+                    "seq": state.seq,
+                    "fields": fields,
+                    "status": status,
+                }
+            )
         if response is None or status not in (200, 409):
             return
         # The answer names the stored version and digest (after a conflict too, for "Save again").
@@ -285,8 +314,10 @@ def main() -> None:
     args.out.write_text(json.dumps(result))
     if args.sessions_out:
         args.sessions_out.write_text(json.dumps({t.user["email"]: t.http.cookies.get_dict() for t in threads}))
-    print(f"client: {shared.logged_in} of {len(users)} users logged in ({login_seconds:.1f} s), "
-          f"{len(result['samples'])} requests, timed stage {elapsed:.1f} s → {args.out}")
+    print(
+        f"client: {shared.logged_in} of {len(users)} users logged in ({login_seconds:.1f} s), "
+        f"{len(result['samples'])} requests, timed stage {elapsed:.1f} s → {args.out}"
+    )
 
 
 if __name__ == "__main__":

@@ -93,7 +93,9 @@ def build_plan(criteria_set: CriteriaSet, rng: random.Random) -> dict[str, Any]:
 
 def create_users(n: int, criteria_set: CriteriaSet) -> list[dict[str, Any]]:
     User = get_user_model()
-    sector = Sector.objects.filter(parent__isnull=False).order_by("code").first() or Sector.objects.order_by("code").first()
+    sector = (
+        Sector.objects.filter(parent__isnull=False).order_by("code").first() or Sector.objects.order_by("code").first()
+    )
     if sector is None:
         raise SystemExit("setup: no sector in the database (load_reference_data did not run?)")
     # One hash for all: PBKDF2 costs about a second per password, and they all share the password.
@@ -111,9 +113,9 @@ def create_users(n: int, criteria_set: CriteriaSet) -> list[dict[str, Any]]:
                 defaults={"name": f"Load Test Works {i:03d}", "sector": sector, "province": "FJ", "size": "medium"},
             )
             Membership.objects.get_or_create(user=user, company=company, defaults={"role": Role.OWNER})
-            assessment = company.assessments.filter(criteria_set=criteria_set, status="draft").first() or start_assessment(
-                company, criteria_set, year=2025, title="Load test", user=user
-            )
+            assessment = company.assessments.filter(
+                criteria_set=criteria_set, status="draft"
+            ).first() or start_assessment(company, criteria_set, year=2025, title="Load test", user=user)
             users.append({"email": email, "company": company.pk, "assessment": assessment.pk})
     return users
 
@@ -135,7 +137,9 @@ def main() -> None:
     plan = build_plan(criteria_set, random.Random(args.seed))
     plan |= {"criteria_set": criteria_set.code, "password": PASSWORD, "users": create_users(args.users, criteria_set)}
     args.out.write_text(json.dumps(plan, indent=1, ensure_ascii=False))
-    print(f"setup: {len(plan['users'])} users, {len(plan['indicators'])} indicators in {len(plan['categories'])} categories → {args.out}")
+    print(
+        f"setup: {len(plan['users'])} users, {len(plan['indicators'])} indicators in {len(plan['categories'])} categories → {args.out}"
+    )
 
 
 if __name__ == "__main__":

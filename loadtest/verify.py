@@ -68,7 +68,8 @@ def main() -> None:
         targets[assessment.pk] = criteria.indicators | criteria.gates
     sends = [
         Send(
-            key=(s["assessment"], s["code"]), seq=s["seq"],
+            key=(s["assessment"], s["code"]),
+            seq=s["seq"],
             digest=send_digest(targets[s["assessment"]][s["code"]], s["code"], s["fields"]),
             acked=s["status"] == 200,
         )
@@ -82,15 +83,23 @@ def main() -> None:
 
     stats = summarise(samples, duration)
     logins = "sessions of the previous run reused" if result.get("sessions_reused") else "logged in"
-    print(f"\n=== {args.name}: {result['logged_in']} of {result['users']} users {logins} (in {result['login_seconds']:.1f} s), "
-          f"then {duration:.1f} s of page views and autosaves; servers {', '.join(result['bases'])}")
-    print(f"{'kind':<9} {'requests':>8} {'errors':>6} {'err %':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'req/s':>6}")
+    print(
+        f"\n=== {args.name}: {result['logged_in']} of {result['users']} users {logins} (in {result['login_seconds']:.1f} s), "
+        f"then {duration:.1f} s of page views and autosaves; servers {', '.join(result['bases'])}"
+    )
+    print(
+        f"{'kind':<9} {'requests':>8} {'errors':>6} {'err %':>6} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'req/s':>6}"
+    )
     for kind, row in stats.items():
-        print(f"{kind:<9} {row['requests']:>8} {row['errors']:>6} {row['error_rate'] * 100:>6.2f} "
-              f"{format_ms(row['p50_ms']):>7} {format_ms(row['p95_ms']):>7} {format_ms(row['max_ms']):>7} {row['per_second']:>6.1f}")
+        print(
+            f"{kind:<9} {row['requests']:>8} {row['errors']:>6} {row['error_rate'] * 100:>6.2f} "
+            f"{format_ms(row['p50_ms']):>7} {format_ms(row['p95_ms']):>7} {format_ms(row['max_ms']):>7} {row['per_second']:>6.1f}"
+        )
     print("statuses:", ", ".join(f"{k}: {v}" for k, v in status_counts(samples).items()))
-    print(f"autosaves confirmed (200): {lost.acked_saves}; answers checked: {lost.answers_checked}; "
-          f"superseded by an unconfirmed later save: {lost.superseded}; LOST: {len(lost.lost)}")
+    print(
+        f"autosaves confirmed (200): {lost.acked_saves}; answers checked: {lost.answers_checked}; "
+        f"superseded by an unconfirmed later save: {lost.superseded}; LOST: {len(lost.lost)}"
+    )
     for key, why in lost.lost[:20]:
         print(f"  lost {key}: {why}")
 
@@ -98,14 +107,26 @@ def main() -> None:
     on_all = sum(1 for per in result["per_user_servers"].values() if all(per.get(p, 0) > 0 for p in servers))
     if len(servers) > 1:
         counts = {p: sum(1 for s in samples if s.server == p and s.ok) for p in servers}
-        print(f"successful requests per server: {counts}; users served successfully by every server: "
-              f"{on_all} of {len(result['per_user_servers'])}")
+        print(
+            f"successful requests per server: {counts}; users served successfully by every server: "
+            f"{on_all} of {len(result['per_user_servers'])}"
+        )
 
     summary: dict[str, Any] = {
-        "name": args.name, "users": result["users"], "logged_in": result["logged_in"],
-        "login_seconds": round(result["login_seconds"], 1), "sessions_reused": bool(result.get("sessions_reused")), "servers": len(servers), "duration": round(duration, 1),
-        "stats": stats, "acked": lost.acked_saves, "checked": lost.answers_checked, "superseded": lost.superseded,
-        "lost": len(lost.lost), "users_on_all_servers": on_all, "unfinished_users": result["unfinished_users"],
+        "name": args.name,
+        "users": result["users"],
+        "logged_in": result["logged_in"],
+        "login_seconds": round(result["login_seconds"], 1),
+        "sessions_reused": bool(result.get("sessions_reused")),
+        "servers": len(servers),
+        "duration": round(duration, 1),
+        "stats": stats,
+        "acked": lost.acked_saves,
+        "checked": lost.answers_checked,
+        "superseded": lost.superseded,
+        "lost": len(lost.lost),
+        "users_on_all_servers": on_all,
+        "unfinished_users": result["unfinished_users"],
     }
     failed = bool(lost.lost) or result["unfinished_users"] > 0 or result["logged_in"] < result["users"]
     if args.events:
@@ -119,7 +140,12 @@ def main() -> None:
         tail_errors = sum(1 for s in tail if not s.ok)
         print(f"last 15 s of the run: {len(tail) - tail_errors} ok, {tail_errors} errors")
         print("timeline (s: ok/errors):", " ".join(f"{t}:{ok}/{bad}" for t, ok, bad in timeline(timed, 2.0)))
-        summary |= {"events": events, "error_window": window, "tail_ok": len(tail) - tail_errors, "tail_errors": tail_errors}
+        summary |= {
+            "events": events,
+            "error_window": window,
+            "tail_ok": len(tail) - tail_errors,
+            "tail_errors": tail_errors,
+        }
         failed = failed or tail_errors > 0 or len(tail) == tail_errors
     if not args.fault:
         failed = failed or stats.get("all", {}).get("errors", 0) > 0

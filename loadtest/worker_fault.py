@@ -66,7 +66,10 @@ def start_worker(log_dir: Path, name: str) -> subprocess.Popen:
     log = (log_dir / f"{name}.log").open("ab")
     return subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--queue-name", "*", "--no-reload", "--no-startup-delay"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
 
@@ -76,8 +79,12 @@ def login(base: str, email: str, password: str) -> requests.Session:
     token = CSRF_IN_FORM.search(form.text)
     if token is None:
         raise SystemExit("worker fault: no login form")
-    answer = http.post(f"{base}/accounts/login/", data={"csrfmiddlewaretoken": token.group(1), "username": email,
-                                                        "password": password}, allow_redirects=False, timeout=90)
+    answer = http.post(
+        f"{base}/accounts/login/",
+        data={"csrfmiddlewaretoken": token.group(1), "username": email, "password": password},
+        allow_redirects=False,
+        timeout=90,
+    )
     if answer.status_code != 302:
         raise SystemExit(f"worker fault: login failed ({answer.status_code})")
     return http
@@ -98,7 +105,9 @@ def main() -> None:
     parser.add_argument("--base", required=True)
     parser.add_argument("--worker-pid", type=int, default=0)
     parser.add_argument("--worker-log-dir", type=Path, required=True)
-    parser.add_argument("--pid-file", type=Path, help="the replacement worker's pid goes here (for the caller's cleanup)")
+    parser.add_argument(
+        "--pid-file", type=Path, help="the replacement worker's pid goes here (for the caller's cleanup)"
+    )
     parser.add_argument("--limit", type=float, default=150, help="seconds for the report to be made after the kill")
     parser.add_argument("--summary", type=Path)
     args = parser.parse_args()
@@ -116,8 +125,13 @@ def main() -> None:
         csrf = CSRF_IN_PAGE.search(page.text)
         if page.status_code != 200 or csrf is None:
             raise SystemExit(f"worker fault: assessment page {page.status_code}")
-        answer = http.post(f"{base}/assessments/{user['assessment']}/report/", data={"language": "en"},
-                           headers={"X-CSRFToken": csrf.group(1)}, allow_redirects=False, timeout=30)
+        answer = http.post(
+            f"{base}/assessments/{user['assessment']}/report/",
+            data={"language": "en"},
+            headers={"X-CSRFToken": csrf.group(1)},
+            allow_redirects=False,
+            timeout=30,
+        )
         found = re.search(r"/reports/(\d+)/status/", answer.headers.get("Location", ""))
         if answer.status_code != 302 or found is None:
             raise SystemExit(f"worker fault: report request answered {answer.status_code}")
@@ -158,8 +172,10 @@ def main() -> None:
         if args.pid_file:
             args.pid_file.write_text(str(replacement.pid))
         stale = os.environ.get("LOADTEST_STALE_SECONDS", "20")
-        log(f"replacement worker {replacement.pid} started; polling the status page every 2 s "
-            f"(the app server treats RUNNING as stale after {stale} s)")
+        log(
+            f"replacement worker {replacement.pid} started; polling the status page every 2 s "
+            f"(the app server treats RUNNING as stale after {stale} s)"
+        )
 
         seen = left.status
         end = time.monotonic() + args.limit
@@ -178,17 +194,31 @@ def main() -> None:
                 break
             time.sleep(2)
 
-        summary |= {"status": report.status, "attempts": report.attempts, "pages": report.pages, "polls": polls,
-                    "seconds_after_kill": round(time.monotonic() - log.start, 1), "events": log.events}
+        summary |= {
+            "status": report.status,
+            "attempts": report.attempts,
+            "pages": report.pages,
+            "polls": polls,
+            "seconds_after_kill": round(time.monotonic() - log.start, 1),
+            "events": log.events,
+        }
         if report.status != Report.Status.DONE:
             log(f"FAIL: report {report.status} after {args.limit:.0f} s: {report.error}")
             return
         download = http.get(f"{base}/reports/{report_id}/download/", timeout=60)
-        is_pdf = download.status_code == 200 and download.content.startswith(b"%PDF") and \
-            download.headers.get("Content-Type", "").startswith("application/pdf")
-        log(f"download: {download.status_code} {download.headers.get('Content-Type')} {len(download.content)} bytes, "
-            f"{report.pages} pages, made on attempt {report.attempts}")
-        summary |= {"pdf_bytes": len(download.content), "passed": bool(is_pdf and report.pages and report.attempts >= 2)}
+        is_pdf = (
+            download.status_code == 200
+            and download.content.startswith(b"%PDF")
+            and download.headers.get("Content-Type", "").startswith("application/pdf")
+        )
+        log(
+            f"download: {download.status_code} {download.headers.get('Content-Type')} {len(download.content)} bytes, "
+            f"{report.pages} pages, made on attempt {report.attempts}"
+        )
+        summary |= {
+            "pdf_bytes": len(download.content),
+            "passed": bool(is_pdf and report.pages and report.attempts >= 2),
+        }
     finally:
         if replacement is not None and replacement.poll() is None:
             replacement.send_signal(signal.SIGTERM)

@@ -93,7 +93,9 @@ def grouped_bar_svg(chart: GroupedBars, *, width: int = 760, height: int = 400, 
                 )
                 continue
             by = y(bar.value)
-            dash = ' stroke="#212529" stroke-width="1" stroke-dasharray="3 2" fill-opacity="0.45"' if bar.uncertain else ""
+            dash = (
+                ' stroke="#212529" stroke-width="1" stroke-dasharray="3 2" fill-opacity="0.45"' if bar.uncertain else ""
+            )
             out.append(
                 f'<rect class="bar bar-{escape(series.key)}" x="{bx:.1f}" y="{by:.1f}" width="{bar_w - 1:.1f}" '
                 f'height="{y(0) - by:.1f}" fill="{series.colour}"{dash}>'
@@ -104,7 +106,9 @@ def grouped_bar_svg(chart: GroupedBars, *, width: int = 760, height: int = 400, 
             f'<text class="group-label" x="{lx:.1f}" y="{y(0) + 14:.1f}" text-anchor="end" font-size="11" fill="#212529" '
             f'transform="rotate(-35 {lx:.1f} {y(0) + 14:.1f})">{escape(g_label)}</text></g>'
         )
-    out.append(f'<line class="axis" x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#212529"/>')
+    out.append(
+        f'<line class="axis" x1="{left}" x2="{width - right}" y1="{y(0):.1f}" y2="{y(0):.1f}" stroke="#212529"/>'
+    )
     out.append(_legend(chart.series, x=left, y=height - 26, width=width - right))
     out.append("</svg>")
     return mark_safe("".join(out))  # every interpolated text above is escaped

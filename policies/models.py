@@ -304,7 +304,12 @@ class ListRelease(models.Model):
     label_en = models.CharField(_("Label (English)"), max_length=100)
     notice = models.CharField(_("Notice"), max_length=120, blank=True, help_text=_("Notice number and date, if known"))
     document = models.ForeignKey(
-        PolicyDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="list_releases", verbose_name=_("Document")
+        PolicyDocument,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="list_releases",
+        verbose_name=_("Document"),
     )
     note_zh = models.TextField(_("Note (Chinese)"), blank=True)
     note_en = models.TextField(_("Note (English)"), blank=True)
@@ -359,7 +364,9 @@ class ListCount(models.Model):
         ordering = ["release", "measure", "area"]
         verbose_name = _("list count")
         verbose_name_plural = _("list counts")
-        constraints = [models.UniqueConstraint(fields=["release", "area", "measure"], name="one_count_per_release_area")]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "area", "measure"], name="one_count_per_release_area")
+        ]
 
     def __str__(self) -> str:
         return f"{self.release.label_en} {self.area or 'all'} {self.measure}: {self.value}"

@@ -178,4 +178,3 @@ def process_rules(request: HttpRequest) -> HttpResponse:
     rules = ProcessRule.objects.prefetch_related("documents")
     sections = [(label, [r for r in rules if r.section == key]) for key, label in ProcessRule.Section.choices]
     return render(request, "policies/process_rules.html", {"sections": [(label, rs) for label, rs in sections if rs]})
-

@@ -37,7 +37,9 @@ def distribution(
     shown = [b for b in bins if b]
     peak = max(shown) if shown else 1
     step = plot_w / max(len(bins), 1)
-    body: list[str] = [f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{GREY}"/>']
+    body: list[str] = [
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{GREY}"/>'
+    ]
     for n, count in enumerate(bins):
         x = left + n * step
         low = maximum * n / len(bins)
@@ -96,14 +98,18 @@ def year_lines(years: Sequence[int], lines: Sequence[Line], *, title: str) -> Sa
 
     for n, year in enumerate(years):
         x = xy(n, Decimal(0), Decimal(1))[0]
-        body.append(f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle" fill="{TEXT}" font-size="11">{year}</text>')
+        body.append(
+            f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle" fill="{TEXT}" font-size="11">{year}</text>'
+        )
     for k, line in enumerate(lines):
         colour = PALETTE[k % len(PALETTE)]
         dots = [(n, v) for n, v in enumerate(line.points) if v is not None]
         coords = [xy(n, v, line.maximum) for n, v in dots]
         if len(coords) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-            body.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="{3 if k == 0 else 1.5}"/>')
+            body.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="{3 if k == 0 else 1.5}"/>'
+            )
         for (n, value), (x, y) in zip(dots, coords, strict=True):
             body.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{_t(line.label)} {years[n]}: '

@@ -141,7 +141,17 @@ def to_xlsx(form: DynamicForm, *, company: Mapping[str, str], headings: Mapping[
         sheet.append([label, value])
     sheet.append([headings["total"], form.total, headings["previous"], form.previous_total])
     sheet.append([])
-    sheet.append([headings["code"], "指标", "Indicator", headings["unit"], str(form.year), str(form.year - 1), headings["change"]])
+    sheet.append(
+        [
+            headings["code"],
+            "指标",
+            "Indicator",
+            headings["unit"],
+            str(form.year),
+            str(form.year - 1),
+            headings["change"],
+        ]
+    )
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in [*form.sheet, *form.rows]:

@@ -82,7 +82,8 @@ def carry(
             unmapped.append(Unmapped(code, name, "missing"))
             continue
         if after["kind"] == "indicator" and (
-            after.get("indicator_type") != before.get("indicator_type") or after.get("formula", "") != before.get("formula", "")
+            after.get("indicator_type") != before.get("indicator_type")
+            or after.get("formula", "") != before.get("formula", "")
         ):
             unmapped.append(Unmapped(code, name, "changed"))
             continue

@@ -13,9 +13,7 @@ class Entry(models.Model):
     """A company's latest submitted snapshot for one criteria set and evaluation year, flattened."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", verbose_name=_("Company"))
-    assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="+", verbose_name=_("Assessment")
-    )
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+", verbose_name=_("Assessment"))
     area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices)
     criteria_set = models.CharField(_("Criteria set"), max_length=60)
     year = models.PositiveSmallIntegerField(_("Evaluation year"))

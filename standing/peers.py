@@ -154,7 +154,9 @@ def indicator_peers(
         if refusal(group) is not None:
             continue
         values = sorted((c.values[code] for c in group), reverse=code not in reverse)
-        out[code] = IndicatorPeers(companies=len(values), mean=_q(_mean(values)), top5=_q(_mean(values[: _tail(len(values))])))
+        out[code] = IndicatorPeers(
+            companies=len(values), mean=_q(_mean(values)), top5=_q(_mean(values[: _tail(len(values))]))
+        )
     return out
 
 
@@ -162,9 +164,7 @@ def _q(value: Decimal, places: str = "0.01") -> Decimal:
     return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
 
 
-def summarise(
-    totals: Sequence[Decimal], *, people: Census, maximum: Decimal = Decimal(100)
-) -> GroupStats | None:
+def summarise(totals: Sequence[Decimal], *, people: Census, maximum: Decimal = Decimal(100)) -> GroupStats | None:
     """Statistics of one company's total each, sorted ascending; None when `refusal_of(people)` forbids them."""
     if refusal_of(people) is not None:
         return None

@@ -51,7 +51,9 @@ def standing_for(assessment: Assessment, *, total: Decimal, maximum: Decimal, pr
     keys = groups_of(code, year, sector, province)
     stats = {
         (s.sector, s.province): s
-        for s in PeerStat.objects.filter(criteria_set=code, year=year, sector__in=[sector, ALL], province__in=[province, ALL])
+        for s in PeerStat.objects.filter(
+            criteria_set=code, year=year, sector__in=[sector, ALL], province__in=[province, ALL]
+        )
     }
     scopes = []
     for _set, _year, s, p in keys:

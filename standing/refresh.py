@@ -74,8 +74,13 @@ def record(assessment_id: int) -> set[GroupKey]:
     Entry.objects.update_or_create(
         **key,
         defaults={
-            "assessment": assessment, "area": assessment.criteria_set.area, "sector": company.sector.code,
-            "province": company.province, "firms": firms, "counted": company.peer_opt_in, **entry_fields(snapshot),
+            "assessment": assessment,
+            "area": assessment.criteria_set.area,
+            "sector": company.sector.code,
+            "province": company.province,
+            "firms": firms,
+            "counted": company.peer_opt_in,
+            **entry_fields(snapshot),
         },
     )
     affected.update(groups_of(key["criteria_set"], assessment.year, company.sector.code, company.province))
@@ -105,8 +110,14 @@ def refresh_group(key: GroupKey) -> PeerStat:
         stats = summarise([total for _firms, total, _maximum in found], people=people, maximum=maximum)
         refused = refusal_of(people)
     figures: dict[str, Any] = {
-        "refusal": "", "companies": 0, "totals": [], "mean": None, "top5_mean": None, "bottom5_mean": None,
-        "histogram": [], "indicators": {},
+        "refusal": "",
+        "companies": 0,
+        "totals": [],
+        "mean": None,
+        "top5_mean": None,
+        "bottom5_mean": None,
+        "histogram": [],
+        "indicators": {},
     }
     if stats is None:
         figures["refusal"] = str(refused)

@@ -43,7 +43,9 @@ class Row:
 
 
 def _indicator_points(criteria: Mapping[str, Any]) -> dict[str, Decimal]:
-    return {i["code"]: Decimal(str(i["points"])) for c in criteria.get("categories", []) for i in c.get("indicators", [])}
+    return {
+        i["code"]: Decimal(str(i["points"])) for c in criteria.get("categories", []) for i in c.get("indicators", [])
+    }
 
 
 def criteria_change(year: int, before: YearScore, after: YearScore) -> Change:

@@ -48,12 +48,18 @@ def standing(request: HttpRequest, pk: int) -> HttpResponse:
         .values("total", "scorecard__maximum", "scorecard__provisional")
         .first()
     )
-    context = {"assessment": assessment, "company": assessment.company, "criteria_name": pick(assessment.criteria_set, "name")}
+    context = {
+        "assessment": assessment,
+        "company": assessment.company,
+        "criteria_name": pick(assessment.criteria_set, "name"),
+    }
     if head is None:
         return render(request, "standing/standing.html", context)
     result = standing_for(
-        assessment, total=head["total"] if head["total"] is not None else Decimal(0),
-        maximum=Decimal(str(head["scorecard__maximum"] or 100)), provisional=bool(head["scorecard__provisional"]),
+        assessment,
+        total=head["total"] if head["total"] is not None else Decimal(0),
+        maximum=Decimal(str(head["scorecard__maximum"] or 100)),
+        provisional=bool(head["scorecard__provisional"]),
     )
     sector_name = f"{assessment.company.sector.code} {pick(assessment.company.sector, 'name')}"
     scopes = [
@@ -62,10 +68,15 @@ def standing(request: HttpRequest, pk: int) -> HttpResponse:
             "scope": s,
             "refusal": REFUSALS.get(s.stat.refusal, "") if s.stat is not None else _("no submission counted yet"),
             "chart": charts.distribution(
-                s.stat.histogram, marker=result.total, maximum=result.maximum,
+                s.stat.histogram,
+                marker=result.total,
+                maximum=result.maximum,
                 title=_("Totals of %(n)s companies") % {"n": s.stat.companies},
-                few_label=_("fewer than 3 companies"), you_label=_("You"),
-            ) if s.published and s.stat is not None else "",
+                few_label=_("fewer than 3 companies"),
+                you_label=_("You"),
+            )
+            if s.published and s.stat is not None
+            else "",
         }
         for s in result.scopes
     ]
@@ -92,24 +103,42 @@ def years(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, _access = get_assessment_for_user(request.user, pk)
     submitted = (
         Assessment.objects.filter(
-            company_id=assessment.company_id, criteria_set__area=assessment.criteria_set.area,
-            status=Assessment.Status.SUBMITTED, snapshot__isnull=False,
+            company_id=assessment.company_id,
+            criteria_set__area=assessment.criteria_set.area,
+            status=Assessment.Status.SUBMITTED,
+            snapshot__isnull=False,
         )
         .select_related("snapshot", "criteria_set")
         .order_by("year", "-submitted_at")
     )
-    points = series.one_per_year([
-        series.YearScore(a.year, a.pk, a.criteria_set.code, a.snapshot.criteria, a.snapshot.scorecard) for a in submitted
-    ])
+    points = series.one_per_year(
+        [
+            series.YearScore(a.year, a.pk, a.criteria_set.code, a.snapshot.criteria, a.snapshot.scorecard)
+            for a in submitted
+        ]
+    )
     language = get_language()
     rows = series.rows(points, language=language, total_label=_("Total score"))
     lines = [charts.Line(r.label, tuple(r.cells), r.maximum) for r in rows if r.kind in ("total", "category")]
-    chart = charts.year_lines([p.year for p in points], lines, title=_("Score over the years (share of maximum)")) if points else ""
-    return render(request, "standing/years.html", {
-        "assessment": assessment, "company": assessment.company, "criteria_name": pick(assessment.criteria_set, "name"),
-        "area": assessment.criteria_set.get_area_display(), "points": points, "rows": rows, "chart": chart,
-        "changes": series.changes(points),
-    })
+    chart = (
+        charts.year_lines([p.year for p in points], lines, title=_("Score over the years (share of maximum)"))
+        if points
+        else ""
+    )
+    return render(
+        request,
+        "standing/years.html",
+        {
+            "assessment": assessment,
+            "company": assessment.company,
+            "criteria_name": pick(assessment.criteria_set, "name"),
+            "area": assessment.criteria_set.get_area_display(),
+            "points": points,
+            "rows": rows,
+            "chart": chart,
+            "changes": series.changes(points),
+        },
+    )
 
 
 @login_required
@@ -120,15 +149,22 @@ def criteria_impact(request: HttpRequest, pk: int) -> HttpResponse:
     )
     target = next((c for c in others if c.code == request.GET.get("target")), None)
     context = {
-        "assessment": assessment, "company": assessment.company, "criteria_name": pick(assessment.criteria_set, "name"),
-        "others": [(c.code, pick(c, "name"), c.version) for c in others], "target": target,
+        "assessment": assessment,
+        "company": assessment.company,
+        "criteria_name": pick(assessment.criteria_set, "name"),
+        "others": [(c.code, pick(c, "name"), c.version) for c in others],
+        "target": target,
         "target_name": pick(target, "name") if target else "",
     }
     if target is not None:
         state = submission.state_for(assessment)
         context["impact"] = impact(
-            state.answers, state.scorecard, source=state.criteria, target=criteria_for(target).data,
-            context=context_for(assessment), language=get_language(),
+            state.answers,
+            state.scorecard,
+            source=state.criteria,
+            target=criteria_for(target).data,
+            context=context_for(assessment),
+            language=get_language(),
         )
         context["zero"] = Decimal(0)
     return render(request, "standing/impact.html", context)
@@ -139,15 +175,27 @@ def _dynamic_form(request: HttpRequest, pk: int, year: int) -> tuple[Company, dy
     if not FIRST_LIST_YEAR <= year <= timezone.localdate().year:
         raise Http404
     found = {
-        a.year: {"criteria": a.snapshot.criteria, "scorecard": a.snapshot.scorecard, "criteria_set": a.criteria_set.code}
+        a.year: {
+            "criteria": a.snapshot.criteria,
+            "scorecard": a.snapshot.scorecard,
+            "criteria_set": a.criteria_set.code,
+        }
         for a in Assessment.objects.filter(
-            company=company, criteria_set__area=FocusArea.FACTORY, status=Assessment.Status.SUBMITTED,
-            year__in=[year, year - 1], snapshot__isnull=False,
-        ).select_related("snapshot", "criteria_set").order_by("submitted_at")
+            company=company,
+            criteria_set__area=FocusArea.FACTORY,
+            status=Assessment.Status.SUBMITTED,
+            year__in=[year, year - 1],
+            snapshot__isnull=False,
+        )
+        .select_related("snapshot", "criteria_set")
+        .order_by("submitted_at")
     }
     return company, dynamic.build(
-        year, found.get(year), found.get(year - 1),
-        sheet=figures_for(company.pk, year), previous_sheet=figures_for(company.pk, year - 1),
+        year,
+        found.get(year),
+        found.get(year - 1),
+        sheet=figures_for(company.pk, year),
+        previous_sheet=figures_for(company.pk, year - 1),
     )
 
 
@@ -165,18 +213,28 @@ def _company_block(company: Company) -> dict[str, str]:
 @login_required
 def dynamic_form(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     company, form = _dynamic_form(request, pk, year)
-    return render(request, "standing/dynamic_form.html", {
-        "company": company, "form": form, "company_block": _company_block(company),
-        "years": list(range(timezone.localdate().year, FIRST_LIST_YEAR - 1, -1)),
-    })
+    return render(
+        request,
+        "standing/dynamic_form.html",
+        {
+            "company": company,
+            "form": form,
+            "company_block": _company_block(company),
+            "years": list(range(timezone.localdate().year, FIRST_LIST_YEAR - 1, -1)),
+        },
+    )
 
 
 @login_required
 def dynamic_form_xlsx(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     company, form = _dynamic_form(request, pk, year)
     headings = {
-        "title": _("Dynamic management form"), "total": _("Total score"), "previous": _("Previous year"),
-        "code": _("Code"), "unit": _("Unit"), "change": _("Change (%)"),
+        "title": _("Dynamic management form"),
+        "total": _("Total score"),
+        "previous": _("Previous year"),
+        "code": _("Code"),
+        "unit": _("Unit"),
+        "change": _("Change (%)"),
     }
     content = dynamic.to_xlsx(form, company=_company_block(company), headings=headings)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -187,9 +245,15 @@ def dynamic_form_xlsx(request: HttpRequest, pk: int, year: int) -> HttpResponse:
 @login_required
 def dynamic_form_pdf(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     company, form = _dynamic_form(request, pk, year)
-    html = render_to_string("standing/dynamic_form_pdf.html", {
-        "company": company, "form": form, "company_block": _company_block(company), "lang_attr": get_language(),
-    })
+    html = render_to_string(
+        "standing/dynamic_form_pdf.html",
+        {
+            "company": company,
+            "form": form,
+            "company_block": _company_block(company),
+            "lang_attr": get_language(),
+        },
+    )
     content, _pages = html_to_pdf(html)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="dynamic-management-{company.pk}-{year}.pdf"'

@@ -49,6 +49,7 @@ def test_signup_with_a_taken_email_looks_the_same_and_tells_only_the_inbox(clien
     html = taken.content.decode()
     assert taken.status_code == 200
     assert "already exists" not in html
+
     # Same page as a fresh sign-up, apart from the address itself (and the CSRF token).
     def main(page: str, email: str) -> str:
         return page[page.index("<main") : page.index("</main>")].replace(email, "X")

@@ -39,7 +39,10 @@ pytestmark = pytest.mark.django_db
 # same 20 cases per test run every time, so the suite stays fast and repeatable.
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "0"))
 EXAMPLES = settings(
-    max_examples=FUZZ_EXAMPLES or 20, deadline=None, derandomize=not FUZZ_EXAMPLES, database=None,
+    max_examples=FUZZ_EXAMPLES or 20,
+    deadline=None,
+    derandomize=not FUZZ_EXAMPLES,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 AREAS = ["factory", "supply_chain", "park", "design_product"]
@@ -58,14 +61,19 @@ def _english():
 def company() -> Company:
     body = "91350200MA0000001"
     return Company.objects.create(
-        name="=HYPERLINK(\"http://x\")", credit_code=body + check_character(body), sector=Sector.objects.get(code="30"),
-        province="FJ", size="medium",
+        name='=HYPERLINK("http://x")',
+        credit_code=body + check_character(body),
+        sector=Sector.objects.get(code="30"),
+        province="FJ",
+        size="medium",
     )
 
 
 @pytest.fixture
 def owner(company):
-    user = get_user_model().objects.create_user(username="pipeline@example.com", email="pipeline@example.com", password="pw-9f3k")
+    user = get_user_model().objects.create_user(
+        username="pipeline@example.com", email="pipeline@example.com", password="pw-9f3k"
+    )
     Membership.objects.create(user=user, company=company, role=Role.OWNER)
     return user
 
@@ -96,20 +104,27 @@ def _fields(target: GateSpec | IndicatorSpec, sector_ids: list[int]) -> st.Searc
     elif kind == "count":
         n = len(target.rule.get("options_en") or target.rule.get("options_zh") or [])
         if n:
-            ticks = st.lists(st.integers(0, n - 1), unique=True, max_size=n).map(lambda t: [str(i) for i in t] or ["none"])
+            ticks = st.lists(st.integers(0, n - 1), unique=True, max_size=n).map(
+                lambda t: [str(i) for i in t] or ["none"]
+            )
             answer = st.fixed_dictionaries({"options": ticks} | common)
         else:
             answer = st.fixed_dictionaries({"count": st.integers(0, 50).map(str)} | common)
     else:
         formula = FORMULAS.get(target.formula)
         figures = (
-            {f"in-{i.code}": _number(10**6) for i in formula.inputs} if formula
+            {f"in-{i.code}": _number(10**6) for i in formula.inputs}
+            if formula
             else {"value": _number(100 if target.unit.strip() == "%" else 10**9)}
         )
         answer = st.fixed_dictionaries(figures | common)
         if kind in ("positive_quant", "reverse_quant"):
-            own = st.fixed_dictionaries({"leading": _number(1000), "benchmark": _number(1000), "values_source": TEXT.filter(str.strip)})
-            extra = [st.just({}), own] + ([st.sampled_from(sector_ids).map(lambda i: {"sector_value": str(i)})] if sector_ids else [])
+            own = st.fixed_dictionaries(
+                {"leading": _number(1000), "benchmark": _number(1000), "values_source": TEXT.filter(str.strip)}
+            )
+            extra = [st.just({}), own] + (
+                [st.sampled_from(sector_ids).map(lambda i: {"sector_value": str(i)})] if sector_ids else []
+            )
             answer = st.tuples(answer, st.one_of(extra)).map(lambda pair: pair[0] | pair[1])
     if target.allows_na:
         na = st.fixed_dictionaries({"na": st.just("on"), "na_reason": TEXT.filter(str.strip)} | common)
@@ -185,7 +200,12 @@ def test_ticked_options_survive_both_round_trips(company, owner):
 def test_xlsx_export_writes_formula_like_text_as_text(company, owner):
     source = draft(company, "factory")
     criteria = criteria_for(source.criteria_set)
-    for code, comment in (("F09", '=HYPERLINK("http://evil.example","x")'), ("F12", "+1+2"), ("F13", "@SUM(A1)"), ("B1", "-3")):
+    for code, comment in (
+        ("F09", '=HYPERLINK("http://evil.example","x")'),
+        ("F12", "+1+2"),
+        ("F13", "@SUM(A1)"),
+        ("B1", "-3"),
+    ):
         target = criteria.gates.get(code) or criteria.indicators[code]
         fields = {"passed": "yes"} if code == "B1" else {"choice": "met", "comment": comment}
         save_answer(source, code, parse_answer(target, fields).values, version=0)
@@ -197,7 +217,9 @@ def test_xlsx_export_writes_formula_like_text_as_text(company, owner):
     cells = [c for row in book["answers"].iter_rows() for c in row if isinstance(c.value, str) and c.value[:1] in "=+@"]
     assert {c.value for c in cells} >= {'=HYPERLINK("http://evil.example","x")', "+1+2", "@SUM(A1)"}
     assert all(c.data_type == "s" and c.quotePrefix for c in cells)
-    assert book["meta"]["B2"].value == '=HYPERLINK("http://x")' and book["meta"]["B2"].data_type == "s"  # the company name
+    assert (
+        book["meta"]["B2"].value == '=HYPERLINK("http://x")' and book["meta"]["B2"].data_type == "s"
+    )  # the company name
 
 
 # --- Adversarial files -----------------------------------------------------------------------------
@@ -213,7 +235,10 @@ def _refused(assessment: Assessment, content: bytes, owner) -> list[exchange.Row
 @pytest.mark.parametrize(
     ("item", "message"),
     [
-        ({"F09": {"choice": "met", "comment": "x" * 1_000_000}}, "comment: Keep this under 2000 characters (it has 1000000)."),
+        (
+            {"F09": {"choice": "met", "comment": "x" * 1_000_000}},
+            "comment: Keep this under 2000 characters (it has 1000000).",
+        ),
         ({"RG2": {"value": "1e30"}}, "value: This number is too large."),
         ({"RG2": {"value": 1e30}}, "value: This number is too large."),
         ({"F04": {"count": 40000}}, "options: list the ticked options (0–11), not only a count"),
@@ -224,7 +249,10 @@ def _refused(assessment: Assessment, content: bytes, owner) -> list[exchange.Row
         ({"F11": {"na": True}}, "na_reason: Say why this indicator does not apply."),
         ({"RG2": {"value": True}}, "value: expected a number, got true"),
         ({"F09": {"choice": ["met"]}}, "choice: expected text"),
-        ({"RG2": {"value": "12,5"}}, "value: Use a point for decimals (12.5, not 12,5); commas may only separate thousands."),
+        (
+            {"RG2": {"value": "12,5"}},
+            "value: Use a point for decimals (12.5, not 12,5); commas may only separate thousands.",
+        ),
         ({"RG2": {"value": "5²"}}, "value: Type the number with plain digits (no superscripts or fractions)."),
     ],
 )
@@ -281,7 +309,11 @@ def test_an_import_view_error_is_a_page_not_a_500(client, company, owner):
     assessment = draft(company, "factory")
     client.force_login(owner)
     url = reverse("assessment_import", args=[assessment.pk])
-    for content in (b"[" * 100_000, b'{"indicators": {"F09": {"choice": "met", "count": 1e30}}}', _workbook([["F09", "indicator", "sometimes"]])):
+    for content in (
+        b"[" * 100_000,
+        b'{"indicators": {"F09": {"choice": "met", "count": 1e30}}}',
+        _workbook([["F09", "indicator", "sometimes"]]),
+    ):
         response = client.post(url, {"file": SimpleUploadedFile("a.json", content)}, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 400
         assert 'class="import-error"' in response.content.decode()
@@ -289,19 +321,62 @@ def test_an_import_view_error_is_a_page_not_a_500(client, company, owner):
 
 # --- Fuzzing: never a 500 ------------------------------------------------------------------------------
 
-FIELD_NAMES = ["value", "choice", "count", "passed", "na", "na_reason", "sector_value", "leading", "benchmark",
-               "values_source", "comment", "consultant_note", "options", "version", "base", "in-E", "in-Q", "in-C",
-               "in-E_re", "in-P", "in-W"]
+FIELD_NAMES = [
+    "value",
+    "choice",
+    "count",
+    "passed",
+    "na",
+    "na_reason",
+    "sector_value",
+    "leading",
+    "benchmark",
+    "values_source",
+    "comment",
+    "consultant_note",
+    "options",
+    "version",
+    "base",
+    "in-E",
+    "in-Q",
+    "in-C",
+    "in-E_re",
+    "in-P",
+    "in-W",
+]
 NASTY = st.one_of(
-    TEXT, st.text(max_size=20), st.sampled_from(["1e30", "1e-30", "NaN", "-0", "９９", "12,5", "1²", "½", "  ", "0x10",
-                                                 str(2**63), "-" + str(2**63), "1" * 400, "met", "yes", "none", "on"]),
+    TEXT,
+    st.text(max_size=20),
+    st.sampled_from(
+        [
+            "1e30",
+            "1e-30",
+            "NaN",
+            "-0",
+            "９９",
+            "12,5",
+            "1²",
+            "½",
+            "  ",
+            "0x10",
+            str(2**63),
+            "-" + str(2**63),
+            "1" * 400,
+            "met",
+            "yes",
+            "none",
+            "on",
+        ]
+    ),
 )
 
 
 @EXAMPLES
-@given(code=st.sampled_from(["F01", "F04", "F06", "F09", "F11", "B1", "F13"]),
-       fields=st.dictionaries(st.sampled_from(FIELD_NAMES), st.one_of(NASTY, st.lists(NASTY, max_size=3)), max_size=8),
-       extra=st.dictionaries(TEXT, NASTY, max_size=3))
+@given(
+    code=st.sampled_from(["F01", "F04", "F06", "F09", "F11", "B1", "F13"]),
+    fields=st.dictionaries(st.sampled_from(FIELD_NAMES), st.one_of(NASTY, st.lists(NASTY, max_size=3)), max_size=8),
+    extra=st.dictionaries(TEXT, NASTY, max_size=3),
+)
 def test_autosave_never_answers_500(client, company, owner, code, fields, extra):
     assessment = draft(company, "factory")
     client.force_login(owner)
@@ -315,17 +390,28 @@ def test_autosave_never_answers_500(client, company, owner, code, fields, extra)
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | NASTY,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(FIELD_NAMES + ["inputs", "E", "Q"]) | TEXT, inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(FIELD_NAMES + ["inputs", "E", "Q"]) | TEXT, inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
 
 @EXAMPLES
-@given(document=st.fixed_dictionaries({}, optional={
-    "criteria_set": st.sampled_from(["factory-gbt36132-2025", "other", 3]),
-    "gates": st.dictionaries(st.sampled_from(["B1", "B2", "B3", "Z9"]) | TEXT, JSON_VALUES, max_size=3),
-    "indicators": st.dictionaries(st.sampled_from(["F01", "F04", "F06", "F09", "F11", "F13", "Z9"]) | TEXT, JSON_VALUES, max_size=4),
-}) | JSON_VALUES)
+@given(
+    document=st.fixed_dictionaries(
+        {},
+        optional={
+            "criteria_set": st.sampled_from(["factory-gbt36132-2025", "other", 3]),
+            "gates": st.dictionaries(st.sampled_from(["B1", "B2", "B3", "Z9"]) | TEXT, JSON_VALUES, max_size=3),
+            "indicators": st.dictionaries(
+                st.sampled_from(["F01", "F04", "F06", "F09", "F11", "F13", "Z9"]) | TEXT, JSON_VALUES, max_size=4
+            ),
+        },
+    )
+    | JSON_VALUES
+)
 def test_json_import_never_fails_other_than_with_messages(company, owner, document):
     assessment = draft(company, "factory")
     try:
@@ -335,12 +421,30 @@ def test_json_import_never_fails_other_than_with_messages(company, owner, docume
         assert not Answer.objects.filter(assessment=assessment).exists()
 
 
-CELLS = st.one_of(st.none(), NASTY.map(lambda t: ILLEGAL_CHARACTERS_RE.sub("", t)), st.integers(-10**20, 10**20), st.floats(allow_nan=False, allow_infinity=False), st.booleans())
+CELLS = st.one_of(
+    st.none(),
+    NASTY.map(lambda t: ILLEGAL_CHARACTERS_RE.sub("", t)),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+)
 
 
 @EXAMPLES
-@given(rows=st.lists(st.tuples(st.sampled_from(["F01", "F04", "F06", "F09", "F11", "B1", "Z9", ""]), st.sampled_from(["indicator", "gate", ""]),
-                               CELLS, CELLS, CELLS, CELLS, CELLS).map(list), max_size=6))
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["F01", "F04", "F06", "F09", "F11", "B1", "Z9", ""]),
+            st.sampled_from(["indicator", "gate", ""]),
+            CELLS,
+            CELLS,
+            CELLS,
+            CELLS,
+            CELLS,
+        ).map(list),
+        max_size=6,
+    )
+)
 def test_xlsx_import_never_fails_other_than_with_messages(company, owner, rows):
     assessment = draft(company, "factory")
     try:
@@ -353,7 +457,9 @@ def test_xlsx_import_never_fails_other_than_with_messages(company, owner, rows):
 def test_the_values_a_page_shows_are_what_the_import_stored(company, owner):
     assessment = draft(company, "park")
     document = {"indicators": {"RG2": {"value": "１２３．５"}}}  # full-width digits are read as the page reads them
-    exchange.import_answers(assessment.pk, json.dumps(document, ensure_ascii=False).encode(), user=owner, may_note=False)
+    exchange.import_answers(
+        assessment.pk, json.dumps(document, ensure_ascii=False).encode(), user=owner, may_note=False
+    )
     assert Answer.objects.get(assessment=assessment, code="RG2").value == Decimal("123.5")
 
 

@@ -62,12 +62,14 @@ def test_autosave_stores_the_answer_and_returns_status_fragments_not_inputs(clie
     assert (stored.choice, stored.version, stored.updated_by) == ("met", 1, editor)
     # the live total: M01 (5 of management's 19 points) met, management weighs 40 of 100
     assert '<span class="score-big" data-testid="score-total">10.53</span>' in data["html"]["score-panel"]
-    assert "Management <span class=\"opacity-75\">1/8</span>" in data["html"]["q-tabs"]  # the tab counter follows
+    assert 'Management <span class="opacity-75">1/8</span>' in data["html"]["q-tabs"]  # the tab counter follows
 
 
 def test_autosave_computes_formula_value_with_sector_value(client, assessment, editor):
     sv = make_sector_value(assessment.company.sector)
-    response = post(client, assessment, "E01", {"in-E": "110", "in-Q": "1,000", "sector_value": str(sv.pk), "version": "0"})
+    response = post(
+        client, assessment, "E01", {"in-E": "110", "in-Q": "1,000", "sector_value": str(sv.pk), "version": "0"}
+    )
     assert response.status_code == 200
     html = response.json()["html"]["q-result-E01"]
     assert "0.11 tce/t" in html  # computed E/Q, unit from the chosen quota
@@ -96,9 +98,18 @@ def test_autosave_na_with_reason(client, assessment, editor):
     ("code", "data", "field", "message"),
     [
         ("E03", {"na": "on", "na_reason": "  "}, "na_reason", "Say why this indicator does not apply."),
-        ("E02", {"in-E_re": "10", "in-E": "100", "leading": "30"}, "benchmark", "Give both the leading and the benchmark value."),
-        ("E02", {"in-E_re": "10", "in-E": "100", "leading": "30", "benchmark": "5"}, "values_source",
-         "Say where your leading and benchmark values come from."),
+        (
+            "E02",
+            {"in-E_re": "10", "in-E": "100", "leading": "30"},
+            "benchmark",
+            "Give both the leading and the benchmark value.",
+        ),
+        (
+            "E02",
+            {"in-E_re": "10", "in-E": "100", "leading": "30", "benchmark": "5"},
+            "values_source",
+            "Say where your leading and benchmark values come from.",
+        ),
     ],
 )
 def test_half_a_pair_is_saved_as_a_draft_and_named_as_pending(client, assessment, editor, code, data, field, message):
@@ -116,8 +127,19 @@ def test_half_a_pair_is_saved_as_a_draft_and_named_as_pending(client, assessment
 
 def test_user_supplied_values_with_their_source_score(client, assessment, editor):
     post(client, assessment, "E02", {"in-E_re": "10", "in-E": "100", "leading": "30", "benchmark": "5", "version": "0"})
-    response = post(client, assessment, "E02", {"in-E_re": "10", "in-E": "100", "leading": "30", "benchmark": "5",
-                                                 "values_source": "Industry association 2024", "version": "1"})
+    response = post(
+        client,
+        assessment,
+        "E02",
+        {
+            "in-E_re": "10",
+            "in-E": "100",
+            "leading": "30",
+            "benchmark": "5",
+            "values_source": "Industry association 2024",
+            "version": "1",
+        },
+    )
     assert response.status_code == 200 and response.json()["pending"] == {}
     assert "leading 30 · benchmark 5 (your own values)" in response.json()["html"]["q-result-E02"]
     assert answer(assessment, "E02").leading == Decimal(30)
@@ -126,15 +148,45 @@ def test_user_supplied_values_with_their_source_score(client, assessment, editor
 @pytest.mark.parametrize(
     ("code", "data", "field", "message"),
     [
-        ("E01", {"in-E": "12,3x", "in-Q": "10"}, "in-E", "Use a point for decimals (12.5, not 12,5); commas may only separate thousands."),
-        ("E01", {"in-E": "12,5", "in-Q": "10"}, "in-E", "Use a point for decimals (12.5, not 12,5); commas may only separate thousands."),
-        ("E01", {"in-E": "1²", "in-Q": "10"}, "in-E", "Type the number with plain digits (no superscripts or fractions)."),
-        ("E01", {"in-E": "½", "in-Q": "10"}, "in-E", "Type the number with plain digits (no superscripts or fractions)."),
+        (
+            "E01",
+            {"in-E": "12,3x", "in-Q": "10"},
+            "in-E",
+            "Use a point for decimals (12.5, not 12,5); commas may only separate thousands.",
+        ),
+        (
+            "E01",
+            {"in-E": "12,5", "in-Q": "10"},
+            "in-E",
+            "Use a point for decimals (12.5, not 12,5); commas may only separate thousands.",
+        ),
+        (
+            "E01",
+            {"in-E": "1²", "in-Q": "10"},
+            "in-E",
+            "Type the number with plain digits (no superscripts or fractions).",
+        ),
+        (
+            "E01",
+            {"in-E": "½", "in-Q": "10"},
+            "in-E",
+            "Type the number with plain digits (no superscripts or fractions).",
+        ),
         ("E01", {"in-E": "1.1234567", "in-Q": "10"}, "in-E", "Use at most 6 decimal places."),
         ("E01", {"in-E": "100", "in-Q": "-5"}, "in-Q", "This quantity cannot be negative."),
         ("E03", {"value": "120"}, "value", "A rate must be between 0 and 100 %."),
-        ("E02", {"in-E_re": "150", "in-E": "100"}, "in-E_re", "These figures give 150 %; a rate must be between 0 and 100 %."),
-        ("E02", {"in-E_re": "1", "in-E": "0"}, "in-E", "These figures cannot be computed: the total (denominator) is zero."),
+        (
+            "E02",
+            {"in-E_re": "150", "in-E": "100"},
+            "in-E_re",
+            "These figures give 150 %; a rate must be between 0 and 100 %.",
+        ),
+        (
+            "E02",
+            {"in-E_re": "1", "in-E": "0"},
+            "in-E",
+            "These figures cannot be computed: the total (denominator) is zero.",
+        ),
         ("M01", {"choice": "met", "comment": "x" * 2001}, "comment", "Keep this under 2000 characters (it has 2001)."),
         ("M01", {"choice": "excellent"}, "choice", "Choose one of the options."),
         ("M03", {"options": ["0", "3"]}, "options", "Choose one of the options."),
@@ -248,9 +300,13 @@ def test_save_answer_rules_without_http(assessment):
     values = AnswerValues(choice="met")
     assert save_answer(assessment, "M01", values, version=0, client="a").outcome == Outcome.SAVED
     assert save_answer(assessment, "M01", values, version=0, client="b").outcome == Outcome.UNCHANGED
-    assert save_answer(assessment, "M01", AnswerValues(choice="partly"), version=0, client="b").outcome == Outcome.CONFLICT
+    assert (
+        save_answer(assessment, "M01", AnswerValues(choice="partly"), version=0, client="b").outcome == Outcome.CONFLICT
+    )
     assert save_answer(assessment, "M01", AnswerValues(choice="partly"), version=0, client="a").outcome == Outcome.SAVED
-    assert save_answer(assessment, "M01", AnswerValues(choice="not_met"), version=1, client="a").outcome == Outcome.SAVED
+    assert (
+        save_answer(assessment, "M01", AnswerValues(choice="not_met"), version=1, client="a").outcome == Outcome.SAVED
+    )
     # a plain form post (no page token) is only accepted on the current version
     assert save_answer(assessment, "M01", AnswerValues(choice="met"), version=2).outcome == Outcome.CONFLICT
     result = save_answer(assessment, "M01", AnswerValues(choice="met"), version=3)
@@ -275,7 +331,15 @@ def test_autosave_after_submission_is_refused(client, assessment, editor):
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", 302), ("outsider", 404), ("viewer", 403), ("editor", 200), ("owner", 200), ("consultant", 200), ("revoked", 404)],
+    [
+        ("anonymous", 302),
+        ("outsider", 404),
+        ("viewer", 403),
+        ("editor", 200),
+        ("owner", 200),
+        ("consultant", 200),
+        ("revoked", 404),
+    ],
 )
 def test_autosave_permission_ladder(client, who, expected):
     from tests.test_questionnaire import consultant_for
@@ -295,7 +359,9 @@ def test_autosave_permission_ladder(client, who, expected):
     response = post(client, assessment, "M01", {"choice": "met", "version": "0"})
     assert response.status_code == expected
     assert Answer.objects.filter(assessment=assessment).exists() == (expected == 200)
-    assert client.get(reverse("assessment_answer", args=[assessment.pk, "M01"])).status_code == (405 if expected == 200 else expected)
+    assert client.get(reverse("assessment_answer", args=[assessment.pk, "M01"])).status_code == (
+        405 if expected == 200 else expected
+    )
 
 
 def test_unknown_code_is_404(client, assessment, editor):
@@ -304,11 +370,23 @@ def test_unknown_code_is_404(client, assessment, editor):
 
 def test_forged_fields_cannot_change_scores_status_criteria_or_notes(client, assessment, editor):
     url = reverse("assessment_answer", args=[assessment.pk, "M01"])
-    response = client.post(url, {
-        "M01-choice": "met", "M01-version": "0",
-        "M01-value": "999", "M01-points": "100", "M01-consultant_note": "forged", "M01-passed": "yes",
-        "M02-choice": "met", "status": "submitted", "points": "100", "weight": "100", "criteria_set": "1",
-    }, headers=AUTOSAVE)
+    response = client.post(
+        url,
+        {
+            "M01-choice": "met",
+            "M01-version": "0",
+            "M01-value": "999",
+            "M01-points": "100",
+            "M01-consultant_note": "forged",
+            "M01-passed": "yes",
+            "M02-choice": "met",
+            "status": "submitted",
+            "points": "100",
+            "weight": "100",
+            "criteria_set": "1",
+        },
+        headers=AUTOSAVE,
+    )
     assert response.status_code == 200
     stored = answer(assessment, "M01")
     assert (stored.choice, stored.value, stored.consultant_note, stored.passed) == ("met", None, "", None)
@@ -323,7 +401,9 @@ def test_consultant_sets_a_note(client, assessment):
     from tests.test_questionnaire import consultant_for
 
     client.force_login(consultant_for(assessment.company))
-    response = post(client, assessment, "M01", {"choice": "met", "consultant_note": "Ask for the 2024 audit.", "version": "0"})
+    response = post(
+        client, assessment, "M01", {"choice": "met", "consultant_note": "Ask for the 2024 audit.", "version": "0"}
+    )
     assert response.status_code == 200
     assert answer(assessment, "M01").consultant_note == "Ask for the 2024 audit."
 
@@ -337,7 +417,9 @@ def test_company_save_keeps_the_consultants_note(client, assessment, editor):
 
 def test_sector_value_of_another_indicator_is_refused(client, assessment, editor):
     other = make_sector_value(assessment.company.sector, code="F99")
-    response = post(client, assessment, "E01", {"in-E": "1", "in-Q": "1", "sector_value": str(other.pk), "version": "0"})
+    response = post(
+        client, assessment, "E01", {"in-E": "1", "in-Q": "1", "sector_value": str(other.pk), "version": "0"}
+    )
     assert response.status_code == 422
     assert "Choose a value from the list." in response.content.decode()
 
@@ -347,7 +429,6 @@ def test_autosave_without_javascript_redirects_to_the_indicator(client, assessme
     assert response.status_code == 302
     assert response["Location"].endswith(f"/assessments/{assessment.pk}/c/mgmt/#ind-M01")
     assert answer(assessment, "M01").version == 1
-
 
 
 def test_the_per_output_form_takes_output_value_g_instead_of_q(client, editor):

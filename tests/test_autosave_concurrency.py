@@ -29,7 +29,10 @@ def test_concurrent_saves_on_one_version_have_exactly_one_winner(django_db_setup
         barrier = threading.Barrier(8)
         # Each thread gets its own connection to the test database (not the pool, which may still
         # point at the database named in DATABASE_URL).
-        test_settings = {**connection.settings_dict, "OPTIONS": {k: v for k, v in connection.settings_dict["OPTIONS"].items() if k != "pool"}}
+        test_settings = {
+            **connection.settings_dict,
+            "OPTIONS": {k: v for k, v in connection.settings_dict["OPTIONS"].items() if k != "pool"},
+        }
 
         def worker(i: int) -> Outcome:
             connections["default"].settings_dict = dict(test_settings)

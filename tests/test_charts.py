@@ -45,9 +45,13 @@ def test_long_labels_are_shortened_but_kept_in_the_tooltip():
     assert text_width(shown) <= 640 * 0.45 - 16
 
 
-@pytest.mark.parametrize("label", ["Green information disclosure", "Green supplier management", "绿色供应链管理战略与目标"])
+@pytest.mark.parametrize(
+    "label", ["Green information disclosure", "Green supplier management", "绿色供应链管理战略与目标"]
+)
 def test_category_names_of_the_criteria_sets_are_shown_whole(label):
-    root = ET.fromstring(category_bars([ChartRow(label, Decimal(1), Decimal(2)), ChartRow("GSCM", Decimal(1), Decimal(2))]))
+    root = ET.fromstring(
+        category_bars([ChartRow(label, Decimal(1), Decimal(2)), ChartRow("GSCM", Decimal(1), Decimal(2))])
+    )
     assert root.find(f"{SVG}g/{SVG}text").text == label
 
 
@@ -60,7 +64,15 @@ def test_radar_has_one_axis_and_one_vertex_per_category():
 
 
 def test_rows_from_a_scorecard_dict():
-    card = {"categories": [{"code": "A", "points": "5.00", "maximum": "10.00"}, {"code": "B", "points": "1.00", "maximum": "0.00"}]}
+    card = {
+        "categories": [
+            {"code": "A", "points": "5.00", "maximum": "10.00"},
+            {"code": "B", "points": "1.00", "maximum": "0.00"},
+        ]
+    }
     rows = rows_from_scorecard(card, {"A": "Energy"})
-    assert rows == [ChartRow("Energy", Decimal("5.00"), Decimal("10.00")), ChartRow("B", Decimal("1.00"), Decimal("0.00"))]
+    assert rows == [
+        ChartRow("Energy", Decimal("5.00"), Decimal("10.00")),
+        ChartRow("B", Decimal("1.00"), Decimal("0.00")),
+    ]
     assert [r.share for r in rows] == [Decimal("0.5"), Decimal(0)]

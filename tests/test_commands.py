@@ -23,15 +23,18 @@ def demo_dir(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize(("name", "total", "verdict", "rating"), [
-    # Hand check of the factory demo: F01 82 kgce/t vs 80/87 → 8 × 5/7 = 5.714; F04 6/8 × 6 = 4.5; … total 54.48
-    ("factory-demo-answers.json", "54.48", "no_reference", ""),
-    # Every supply-chain indicator answered: rated on the electronics sector bands, labelled as such.
-    ("supply-chain-demo-answers.json", "64.78", "rated", "One star (electronics sector bands, provisional)"),
-    # Every park gate answered, the eligibility rules and the 2024 negative list included; no regional reference.
-    ("park-demo-answers.json", "64.29", "no_reference", ""),
-    ("design-product-demo-answers.json", "100.00", "pass", ""),
-])
+@pytest.mark.parametrize(
+    ("name", "total", "verdict", "rating"),
+    [
+        # Hand check of the factory demo: F01 82 kgce/t vs 80/87 → 8 × 5/7 = 5.714; F04 6/8 × 6 = 4.5; … total 54.48
+        ("factory-demo-answers.json", "54.48", "no_reference", ""),
+        # Every supply-chain indicator answered: rated on the electronics sector bands, labelled as such.
+        ("supply-chain-demo-answers.json", "64.78", "rated", "One star (electronics sector bands, provisional)"),
+        # Every park gate answered, the eligibility rules and the 2024 negative list included; no regional reference.
+        ("park-demo-answers.json", "64.29", "no_reference", ""),
+        ("design-product-demo-answers.json", "100.00", "pass", ""),
+    ],
+)
 def test_score_answers_scores_each_demo(demo_dir, name, total, verdict, rating):
     card = json.loads(run("score_answers", str(demo_dir / name)))
     assert card["total"] == total
@@ -62,21 +65,35 @@ def write(tmp_path, text):
     return str(path)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("{not json", "not valid JSON"),
-    ('{"criteria_set": "factory-2030"}', "criteria_set: unknown criteria set 'factory-2030'"),
-    ('{"criteria_set": "factory-gbt36132-2025", "indicators": {"F99": {"value": "1"}}}', "indicators.F99: no such indicator"),
-    ('{"criteria_set": "factory-gbt36132-2025", "indicators": {"F07": {"inputs": {"V": "lots", "V_r": "1"}}}}',
-     "indicators.F07.inputs.V: 'lots' is not a number"),
-    ('{"criteria_set": "factory-gbt36132-2025", "indicators": {"F10": {"na": true}}}', "indicators.F10.na_reason"),
-    ('{"criteria_set": "factory-gbt36132-2025", "indicators": {"F09": {"na": true, "na_reason": "x"}}}',
-     "indicators.F09.na: this indicator cannot be marked N/A"),
-    ('{"criteria_set": "factory-gbt36132-2025", "gates": {"B9": true}}', "gates.B9: no such gate"),
-    ('{"criteria_set": "factory-gbt36132-2025", "indicators": {"F01": {"value": "1", "sector_value": "nope"}}}',
-     "indicators.F01.sector_value: unknown sector value"),
-    ('{"criteria_set": "factory-gbt36132-2025", "indicators": {"F01": {"value": "1", "sector_value": "gb-t-18916-2-2022-process-row-bar-rolling"}}}',
-     "holds values for F06, not F01"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"criteria_set": "factory-2030"}', "criteria_set: unknown criteria set 'factory-2030'"),
+        (
+            '{"criteria_set": "factory-gbt36132-2025", "indicators": {"F99": {"value": "1"}}}',
+            "indicators.F99: no such indicator",
+        ),
+        (
+            '{"criteria_set": "factory-gbt36132-2025", "indicators": {"F07": {"inputs": {"V": "lots", "V_r": "1"}}}}',
+            "indicators.F07.inputs.V: 'lots' is not a number",
+        ),
+        ('{"criteria_set": "factory-gbt36132-2025", "indicators": {"F10": {"na": true}}}', "indicators.F10.na_reason"),
+        (
+            '{"criteria_set": "factory-gbt36132-2025", "indicators": {"F09": {"na": true, "na_reason": "x"}}}',
+            "indicators.F09.na: this indicator cannot be marked N/A",
+        ),
+        ('{"criteria_set": "factory-gbt36132-2025", "gates": {"B9": true}}', "gates.B9: no such gate"),
+        (
+            '{"criteria_set": "factory-gbt36132-2025", "indicators": {"F01": {"value": "1", "sector_value": "nope"}}}',
+            "indicators.F01.sector_value: unknown sector value",
+        ),
+        (
+            '{"criteria_set": "factory-gbt36132-2025", "indicators": {"F01": {"value": "1", "sector_value": "gb-t-18916-2-2022-process-row-bar-rolling"}}}',
+            "holds values for F06, not F01",
+        ),
+    ],
+)
 def test_score_answers_bad_file(tmp_path, content, message):
     with pytest.raises(CommandError) as exc:
         run("score_answers", write(tmp_path, content))
@@ -126,12 +143,18 @@ def test_export_import_round_trip(tmp_path):
         run("import_criteria", str(out), "--replace-draft")
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda d: d.update(governing_documents=["no-such-policy"]), "governing_documents: unknown policy document code(s) no-such-policy"),
-    (lambda d: d["categories"][0]["indicators"][0].update(points="lots"), "categories[0].indicators[0].points"),
-    (lambda d: d.update(colour="green"), "set.colour: unknown key"),
-    (lambda d: d.pop("format"), "format: expected"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (
+            lambda d: d.update(governing_documents=["no-such-policy"]),
+            "governing_documents: unknown policy document code(s) no-such-policy",
+        ),
+        (lambda d: d["categories"][0]["indicators"][0].update(points="lots"), "categories[0].indicators[0].points"),
+        (lambda d: d.update(colour="green"), "set.colour: unknown key"),
+        (lambda d: d.pop("format"), "format: expected"),
+    ],
+)
 def test_import_bad_file(tmp_path, mutate, message):
     document = json.loads(run("export_criteria", "park-miit-2024"))
     document["code"] = "park-bad"

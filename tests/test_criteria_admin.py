@@ -31,8 +31,9 @@ def url(model, view, *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.mark.parametrize("model", [CriteriaSet, Category, Indicator, Gate, SectorValue, RegionalReference, Assessment,
-                                   Answer, AuditEvent])
+@pytest.mark.parametrize(
+    "model", [CriteriaSet, Category, Indicator, Gate, SectorValue, RegionalReference, Assessment, Answer, AuditEvent]
+)
 def test_changelists_render(admin_client, model):
     response = admin_client.get(url(model, "changelist"))
     assert response.status_code == 200
@@ -40,9 +41,15 @@ def test_changelists_render(admin_client, model):
 
 def test_change_forms_render(admin_client):
     cs = CriteriaSet.objects.get(code=FACTORY)
-    objects = [cs, cs.categories.get(code="energy"), Indicator.objects.get(category__criteria_set=cs, code="F01"),
-               cs.gates.get(code="B1"), SectorValue.objects.first(), Assessment.objects.filter(is_demo=True).first(),
-               Answer.objects.filter(assessment__is_demo=True).first()]
+    objects = [
+        cs,
+        cs.categories.get(code="energy"),
+        Indicator.objects.get(category__criteria_set=cs, code="F01"),
+        cs.gates.get(code="B1"),
+        SectorValue.objects.first(),
+        Assessment.objects.filter(is_demo=True).first(),
+        Answer.objects.filter(assessment__is_demo=True).first(),
+    ]
     for obj in objects:
         response = admin_client.get(url(type(obj), "change", obj.pk))
         assert response.status_code == 200, type(obj)
@@ -62,7 +69,9 @@ def test_published_set_and_children_are_read_only(admin_client):
 
 def clone(admin_client, code=FACTORY):
     cs = CriteriaSet.objects.get(code=code)
-    response = admin_client.post(url(CriteriaSet, "changelist"), {"action": "clone_as_draft", "_selected_action": [cs.pk]}, follow=True)
+    response = admin_client.post(
+        url(CriteriaSet, "changelist"), {"action": "clone_as_draft", "_selected_action": [cs.pk]}, follow=True
+    )
     assert response.status_code == 200
     return CriteriaSet.objects.get(code=f"{code}-draft-1")
 
@@ -75,7 +84,9 @@ def test_clone_as_new_draft_version(admin_client):
     new_f01 = Indicator.objects.get(category__criteria_set=copy, code="F01")
     assert new_f01.pk != Indicator.objects.get(category__criteria_set=original, code="F01").pk
     assert sorted(new_f01.policy_basis.values_list("code", flat=True)) == ["gb-energy-quotas", "gbt-36132-2025"]
-    assert set(copy.governing_documents.values_list("code", flat=True)) == set(original.governing_documents.values_list("code", flat=True))
+    assert set(copy.governing_documents.values_list("code", flat=True)) == set(
+        original.governing_documents.values_list("code", flat=True)
+    )
     assert AuditEvent.objects.filter(action="criteria.cloned", object_id=str(copy.pk)).exists()
     # The draft is editable; the edit is audited.
     edit = admin_client.get(url(Indicator, "change", new_f01.pk))
@@ -88,7 +99,9 @@ def test_publish_refuses_invalid_set_with_the_problems(admin_client):
     f04.points = 5  # energy category: 8 + 8 + 8 + 5 = 29 ≠ 30
     f04.save()
     Gate.objects.create(criteria_set=copy, code="F01", kind="basic", text_zh="重复", text_en="duplicate")
-    response = admin_client.post(url(CriteriaSet, "changelist"), {"action": "publish", "_selected_action": [copy.pk]}, follow=True)
+    response = admin_client.post(
+        url(CriteriaSet, "changelist"), {"action": "publish", "_selected_action": [copy.pk]}, follow=True
+    )
     page = response.content.decode()
     assert "未发布。请先解决以下问题" in page  # the admin speaks the default language, zh-hans
     assert "F01: code used 2 times" in page
@@ -99,7 +112,9 @@ def test_publish_refuses_invalid_set_with_the_problems(admin_client):
 
 def test_publish_valid_draft(admin_client):
     copy = clone(admin_client, "supply-chain-gsci-586")
-    response = admin_client.post(url(CriteriaSet, "changelist"), {"action": "publish", "_selected_action": [copy.pk]}, follow=True)
+    response = admin_client.post(
+        url(CriteriaSet, "changelist"), {"action": "publish", "_selected_action": [copy.pk]}, follow=True
+    )
     assert "已发布。" in response.content.decode()
     copy.refresh_from_db()
     assert copy.status == "published"

@@ -40,12 +40,19 @@ def indicator(set_code, code):
 
 
 # GB/T 36132-2025 §4.2 a)–c), word for word.
-@pytest.mark.parametrize(("code", "text_zh", "english"), [
-    ("B1", "近三年未发生安全、质量、环保等违法违规行为。", "of any severity"),
-    ("B2", "明确绿色制造相关管理层职责，制定绿色低碳发展中长期规划及年度量化目标。", "annual quantified targets"),
-    ("B3", "按照 GB/T 19001、GB/T 23331、GB/T 24001、GB/T 45001 或相关行业适用的其他标准建立、实施、保持并持续改进质量、"
-           "环境、能源和职业健康安全管理体系。", "continually improved"),
-])
+@pytest.mark.parametrize(
+    ("code", "text_zh", "english"),
+    [
+        ("B1", "近三年未发生安全、质量、环保等违法违规行为。", "of any severity"),
+        ("B2", "明确绿色制造相关管理层职责，制定绿色低碳发展中长期规划及年度量化目标。", "annual quantified targets"),
+        (
+            "B3",
+            "按照 GB/T 19001、GB/T 23331、GB/T 24001、GB/T 45001 或相关行业适用的其他标准建立、实施、保持并持续改进质量、"
+            "环境、能源和职业健康安全管理体系。",
+            "continually improved",
+        ),
+    ],
+)
 def test_basic_requirements_in_the_standards_wording(code, text_zh, english):
     g = gate(FACTORY, code)
     assert g.text_zh == text_zh
@@ -57,8 +64,18 @@ def test_f04_functions_in_the_standards_wording():
     # Table C.1 #4 scoring rule lists the 12 functions.
     f04 = indicator(FACTORY, "F04")
     assert f04.rule["options_zh"] == [
-        "能耗查询", "能源消费量和强度计算", "能源消费分析与用能策略推荐", "能效对标", "能流分析", "能效平衡与优化",
-        "用能与碳排放预算管理", "碳排放", "碳足迹核算", "供应链碳管理", "碳核查支撑", "碳资产管理",
+        "能耗查询",
+        "能源消费量和强度计算",
+        "能源消费分析与用能策略推荐",
+        "能效对标",
+        "能流分析",
+        "能效平衡与优化",
+        "用能与碳排放预算管理",
+        "碳排放",
+        "碳足迹核算",
+        "供应链碳管理",
+        "碳核查支撑",
+        "碳资产管理",
     ]
     assert len(f04.rule["options_en"]) == 12 and f04.rule["max"] == 12 and f04.rule["target"] == 8
 
@@ -72,7 +89,10 @@ def test_uncertain_rules_are_provisional_in_the_data():
     design = CriteriaSet.objects.get(code="design-product-gbt32161")
     assert design.provisional and design.mark == "U"
     bands = CriteriaSet.objects.get(code="supply-chain-gsci-586").rating_bands
-    assert all("electronics sector bands, provisional" in b["label_en"] and "电子电器行业分档，暂定" in b["label_zh"] for b in bands)
+    assert all(
+        "electronics sector bands, provisional" in b["label_en"] and "电子电器行业分档，暂定" in b["label_zh"]
+        for b in bands
+    )
     for code in SETS:
         cs = CriteriaSet.objects.get(code=code)
         items = list(Indicator.objects.filter(category__criteria_set=cs).values("code", "mark", "provisional"))
@@ -82,17 +102,24 @@ def test_uncertain_rules_are_provisional_in_the_data():
 
 def test_publish_refuses_an_uncertain_item_that_is_not_provisional(admin_client):
     original = CriteriaSet.objects.get(code=FACTORY)
-    admin_client.post(reverse("admin:assessment_criteriaset_changelist"),
-                      {"action": "clone_as_draft", "_selected_action": [original.pk]})
+    admin_client.post(
+        reverse("admin:assessment_criteriaset_changelist"),
+        {"action": "clone_as_draft", "_selected_action": [original.pk]},
+    )
     copy = CriteriaSet.objects.get(code=f"{FACTORY}-draft-1")
     Indicator.objects.filter(category__criteria_set=copy, code="F03").update(mark="U", provisional=False)
-    response = admin_client.post(reverse("admin:assessment_criteriaset_changelist"),
-                                 {"action": "publish", "_selected_action": [copy.pk]}, follow=True)
+    response = admin_client.post(
+        reverse("admin:assessment_criteriaset_changelist"),
+        {"action": "publish", "_selected_action": [copy.pk]},
+        follow=True,
+    )
     assert "F03: marked uncertain [U] but not provisional" in response.content.decode()
     copy.refresh_from_db()
     assert copy.status == "draft"
     Indicator.objects.filter(category__criteria_set=copy, code="F03").update(provisional=True)
-    admin_client.post(reverse("admin:assessment_criteriaset_changelist"), {"action": "publish", "_selected_action": [copy.pk]})
+    admin_client.post(
+        reverse("admin:assessment_criteriaset_changelist"), {"action": "publish", "_selected_action": [copy.pk]}
+    )
     copy.refresh_from_db()
     assert copy.status == "published"
 
@@ -120,9 +147,22 @@ def test_empty_answers_with_reference_zero_are_incomplete(tmp_path):
 
 
 def park_document(**gates):
-    answers = {f"E{n}": True for n in range(1, 5)} | {f"K{n}": True for n in range(1, 8)} | {f"N{n}": True for n in range(1, 7)}
-    indicators = {i.code: {"choice": "met"} if i.indicator_type == "positive_qual" else {"value": "50", "leading": "60" if i.indicator_type == "positive_quant" else "40", "benchmark": "40" if i.indicator_type == "positive_quant" else "60", "values_source": "park plan"}
-                  for i in Indicator.objects.filter(category__criteria_set__code="park-miit-2024")}
+    answers = (
+        {f"E{n}": True for n in range(1, 5)}
+        | {f"K{n}": True for n in range(1, 8)}
+        | {f"N{n}": True for n in range(1, 7)}
+    )
+    indicators = {
+        i.code: {"choice": "met"}
+        if i.indicator_type == "positive_qual"
+        else {
+            "value": "50",
+            "leading": "60" if i.indicator_type == "positive_quant" else "40",
+            "benchmark": "40" if i.indicator_type == "positive_quant" else "60",
+            "values_source": "park plan",
+        }
+        for i in Indicator.objects.filter(category__criteria_set__code="park-miit-2024")
+    }
     return {"criteria_set": "park-miit-2024", "year": 2025, "gates": answers | gates, "indicators": indicators}
 
 
@@ -136,7 +176,11 @@ def test_park_k7_no_is_not_a_veto_but_an_eligibility_rule_is(tmp_path):
 
 
 def factory_f01(key, e, q, year=2025):
-    return {"criteria_set": FACTORY, "year": year, "indicators": {"F01": {"inputs": {"E": e, "Q": q}, "sector_value": key}}}
+    return {
+        "criteria_set": FACTORY,
+        "year": year,
+        "indicators": {"F01": {"inputs": {"E": e, "Q": q}, "sector_value": key}},
+    }
 
 
 def test_edition_not_yet_in_force_in_the_evaluation_year_is_said(tmp_path):
@@ -145,15 +189,20 @@ def test_edition_not_yet_in_force_in_the_evaluation_year_is_said(tmp_path):
     f01 = next(i for i in run(write(tmp_path, factory_f01(key, "65", "1000")))["indicators"] if i["code"] == "F01")
     assert f01["flags"] == ["edition_not_in_force|edition=GB 21256-2025|in_force=2026-07-01|year=2025"]
     assert f01["provisional"] is True and "comes into force on 2026-07-01" in f01["flags_text"][0]
-    f01 = next(i for i in run(write(tmp_path, factory_f01(key, "65", "1000", year=2026)))["indicators"] if i["code"] == "F01")
+    f01 = next(
+        i for i in run(write(tmp_path, factory_f01(key, "65", "1000", year=2026)))["indicators"] if i["code"] == "F01"
+    )
     assert f01["flags"] == []
 
 
 def test_quota_of_another_sector_is_warned(tmp_path):
     # A wood-processing company (20) picking the coal-to-methanol water quota (chemicals, 26).
     key = "db13-t-5448-7-2021-methanol-from-coal-hebei-provincial"
-    document = {"criteria_set": FACTORY, "year": 2025,
-                "indicators": {"F06": {"inputs": {"V": "5000", "Q": "1000"}, "sector_value": key}}}
+    document = {
+        "criteria_set": FACTORY,
+        "year": 2025,
+        "indicators": {"F06": {"inputs": {"V": "5000", "Q": "1000"}, "sector_value": key}},
+    }
     f06 = next(i for i in run(write(tmp_path, document), "--sector", "20")["indicators"] if i["code"] == "F06")
     assert "sector_mismatch|quota_sector=26|company_sector=20" in f06["flags"]
     assert f06["unit"] == "m³/t methanol"
@@ -197,9 +246,19 @@ def test_results_name_open_indicators_and_compliance_problems():
     criteria_set = make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE)
     world = make_world(criteria_set=criteria_set)
     limit_row = SectorValue.objects.create(
-        key="test-limit", area="factory", indicator_code="X01", sector=make_sector(), product_zh="产品", product_en="Product",
-        standard="GB 0000", edition="2030", unit="tce/t", leading=Decimal("0.1"), benchmark=Decimal("0.12"),
-        limit=Decimal("0.14"), mark="V",
+        key="test-limit",
+        area="factory",
+        indicator_code="X01",
+        sector=make_sector(),
+        product_zh="产品",
+        product_en="Product",
+        standard="GB 0000",
+        edition="2030",
+        unit="tce/t",
+        leading=Decimal("0.1"),
+        benchmark=Decimal("0.12"),
+        limit=Decimal("0.14"),
+        mark="V",
     )
     answer_all(world.assessment, sector_value=limit_row)  # X01 = 1500 / 10000 = 0.15 tce/t > limit 0.14
     answer(world.assessment, "X03", count=None)
@@ -211,8 +270,18 @@ def test_results_name_open_indicators_and_compliance_problems():
 
 def test_per_output_form_from_an_answers_file(tmp_path):
     # F01 per output value (B.2): 500 tce / 10 000 (10k CNY) = 0.05 tce/10k CNY; s = (0.06 − 0.05)/0.02 = 0.5 → 4.00
-    document = {"criteria_set": FACTORY, "year": 2025, "indicators": {"F01": {
-        "inputs": {"E": "500", "G": "10000"}, "leading": "0.04", "benchmark": "0.06", "values_source": "provincial statistics"}}}
+    document = {
+        "criteria_set": FACTORY,
+        "year": 2025,
+        "indicators": {
+            "F01": {
+                "inputs": {"E": "500", "G": "10000"},
+                "leading": "0.04",
+                "benchmark": "0.06",
+                "values_source": "provincial statistics",
+            }
+        },
+    }
     f01 = next(i for i in run(write(tmp_path, document))["indicators"] if i["code"] == "F01")
     assert (f01["points"], f01["unit"], f01["flags"]) == ("4.00", "tce/10k CNY", ["form_per_output"])
 
@@ -232,8 +301,15 @@ def test_the_21_rows_in_force_only_from_2026_are_flagged_for_2025():
     later = SectorValue.objects.select_related("sector").filter(in_force__year__gt=2025)
     assert later.count() == 21
     assert {sv.standard_edition for sv in later} == {
-        "GB 21256-2025", "GB 36889-2025", "GB 21342-2025", "GB 46029-2025", "GB 29447-2026", "GB 47835-2026",
-        "GB 32047-2025", "GB 29445-2025"}
+        "GB 21256-2025",
+        "GB 36889-2025",
+        "GB 21342-2025",
+        "GB 46029-2025",
+        "GB 29447-2026",
+        "GB 47835-2026",
+        "GB 32047-2025",
+        "GB 29445-2025",
+    }
     for sv in later:
         answer = AnswerData(inputs={"E": Decimal(1), "Q": Decimal(1000)}, sector=sector_ref(sv))
         result = score(one(F01), {"F01": answer}, context=Context(year=2025)).indicator("F01")

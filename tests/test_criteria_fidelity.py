@@ -38,8 +38,13 @@ def ind(code, kind, points, **kw):
 
 def one(*indicators, rating="relative", gates=(), bands=()):
     weight = sum((i.points for i in indicators), D(0))
-    return CriteriaSpec(code="t", rating=rating, gates=gates, rating_bands=bands,
-                        categories=(CategorySpec("c", weight, tuple(indicators)),))
+    return CriteriaSpec(
+        code="t",
+        rating=rating,
+        gates=gates,
+        rating_bands=bands,
+        categories=(CategorySpec("c", weight, tuple(indicators)),),
+    )
 
 
 def user(value, leading, benchmark):
@@ -49,16 +54,31 @@ def user(value, leading, benchmark):
 F01 = ind("F01", "reverse_quant", 8, formula="energy_intensity", uses_sector_values=True, unit="tce/product unit")
 POS = ind("P", "positive_quant", 8, unit="%")
 REV = ind("R", "reverse_quant", 8, unit="t/t")
-F04_OPTIONS = ["能耗查询", "能源消费量和强度计算", "能源消费分析与用能策略推荐", "能效对标", "能流分析", "能效平衡与优化",
-               "用能与碳排放预算管理", "碳排放", "碳足迹核算", "供应链碳管理", "碳核查支撑", "碳资产管理"]
+F04_OPTIONS = [
+    "能耗查询",
+    "能源消费量和强度计算",
+    "能源消费分析与用能策略推荐",
+    "能效对标",
+    "能流分析",
+    "能效平衡与优化",
+    "用能与碳排放预算管理",
+    "碳排放",
+    "碳足迹核算",
+    "供应链碳管理",
+    "碳核查支撑",
+    "碳资产管理",
+]
 F04 = ind("F04", "count", 6, rule={"target": 8, "max": 12, "options_zh": F04_OPTIONS, "options_en": F04_OPTIONS})
 # GB 16780-2021 cement: level 1 = 80, level 2 = 87, level 3 (限定值, mandatory) = 94 kgce/t
-CEMENT = SectorRef("cement", "kgce/t", D("80"), D("87"), D("94"), sector="30", edition="GB 16780-2021",
-                   in_force=date(2022, 11, 1))
+CEMENT = SectorRef(
+    "cement", "kgce/t", D("80"), D("87"), D("94"), sector="30", edition="GB 16780-2021", in_force=date(2022, 11, 1)
+)
 FACTORY_GATES = (GateSpec("B1", "basic"), GateSpec("B2", "basic"), GateSpec("N3", "negative"))
 ALL_GATES = {"B1": AnswerData(passed=True), "B2": AnswerData(passed=True), "N3": AnswerData(passed=True)}
-STARS = ({"min": 85, "label_zh": "五星", "label_en": "Five stars", "provisional": True},
-         {"min": 0, "label_zh": "一星", "label_en": "One star", "provisional": True})
+STARS = (
+    {"min": 85, "label_zh": "五星", "label_en": "Five stars", "provisional": True},
+    {"min": 0, "label_zh": "一星", "label_en": "One star", "provisional": True},
+)
 
 
 def E(e, q, sector=None, **kw):
@@ -74,48 +94,123 @@ VERDICTS = [
     # Gates all passed but the required indicator unanswered: still incomplete.
     ("gates-only", one(POS, gates=FACTORY_GATES), ALL_GATES, D("0"), Verdict.INCOMPLETE, ""),
     # Supply chain: 3 of 4 required indicators unanswered → no star rating (was "One star").
-    ("stars-with-open-indicators",
-     one(ind("X11", "positive_qual", 25), ind("X12", "positive_qual", 25), ind("X13", "positive_qual", 25),
-         ind("X21", "positive_qual", 25), rating="stars", bands=STARS),
-     {"X11": AnswerData(choice="met")}, None, Verdict.INCOMPLETE, ""),
+    (
+        "stars-with-open-indicators",
+        one(
+            ind("X11", "positive_qual", 25),
+            ind("X12", "positive_qual", 25),
+            ind("X13", "positive_qual", 25),
+            ind("X21", "positive_qual", 25),
+            rating="stars",
+            bands=STARS,
+        ),
+        {"X11": AnswerData(choice="met")},
+        None,
+        Verdict.INCOMPLETE,
+        "",
+    ),
     # … the same set fully answered: 100 points → five stars.
-    ("stars-complete",
-     one(ind("X11", "positive_qual", 25), ind("X12", "positive_qual", 25), ind("X13", "positive_qual", 25),
-         ind("X21", "positive_qual", 25), rating="stars", bands=STARS),
-     {c: AnswerData(choice="met") for c in ("X11", "X12", "X13", "X21")}, None, Verdict.RATED, "Five stars"),
+    (
+        "stars-complete",
+        one(
+            ind("X11", "positive_qual", 25),
+            ind("X12", "positive_qual", 25),
+            ind("X13", "positive_qual", 25),
+            ind("X21", "positive_qual", 25),
+            rating="stars",
+            bands=STARS,
+        ),
+        {c: AnswerData(choice="met") for c in ("X11", "X12", "X13", "X21")},
+        None,
+        Verdict.RATED,
+        "Five stars",
+    ),
     # A zero denominator (V + V_r = 0) cannot be scored → the verdict is incomplete, not a silent 0.
-    ("zero-denominator",
-     one(ind("F07", "positive_quant", 8, formula="water_reuse_rate", unit="%"), gates=FACTORY_GATES),
-     ALL_GATES | {"F07": AnswerData(inputs={"V_r": D(0), "V": D(0)}, leading=D(95), benchmark=D(85), values_source="x")},
-     D("0"), Verdict.INCOMPLETE, ""),
+    (
+        "zero-denominator",
+        one(ind("F07", "positive_quant", 8, formula="water_reuse_rate", unit="%"), gates=FACTORY_GATES),
+        ALL_GATES
+        | {"F07": AnswerData(inputs={"V_r": D(0), "V": D(0)}, leading=D(95), benchmark=D(85), values_source="x")},
+        D("0"),
+        Verdict.INCOMPLETE,
+        "",
+    ),
     # An optional (not required) indicator left open does not hold the verdict back: 6 ≥ 5.
-    ("optional-open", one(POS, ind("O", "positive_qual", 2, required=False), gates=FACTORY_GATES),
-     ALL_GATES | {"P": user("25", "30", "10")}, D("5"), Verdict.ABOVE_REFERENCE, ""),
+    (
+        "optional-open",
+        one(POS, ind("O", "positive_qual", 2, required=False), gates=FACTORY_GATES),
+        ALL_GATES | {"P": user("25", "30", "10")},
+        D("5"),
+        Verdict.ABOVE_REFERENCE,
+        "",
+    ),
     # Complete, no reference: no relative verdict.
-    ("no-reference", one(POS, gates=FACTORY_GATES), ALL_GATES | {"P": user("25", "30", "10")}, None,
-     Verdict.NO_REFERENCE, ""),
+    (
+        "no-reference",
+        one(POS, gates=FACTORY_GATES),
+        ALL_GATES | {"P": user("25", "30", "10")},
+        None,
+        Verdict.NO_REFERENCE,
+        "",
+    ),
     # Complete and 6.00 < 6.01 → below.
-    ("below-reference", one(POS, gates=FACTORY_GATES), ALL_GATES | {"P": user("25", "30", "10")}, D("6.01"),
-     Verdict.BELOW_REFERENCE, ""),
+    (
+        "below-reference",
+        one(POS, gates=FACTORY_GATES),
+        ALL_GATES | {"P": user("25", "30", "10")},
+        D("6.01"),
+        Verdict.BELOW_REFERENCE,
+        "",
+    ),
     # A failed veto gate beats incompleteness.
-    ("failed-gate-while-open", one(POS, gates=FACTORY_GATES), {"N3": AnswerData(passed=False)}, None,
-     Verdict.NOT_ELIGIBLE, ""),
+    (
+        "failed-gate-while-open",
+        one(POS, gates=FACTORY_GATES),
+        {"N3": AnswerData(passed=False)},
+        None,
+        Verdict.NOT_ELIGIBLE,
+        "",
+    ),
     # K7 (park) is "encouraged": answering no is not a veto, leaving it open is not incomplete.
-    ("encouraged-no", one(POS, gates=(GateSpec("K1", "basic"), GateSpec("K7", "encouraged"))),
-     {"K1": AnswerData(passed=True), "K7": AnswerData(passed=False), "P": user("35", "30", "10")}, None,
-     Verdict.NO_REFERENCE, ""),
-    ("encouraged-open", one(POS, gates=(GateSpec("K1", "basic"), GateSpec("K7", "encouraged"))),
-     {"K1": AnswerData(passed=True), "P": user("35", "30", "10")}, None, Verdict.NO_REFERENCE, ""),
+    (
+        "encouraged-no",
+        one(POS, gates=(GateSpec("K1", "basic"), GateSpec("K7", "encouraged"))),
+        {"K1": AnswerData(passed=True), "K7": AnswerData(passed=False), "P": user("35", "30", "10")},
+        None,
+        Verdict.NO_REFERENCE,
+        "",
+    ),
+    (
+        "encouraged-open",
+        one(POS, gates=(GateSpec("K1", "basic"), GateSpec("K7", "encouraged"))),
+        {"K1": AnswerData(passed=True), "P": user("35", "30", "10")},
+        None,
+        Verdict.NO_REFERENCE,
+        "",
+    ),
     # all_pass: one failure is a definite fail even with open items; open items alone → incomplete.
-    ("all-pass-fail-while-open", one(ind("D1", "pass_fail", 10), ind("D2", "pass_fail", 10), rating="all_pass"),
-     {"D1": AnswerData(passed=False)}, None, Verdict.FAIL, ""),
-    ("all-pass-open", one(ind("D1", "pass_fail", 10), ind("D2", "pass_fail", 10), rating="all_pass"),
-     {"D1": AnswerData(passed=True)}, None, Verdict.INCOMPLETE, ""),
+    (
+        "all-pass-fail-while-open",
+        one(ind("D1", "pass_fail", 10), ind("D2", "pass_fail", 10), rating="all_pass"),
+        {"D1": AnswerData(passed=False)},
+        None,
+        Verdict.FAIL,
+        "",
+    ),
+    (
+        "all-pass-open",
+        one(ind("D1", "pass_fail", 10), ind("D2", "pass_fail", 10), rating="all_pass"),
+        {"D1": AnswerData(passed=True)},
+        None,
+        Verdict.INCOMPLETE,
+        "",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("spec", "answers", "reference", "verdict", "rating"), [c[1:] for c in VERDICTS],
-                         ids=[c[0] for c in VERDICTS])
+@pytest.mark.parametrize(
+    ("spec", "answers", "reference", "verdict", "rating"), [c[1:] for c in VERDICTS], ids=[c[0] for c in VERDICTS]
+)
 def test_verdicts(spec, answers, reference, verdict, rating):
     card = score(spec, answers, reference=reference)
     assert card.verdict == verdict
@@ -142,9 +237,21 @@ def test_no_reference_text_says_what_the_score_means():
 # (id, spec, answer, expected status, expected reason code prefix)
 REFUSED = [
     # Reverse indicator (lower is better) with leading 10 above benchmark 5: the wrong way round.
-    ("reverse-reversed", REV, user("7", "10", "5"), Status.CANNOT_SCORE, "reversed_thresholds|leading=10|benchmark=5|direction=reverse"),
+    (
+        "reverse-reversed",
+        REV,
+        user("7", "10", "5"),
+        Status.CANNOT_SCORE,
+        "reversed_thresholds|leading=10|benchmark=5|direction=reverse",
+    ),
     # Positive indicator with leading 10 below benchmark 30.
-    ("positive-reversed", POS, user("20", "10", "30"), Status.CANNOT_SCORE, "reversed_thresholds|leading=10|benchmark=30|direction=positive"),
+    (
+        "positive-reversed",
+        POS,
+        user("20", "10", "30"),
+        Status.CANNOT_SCORE,
+        "reversed_thresholds|leading=10|benchmark=30|direction=positive",
+    ),
     # Equal values are allowed (no interpolation: 5 ≤ 5 → met).
     ("reverse-equal", REV, user("5", "5", "5"), Status.MET, ""),
     # F04: 13 functions, the standard lists 12.
@@ -152,8 +259,13 @@ REFUSED = [
     # F04: 12 functions → capped at the target 8 → 6 points.
     ("f04-12", F04, AnswerData(count=12), Status.MET, ""),
     # A quota row and the user's own leading/benchmark together: one of them, said clearly.
-    ("sector-and-user", F01, E("8200", "100000", CEMENT, leading=D("0.07"), benchmark=D("0.09"), values_source="x"),
-     Status.CANNOT_SCORE, "sector_and_user_values"),
+    (
+        "sector-and-user",
+        F01,
+        E("8200", "100000", CEMENT, leading=D("0.07"), benchmark=D("0.09"), values_source="x"),
+        Status.CANNOT_SCORE,
+        "sector_and_user_values",
+    ),
 ]
 
 
@@ -171,12 +283,18 @@ def test_pure_checks_for_the_answers_layer():
     assert threshold_problem("positive_quant", D(30), D(10)) == ""
     assert count_problem(F04, 13) == "count_above_max|count=13|max=12" and count_problem(F04, 12) == ""
     assert values_problem(AnswerData(sector=CEMENT, leading=D(1))) == "sector_and_user_values"
-    assert values_problem(AnswerData(sector=CEMENT)) == "" and values_problem(AnswerData(leading=D(1), benchmark=D(2))) == ""
+    assert (
+        values_problem(AnswerData(sector=CEMENT)) == ""
+        and values_problem(AnswerData(leading=D(1), benchmark=D(2))) == ""
+    )
 
 
 def test_reason_codes_are_translated_at_the_edge():
     with translation.override("en"):
-        assert reason_text(reason("count_above_max", count=13, max=12)) == "13 is more than the 12 functions the standard lists"
+        assert (
+            reason_text(reason("count_above_max", count=13, max=12))
+            == "13 is more than the 12 functions the standard lists"
+        )
         text = reason_text("reversed_thresholds|leading=10|benchmark=5|direction=reverse")
         assert "wrong way round" in text and "lower is better" in text
         # An unknown parameter set still gives the message, never an exception.
@@ -193,7 +311,8 @@ def test_f01_worse_than_the_limit_value_is_a_compliance_problem_pointing_at_b1()
     assert f01.status == Status.NOT_MET
     assert f01.flags == ["worse_than_limit|limit=94|unit=kgce/t|gate=B1"]
     assert card.to_dict()["compliance_problems"] == [
-        {"indicator": "F01", "gate": "B1", "reason": "worse_than_limit|limit=94|unit=kgce/t|gate=B1"}]
+        {"indicator": "F01", "gate": "B1", "reason": "worse_than_limit|limit=94|unit=kgce/t|gate=B1"}
+    ]
     # 93 kgce/t: worse than the benchmark (0 points) but within the limit: no compliance problem.
     card = score(spec, ALL_GATES | {"F01": E("9300", "100000", CEMENT)})
     assert card.indicator("F01").flags == [] and card.compliance == ()
@@ -204,18 +323,27 @@ SECTOR_CONTEXTS = [
     # Company in 30 (non-metallic minerals) with its parent C: the cement quota fits.
     ("same-sector", Context(year=2025, sector_codes=frozenset({"30", "C"}), company_sector="30"), [], False),
     # Wood processing (20) picking the cement quota: warned.
-    ("other-sector", Context(year=2025, sector_codes=frozenset({"20", "C"}), company_sector="20"),
-     ["sector_mismatch|quota_sector=30|company_sector=20"], False),
+    (
+        "other-sector",
+        Context(year=2025, sector_codes=frozenset({"20", "C"}), company_sector="20"),
+        ["sector_mismatch|quota_sector=30|company_sector=20"],
+        False,
+    ),
     # No company sector known: no check.
     ("no-sector", Context(year=2025), [], False),
     # Evaluation year 2021, edition in force 2022-11-01: said so, provisional.
-    ("later-edition", Context(year=2021),
-     ["edition_not_in_force|edition=GB 16780-2021|in_force=2022-11-01|year=2021"], True),
+    (
+        "later-edition",
+        Context(year=2021),
+        ["edition_not_in_force|edition=GB 16780-2021|in_force=2022-11-01|year=2021"],
+        True,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("context", "flags", "provisional"), [c[1:] for c in SECTOR_CONTEXTS],
-                         ids=[c[0] for c in SECTOR_CONTEXTS])
+@pytest.mark.parametrize(
+    ("context", "flags", "provisional"), [c[1:] for c in SECTOR_CONTEXTS], ids=[c[0] for c in SECTOR_CONTEXTS]
+)
 def test_quota_row_checks(context, flags, provisional):
     # 8200 / 100000 = 0.082 tce/t: s = (0.087 − 0.082)/(0.087 − 0.080) = 5/7 → 5.71 whatever the flags
     card = score(one(F01), {"F01": E("8200", "100000", CEMENT)}, context=context)
@@ -226,8 +354,16 @@ def test_quota_row_checks(context, flags, provisional):
 
 
 def test_superseded_edition_is_flagged():
-    old = SectorRef("old", "kgce/t", D("80"), D("87"), D("94"), edition="GB 16780-2012", in_force=date(2013, 10, 1),
-                    superseded=date(2022, 11, 1))
+    old = SectorRef(
+        "old",
+        "kgce/t",
+        D("80"),
+        D("87"),
+        D("94"),
+        edition="GB 16780-2012",
+        in_force=date(2013, 10, 1),
+        superseded=date(2022, 11, 1),
+    )
     result = score(one(F01), {"F01": E("8200", "100000", old)}, context=Context(year=2025)).indicator("F01")
     assert result.flags == ["edition_superseded|edition=GB 16780-2012|superseded=2022-11-01|year=2025"]
     assert result.provisional
@@ -266,20 +402,44 @@ def test_na_is_an_app_rule_and_provisional():
 # (id, answer, points, provisional, flags)
 F13_CASES = [
     # 3 of 4 product categories with a footprint: 8 × 3/4 = 6.00, our coverage rule.
-    ("coverage-3-of-4", AnswerData(inputs={"part": D(3), "total": D(4)}), "6.00", False, ["coverage_share|part=3|total=4"]),
+    (
+        "coverage-3-of-4",
+        AnswerData(inputs={"part": D(3), "total": D(4)}),
+        "6.00",
+        False,
+        ["coverage_share|part=3|total=4"],
+    ),
     # All covered: 8.00
-    ("coverage-all", AnswerData(inputs={"part": D(5), "total": D(5)}), "8.00", False, ["coverage_share|part=5|total=5"]),
+    (
+        "coverage-all",
+        AnswerData(inputs={"part": D(5), "total": D(5)}),
+        "8.00",
+        False,
+        ["coverage_share|part=5|total=5"],
+    ),
     # Zero categories: cannot be scored.
     ("coverage-zero", AnswerData(inputs={"part": D(0), "total": D(0)}), "0.00", False, []),
     # "Partly" without figures: half points, provisional (the standard gives no partial rule).
     ("partly", AnswerData(choice="partly"), "4.00", True, ["partial_rule_provisional"]),
     ("met", AnswerData(choice="met"), "8.00", False, []),
 ]
-F13 = ind("F13", "positive_qual", 8, formula="share", allows_na=True,
-          rule={"fractions": {"met": "1", "partly": "0.5", "not_met": "0"}, "provisional_choices": ["partly"], "coverage": True})
+F13 = ind(
+    "F13",
+    "positive_qual",
+    8,
+    formula="share",
+    allows_na=True,
+    rule={
+        "fractions": {"met": "1", "partly": "0.5", "not_met": "0"},
+        "provisional_choices": ["partly"],
+        "coverage": True,
+    },
+)
 
 
-@pytest.mark.parametrize(("answer", "points", "provisional", "flags"), [c[1:] for c in F13_CASES], ids=[c[0] for c in F13_CASES])
+@pytest.mark.parametrize(
+    ("answer", "points", "provisional", "flags"), [c[1:] for c in F13_CASES], ids=[c[0] for c in F13_CASES]
+)
 def test_f13_product_carbon_footprint(answer, points, provisional, flags):
     card = score(one(F13), {"F13": answer})
     result = card.to_dict()["indicators"][0]
@@ -298,23 +458,53 @@ def test_provisional_star_bands_make_the_scorecard_provisional():
 
 
 def test_mark_u_items_must_be_provisional():
-    assert mark_problems({"code": "s", "mark": "U", "provisional": False}, []) == ["s: the set is marked uncertain [U] but not provisional"]
-    assert mark_problems({"code": "s", "mark": "U", "provisional": True},
-                         [{"code": "X26", "mark": "U", "provisional": False}, {"code": "X27", "mark": "U", "provisional": True},
-                          {"code": "X28", "mark": "S", "provisional": False}]) == ["X26: marked uncertain [U] but not provisional"]
+    assert mark_problems({"code": "s", "mark": "U", "provisional": False}, []) == [
+        "s: the set is marked uncertain [U] but not provisional"
+    ]
+    assert mark_problems(
+        {"code": "s", "mark": "U", "provisional": True},
+        [
+            {"code": "X26", "mark": "U", "provisional": False},
+            {"code": "X27", "mark": "U", "provisional": True},
+            {"code": "X28", "mark": "S", "provisional": False},
+        ],
+    ) == ["X26: marked uncertain [U] but not provisional"]
 
 
 def test_validate_criteria_refuses_reversed_defaults_and_unknown_gate_kinds():
     data = {
-        "code": "x", "rating": "relative",
-        "gates": [{"code": "K7", "kind": "encouraged", "text_zh": "鼓励", "text_en": "Encouraged"},
-                  {"code": "K8", "kind": "optional", "text_zh": "甲", "text_en": "A"}],
-        "categories": [{"code": "c", "name_zh": "类", "name_en": "Cat", "weight": "100", "indicators": [
-            {"code": "R1", "name_zh": "逆", "name_en": "Rev", "indicator_type": "reverse_quant", "points": "50",
-             "rule": {"leading": "10", "benchmark": "5"}},
-            {"code": "P1", "name_zh": "正", "name_en": "Pos", "indicator_type": "positive_quant", "points": "50",
-             "rule": {"leading": "90", "benchmark": "50"}},
-        ]}],
+        "code": "x",
+        "rating": "relative",
+        "gates": [
+            {"code": "K7", "kind": "encouraged", "text_zh": "鼓励", "text_en": "Encouraged"},
+            {"code": "K8", "kind": "optional", "text_zh": "甲", "text_en": "A"},
+        ],
+        "categories": [
+            {
+                "code": "c",
+                "name_zh": "类",
+                "name_en": "Cat",
+                "weight": "100",
+                "indicators": [
+                    {
+                        "code": "R1",
+                        "name_zh": "逆",
+                        "name_en": "Rev",
+                        "indicator_type": "reverse_quant",
+                        "points": "50",
+                        "rule": {"leading": "10", "benchmark": "5"},
+                    },
+                    {
+                        "code": "P1",
+                        "name_zh": "正",
+                        "name_en": "Pos",
+                        "indicator_type": "positive_quant",
+                        "points": "50",
+                        "rule": {"leading": "90", "benchmark": "50"},
+                    },
+                ],
+            }
+        ],
     }
     problems = validate_criteria(data)
     assert problems == [
@@ -328,27 +518,67 @@ def test_validate_criteria_refuses_reversed_defaults_and_unknown_gate_kinds():
 # (id, spec, inputs, leading, benchmark, points, unit)
 PER_OUTPUT_CASES = [
     # F01 B.2: 500 tce / 10 000 (10k CNY) = 0.05; reverse, s = (0.06 − 0.05) / (0.06 − 0.04) = 0.5 → 4.00
-    ("f01-energy", ind("F01", "reverse_quant", 8, formula="energy_intensity"), {"E": "500", "G": "10000"}, "0.04", "0.06",
-     "4.00", "tce/10k CNY"),
+    (
+        "f01-energy",
+        ind("F01", "reverse_quant", 8, formula="energy_intensity"),
+        {"E": "500", "G": "10000"},
+        "0.04",
+        "0.06",
+        "4.00",
+        "tce/10k CNY",
+    ),
     # F02 B.4: 3000 tCO2 / 10 000 = 0.3; s = (0.4 − 0.3) / (0.4 − 0.2) = 0.5 → 4.00
-    ("f02-carbon", ind("F02", "reverse_quant", 8, formula="carbon_intensity"), {"C": "3000", "G": "10000"}, "0.2", "0.4",
-     "4.00", "tCO2/10k CNY"),
+    (
+        "f02-carbon",
+        ind("F02", "reverse_quant", 8, formula="carbon_intensity"),
+        {"C": "3000", "G": "10000"},
+        "0.2",
+        "0.4",
+        "4.00",
+        "tCO2/10k CNY",
+    ),
     # F05 B.7: 800 t / 1000 = 0.8; s = (1.0 − 0.8) / (1.0 − 0.6) = 0.5 → 4.00
-    ("f05-material", ind("F05", "reverse_quant", 8, formula="material_intensity"), {"M": "800", "G": "1000"}, "0.6", "1.0",
-     "4.00", "material unit/10k CNY"),
+    (
+        "f05-material",
+        ind("F05", "reverse_quant", 8, formula="material_intensity"),
+        {"M": "800", "G": "1000"},
+        "0.6",
+        "1.0",
+        "4.00",
+        "material unit/10k CNY",
+    ),
     # F06 B.9: 2000 m³ / 1000 = 2; s = (3 − 2) / (3 − 1) = 0.5 → 4.00
-    ("f06-water", ind("F06", "reverse_quant", 8, formula="water_intensity"), {"V": "2000", "G": "1000"}, "1", "3",
-     "4.00", "m³/10k CNY"),
+    (
+        "f06-water",
+        ind("F06", "reverse_quant", 8, formula="water_intensity"),
+        {"V": "2000", "G": "1000"},
+        "1",
+        "3",
+        "4.00",
+        "m³/10k CNY",
+    ),
     # F11 B.21/B.23: 5 t / 1000 = 0.005; at the leading value → 6.00
-    ("f11-pollutant", ind("F11", "reverse_quant", 6, formula="pollutant_intensity"), {"P": "5", "G": "1000"}, "0.005", "0.01",
-     "6.00", "t/10k CNY"),
+    (
+        "f11-pollutant",
+        ind("F11", "reverse_quant", 6, formula="pollutant_intensity"),
+        {"P": "5", "G": "1000"},
+        "0.005",
+        "0.01",
+        "6.00",
+        "t/10k CNY",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("spec", "inputs", "leading", "benchmark", "points", "unit"), [c[1:] for c in PER_OUTPUT_CASES],
-                         ids=[c[0] for c in PER_OUTPUT_CASES])
+@pytest.mark.parametrize(
+    ("spec", "inputs", "leading", "benchmark", "points", "unit"),
+    [c[1:] for c in PER_OUTPUT_CASES],
+    ids=[c[0] for c in PER_OUTPUT_CASES],
+)
 def test_per_output_forms(spec, inputs, leading, benchmark, points, unit):
-    answer = AnswerData(inputs={k: D(v) for k, v in inputs.items()}, leading=D(leading), benchmark=D(benchmark), values_source="x")
+    answer = AnswerData(
+        inputs={k: D(v) for k, v in inputs.items()}, leading=D(leading), benchmark=D(benchmark), values_source="x"
+    )
     result = score(one(spec), {spec.code: answer}).to_dict()["indicators"][0]
     assert (result["points"], result["unit"]) == (points, unit)
     assert result["flags"] == ["form_per_output"]

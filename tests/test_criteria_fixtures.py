@@ -52,8 +52,28 @@ def test_supply_chain_codes_points_and_bands():
     cs = CriteriaSet.objects.get(code="supply-chain-gsci-586")
     assert codes(cs.gates) == [f"G{n}" for n in range(1, 8)]
     indicators = Indicator.objects.filter(category__criteria_set=cs)
-    expected = ["X11", "X12", "X13", "X21", "X22", "X23", "X24", "X25", "X26", "X31", "X32",
-                "X41", "X42", "X43", "X44", "X51", "X61", "X62", "X63", "X64"]
+    expected = [
+        "X11",
+        "X12",
+        "X13",
+        "X21",
+        "X22",
+        "X23",
+        "X24",
+        "X25",
+        "X26",
+        "X31",
+        "X32",
+        "X41",
+        "X42",
+        "X43",
+        "X44",
+        "X51",
+        "X61",
+        "X62",
+        "X63",
+        "X64",
+    ]
     assert codes(indicators) == expected
     assert sum(i.points for i in indicators) == Decimal(100)
     assert {i.code for i in indicators if i.formula == "share"} == {"X26", "X41", "X42"}
@@ -108,7 +128,12 @@ def test_sector_values():
     # The six electricity-graded rows (tempered glass, grinding stations, clinker, aluminium AC power)
     assert SectorValue.objects.filter(indicator_code="F01", unit__startswith="kWh").count() == 6
     glass = SectorValue.objects.get(key="gb-21340-2019-tempered-glass-flat-plain-5mm")
-    assert (glass.unit, glass.leading, glass.benchmark, glass.limit) == ("kWh/m²", Decimal("2.64"), Decimal("3.3"), Decimal("3.98"))
+    assert (glass.unit, glass.leading, glass.benchmark, glass.limit) == (
+        "kWh/m²",
+        Decimal("2.64"),
+        Decimal("3.3"),
+        Decimal("3.98"),
+    )
     # [U] rows are kept with their mark and are not official
     assert not SectorValue.objects.get(key__startswith="gb-31830-2024").is_official
     assert SectorValue.objects.filter(indicator_code="F01").count() >= 100
@@ -127,7 +152,14 @@ def test_demo_company_and_assessments():
     company = Company.objects.get(is_demo=True)
     validate_credit_code(company.credit_code)
     demos = Assessment.objects.filter(company=company, is_demo=True, status="draft", year=2025)
-    assert sorted(demos.values_list("criteria_set__area", flat=True)) == ["design_product", "factory", "park", "supply_chain"]
-    f01 = Answer.objects.get(assessment__criteria_set__code="factory-gbt36132-2025", assessment__is_demo=True, code="F01")
+    assert sorted(demos.values_list("criteria_set__area", flat=True)) == [
+        "design_product",
+        "factory",
+        "park",
+        "supply_chain",
+    ]
+    f01 = Answer.objects.get(
+        assessment__criteria_set__code="factory-gbt36132-2025", assessment__is_demo=True, code="F01"
+    )
     assert f01.sector_value.key.startswith("gb-16780-2021")
     assert Category.objects.filter(criteria_set__code="park-miit-2024").count() == 6

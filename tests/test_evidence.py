@@ -79,8 +79,16 @@ def upload(client, assessment: Assessment, name: str, content: bytes, *, code: s
         ("meter.png", png(), "image/png"),
         ("photo.JPG", jpeg(), "image/jpeg"),
         ("能源统计表.docx", office(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        ("data.xlsx", office("xl/", "spreadsheetml.sheet.main+xml"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        ("slides.pptx", office("ppt/", "presentationml.presentation.main+xml"), "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        (
+            "data.xlsx",
+            office("xl/", "spreadsheetml.sheet.main+xml"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        (
+            "slides.pptx",
+            office("ppt/", "presentationml.presentation.main+xml"),
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
     ],
 )
 def test_good_files_are_stored_under_generated_names(client, assessment, editor, name, content, content_type):
@@ -110,8 +118,12 @@ def test_evidence_is_listed_on_the_page(client, assessment, editor):
     assert reverse("evidence_download", args=[evidence.pk]) in html
 
 
-@pytest.mark.parametrize(("language", "hint"), [("en", "PDF, images or Office files, up to 3 MB."), ("zh-hans", "最大 3 MB")])
-def test_the_upload_hint_names_the_size_limit_in_the_user_language(client, assessment, editor, settings, language, hint):
+@pytest.mark.parametrize(
+    ("language", "hint"), [("en", "PDF, images or Office files, up to 3 MB."), ("zh-hans", "最大 3 MB")]
+)
+def test_the_upload_hint_names_the_size_limit_in_the_user_language(
+    client, assessment, editor, settings, language, hint
+):
     settings.EVIDENCE_MAX_BYTES = 3 * 1024 * 1024
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     page = client.get(reverse("assessment_category", args=[assessment.pk, "energy"])).content.decode()
@@ -169,9 +181,13 @@ def test_a_crafted_path_in_the_upload_never_reaches_storage(client, assessment, 
     """Django's parser already strips the path; the stored name is generated either way."""
     boundary = "XyZ"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"../../etc/evil.pdf\"\r\n"
-        "Content-Type: application/pdf\r\n\r\n"
-    ).encode() + PDF + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="../../etc/evil.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + PDF
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     url = reverse("evidence_upload", args=[assessment.pk, "E01"])
     response = client.generic("POST", url, body, content_type=f"multipart/form-data; boundary={boundary}", headers=HX)
     assert response.status_code == 200
@@ -196,7 +212,7 @@ def test_upload_for_an_unknown_code_is_404(client, assessment, editor):
 
 
 def test_download_is_an_attachment_with_nosniff(client, assessment, editor):
-    upload(client, assessment, "能源 报告 \"2024\".pdf", PDF)
+    upload(client, assessment, '能源 报告 "2024".pdf', PDF)
     evidence = Evidence.objects.get(assessment=assessment)
     response = client.get(reverse("evidence_download", args=[evidence.pk]))
     assert response.status_code == 200

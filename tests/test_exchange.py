@@ -32,8 +32,20 @@ def scorecard(assessment):
 
 def rows(assessment):
     return {
-        a.code: (a.value, a.inputs, a.choice, a.count, a.passed, a.na, a.na_reason, a.sector_value_id, a.leading,
-                 a.benchmark, a.values_source, a.comment)
+        a.code: (
+            a.value,
+            a.inputs,
+            a.choice,
+            a.count,
+            a.passed,
+            a.na,
+            a.na_reason,
+            a.sector_value_id,
+            a.leading,
+            a.benchmark,
+            a.values_source,
+            a.comment,
+        )
         for a in Answer.objects.filter(assessment=assessment)
     }
 
@@ -64,8 +76,25 @@ def test_xlsx_export_has_one_row_per_gate_and_indicator_and_round_trips():
     content = exchange.export_xlsx(world.assessment)
     sheet = load_workbook(io.BytesIO(content))["answers"]
     header = [c.value for c in sheet[1]]
-    for column in ("code", "name", "type", "unit", "value", "input:E", "input:Q", "choice", "count", "passed", "na",
-                   "na_reason", "leading", "benchmark", "values_source", "sector_value", "comment"):
+    for column in (
+        "code",
+        "name",
+        "type",
+        "unit",
+        "value",
+        "input:E",
+        "input:Q",
+        "choice",
+        "count",
+        "passed",
+        "na",
+        "na_reason",
+        "leading",
+        "benchmark",
+        "values_source",
+        "sector_value",
+        "comment",
+    ):
         assert column in header
     codes = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert codes == ["G1", "G2", "X01", "X04", "X02", "X05", "X03", "X06"]
@@ -143,7 +172,10 @@ def test_garbage_is_refused_clearly():
     world = make_world()
     with pytest.raises(exchange.ImportFailed) as info:
         exchange.import_answers(world.assessment.pk, b"\x00\x01not json", user=world.editor, may_note=False)
-    assert info.value.errors[0].where == "file" and "neither an XLSX workbook nor valid JSON" in info.value.errors[0].message
+    assert (
+        info.value.errors[0].where == "file"
+        and "neither an XLSX workbook nor valid JSON" in info.value.errors[0].message
+    )
 
 
 def test_consultant_notes_are_imported_only_for_consultants():
@@ -182,7 +214,9 @@ def test_import_view_refuses_a_submitted_assessment():
     url = reverse("assessment_import", args=[world.assessment.pk])
     page = world.client("editor").get(url, **EN)
     assert "only be imported into a draft" in page.content.decode()
-    response = world.client("editor").post(url, {"file": SimpleUploadedFile("a.json", b'{"gates": {"G1": false}}')}, **EN)
+    response = world.client("editor").post(
+        url, {"file": SimpleUploadedFile("a.json", b'{"gates": {"G1": false}}')}, **EN
+    )
     assert response.status_code == 400
     assert Answer.objects.get(assessment=world.assessment, code="G1").passed is True
 
@@ -199,8 +233,14 @@ def test_export_views_download_attachments():
 
 def test_decimal_values_survive_the_xlsx_round_trip():
     world = make_world(6)
-    answer(world.assessment, "X01", inputs={"E": "1234.567891", "Q": "0.3"}, leading=Decimal("0.125"),
-           benchmark=Decimal("0.25"), values_source="Association")
+    answer(
+        world.assessment,
+        "X01",
+        inputs={"E": "1234.567891", "Q": "0.3"},
+        leading=Decimal("0.125"),
+        benchmark=Decimal("0.25"),
+        values_source="Association",
+    )
     target = fresh_draft(world)
     exchange.import_answers(target.pk, exchange.export_xlsx(world.assessment), user=world.editor, may_note=False)
     row = Answer.objects.get(assessment=target, code="X01")

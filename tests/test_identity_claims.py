@@ -38,6 +38,8 @@ pytestmark = pytest.mark.django_db
 def _english(client):
     """Pages are read in English (the site's default language is Chinese)."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 User = get_user_model()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

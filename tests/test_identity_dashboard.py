@@ -77,7 +77,9 @@ def test_the_draft_score_uses_the_data_sheet_as_the_questionnaire_does(client, c
     draft, lead = client_draft
     make_sheet(draft.company, year=draft.year)
     # F03 (renewable share): own yardsticks, and E_re and E left to the sheet
-    Answer.objects.create(assessment=draft, code="F03", leading=10, benchmark=2, values_source="provincial average", version=1)
+    Answer.objects.create(
+        assessment=draft, code="F03", leading=10, benchmark=2, values_source="provincial average", version=1
+    )
     draft = Assessment.objects.select_related("company__sector", "criteria_set").get(pk=draft.pk)
     card = scorecard_for(draft)
     assert card.indicator("F03").points > 0  # scored on the sheet's figures

@@ -21,13 +21,26 @@ pytestmark = pytest.mark.django_db
 def firm_library() -> dict[str, Any]:
     firm = Consultancy.objects.create(name="Green Advisors Ltd")
     library = Library.objects.create(
-        owner=Library.Owner.CONSULTANCY, consultancy=firm, name_zh="绿色顾问水效研究", name_en="Green Advisors water study",
+        owner=Library.Owner.CONSULTANCY,
+        consultancy=firm,
+        name_zh="绿色顾问水效研究",
+        name_en="Green Advisors water study",
         source="Survey of 40 Zhejiang cement plants, 2025",
     )
     row = SectorValue.objects.create(
-        key="green-advisors-f07-cement", area="factory", indicator_code="F07", sector=Sector.objects.get(code="30"),
-        product_zh="水泥", product_en="Cement", standard="GA survey", edition="2025", unit="%",
-        leading=D(95), benchmark=D(85), mark="S", library=library,
+        key="green-advisors-f07-cement",
+        area="factory",
+        indicator_code="F07",
+        sector=Sector.objects.get(code="30"),
+        product_zh="水泥",
+        product_en="Cement",
+        standard="GA survey",
+        edition="2025",
+        unit="%",
+        leading=D(95),
+        benchmark=D(85),
+        mark="S",
+        library=library,
     )
     return {"firm": firm, "library": library, "row": row}
 
@@ -47,7 +60,9 @@ def client_company(firm: Consultancy, *, granted: bool = True) -> tuple[Any, Ass
 def pick(client: Any, assessment: Assessment, row: SectorValue) -> Any:
     return client.post(
         reverse("assessment_answer", args=[assessment.pk, "F07"]),
-        {"F07-sector_value": str(row.pk), "F07-version": "0"}, HTTP_X_AUTOSAVE="1", HTTP_ACCEPT_LANGUAGE="en",
+        {"F07-sector_value": str(row.pk), "F07-version": "0"},
+        HTTP_X_AUTOSAVE="1",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
 
@@ -69,7 +84,11 @@ def test_two_clients_pick_the_consultancy_row_and_see_its_source(client: Any, fi
         assert f07.points > 0
         found = yardsticks_of(questionnaire)
         assert found.consultancy == f07.points
-        assert ("F07", "consultancy", "Green Advisors water study (Survey of 40 Zhejiang cement plants, 2025)") in found.sources
+        assert (
+            "F07",
+            "consultancy",
+            "Green Advisors water study (Survey of 40 Zhejiang cement plants, 2025)",
+        ) in found.sources
         results = client.get(reverse("assessment_results", args=[assessment.pk]), HTTP_ACCEPT_LANGUAGE="en")
         assert results.status_code == 200
 
@@ -97,11 +116,15 @@ def test_the_summary_counts_self_set_and_consultancy_points(client: Any, firm_li
     client.force_login(owner)
     pick(client, assessment, firm_library["row"])
     # F08 on the company's own typed values: 41 000 / (42 000 + 3 000) = 91.1 % between 80 and 98
-    DataSheet.objects.filter(company=assessment.company).update(waste_generated=42000, waste_utilised=41000, waste_stored_utilised=3000)
+    DataSheet.objects.filter(company=assessment.company).update(
+        waste_generated=42000, waste_utilised=41000, waste_stored_utilised=3000
+    )
     from ledger.sheets import recompute  # noqa: PLC0415
 
     recompute(DataSheet.objects.prefetch_related("uses", "products").get(company=assessment.company))
-    Answer.objects.create(assessment=assessment, code="F08", leading=D(98), benchmark=D(80), values_source="our 2030 target")
+    Answer.objects.create(
+        assessment=assessment, code="F08", leading=D(98), benchmark=D(80), values_source="our 2030 target"
+    )
     questionnaire = load_questionnaire(fresh(assessment))
     by_code = {r.code: r for r in questionnaire.scorecard.indicators}
     found = yardsticks_of(questionnaire)
@@ -116,13 +139,19 @@ def test_library_owner_must_match_its_link(firm_library: dict[str, Any]) -> None
     from django.db import IntegrityError, transaction  # noqa: PLC0415
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Library.objects.create(owner=Library.Owner.PLATFORM, consultancy=firm_library["firm"], name_zh="x", name_en="x", source="x")
+        Library.objects.create(
+            owner=Library.Owner.PLATFORM, consultancy=firm_library["firm"], name_zh="x", name_en="x", source="x"
+        )
 
 
-def test_national_policy_figures_show_beside_the_input_but_never_score(client: Any, firm_library: dict[str, Any]) -> None:
+def test_national_policy_figures_show_beside_the_input_but_never_score(
+    client: Any, firm_library: dict[str, Any]
+) -> None:
     owner, assessment = client_company(firm_library["firm"], granted=False)
     client.force_login(owner)
-    body = client.get(reverse("assessment_category", args=[assessment.pk, "resource"]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    body = client.get(
+        reverse("assessment_category", args=[assessment.pk, "resource"]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert "National policy context (not used for scoring)" in body
     assert "target about 94 % by 2025" in body
     f07 = next(r for r in load_questionnaire(fresh(assessment)).scorecard.indicators if r.code == "F07")

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
 def _english(client):
     """Pages are read in English (the site's default language is Chinese)."""
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 User = get_user_model()
 _numbers = itertools.count(1)
 
@@ -35,8 +37,11 @@ def make_user(name: str) -> Any:
 def make_company() -> Company:
     first17 = f"913301000000{next(_numbers):05d}"
     return Company.objects.create(
-        name="Ledger Cement Co", credit_code=first17 + check_character(first17), sector=Sector.objects.get(code="30"),
-        province="ZJ", size="medium",
+        name="Ledger Cement Co",
+        credit_code=first17 + check_character(first17),
+        sector=Sector.objects.get(code="30"),
+        province="ZJ",
+        size="medium",
     )
 
 
@@ -48,7 +53,13 @@ def member(company: Company, role: str) -> Any:
 
 def make_sheet(company: Company, year: int = 2025, **figures: Any) -> DataSheet:
     sheet = DataSheet.objects.create(company=company, year=year, **figures)
-    for carrier, quantity in (("raw_coal", 1000), ("natural_gas", 100000), ("grid", 2000000), ("onsite_renewable", 500000), ("gec", 300)):
+    for carrier, quantity in (
+        ("raw_coal", 1000),
+        ("natural_gas", 100000),
+        ("grid", 2000000),
+        ("onsite_renewable", 500000),
+        ("gec", 300),
+    ):
         EnergyUse.objects.create(sheet=sheet, carrier=carrier, quantity=quantity)
     recompute(DataSheet.objects.prefetch_related("uses", "products").get(pk=sheet.pk))
     sheet.refresh_from_db()
@@ -57,15 +68,33 @@ def make_sheet(company: Company, year: int = 2025, **figures: Any) -> DataSheet:
 
 def sheet_post(**overrides: str) -> dict[str, str]:
     data = {
-        "method": "average", "grid_region": "national",
-        "energy-TOTAL_FORMS": str(len(CARRIERS)), "energy-INITIAL_FORMS": str(len(CARRIERS)), "energy-MIN_NUM_FORMS": "0", "energy-MAX_NUM_FORMS": "1000",
-        "products-TOTAL_FORMS": "1", "products-INITIAL_FORMS": "0", "products-MIN_NUM_FORMS": "0", "products-MAX_NUM_FORMS": "1000",
-        "products-0-name_zh": "水泥", "products-0-name_en": "Cement", "products-0-unit": "t", "products-0-quantity": "10000", "products-0-main": "on",
-        "water_intake": "5000", "water_reused": "45000",
+        "method": "average",
+        "grid_region": "national",
+        "energy-TOTAL_FORMS": str(len(CARRIERS)),
+        "energy-INITIAL_FORMS": str(len(CARRIERS)),
+        "energy-MIN_NUM_FORMS": "0",
+        "energy-MAX_NUM_FORMS": "1000",
+        "products-TOTAL_FORMS": "1",
+        "products-INITIAL_FORMS": "0",
+        "products-MIN_NUM_FORMS": "0",
+        "products-MAX_NUM_FORMS": "1000",
+        "products-0-name_zh": "水泥",
+        "products-0-name_en": "Cement",
+        "products-0-unit": "t",
+        "products-0-quantity": "10000",
+        "products-0-main": "on",
+        "water_intake": "5000",
+        "water_reused": "45000",
     }
     for i, carrier in enumerate(CARRIERS):
         data[f"energy-{i}-carrier"] = carrier
-    quantities = {"raw_coal": "1000", "natural_gas": "100000", "grid": "2000000", "onsite_renewable": "500000", "gec": "300"}
+    quantities = {
+        "raw_coal": "1000",
+        "natural_gas": "100000",
+        "grid": "2000000",
+        "onsite_renewable": "500000",
+        "gec": "300",
+    }
     for i, carrier in enumerate(CARRIERS):
         data[f"energy-{i}-quantity"] = quantities.get(carrier, "")
     return data | overrides
@@ -108,7 +137,16 @@ def test_an_editor_creates_a_year_and_saves_the_sheet(client: Any) -> None:
     response = client.post(reverse("data_sheets", args=[company.pk]), {"year": "2024"})
     assert response["Location"] == reverse("data_sheet", args=[company.pk, 2024])
     response = client.post(reverse("data_sheet", args=[company.pk, 2024]), sheet_post())
-    assert response.status_code == 302, (response.context["form"].errors, response.context["products"].errors, response.context["energy"].non_form_errors(), response.context["products"].non_form_errors()) or response.context["products"].errors or response.context["energy"].non_form_errors()
+    assert response.status_code == 302, (
+        (
+            response.context["form"].errors,
+            response.context["products"].errors,
+            response.context["energy"].non_form_errors(),
+            response.context["products"].non_form_errors(),
+        )
+        or response.context["products"].errors
+        or response.context["energy"].non_form_errors()
+    )
     sheet = DataSheet.objects.get(company=company, year=2024)
     # 2024 has no published grid factor: the 2023 national factor (0.5306) applies
     assert sheet.figures["inputs"]["E"] == ["1142.98", "tce"]
@@ -122,20 +160,25 @@ def test_an_editor_creates_a_year_and_saves_the_sheet(client: Any) -> None:
     assert "default to verify" in page.content.decode()
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("energy-0-quantity", "-5", "greater than or equal to 0"),
-    ("energy-0-quantity", "abc", "Enter a number"),
-    ("energy-0-feedstock", "5000", "cannot exceed the quantity"),
-    ("energy-0-measured_ncv", "21", "Name the analysis report"),
-    ("energy-12-feedstock", "1", "Only fuels"),
-    ("waste_utilised", "10", "More waste is utilised"),
-    ("gec_zero", "on", "market method only"),
-    ("method", "bogus", "Select a valid choice"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("energy-0-quantity", "-5", "greater than or equal to 0"),
+        ("energy-0-quantity", "abc", "Enter a number"),
+        ("energy-0-feedstock", "5000", "cannot exceed the quantity"),
+        ("energy-0-measured_ncv", "21", "Name the analysis report"),
+        ("energy-12-feedstock", "1", "Only fuels"),
+        ("waste_utilised", "10", "More waste is utilised"),
+        ("gec_zero", "on", "market method only"),
+        ("method", "bogus", "Select a valid choice"),
+    ],
+)
 def test_invalid_input_is_refused_with_a_message(client: Any, field: str, value: str, message: str) -> None:
     company = make_company()
     client.force_login(member(company, Role.OWNER))
-    response = client.post(reverse("data_sheet", args=[company.pk, 2025]), sheet_post(**{field: value}), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        reverse("data_sheet", args=[company.pk, 2025]), sheet_post(**{field: value}), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not DataSheet.objects.filter(company=company).exists()
@@ -145,7 +188,9 @@ def test_messages_come_in_chinese(client: Any) -> None:
     company = make_company()
     client.force_login(member(company, Role.OWNER))
     response = client.post(
-        reverse("data_sheet", args=[company.pk, 2025]), sheet_post(**{"energy-0-quantity": "-1"}), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        reverse("data_sheet", args=[company.pk, 2025]),
+        sheet_post(**{"energy-0-quantity": "-1"}),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert response.status_code == 400
     assert "确保该值大于或等于0" in response.content.decode()
@@ -154,7 +199,9 @@ def test_messages_come_in_chinese(client: Any) -> None:
 def test_a_tampered_carrier_list_is_refused(client: Any) -> None:
     company = make_company()
     client.force_login(member(company, Role.OWNER))
-    response = client.post(reverse("data_sheet", args=[company.pk, 2025]), sheet_post(**{"energy-1-carrier": "raw_coal"}))
+    response = client.post(
+        reverse("data_sheet", args=[company.pk, 2025]), sheet_post(**{"energy-1-carrier": "raw_coal"})
+    )
     assert response.status_code == 400
     assert not DataSheet.objects.filter(company=company).exists()
 
@@ -175,7 +222,9 @@ def test_pages_use_a_fixed_number_of_queries(client: Any, django_assert_max_num_
 
 
 def factory_assessment(company: Company, user: Any) -> Assessment:
-    return Assessment.objects.create(company=company, criteria_set=CriteriaSet.objects.latest_published("factory"), year=2025, created_by=user)
+    return Assessment.objects.create(
+        company=company, criteria_set=CriteriaSet.objects.latest_published("factory"), year=2025, created_by=user
+    )
 
 
 def result(assessment: Assessment, code: str) -> Any:
@@ -187,7 +236,9 @@ def test_the_sheet_fills_formula_inputs_and_a_change_rescores_the_draft() -> Non
     company = make_company()
     assessment = factory_assessment(company, member(company, Role.OWNER))
     sheet = make_sheet(company, water_intake=D(5000), water_reused=D(45000))
-    Answer.objects.create(assessment=assessment, code="F07", leading=D(95), benchmark=D(85), values_source="sector average")
+    Answer.objects.create(
+        assessment=assessment, code="F07", leading=D(95), benchmark=D(85), values_source="sector average"
+    )
     Answer.objects.create(assessment=assessment, code="F03", leading=D(10), benchmark=D(2), values_source="own target")
     # F07: 45 000 / 50 000 = 90 % → half-way between 85 and 95
     assert result(assessment, "F07").value == D(90)
@@ -203,7 +254,9 @@ def test_a_submitted_assessment_keeps_its_figures(client: Any) -> None:
     owner = member(company, Role.OWNER)
     assessment = factory_assessment(company, owner)
     sheet = make_sheet(company, water_intake=D(5000), water_reused=D(45000))
-    Answer.objects.create(assessment=assessment, code="F07", leading=D(95), benchmark=D(85), values_source="sector average")
+    Answer.objects.create(
+        assessment=assessment, code="F07", leading=D(95), benchmark=D(85), values_source="sector average"
+    )
     assessment.status = Assessment.Status.SUBMITTED
     assessment.save(update_fields=["status"])
     sheet.water_reused = D(95000)
@@ -216,7 +269,9 @@ def test_a_submitted_assessment_keeps_its_figures(client: Any) -> None:
 def test_typing_over_a_sheet_figure_needs_a_reason() -> None:
     company = make_company()
     assessment = factory_assessment(company, member(company, Role.OWNER))
-    spec = load_questionnaire(Assessment.objects.select_related("company__sector", "criteria_set").get(pk=assessment.pk)).criteria.indicators["F06"]
+    spec = load_questionnaire(
+        Assessment.objects.select_related("company__sector", "criteria_set").get(pk=assessment.pk)
+    ).criteria.indicators["F06"]
     raw = {"in-Q": "680000", "in-V": ""}
     parsed = parse_answer(spec, raw, sheet={"Q", "V"})
     assert "why-Q" in parsed.pending
@@ -237,8 +292,14 @@ def test_an_override_with_reason_wins_over_the_sheet(client: Any) -> None:
     client.force_login(owner)
     response = client.post(
         reverse("assessment_answer", args=[assessment.pk, "F07"]),
-        {"F07-in-V": "15000", "F07-why-V": "meter replaced in May: corrected intake", "F07-leading": "95", "F07-benchmark": "85",
-         "F07-values_source": "sector average", "F07-version": "0"},
+        {
+            "F07-in-V": "15000",
+            "F07-why-V": "meter replaced in May: corrected intake",
+            "F07-leading": "95",
+            "F07-benchmark": "85",
+            "F07-values_source": "sector average",
+            "F07-version": "0",
+        },
         HTTP_X_AUTOSAVE="1",
     )
     assert response.status_code == 200, response.content
@@ -246,7 +307,13 @@ def test_an_override_with_reason_wins_over_the_sheet(client: Any) -> None:
     assert result(assessment, "F07").value == D(75)  # 45 000 / (15 000 + 45 000)
     response = client.post(
         reverse("assessment_answer", args=[assessment.pk, "F07"]),
-        {"F07-in-V": "15000", "F07-leading": "95", "F07-benchmark": "85", "F07-values_source": "sector average", "F07-version": "1"},
+        {
+            "F07-in-V": "15000",
+            "F07-leading": "95",
+            "F07-benchmark": "85",
+            "F07-values_source": "sector average",
+            "F07-version": "1",
+        },
         HTTP_X_AUTOSAVE="1",
     )
     assert "why-V" in response.json()["pending"]
@@ -284,7 +351,9 @@ def test_rescoring_a_company_year_reads_the_sheet_once(django_assert_max_num_que
     with django_assert_max_num_queries(3 + 4 * 2):
         cards = rescore_year(9001, 2025)
     assert set(cards) == {9001, 9002, 9003, 9004}
-    assert cards[9001].total.quantize(D("0.01")) == D("54.48")  # the documented demo total, now computed from the data sheet
+    assert cards[9001].total.quantize(D("0.01")) == D(
+        "54.48"
+    )  # the documented demo total, now computed from the data sheet
 
 
 # --- XLSX template: export, import through the same forms ---------------------------------------
@@ -338,17 +407,22 @@ def test_an_import_with_a_bad_cell_is_refused_with_a_message(client: Any) -> Non
     company = make_company()
     client.force_login(member(company, Role.EDITOR))
     upload = _workbook([["energy:raw_coal", "", "", "t", "-3"], ["land_area", "", "", "", "abc"]])
-    response = client.post(reverse("data_sheet_import", args=[company.pk, 2025]), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        reverse("data_sheet_import", args=[company.pk, 2025]), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "greater than or equal to 0" in response.content.decode()
     assert "Enter a number" in response.content.decode()
     assert not DataSheet.objects.filter(company=company).exists()
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"not a zip", "not a valid XLSX"),
-    (None, "unknown key"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not a zip", "not a valid XLSX"),
+        (None, "unknown key"),
+    ],
+)
 def test_a_broken_workbook_is_refused_without_error(client: Any, content: bytes | None, message: str) -> None:
     import io  # noqa: PLC0415
 
@@ -356,7 +430,9 @@ def test_a_broken_workbook_is_refused_without_error(client: Any, content: bytes 
     client.force_login(member(company, Role.OWNER))
     upload = _workbook([["secret_field", "", "", "", "1"]]) if content is None else io.BytesIO(content)
     upload.name = "x.xlsx"
-    response = client.post(reverse("data_sheet_import", args=[company.pk, 2025]), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    response = client.post(
+        reverse("data_sheet_import", args=[company.pk, 2025]), {"file": upload}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not DataSheet.objects.filter(company=company).exists()

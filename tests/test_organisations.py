@@ -181,7 +181,9 @@ def test_company_form_explains_a_wrong_code_in_chinese(code, fragments):
 
 def test_company_form_accepts_a_taken_code_and_names_its_holder_for_the_claim():
     make_company()  # another code
-    first = Company.objects.create(name="First", credit_code=VALID_CODE, sector=make_sector(), province="FJ", size="small")
+    first = Company.objects.create(
+        name="First", credit_code=VALID_CODE, sector=make_sector(), province="FJ", size="small"
+    )
     form = CompanyForm(data=company_data(credit_code=VALID_CODE.lower()))
 
     # No "already registered" error that would tell anyone the company is here; the view opens a claim.
@@ -693,8 +695,17 @@ def test_demo_users_says_so_without_a_demo_company():
 @pytest.mark.parametrize(
     "model",
     [
-        "company", "membership", "invitation", "consultancy", "consultant", "accessgrant", "sector",
-        "verificationqueue", "ownershipclaim", "accessrequest", "emailconfirmation",
+        "company",
+        "membership",
+        "invitation",
+        "consultancy",
+        "consultant",
+        "accessgrant",
+        "sector",
+        "verificationqueue",
+        "ownershipclaim",
+        "accessrequest",
+        "emailconfirmation",
     ],
 )
 def test_admin_changelists_render_with_search(admin_client, model):

@@ -62,12 +62,25 @@ def make_criteria_set(code: str, *, status: str = CriteriaSet.Status.PUBLISHED) 
 def make_citations(document: PolicyDocument, criteria_set: CriteriaSet, n: int) -> None:
     """`n` gates and `n` indicators of `criteria_set` citing `document`."""
     criteria_set.governing_documents.add(document)
-    category = Category.objects.create(criteria_set=criteria_set, code="C1", name_zh="能源低碳化", name_en="Energy", weight=30)
+    category = Category.objects.create(
+        criteria_set=criteria_set, code="C1", name_zh="能源低碳化", name_en="Energy", weight=30
+    )
     for i in range(n):
-        gate = Gate.objects.create(criteria_set=criteria_set, code=f"B{i}", kind=Gate.Kind.BASIC, text_zh=f"基本要求{i}", text_en=f"Basic requirement {i}")
+        gate = Gate.objects.create(
+            criteria_set=criteria_set,
+            code=f"B{i}",
+            kind=Gate.Kind.BASIC,
+            text_zh=f"基本要求{i}",
+            text_en=f"Basic requirement {i}",
+        )
         gate.policy_basis.add(document)
         indicator = Indicator.objects.create(
-            category=category, code=f"I{i}", name_zh=f"指标{i}", name_en=f"Indicator number {i}", indicator_type="positive_qual", points=8
+            category=category,
+            code=f"I{i}",
+            name_zh=f"指标{i}",
+            name_en=f"Indicator number {i}",
+            indicator_type="positive_qual",
+            points=8,
         )
         indicator.policy_basis.add(document)
 
@@ -93,11 +106,20 @@ def test_green_bond_figure_is_stored_in_both_languages():
     assert "1439亿元" in event.body_zh and "195亿欧元" in event.body_zh and "62%" in event.body_zh
 
 
-@pytest.mark.parametrize(("english", "chinese"), [
-    ("2016-09", "2016-09"), ("2015-10-13", "2015-10-13"), ("2018–2020", "2018–2020"), ("H1 2019", "2019年上半年"),
-    ("H2 2020", "2020年下半年"), ("as of Oct 2021", "截至2021年10月"), ("as of 2021", "截至2021年"),
-    ("2024-01 (announced 2024-02-02)", "2024-01（2024-02-02公布）"), ("spring 2017", "spring 2017"),
-])
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("2016-09", "2016-09"),
+        ("2015-10-13", "2015-10-13"),
+        ("2018–2020", "2018–2020"),
+        ("H1 2019", "2019年上半年"),
+        ("H2 2020", "2020年下半年"),
+        ("as of Oct 2021", "截至2021年10月"),
+        ("as of 2021", "截至2021年"),
+        ("2024-01 (announced 2024-02-02)", "2024-01（2024-02-02公布）"),
+        ("spring 2017", "spring 2017"),
+    ],
+)
 def test_migration_derives_the_chinese_date_text(english, chinese):
     migration = importlib.import_module("policies.migrations.0003_timelineevent_date_text_bilingual")
     assert migration.chinese_date_text(english) == chinese
@@ -107,10 +129,21 @@ def test_timeline_covers_the_synopsis_from_2007_to_2021():
     years = set(TimelineEvent.objects.values_list("year", flat=True))
     assert {2007, 2015, 2016, 2017, 2018, 2019, 2021} <= years
     titles = " ".join(TimelineEvent.objects.values_list("title_en", flat=True))
-    for needle in ["Ecological Civilisation", "Made in China 2025", "Paris Agreement", "13th Five-Year Plan",
-                   "Implementation Guideline", "Comprehensive Implementation Plan", "Annual Green Manufacturing System Program",
-                   "Demonstration of Enterprises with Green Industrial Designs", "Remanufacturing", "Green Industrial Design Demonstration",
-                   "14th Five-Year Plan", "State Council Guideline", "People's Bank of China"]:
+    for needle in [
+        "Ecological Civilisation",
+        "Made in China 2025",
+        "Paris Agreement",
+        "13th Five-Year Plan",
+        "Implementation Guideline",
+        "Comprehensive Implementation Plan",
+        "Annual Green Manufacturing System Program",
+        "Demonstration of Enterprises with Green Industrial Designs",
+        "Remanufacturing",
+        "Green Industrial Design Demonstration",
+        "14th Five-Year Plan",
+        "State Council Guideline",
+        "People's Bank of China",
+    ]:
         assert needle in titles, needle
     guideline = TimelineEvent.objects.get(key="guide-2016-2020")
     assert len(guideline.points_zh.splitlines()) == len(guideline.points_en.splitlines()) == 3
@@ -125,9 +158,15 @@ def test_focus_areas_match_the_assessment_choices():
     areas = {a.code: a for a in FocusArea.objects.all()}
     assert sorted(areas) == sorted(AreaChoices.values)
     assert "backbone" in areas["factory"].description_en and "主干" in areas["factory"].description_zh
-    assert "life cycle" in areas["design_product"].description_en and "全生命周期" in areas["design_product"].description_zh
+    assert (
+        "life cycle" in areas["design_product"].description_en
+        and "全生命周期" in areas["design_product"].description_zh
+    )
     assert "integration rates" in areas["park"].description_en and "土地利用率" in areas["park"].description_zh
-    assert "digital platforms" in areas["supply_chain"].description_en and "数字化平台" in areas["supply_chain"].description_zh
+    assert (
+        "digital platforms" in areas["supply_chain"].description_en
+        and "数字化平台" in areas["supply_chain"].description_zh
+    )
 
 
 def test_three_company_cases_with_their_measures():
@@ -135,10 +174,18 @@ def test_three_company_cases_with_their_measures():
     assert sorted(cases) == ["baic-motor", "chilwee", "esurging-tianjin"]
     assert (cases["baic-motor"].focus_area.code, cases["baic-motor"].industry_en) == ("factory", "Automotive")
     assert "Photovoltaic" in cases["baic-motor"].measures_en and "光伏" in cases["baic-motor"].measures_zh
-    assert (cases["esurging-tianjin"].focus_area.code, cases["esurging-tianjin"].industry_en) == ("supply_chain", "Machinery")
-    assert "Industrial Internet" in cases["esurging-tianjin"].measures_en and "工业互联网" in cases["esurging-tianjin"].measures_zh
+    assert (cases["esurging-tianjin"].focus_area.code, cases["esurging-tianjin"].industry_en) == (
+        "supply_chain",
+        "Machinery",
+    )
+    assert (
+        "Industrial Internet" in cases["esurging-tianjin"].measures_en
+        and "工业互联网" in cases["esurging-tianjin"].measures_zh
+    )
     assert (cases["chilwee"].focus_area.code, cases["chilwee"].industry_en) == ("design_product", "Electronics")
-    assert "lifecycle of lead batteries" in cases["chilwee"].measures_en and "全生命周期" in cases["chilwee"].measures_zh
+    assert (
+        "lifecycle of lead batteries" in cases["chilwee"].measures_en and "全生命周期" in cases["chilwee"].measures_zh
+    )
 
 
 def test_green_finance_and_findings():
@@ -147,7 +194,12 @@ def test_green_finance_and_findings():
     measures = " ".join(f.body_en for f in kinds[Fact.Kind.FINANCE_MEASURE])
     assert "Macroprudential Assessment" in measures and "collateral" in measures and "Preferential interest" in measures
     prospects = " ".join(f.body_en + f.body_zh for f in kinds[Fact.Kind.FINANCE_PROSPECT])
-    assert "ESG" in prospects and "foreign investment" in prospects and "initial stage" in prospects and "外资" in prospects
+    assert (
+        "ESG" in prospects
+        and "foreign investment" in prospects
+        and "initial stage" in prospects
+        and "外资" in prospects
+    )
     findings = {f.key: f for f in kinds[Fact.Kind.FINDING]}
     assert "eco-friendly products" in findings["goals-exceeded-products-lagging"].body_en
     assert "滞后" in findings["goals-exceeded-products-lagging"].body_zh
@@ -184,7 +236,9 @@ def test_loaddata_again_changes_nothing_and_dumpdata_round_trips():
     call_command("dumpdata", "policies", natural_primary=True, natural_foreign=True, stdout=out)
     dumped = json.loads(out.getvalue())
     assert all("pk" not in row for row in dumped)
-    event = next(r for r in dumped if r["model"] == "policies.timelineevent" and r["fields"]["key"] == "guide-2016-2020")
+    event = next(
+        r for r in dumped if r["model"] == "policies.timelineevent" and r["fields"]["key"] == "guide-2016-2020"
+    )
     assert event["fields"]["documents"] == [["guide-2016-2020"]]
 
 
@@ -194,12 +248,27 @@ PAGES = [
     ("/", ZH, ["绿色工厂", "绿色供应链管理企业", "2038", "北京汽车股份有限公司"]),
     ("/", EN, ["Green factories", "Start a self-assessment", "2,038", "BAIC Motor"]),
     ("/policy/", ZH, ["1439亿元", "195亿欧元", "生态文明", "宏观审慎评估", "滞后", "2019年上半年", "截至2021年10月"]),
-    ("/policy/", EN, ["143.9 billion CNY", "19.5 billion EUR", "62 %", "Macroprudential Assessment", "ESG", "H1 2019",
-                      "as of Oct 2021"]),
+    (
+        "/policy/",
+        EN,
+        [
+            "143.9 billion CNY",
+            "19.5 billion EUR",
+            "62 %",
+            "Macroprudential Assessment",
+            "ESG",
+            "H1 2019",
+            "as of Oct 2021",
+        ],
+    ),
     ("/policy/documents/", ZH, ["绿色工厂评价通则", "GB/T 36132-2025", "取水定额"]),
     ("/policy/documents/", EN, ["General principles for green factory evaluation", "JC/T 2770-2024"]),
     ("/policy/documents/miit-2024-13/", ZH, ["绿色工厂梯度培育及管理暂行办法", "工信部节〔2024〕13号", "6章27条"]),
-    ("/policy/documents/miit-2024-13/", EN, ["Interim Measures for Gradient Cultivation", "27 articles", "Bottom 5 % score"]),
+    (
+        "/policy/documents/miit-2024-13/",
+        EN,
+        ["Interim Measures for Gradient Cultivation", "27 articles", "Bottom 5 % score"],
+    ),
     ("/policy/areas/factory/", ZH, ["主干", "北京汽车", "2038"]),
     ("/policy/areas/factory/", EN, ["backbone", "BAIC Motor", "2,038", "GB/T 36132-2025"]),
     ("/policy/areas/supply_chain/", EN, ["upstream and downstream", "Esurging (Tianjin) Technology"]),
@@ -238,11 +307,16 @@ def test_language_cookie_switches_content(client, settings):
 def test_timeline_dates_are_in_the_page_language(client):
     def dates(language: str) -> dict[str, str]:
         html = get(client, reverse("timeline"), language)
-        return dict(re.findall(r'<li class="timeline-item" id="([^"]+)">\s*<div class="timeline-date[^"]*">([^<]*)</div>', html))
+        return dict(
+            re.findall(r'<li class="timeline-item" id="([^"]+)">\s*<div class="timeline-date[^"]*">([^<]*)</div>', html)
+        )
 
     zh, en = dates(ZH), dates(EN)
     assert zh["green-bonds-h1-2019"] == "2019 · 2019年上半年" and en["green-bonds-h1-2019"] == "2019 · H1 2019"
-    assert zh["pboc-green-finance-2021"] == "2021 · 截至2021年10月" and en["pboc-green-finance-2021"] == "2021 · as of Oct 2021"
+    assert (
+        zh["pboc-green-finance-2021"] == "2021 · 截至2021年10月"
+        and en["pboc-green-finance-2021"] == "2021 · as of Oct 2021"
+    )
     assert zh["miit-2024-13"] == "2024 · 2024-01（2024-02-02公布）"
     assert en["miit-2024-13"] == "2024 · 2024-01 (announced 2024-02-02)"
     assert zh["remanufacturing-2018-2020"] == en["remanufacturing-2018-2020"] == "2018 · 2018–2020"
@@ -259,8 +333,17 @@ def test_timeline_date_falls_back_to_the_other_language(client):
 
 def test_timeline_is_chronological(client):
     html = get(client, reverse("timeline"), EN)
-    positions = [html.index(f'id="{key}"') for key in ("eco-civilisation-2007", "made-in-china-2025", "paris-agreement-2016",
-                                                          "green-bonds-h1-2019", "sc-guideline-2021", "miit-2026-97")]
+    positions = [
+        html.index(f'id="{key}"')
+        for key in (
+            "eco-civilisation-2007",
+            "made-in-china-2025",
+            "paris-agreement-2016",
+            "green-bonds-h1-2019",
+            "sc-guideline-2021",
+            "miit-2026-97",
+        )
+    ]
     assert positions == sorted(positions)
 
 
@@ -290,7 +373,7 @@ def test_unknown_codes_are_404(client):
 
 def test_chart_has_a_group_with_bars_for_each_list(client):
     html = get(client, reverse("policy_numbers"), EN)
-    svg = html[html.index("<svg"): html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     assert 'role="img"' in svg and "style=" not in svg and "<script" not in svg
     groups = re.findall(r'<g class="group" data-group="([^"]+)">(.*?)</g>', svg)
     releases = list(ListRelease.objects.filter(kind=ListRelease.Kind.BATCH).values_list("key", flat=True))
@@ -300,8 +383,10 @@ def test_chart_has_a_group_with_bars_for_each_list(client):
     group_2025 = dict(groups)["batch-2025"]
     assert "bar-park" in group_2025 and "bar-design_product" not in group_2025
     assert "Batch 4 (2019) · Green industrial parks: 40 [U]" in svg
-    assert len(re.findall(r'<rect class="bar ', svg)) == ListCount.objects.filter(
-        release__kind="batch", measure="listed").exclude(area="").count()
+    assert (
+        len(re.findall(r'<rect class="bar ', svg))
+        == ListCount.objects.filter(release__kind="batch", measure="listed").exclude(area="").count()
+    )
 
 
 @pytest.mark.parametrize(("maximum", "step"), [(0, 1), (7, 2), (2038, 500), (480, 100), (1073, 500)])
@@ -341,8 +426,10 @@ def test_admin_edit_of_a_case_shows_on_its_page(client, django_user_model):
     assert "<li>A brand-new measure entered by staff</li>" in get(client, case.get_absolute_url(), EN)
 
 
-@pytest.mark.parametrize("model", ["policydocument", "timelineevent", "companycase", "fact", "processrule", "listrelease",
-                                   "listcount", "focusarea"])
+@pytest.mark.parametrize(
+    "model",
+    ["policydocument", "timelineevent", "companycase", "fact", "processrule", "listrelease", "listcount", "focusarea"],
+)
 def test_admin_changelists_search_and_filter(client, django_user_model, model):
     admin_client = _admin_client(client, django_user_model)
     url = reverse(f"admin:policies_{model}_changelist")
@@ -389,14 +476,18 @@ def test_timeline_queries_do_not_grow_with_events(client, django_assert_max_num_
         get(client, reverse("timeline"), EN)
     documents = list(PolicyDocument.objects.all()[:3])
     for i in range(6):
-        event = TimelineEvent.objects.create(key=f"test-event-{i}", year=2030, title_zh=f"测试事件{i}", title_en=f"Test event {i}")
+        event = TimelineEvent.objects.create(
+            key=f"test-event-{i}", year=2030, title_zh=f"测试事件{i}", title_en=f"Test event {i}"
+        )
         event.documents.set(documents)
     with django_assert_max_num_queries(len(few)):
         html = get(client, reverse("timeline"), EN)
     assert "Test event 5" in html
 
 
-@pytest.mark.parametrize("url", ["/", "/policy/documents/", "/policy/numbers/", "/policy/process/", "/policy/areas/factory/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/policy/documents/", "/policy/numbers/", "/policy/process/", "/policy/areas/factory/"]
+)
 def test_other_pages_use_a_fixed_number_of_queries(client, django_assert_max_num_queries, url):
     with django_assert_max_num_queries(8):
         get(client, url, ZH)

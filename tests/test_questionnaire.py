@@ -38,12 +38,16 @@ _numbers = itertools.count(1)
 
 
 def make_user(name: str) -> "User":
-    return User.objects.create_user(username=f"{name}-{next(_numbers)}@example.com", email=f"{name}@example.com", password="pw-q-9f3k")
+    return User.objects.create_user(
+        username=f"{name}-{next(_numbers)}@example.com", email=f"{name}@example.com", password="pw-q-9f3k"
+    )
 
 
 def make_sector() -> Sector:
     section, _ = Sector.objects.get_or_create(code="C", defaults={"name_zh": "制造业", "name_en": "Manufacturing"})
-    division, _ = Sector.objects.get_or_create(code="26", defaults={"parent": section, "name_zh": "化学原料", "name_en": "Chemicals"})
+    division, _ = Sector.objects.get_or_create(
+        code="26", defaults={"parent": section, "name_zh": "化学原料", "name_en": "Chemicals"}
+    )
     return division
 
 
@@ -73,53 +77,169 @@ def make_criteria_set(n_filler: int = 4, *, code: str | None = None) -> Criteria
     values), a rate, N/A, qualitative, reverse qualitative, count, pass/fail and `n_filler` more."""
     number = next(_numbers)
     cs = CriteriaSet.objects.create(
-        code=code or f"q-test-{number}", area="factory", version="2025", name_zh="测试标准", name_en="Test criteria",
-        standard="GB/T 36132-2025", status=CriteriaSet.Status.PUBLISHED, effective_date=datetime.date(2020, 1, 1),
+        code=code or f"q-test-{number}",
+        area="factory",
+        version="2025",
+        name_zh="测试标准",
+        name_en="Test criteria",
+        standard="GB/T 36132-2025",
+        status=CriteriaSet.Status.PUBLISHED,
+        effective_date=datetime.date(2020, 1, 1),
         rating=CriteriaSet.Rating.STARS,
-        rating_bands=[{"min": 80, "label_zh": "优", "label_en": "Excellent"}, {"min": 0, "label_zh": "一般", "label_en": "Fair"}],
+        rating_bands=[
+            {"min": 80, "label_zh": "优", "label_en": "Excellent"},
+            {"min": 0, "label_zh": "一般", "label_en": "Fair"},
+        ],
     )
     policy, _ = PolicyDocument.objects.get_or_create(
-        code="q-test-policy", defaults={"kind": "standard", "number": "GB/T 99999-2025", "title_zh": "测试政策", "title_en": "Test policy", "year": 2025}
+        code="q-test-policy",
+        defaults={
+            "kind": "standard",
+            "number": "GB/T 99999-2025",
+            "title_zh": "测试政策",
+            "title_en": "Test policy",
+            "year": 2025,
+        },
     )
-    Gate.objects.create(criteria_set=cs, code="B1", kind="basic", order=1, text_zh="基本要求一", text_en="Basic requirement one")
-    Gate.objects.create(criteria_set=cs, code="N1", kind="negative", order=2, text_zh="否决项一", text_en="None of the following applies: X")
-    energy = Category.objects.create(criteria_set=cs, code="energy", order=1, name_zh="能源", name_en="Energy", weight=Decimal(60))
-    mgmt = Category.objects.create(criteria_set=cs, code="mgmt", order=2, name_zh="管理", name_en="Management", weight=Decimal(40))
+    Gate.objects.create(
+        criteria_set=cs, code="B1", kind="basic", order=1, text_zh="基本要求一", text_en="Basic requirement one"
+    )
+    Gate.objects.create(
+        criteria_set=cs,
+        code="N1",
+        kind="negative",
+        order=2,
+        text_zh="否决项一",
+        text_en="None of the following applies: X",
+    )
+    energy = Category.objects.create(
+        criteria_set=cs, code="energy", order=1, name_zh="能源", name_en="Energy", weight=Decimal(60)
+    )
+    mgmt = Category.objects.create(
+        criteria_set=cs, code="mgmt", order=2, name_zh="管理", name_en="Management", weight=Decimal(40)
+    )
     indicators = [
-        Indicator(category=energy, code="E01", order=1, name_zh="能耗强度", name_en="Energy intensity", indicator_type="reverse_quant",
-                  points=Decimal(10), unit="tce/product unit", formula="energy_intensity", uses_sector_values=True,
-                  guidance_en="Enter E and Q.", evidence_en="Energy statistics form."),
-        Indicator(category=energy, code="E02", order=2, name_zh="可再生能源比例", name_en="Renewable share", indicator_type="positive_quant",
-                  points=Decimal(10), unit="%", formula="renewable_share"),
-        Indicator(category=energy, code="E03", order=3, name_zh="回用率", name_en="Reuse rate", indicator_type="positive_quant",
-                  points=Decimal(10), unit="%", allows_na=True, rule={"leading": "90", "benchmark": "50"}),
-        Indicator(category=mgmt, code="M01", order=1, name_zh="能源管理", name_en="Energy management", indicator_type="positive_qual", points=Decimal(5)),
-        Indicator(category=mgmt, code="M02", order=2, name_zh="违规", name_en="Violations", indicator_type="reverse_qual", points=Decimal(5)),
-        Indicator(category=mgmt, code="M03", order=3, name_zh="数字化", name_en="Digital functions", indicator_type="count", points=Decimal(4),
-                  rule={"target": 2, "options_zh": ["甲", "乙", "丙"], "options_en": ["Alpha", "Beta", "Gamma"]}),
-        Indicator(category=mgmt, code="M04", order=4, name_zh="产品合格", name_en="Product conformity", indicator_type="pass_fail", points=Decimal(1),
-                  rule={"requirement_zh": "符合", "requirement_en": "Conforms to the product standard"}),
+        Indicator(
+            category=energy,
+            code="E01",
+            order=1,
+            name_zh="能耗强度",
+            name_en="Energy intensity",
+            indicator_type="reverse_quant",
+            points=Decimal(10),
+            unit="tce/product unit",
+            formula="energy_intensity",
+            uses_sector_values=True,
+            guidance_en="Enter E and Q.",
+            evidence_en="Energy statistics form.",
+        ),
+        Indicator(
+            category=energy,
+            code="E02",
+            order=2,
+            name_zh="可再生能源比例",
+            name_en="Renewable share",
+            indicator_type="positive_quant",
+            points=Decimal(10),
+            unit="%",
+            formula="renewable_share",
+        ),
+        Indicator(
+            category=energy,
+            code="E03",
+            order=3,
+            name_zh="回用率",
+            name_en="Reuse rate",
+            indicator_type="positive_quant",
+            points=Decimal(10),
+            unit="%",
+            allows_na=True,
+            rule={"leading": "90", "benchmark": "50"},
+        ),
+        Indicator(
+            category=mgmt,
+            code="M01",
+            order=1,
+            name_zh="能源管理",
+            name_en="Energy management",
+            indicator_type="positive_qual",
+            points=Decimal(5),
+        ),
+        Indicator(
+            category=mgmt,
+            code="M02",
+            order=2,
+            name_zh="违规",
+            name_en="Violations",
+            indicator_type="reverse_qual",
+            points=Decimal(5),
+        ),
+        Indicator(
+            category=mgmt,
+            code="M03",
+            order=3,
+            name_zh="数字化",
+            name_en="Digital functions",
+            indicator_type="count",
+            points=Decimal(4),
+            rule={"target": 2, "options_zh": ["甲", "乙", "丙"], "options_en": ["Alpha", "Beta", "Gamma"]},
+        ),
+        Indicator(
+            category=mgmt,
+            code="M04",
+            order=4,
+            name_zh="产品合格",
+            name_en="Product conformity",
+            indicator_type="pass_fail",
+            points=Decimal(1),
+            rule={"requirement_zh": "符合", "requirement_en": "Conforms to the product standard"},
+        ),
     ]
     indicators += [
-        Indicator(category=mgmt, code=f"X{i:03d}", order=10 + i, name_zh=f"指标{i}", name_en=f"Filler {i}", indicator_type="positive_qual",
-                  points=Decimal(1), guidance_en="Say whether it is met.")
+        Indicator(
+            category=mgmt,
+            code=f"X{i:03d}",
+            order=10 + i,
+            name_zh=f"指标{i}",
+            name_en=f"Filler {i}",
+            indicator_type="positive_qual",
+            points=Decimal(1),
+            guidance_en="Say whether it is met.",
+        )
         for i in range(n_filler)
     ]
     Indicator.objects.bulk_create(indicators)
     PolicyDocument.indicators.through.objects.bulk_create(
-        [PolicyDocument.indicators.through(indicator_id=i.pk, policydocument_id=policy.pk) for i in Indicator.objects.filter(category__criteria_set=cs)]
+        [
+            PolicyDocument.indicators.through(indicator_id=i.pk, policydocument_id=policy.pk)
+            for i in Indicator.objects.filter(category__criteria_set=cs)
+        ]
     )
     return cs
 
 
-def make_sector_value(sector: Sector, *, code: str = "E01", mark: str = "S", leading: str = "100", benchmark: str = "120") -> SectorValue:
+def make_sector_value(
+    sector: Sector, *, code: str = "E01", mark: str = "S", leading: str = "100", benchmark: str = "120"
+) -> SectorValue:
     return SectorValue.objects.create(
-        key=f"q-test-sv-{next(_numbers)}", area="factory", indicator_code=code, sector=sector, product_zh="产品", product_en="Widget",
-        standard="GB 99999", edition="2021", unit="kgce/t", leading=Decimal(leading), benchmark=Decimal(benchmark), mark=mark,
+        key=f"q-test-sv-{next(_numbers)}",
+        area="factory",
+        indicator_code=code,
+        sector=sector,
+        product_zh="产品",
+        product_en="Widget",
+        standard="GB 99999",
+        edition="2021",
+        unit="kgce/t",
+        leading=Decimal(leading),
+        benchmark=Decimal(benchmark),
+        mark=mark,
     )
 
 
-def make_assessment(company: Company | None = None, criteria_set: CriteriaSet | None = None, **kwargs: object) -> Assessment:
+def make_assessment(
+    company: Company | None = None, criteria_set: CriteriaSet | None = None, **kwargs: object
+) -> Assessment:
     return Assessment.objects.create(
         company=company or make_company(), criteria_set=criteria_set or make_criteria_set(), year=2025, **kwargs
     )
@@ -187,7 +307,15 @@ def test_start_refuses_a_future_year(client, setup):
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", 302), ("outsider", 404), ("viewer", 403), ("editor", 200), ("owner", 200), ("consultant", 200), ("revoked", 404)],
+    [
+        ("anonymous", 302),
+        ("outsider", 404),
+        ("viewer", 403),
+        ("editor", 200),
+        ("owner", 200),
+        ("consultant", 200),
+        ("revoked", 404),
+    ],
 )
 def test_start_permission_ladder(client, setup, who, expected):
     if who != "anonymous":
@@ -212,7 +340,15 @@ def page_urls(assessment: Assessment) -> list[str]:
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", 302), ("outsider", 404), ("viewer", 200), ("editor", 200), ("owner", 200), ("consultant", 200), ("revoked", 404)],
+    [
+        ("anonymous", 302),
+        ("outsider", 404),
+        ("viewer", 200),
+        ("editor", 200),
+        ("owner", 200),
+        ("consultant", 200),
+        ("revoked", 404),
+    ],
 )
 def test_pages_permission_ladder(client, setup, who, expected):
     if who != "anonymous":
@@ -224,7 +360,9 @@ def test_pages_permission_ladder(client, setup, who, expected):
             assert b"Xiamen Test Works" not in response.content
 
 
-@pytest.mark.parametrize(("who", "expected"), [("anonymous", 302), ("outsider", 404), ("viewer", 403), ("revoked", 404)])
+@pytest.mark.parametrize(
+    ("who", "expected"), [("anonymous", 302), ("outsider", 404), ("viewer", 403), ("revoked", 404)]
+)
 def test_page_post_refused_below_editor(client, setup, who, expected):
     if who != "anonymous":
         client.force_login(setup[who])
@@ -278,7 +416,7 @@ def test_page_is_read_only_for_viewer_and_after_submission(client, setup):
     url = reverse("assessment_category", args=[setup["assessment"].pk, "mgmt"])
     html = client.get(url).content.decode()
     assert "hx-post" not in html.split('id="score-panel"')[0]
-    assert "<fieldset class=\"q-fields\" disabled>" in html
+    assert '<fieldset class="q-fields" disabled>' in html
     Assessment.objects.filter(pk=setup["assessment"].pk).update(status=Assessment.Status.SUBMITTED)
     client.force_login(setup["owner"])
     html = client.get(url).content.decode()
@@ -318,7 +456,9 @@ def test_overview_shows_progress_per_category(client, setup):
 
 def test_consultant_note_is_editable_by_consultant_and_read_only_for_company(client, setup):
     assessment = setup["assessment"]
-    Answer.objects.create(assessment=assessment, code="M01", choice="met", consultant_note="Check the 2024 audit.", version=1)
+    Answer.objects.create(
+        assessment=assessment, code="M01", choice="met", consultant_note="Check the 2024 audit.", version=1
+    )
     url = reverse("assessment_category", args=[assessment.pk, "mgmt"])
     client.force_login(setup["consultant"])
     html = client.get(url).content.decode()
@@ -336,7 +476,14 @@ def test_page_post_saves_every_answer_and_redirects(client, setup):
     assessment = setup["assessment"]
     client.force_login(setup["editor"])
     url = reverse("assessment_category", args=[assessment.pk, "mgmt"])
-    data = {"M01-choice": "met", "M01-version": "0", "M03-options": ["0", "2"], "M03-version": "0", "M04-passed": "no", "M04-version": "0"}
+    data = {
+        "M01-choice": "met",
+        "M01-version": "0",
+        "M03-options": ["0", "2"],
+        "M03-version": "0",
+        "M04-passed": "no",
+        "M04-version": "0",
+    }
     response = client.post(url, data)
     assert response.status_code == 302
     answers = {a.code: a for a in Answer.objects.filter(assessment=assessment)}
@@ -350,7 +497,9 @@ def test_page_post_with_errors_keeps_what_was_typed(client, setup):
     assessment = setup["assessment"]
     client.force_login(setup["editor"])
     url = reverse("assessment_category", args=[assessment.pk, "energy"])
-    response = client.post(url, {"E01-in-E": "12x", "E01-in-Q": "100", "E01-version": "0", "E03-value": "55", "E03-version": "0"})
+    response = client.post(
+        url, {"E01-in-E": "12x", "E01-in-Q": "100", "E01-version": "0", "E03-value": "55", "E03-version": "0"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert 'value="12x"' in html and "Enter a number" in html
@@ -365,7 +514,9 @@ def test_page_post_leaves_untouched_answers_changed_by_someone_else(client, setu
     html = client.get(url).content.decode()
     base = html.split('name="M01-base" value="')[1].split('"')[0]
     Answer.objects.create(assessment=assessment, code="M01", choice="partly", version=1, seq=1)  # someone else
-    response = client.post(url, {"M01-choice": "", "M01-version": "0", "M01-base": base, "M02-choice": "met", "M02-version": "0"})
+    response = client.post(
+        url, {"M01-choice": "", "M01-version": "0", "M01-base": base, "M02-choice": "met", "M02-version": "0"}
+    )
     assert response.status_code == 302
     assert Answer.objects.get(assessment=assessment, code="M01").choice == "partly"
     assert Answer.objects.get(assessment=assessment, code="M02").choice == "met"
@@ -414,9 +565,21 @@ def _count_queries(client, url: str) -> int:
 
 def _answered(assessment: Assessment) -> None:
     Answer.objects.bulk_create(
-        [Answer(assessment=assessment, code=i.code, choice="met", version=1) for i in Indicator.objects.filter(category__criteria_set=assessment.criteria_set, indicator_type="positive_qual")]
+        [
+            Answer(assessment=assessment, code=i.code, choice="met", version=1)
+            for i in Indicator.objects.filter(
+                category__criteria_set=assessment.criteria_set, indicator_type="positive_qual"
+            )
+        ]
     )
-    Evidence.objects.create(assessment=assessment, code="X000", file="evidence/x", original_name="a.pdf", content_type="application/pdf", size=1)
+    Evidence.objects.create(
+        assessment=assessment,
+        code="X000",
+        file="evidence/x",
+        original_name="a.pdf",
+        content_type="application/pdf",
+        size=1,
+    )
 
 
 @pytest.mark.parametrize("url_name", ["assessment_overview", "assessment_gates", "category"])
@@ -447,7 +610,9 @@ def test_autosave_query_count_does_not_grow_with_indicators(client):
         url = reverse("assessment_answer", args=[assessment.pk, "X005"])
         client.get(reverse("assessment_overview", args=[assessment.pk]))
         with CaptureQueriesContext(connection) as ctx:
-            response = client.post(url, {"X005-choice": "partly", "X005-version": "1", "client": "p"}, headers={"X-Autosave": "1"})
+            response = client.post(
+                url, {"X005-choice": "partly", "X005-version": "1", "client": "p"}, headers={"X-Autosave": "1"}
+            )
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
@@ -507,5 +672,5 @@ def test_admin_edit_of_a_draft_set_shows_on_the_cached_page(client):
     page = client.get(url).content.decode()
     assert "Energy management system" in page
     # M01 lost its policy basis; the other indicators keep theirs
-    m01_block = page[page.index('id="ind-M01"'):page.index('id="ind-M02"')]
-    assert "Test policy" not in m01_block and "Test policy" in page[page.index('id="ind-M02"'):]
+    m01_block = page[page.index('id="ind-M01"') : page.index('id="ind-M02"')]
+    assert "Test policy" not in m01_block and "Test policy" in page[page.index('id="ind-M02"') :]

@@ -17,7 +17,11 @@ pytestmark = pytest.mark.django_db
 def assessment() -> Assessment:
     body = "91350200MA0000002"
     company = Company.objects.create(
-        name="Repair Works", credit_code=body + check_character(body), sector=Sector.objects.get(code="30"), province="FJ", size="medium",
+        name="Repair Works",
+        credit_code=body + check_character(body),
+        sector=Sector.objects.get(code="30"),
+        province="FJ",
+        size="medium",
     )
     criteria_set = CriteriaSet.objects.filter(area="factory", status=CriteriaSet.Status.PUBLISHED).latest("pk")
     return Assessment.objects.create(company=company, criteria_set=criteria_set, year=2025)

@@ -55,7 +55,9 @@ def test_demo_texts_are_printed_in_the_report_language_only(demo, area, language
     else:
         assert "demo figures" not in text and "per tonne of clinker" not in text and "Cement uses no energy" not in text
     if area == "factory":
-        assert ("演示数据：省级行业标杆（示意）" if language == "zh-hans" else "demo figures: provincial industry benchmark") in text.replace("\n", " ")
+        assert (
+            "演示数据：省级行业标杆（示意）" if language == "zh-hans" else "demo figures: provincial industry benchmark"
+        ) in text.replace("\n", " ")
 
 
 @pytest.mark.parametrize("area", AREAS)
@@ -94,11 +96,24 @@ def test_chinese_reports_have_no_english_words_after_the_catalogue_merge(demo, a
 def test_no_internal_marks_placeholder_units_or_form_help(demo, area, language):
     """Defects 3 and 4: [U] shown to clients; "850,000 产品单位"; an input's help text as its name."""
     _html, _pdf, text = demo[area, language]
-    for bad in ("[U]", "[S]", "[V]", "产品单位", "物料单位", "product unit", "material unit", "in the product unit of", "按所选定额"):
+    for bad in (
+        "[U]",
+        "[S]",
+        "[V]",
+        "产品单位",
+        "物料单位",
+        "product unit",
+        "material unit",
+        "in the product unit of",
+        "按所选定额",
+    ):
         assert bad not in text, bad
 
 
-@pytest.mark.parametrize(("language", "cement", "money"), [("zh-hans", "850,000 t 水泥", "9,600 万元"), ("en", "850,000 t cement", "9,600 × 10")])
+@pytest.mark.parametrize(
+    ("language", "cement", "money"),
+    [("zh-hans", "850,000 t 水泥", "9,600 万元"), ("en", "850,000 t cement", "9,600 × 10")],
+)
 def test_factory_report_prints_the_products_real_unit_and_multipliers_per_language(demo, language, cement, money):
     """Defects 4 and 5: the product's real unit, and no number running into "10k CNY"."""
     html, _pdf, text = demo["factory", language]
@@ -233,14 +248,27 @@ def test_chart_has_a_scale_a_reference_line_and_a_caption(demo):
     """Defect 12: the chart adds what the table does not."""
     html, _pdf, _text = demo["factory", "en"]
     assert 'class="reference"' in html and ">50%</text>" in html and "<figcaption>" in html
-    svg = category_bars([ChartRow("A", Decimal("12.5"), Decimal("20"))], reference=Decimal("0.5"), reference_label="Overall")
+    svg = category_bars(
+        [ChartRow("A", Decimal("12.5"), Decimal("20"))], reference=Decimal("0.5"), reference_label="Overall"
+    )
     assert "12.50 / 20.00 · 62.5%" in svg and "Overall 50.0%" in svg
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_consultant_sections_are_present(demo, language):
     html, _pdf, text = demo["factory", language]
-    for anchor in ("profile", "method", "summary", "scores", "gaps", "detail", "assumptions", "evidence", "policies", "signoff"):
+    for anchor in (
+        "profile",
+        "method",
+        "summary",
+        "scores",
+        "gaps",
+        "detail",
+        "assumptions",
+        "evidence",
+        "policies",
+        "signoff",
+    ):
         assert f'id="{anchor}"' in html
     flat = re.sub(r"\s+", " ", text)
     assert "GM-2025-09001-09001-R1" in flat  # report number on the cover and the sign-off page
@@ -296,7 +324,10 @@ def test_evidence_index_and_comparison_with_the_previous_revision():
         first_ctx = reports.build_context(first, language="en")
     assert first_ctx["comparison"] is None
     comparison = ctx["comparison"]
-    assert comparison["total_change"] == f"{Decimal(ctx['summary']['total']) - Decimal(first_ctx['summary']['total']):+.2f}"
+    assert (
+        comparison["total_change"]
+        == f"{Decimal(ctx['summary']['total']) - Decimal(first_ctx['summary']['total']):+.2f}"
+    )
     assert [i["code"] for i in comparison["indicators"]] == ["T13"]
     assert comparison["indicators"][0]["before"] == "Not met" and comparison["indicators"][0]["now"] == "Met"
     # Evidence is per assessment: the second revision has none yet, so every answered indicator is listed.
@@ -317,7 +348,9 @@ def test_company_profile_shows_products_output_and_energy_from_the_data_sheet(la
 
     assessment = make_assessment()
     sheet = DataSheet.objects.create(company=assessment.company, year=assessment.year, output_value=Decimal("96000"))
-    ProductOutput.objects.create(sheet=sheet, name_zh="精密铸件", name_en="Precision castings", unit="t", quantity=Decimal("15000"), main=True)
+    ProductOutput.objects.create(
+        sheet=sheet, name_zh="精密铸件", name_en="Precision castings", unit="t", quantity=Decimal("15000"), main=True
+    )
     EnergyUse.objects.create(sheet=sheet, carrier="natural_gas", quantity=Decimal("120000"))
     recompute(sheet)
     with translation.override(language):
@@ -326,7 +359,9 @@ def test_company_profile_shows_products_output_and_energy_from_the_data_sheet(la
     assert [p["name"] for p in profile["products"]] == ["精密铸件" if language == "zh-hans" else "Precision castings"]
     assert profile["products"][0]["quantity"] == '<span class="nobr">15,000\xa0t</span>'
     assert "120,000" in profile["energy"][0]["quantity"] and "m³" in profile["energy"][0]["quantity"]
-    assert ("96,000\xa0万元" if language == "zh-hans" else "96,000\xa0× 10<sup>4</sup> CNY") in profile["money"][0]["quantity"]
+    assert ("96,000\xa0万元" if language == "zh-hans" else "96,000\xa0× 10<sup>4</sup> CNY") in profile["money"][0][
+        "quantity"
+    ]
     text = pdftotext(reports.render_pdf(assessment, language=language).data)
     assert ("精密铸件" if language == "zh-hans" else "Precision castings") in text
 
@@ -351,7 +386,10 @@ def test_assumptions_name_a_consultancy_library_as_the_owner_of_its_yardsticks()
     assessment = make_assessment()
     firm = Consultancy.objects.create(name="Green Advisors Ltd")
     library = Library.objects.create(
-        owner=Library.Owner.CONSULTANCY, consultancy=firm, name_zh="绿色顾问能耗研究", name_en="Green Advisors energy study",
+        owner=Library.Owner.CONSULTANCY,
+        consultancy=firm,
+        name_zh="绿色顾问能耗研究",
+        name_en="Green Advisors energy study",
         source="Survey of 30 Jiangsu foundries, 2025",
     )
     SectorValue.objects.filter(key="report-test-machinery").update(library=library)
@@ -367,7 +405,9 @@ def test_assumptions_name_a_consultancy_library_as_the_owner_of_its_yardsticks()
 @pytest.mark.parametrize("area", AREAS)
 def test_an_empty_draft_renders_in_both_languages(area):
     demo_assessment = Assessment.objects.get(pk=AREAS[area])
-    empty = Assessment.objects.create(company=demo_assessment.company, criteria_set=demo_assessment.criteria_set, year=2024)
+    empty = Assessment.objects.create(
+        company=demo_assessment.company, criteria_set=demo_assessment.criteria_set, year=2024
+    )
     for language in LANGUAGES:
         with translation.override(language):
             ctx = reports.build_context(empty, language=language)

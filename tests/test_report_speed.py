@@ -10,7 +10,9 @@ ENV = os.environ | {"DEBUG": "1", "SECRET_KEY": "test-only", "DJANGO_SETTINGS_MO
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_loading_weasyprint_loads_no_ca_bundle():
@@ -33,7 +35,9 @@ def test_loading_weasyprint_loads_no_ca_bundle():
 def test_render_report_skips_system_checks_and_does_not_import_openpyxl(tmp_path):
     # An unknown assessment: the command stops after its imports and one query.
     result = run("-X", "importtime", "manage.py", "render_report", "999999", "--out", str(tmp_path / "x.pdf"))
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
+    }
     assert "assessment.reports" in imported  # the command ran
     # The URLconf (and through the views, openpyxl) is only loaded by the system checks.
     assert "greenmfg.urls" not in imported

@@ -15,8 +15,11 @@ pytestmark = pytest.mark.django_db
 def assessment() -> Assessment:
     body = "91350200MA0000003"
     company = Company.objects.create(
-        name="Limit Cement Co", credit_code=body + check_character(body), sector=Sector.objects.get(code="30"),
-        province="FJ", size="medium",
+        name="Limit Cement Co",
+        credit_code=body + check_character(body),
+        sector=Sector.objects.get(code="30"),
+        province="FJ",
+        size="medium",
     )
     criteria_set = CriteriaSet.objects.filter(area="factory", status=CriteriaSet.Status.PUBLISHED).latest("pk")
     return Assessment.objects.create(company=company, criteria_set=criteria_set, year=2025)
@@ -37,7 +40,9 @@ def test_an_unverified_company_is_said_so_on_the_cover(assessment):
 def test_f01_worse_than_the_limit_value_is_a_compliance_problem_in_the_report(assessment):
     # 95 kgce/t cement against the GB 16780-2021 limit of 94 kgce/t (level 3, mandatory)
     quota = SectorValue.objects.get(key="gb-16780-2021-cement-unit-product-comprehensive-energy")
-    Answer.objects.create(assessment=assessment, code="F01", inputs={"E": "95", "Q": "1000"}, sector_value=quota, version=1)
+    Answer.objects.create(
+        assessment=assessment, code="F01", inputs={"E": "95", "Q": "1000"}, sector_value=quota, version=1
+    )
     page = html(assessment)
     assert "Compliance problems" in page
     assert "limit value 94 kgce/t" in page and "B1" in page

@@ -32,30 +32,81 @@ pytestmark = pytest.mark.django_db
 SET_CODE = "report-test-factory"
 CATEGORIES = [
     # code, zh, en, weight, [(code, zh, en, type, points, formula/rule)]
-    ("energy", "能源低碳化", "Energy low-carbon", "30", [
-        ("T01", "能源消耗强度", "Energy consumption intensity", "reverse_quant", "8", "energy_intensity"),
-        ("T02", "碳排放强度", "Carbon emission intensity", "reverse_quant", "8", "carbon_intensity"),
-        ("T03", "可再生能源利用率", "Renewable energy utilisation rate", "positive_quant", "8", "renewable_share"),
-        ("T04", "能碳管理系统平台功能符合数量", "Energy-carbon platform functions met", "count", "6", ""),
-    ]),
-    ("resource", "资源高效化", "Resource efficiency", "30", [
-        ("T05", "原材料消耗强度", "Raw material consumption intensity", "reverse_quant", "8", "material_intensity"),
-        ("T06", "取水强度", "Water intake intensity", "reverse_quant", "8", "water_intensity"),
-        ("T07", "工业用水重复利用率", "Industrial water reuse rate", "positive_quant", "8", "water_reuse_rate"),
-        ("T08", "一般工业固体废物综合利用率", "Solid waste utilisation rate", "positive_quant", "6", "solid_waste_utilisation"),
-    ]),
-    ("clean", "生产洁净化", "Clean production", "16", [
-        ("T09", "生产工艺和设备先进性", "Advanced process and equipment", "positive_qual", "6", ""),
-        ("T10", "绿色低碳改造升级项目投资额占比", "Share of retrofit investment", "positive_quant", "4", "retrofit_investment_share"),
-        ("T11", "主要污染物产生或排放强度", "Main pollutant intensity", "reverse_quant", "6", "pollutant_intensity"),
-    ]),
-    ("product", "产品绿色化", "Green products", "16", [
-        ("T12", "绿色设计", "Green design", "positive_qual", "8", ""),
-        ("T13", "产品碳足迹", "Product carbon footprint", "positive_qual", "8", ""),
-    ]),
-    ("land", "用地集约化", "Intensive land use", "8", [
-        ("T14", "土地产出率", "Land output rate", "positive_quant", "8", "land_output"),
-    ]),
+    (
+        "energy",
+        "能源低碳化",
+        "Energy low-carbon",
+        "30",
+        [
+            ("T01", "能源消耗强度", "Energy consumption intensity", "reverse_quant", "8", "energy_intensity"),
+            ("T02", "碳排放强度", "Carbon emission intensity", "reverse_quant", "8", "carbon_intensity"),
+            ("T03", "可再生能源利用率", "Renewable energy utilisation rate", "positive_quant", "8", "renewable_share"),
+            ("T04", "能碳管理系统平台功能符合数量", "Energy-carbon platform functions met", "count", "6", ""),
+        ],
+    ),
+    (
+        "resource",
+        "资源高效化",
+        "Resource efficiency",
+        "30",
+        [
+            ("T05", "原材料消耗强度", "Raw material consumption intensity", "reverse_quant", "8", "material_intensity"),
+            ("T06", "取水强度", "Water intake intensity", "reverse_quant", "8", "water_intensity"),
+            ("T07", "工业用水重复利用率", "Industrial water reuse rate", "positive_quant", "8", "water_reuse_rate"),
+            (
+                "T08",
+                "一般工业固体废物综合利用率",
+                "Solid waste utilisation rate",
+                "positive_quant",
+                "6",
+                "solid_waste_utilisation",
+            ),
+        ],
+    ),
+    (
+        "clean",
+        "生产洁净化",
+        "Clean production",
+        "16",
+        [
+            ("T09", "生产工艺和设备先进性", "Advanced process and equipment", "positive_qual", "6", ""),
+            (
+                "T10",
+                "绿色低碳改造升级项目投资额占比",
+                "Share of retrofit investment",
+                "positive_quant",
+                "4",
+                "retrofit_investment_share",
+            ),
+            (
+                "T11",
+                "主要污染物产生或排放强度",
+                "Main pollutant intensity",
+                "reverse_quant",
+                "6",
+                "pollutant_intensity",
+            ),
+        ],
+    ),
+    (
+        "product",
+        "产品绿色化",
+        "Green products",
+        "16",
+        [
+            ("T12", "绿色设计", "Green design", "positive_qual", "8", ""),
+            ("T13", "产品碳足迹", "Product carbon footprint", "positive_qual", "8", ""),
+        ],
+    ),
+    (
+        "land",
+        "用地集约化",
+        "Intensive land use",
+        "8",
+        [
+            ("T14", "土地产出率", "Land output rate", "positive_quant", "8", "land_output"),
+        ],
+    ),
 ]
 # Quantitative answers: inputs, then (leading, benchmark) supplied by the user or the criteria default.
 QUANT = {
@@ -86,26 +137,63 @@ def make_criteria_set() -> CriteriaSet:
     existing = CriteriaSet.objects.filter(code=SET_CODE).first()
     if existing:
         return existing
-    standard = policy("gbt-36132-2025", "GB/T 36132-2025", "绿色工厂评价通则", "General principles for green factory evaluation", 2025)
-    measures = policy("miit-2024-13", "工信部节〔2024〕13号", "绿色工厂梯度培育及管理暂行办法", "Interim Measures for Gradient Cultivation of Green Factories", 2024)
-    gbt24067 = policy("gbt-24067", "GB/T 24067", "温室气体 产品碳足迹 量化要求和指南", "Greenhouse gases — Carbon footprint of products", 2024)
+    standard = policy(
+        "gbt-36132-2025", "GB/T 36132-2025", "绿色工厂评价通则", "General principles for green factory evaluation", 2025
+    )
+    measures = policy(
+        "miit-2024-13",
+        "工信部节〔2024〕13号",
+        "绿色工厂梯度培育及管理暂行办法",
+        "Interim Measures for Gradient Cultivation of Green Factories",
+        2024,
+    )
+    gbt24067 = policy(
+        "gbt-24067",
+        "GB/T 24067",
+        "温室气体 产品碳足迹 量化要求和指南",
+        "Greenhouse gases — Carbon footprint of products",
+        2024,
+    )
     cs = CriteriaSet.objects.create(
-        code=SET_CODE, area="factory", version="2025", name_zh="绿色工厂（测试用通则指标表）",
-        name_en="Green factory (test copy of the general table)", standard="GB/T 36132-2025",
-        status="published", effective_date=date(2025, 12, 31), rating="relative",
+        code=SET_CODE,
+        area="factory",
+        version="2025",
+        name_zh="绿色工厂（测试用通则指标表）",
+        name_en="Green factory (test copy of the general table)",
+        standard="GB/T 36132-2025",
+        status="published",
+        effective_date=date(2025, 12, 31),
+        rating="relative",
     )
     cs.governing_documents.set([standard, measures])
     gates = [
-        ("B1", "basic", "近三年无重大安全、质量、环境违法行为", "No serious safety, quality or environmental violations in 3 years"),
-        ("B2", "basic", "明确绿色制造管理职责并制定中长期规划", "Green manufacturing responsibility and a mid/long-term plan"),
-        ("B3", "basic", "建立质量、环境、能源和职业健康安全管理体系", "Quality, environmental, energy and OH&S management systems"),
+        (
+            "B1",
+            "basic",
+            "近三年无重大安全、质量、环境违法行为",
+            "No serious safety, quality or environmental violations in 3 years",
+        ),
+        (
+            "B2",
+            "basic",
+            "明确绿色制造管理职责并制定中长期规划",
+            "Green manufacturing responsibility and a mid/long-term plan",
+        ),
+        (
+            "B3",
+            "basic",
+            "建立质量、环境、能源和职业健康安全管理体系",
+            "Quality, environmental, energy and OH&S management systems",
+        ),
         ("N1", "negative", "未被列入经营异常名录", "Not on the abnormal-operation list"),
     ]
     for n, (code, kind, zh, en) in enumerate(gates):
         gate = Gate.objects.create(criteria_set=cs, code=code, kind=kind, order=n, text_zh=zh, text_en=en)
         gate.policy_basis.set([measures])
     for n, (code, zh, en, weight, indicators) in enumerate(CATEGORIES):
-        category = Category.objects.create(criteria_set=cs, code=code, order=n, name_zh=zh, name_en=en, weight=Decimal(weight))
+        category = Category.objects.create(
+            criteria_set=cs, code=code, order=n, name_zh=zh, name_en=en, weight=Decimal(weight)
+        )
         for m, (icode, izh, ien, kind, points, formula) in enumerate(indicators):
             rule: dict = {}
             if kind == "count":
@@ -113,8 +201,16 @@ def make_criteria_set() -> CriteriaSet:
             elif kind == "positive_qual":
                 rule = {"fractions": {"met": "1", "partly": "0.5", "not_met": "0"}}
             indicator = Indicator.objects.create(
-                category=category, code=icode, order=m, name_zh=izh, name_en=ien, indicator_type=kind,
-                points=Decimal(points), formula=formula, rule=rule, uses_sector_values=icode == "T01",
+                category=category,
+                code=icode,
+                order=m,
+                name_zh=izh,
+                name_en=ien,
+                indicator_type=kind,
+                points=Decimal(points),
+                formula=formula,
+                rule=rule,
+                uses_sector_values=icode == "T01",
                 recommendation_zh=f"针对{izh}制定改进计划，对标行业先进水平。",
                 recommendation_en=f"Plan improvements for {ien.lower()} against the industry's leading level.",
                 provisional=icode == "T10",
@@ -124,7 +220,9 @@ def make_criteria_set() -> CriteriaSet:
 
 
 def make_company(name: str = COMPANY_NAME, credit_code: str = "91320500MA1TEST001") -> Company:
-    sector, _ = Sector.objects.get_or_create(code="C34", defaults={"name_zh": "通用设备制造业", "name_en": "General equipment manufacturing"})
+    sector, _ = Sector.objects.get_or_create(
+        code="C34", defaults={"name_zh": "通用设备制造业", "name_en": "General equipment manufacturing"}
+    )
     return Company.objects.create(name=name, credit_code=credit_code, sector=sector, province="JS", size="medium")
 
 
@@ -142,12 +240,22 @@ def make_assessment(company: Company | None = None, user=None) -> Assessment:
     assessment = Assessment.objects.create(company=company, criteria_set=cs, year=2025, created_by=user)
     sector = Sector.objects.get(code="C34")
     sv, _ = SectorValue.objects.get_or_create(
-        key="report-test-machinery", defaults={
-            "indicator_code": "T01", "sector": sector, "product_zh": "精密铸件", "product_en": "Precision castings",
-            "standard": "GB 99999", "edition": "2024", "unit": "kgce/t", "leading": Decimal("60"), "benchmark": Decimal("95"),
+        key="report-test-machinery",
+        defaults={
+            "indicator_code": "T01",
+            "sector": sector,
+            "product_zh": "精密铸件",
+            "product_en": "Precision castings",
+            "standard": "GB 99999",
+            "edition": "2024",
+            "unit": "kgce/t",
+            "leading": Decimal("60"),
+            "benchmark": Decimal("95"),
         },
     )
-    RegionalReference.objects.get_or_create(area="factory", province="JS", year=2025, defaults={"value": Decimal("72.50"), "source": "江苏省工信厅 2025"})
+    RegionalReference.objects.get_or_create(
+        area="factory", province="JS", year=2025, defaults={"value": Decimal("72.50"), "source": "江苏省工信厅 2025"}
+    )
     for code in ("B1", "B2", "B3", "N1"):
         Answer.objects.create(assessment=assessment, code=code, passed=True)
     for code, (inputs, limits) in QUANT.items():
@@ -155,14 +263,37 @@ def make_assessment(company: Company | None = None, user=None) -> Assessment:
         if code == "T01":
             fields["sector_value"] = sv
         elif limits:
-            fields |= {"leading": Decimal(limits[0]), "benchmark": Decimal(limits[1]), "values_source": "行业协会 2024 年统计公报"}
+            fields |= {
+                "leading": Decimal(limits[0]),
+                "benchmark": Decimal(limits[1]),
+                "values_source": "行业协会 2024 年统计公报",
+            }
         Answer.objects.create(assessment=assessment, code=code, **fields)
     Answer.objects.create(assessment=assessment, code="T04", count=6)
     Answer.objects.create(assessment=assessment, code="T09", choice="met", comment="采用国家鼓励目录中的高效电机")
-    Answer.objects.create(assessment=assessment, code="T12", choice="partly", consultant_note="设计评审记录不完整，需补充 <script>alert(1)</script>")
+    Answer.objects.create(
+        assessment=assessment,
+        code="T12",
+        choice="partly",
+        consultant_note="设计评审记录不完整，需补充 <script>alert(1)</script>",
+    )
     Answer.objects.create(assessment=assessment, code="T13", choice="not_met")
-    Evidence.objects.create(assessment=assessment, code="T01", file="evidence/x/1", original_name="能源统计报表 B205-1.pdf", content_type="application/pdf", size=1000)
-    Evidence.objects.create(assessment=assessment, code="T09", file="evidence/x/2", original_name="设备清单.xlsx", content_type="application/vnd.ms-excel", size=1000)
+    Evidence.objects.create(
+        assessment=assessment,
+        code="T01",
+        file="evidence/x/1",
+        original_name="能源统计报表 B205-1.pdf",
+        content_type="application/pdf",
+        size=1000,
+    )
+    Evidence.objects.create(
+        assessment=assessment,
+        code="T09",
+        file="evidence/x/2",
+        original_name="设备清单.xlsx",
+        content_type="application/vnd.ms-excel",
+        size=1000,
+    )
     return assessment
 
 
@@ -205,7 +336,13 @@ def test_context_has_every_indicator_and_the_gaps():
     codes = [i["code"] for g in ctx["detail_groups"] for i in g["indicators"]]
     assert codes == [f"T{n:02d}" for n in range(1, 15)]
     assert ctx["draft"] is True
-    assert [c["name"] for c in ctx["categories"]] == ["Energy low-carbon", "Resource efficiency", "Clean production", "Green products", "Intensive land use"]
+    assert [c["name"] for c in ctx["categories"]] == [
+        "Energy low-carbon",
+        "Resource efficiency",
+        "Clean production",
+        "Green products",
+        "Intensive land use",
+    ]
     gap_codes = [g["code"] for g in ctx["gaps"]]
     assert "T13" in gap_codes and "T09" not in gap_codes  # not met vs fully met
     t13 = next(g for g in ctx["gaps"] if g["code"] == "T13")
@@ -277,7 +414,9 @@ def test_consultancy_name_and_logo_on_the_cover(tmp_path, settings):
     text, reader = pdf_text(pdf.data)
     assert "青松绿色咨询" in text.replace(" ", "")
     cover = reader.pages[0]
-    assert any(str(x.get_object().get("/Subtype")) == "/Image" for x in cover["/Resources"].get("/XObject", {}).values())
+    assert any(
+        str(x.get_object().get("/Subtype")) == "/Image" for x in cover["/Resources"].get("/XObject", {}).values()
+    )
 
 
 def test_submitted_assessment_uses_the_snapshot_and_has_no_watermark():
@@ -377,7 +516,9 @@ def test_render_report_command_writes_pdf_and_html(tmp_path):
     assessment = make_assessment()
     out, html = tmp_path / "r.pdf", tmp_path / "r.html"
     stdout = io.StringIO()
-    call_command("render_report", str(assessment.pk), "--lang", "en", "--out", str(out), "--html", str(html), stdout=stdout)
+    call_command(
+        "render_report", str(assessment.pk), "--lang", "en", "--out", str(out), "--html", str(html), stdout=stdout
+    )
     assert out.read_bytes().startswith(b"%PDF")
     assert COMPANY_NAME in html.read_text()
     assert "pages" in stdout.getvalue()

@@ -148,13 +148,17 @@ def test_failed_render_is_reported_logged_and_retryable(client, owner_and_assess
     assert DBTaskResult.objects.get(id=first_task).status == "FAILED"
 
     client.force_login(owner)
-    html = client.get(reverse("report_status", args=[report.pk]), headers={"HX-Request": "true", "Accept-Language": "en"}).content.decode()
+    html = client.get(
+        reverse("report_status", args=[report.pk]), headers={"HX-Request": "true", "Accept-Language": "en"}
+    ).content.decode()
     assert "The report could not be generated." in html and "the font cache exploded" in html
     assert reverse("report_request", args=[assessment.pk]) in html and "every 2s" not in html
 
     monkeypatch.undo()
     monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
-    response = client.post(reverse("report_request", args=[assessment.pk]), {"language": "en"}, headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("report_request", args=[assessment.pk]), {"language": "en"}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 200 and "every 2s" in response.content.decode()
     report.refresh_from_db()
     assert report.status == Report.Status.QUEUED and report.error == "" and report.task_id != first_task
@@ -169,7 +173,9 @@ def test_job_left_running_by_a_killed_worker_is_retried_on_the_next_poll(client,
     old_task = report.task_id
     # The worker claimed the job and died mid-render.
     DBTaskResult.objects.filter(id=old_task).update(status="RUNNING", started_at=timezone.now() - timedelta(minutes=30))
-    Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING, progress=20, attempts=1, started_at=timezone.now() - timedelta(minutes=5))
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.RUNNING, progress=20, attempts=1, started_at=timezone.now() - timedelta(minutes=5)
+    )
 
     client.force_login(owner)
     client.get(reverse("report_status", args=[report.pk]), headers={"HX-Request": "true"})
@@ -191,7 +197,9 @@ def test_job_left_running_by_a_killed_worker_is_retried_on_the_next_poll(client,
 def test_stale_job_gives_up_after_three_attempts(owner_and_assessment):
     owner, assessment = owner_and_assessment
     report = reports.enqueue_report(assessment, "en", owner)
-    Report.objects.filter(pk=report.pk).update(status=Report.Status.RUNNING, attempts=3, started_at=timezone.now() - timedelta(hours=1))
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.RUNNING, attempts=3, started_at=timezone.now() - timedelta(hours=1)
+    )
     report = reports.retry_if_stale(Report.objects.get(pk=report.pk))
     assert report.status == Report.Status.FAILED and "3 attempts" in report.error
 

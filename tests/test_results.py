@@ -54,7 +54,9 @@ def test_relative_listing_compares_with_the_regional_reference_or_explains_its_a
     body = results_page(world).content.decode()
     # Without a reference the page says what the score means instead of "cannot be compared".
     assert "no regional reference recorded" in body and "regional average of existing national units" in body
-    RegionalReference.objects.create(area=criteria_set.area, province="JS", year=2029, value=Decimal("99.5"), source="Provincial list 2029")
+    RegionalReference.objects.create(
+        area=criteria_set.area, province="JS", year=2029, value=Decimal("99.5"), source="Provincial list 2029"
+    )
     body = results_page(world).content.decode()
     assert "Below the regional reference" in body and "99.50" in body and "Provincial list 2029" in body
 
@@ -75,13 +77,20 @@ def test_gaps_are_sorted_by_points_available_with_recommendation_and_policy_basi
 def test_user_supplied_and_provisional_values_are_marked():
     world = make_world(6)
     answer_all(world.assessment)
-    answer(world.assessment, "X01", sector_value=None, inputs={"E": "1500", "Q": "10000"},
-           leading=Decimal("0.1"), benchmark=Decimal("0.2"), values_source="Industry association 2030")
+    answer(
+        world.assessment,
+        "X01",
+        sector_value=None,
+        inputs={"E": "1500", "Q": "10000"},
+        leading=Decimal("0.1"),
+        benchmark=Decimal("0.2"),
+        values_source="Industry association 2030",
+    )
     Indicator.objects.filter(category__criteria_set=world.assessment.criteria_set, code="X06").update(provisional=True)
     body = results_page(world).content.decode()
-    x01 = body[body.index('id="indicator-X01"'):body.index('id="indicator-X04"')]
+    x01 = body[body.index('id="indicator-X01"') : body.index('id="indicator-X04"')]
     assert "user-supplied values" in x01
-    x06 = body[body.index('id="indicator-X06"'):]
+    x06 = body[body.index('id="indicator-X06"') :]
     assert "badge-provisional" in x06[:800]
 
 
@@ -133,7 +142,9 @@ def test_a_submitted_assessment_shows_its_snapshot_even_after_criteria_changes()
     world = make_world(6)
     answer_all(world.assessment)
     snapshot = submission.submit(world.assessment.pk, user=world.editor, language="en")
-    Indicator.objects.filter(category__criteria_set=world.assessment.criteria_set, code="X05").update(points=Decimal(90))
+    Indicator.objects.filter(category__criteria_set=world.assessment.criteria_set, code="X05").update(
+        points=Decimal(90)
+    )
     body = results_page(world).content.decode()
     assert f'id="total-score">{snapshot.total}<' in body
     assert "Frozen at submission" in body

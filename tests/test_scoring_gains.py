@@ -31,7 +31,11 @@ EXAMPLES = Path(settings.BASE_DIR) / "docs" / "examples"
 def _spec(na_rule: str = "renormalise") -> CriteriaSpec:
     qual = lambda code, points, **kw: IndicatorSpec(code=code, indicator_type="positive_qual", points=D(points), **kw)  # noqa: E731
     return CriteriaSpec(
-        code="t", version="1", rating="relative", na_rule=na_rule, gates=(),
+        code="t",
+        version="1",
+        rating="relative",
+        na_rule=na_rule,
+        gates=(),
         categories=(
             CategorySpec("a", D(40), (qual("A1", 10), qual("A2", 10, allows_na=True), qual("A3", 5))),
             CategorySpec("b", D(60), (qual("B1", 30, allows_na=True), qual("B2", 30, allows_na=True))),
@@ -45,8 +49,16 @@ def _spec(na_rule: str = "renormalise") -> CriteriaSpec:
     [
         {},
         {"A1": AnswerData(choice="partly"), "A2": AnswerData(na=True, na_reason="no such process")},
-        {"A1": AnswerData(choice="met"), "B1": AnswerData(na=True, na_reason="x"), "B2": AnswerData(na=True, na_reason="y")},
-        {"A2": AnswerData(na=True, na_reason="x"), "A3": AnswerData(choice="not_met"), "B1": AnswerData(choice="partly")},
+        {
+            "A1": AnswerData(choice="met"),
+            "B1": AnswerData(na=True, na_reason="x"),
+            "B2": AnswerData(na=True, na_reason="y"),
+        },
+        {
+            "A2": AnswerData(na=True, na_reason="x"),
+            "A3": AnswerData(choice="not_met"),
+            "B1": AnswerData(choice="partly"),
+        },
     ],
 )
 def test_each_gain_equals_the_what_if_of_that_indicator(na_rule, answers):
@@ -63,7 +75,10 @@ def test_a_gap_in_a_category_with_na_is_worth_its_scaled_points():
     spec = _spec()
     answers = {"A2": AnswerData(na=True, na_reason="x"), "A3": AnswerData(choice="met")}
     assert round(gains(spec, score(spec, answers))["A1"], 2) == D("26.67")
-    assert [(r.code, round(g, 2)) for r, g in top_actions(spec, answers, limit=2)] == [("B1", D("30.00")), ("B2", D("30.00"))]
+    assert [(r.code, round(g, 2)) for r, g in top_actions(spec, answers, limit=2)] == [
+        ("B1", D("30.00")),
+        ("B2", D("30.00")),
+    ]
 
 
 @pytest.mark.django_db
@@ -72,7 +87,9 @@ def test_shipped_criteria_and_demo_answers_agree(example):
     document = json.loads((EXAMPLES / example).read_text())
     criteria_set = CriteriaSet.objects.get(code=document["criteria_set"])
     spec = criteria_spec(criteria_data(criteria_set))
-    document["indicators"] = {k: v for k, v in document["indicators"].items() if not isinstance(v.get("sector_value"), str)}
+    document["indicators"] = {
+        k: v for k, v in document["indicators"].items() if not isinstance(v.get("sector_value"), str)
+    }
     answers = parse_answers(document, spec)
     card = score(spec, answers)
     for code, gain in gains(spec, card).items():

@@ -11,9 +11,7 @@ from standing.peers import Band, Contributor, Refusal
 def crowd(n: int, *, firms: int = 3, totals: list[Decimal] | None = None) -> list[Contributor]:
     """n companies spread round-robin over `firms` consultancies; firm 0 stands for "no consultancy"."""
     totals = totals or [Decimal(50 + i) for i in range(n)]
-    return [
-        Contributor(i, frozenset() if i % firms == 0 else frozenset({i % firms}), totals[i]) for i in range(n)
-    ]
+    return [Contributor(i, frozenset() if i % firms == 0 else frozenset({i % firms}), totals[i]) for i in range(n)]
 
 
 @pytest.mark.parametrize(
@@ -108,7 +106,12 @@ def test_histogram_hides_bins_of_one_or_two_companies() -> None:
 def test_indicator_peer_values_need_their_own_ten_companies_and_respect_direction() -> None:
     group = crowd(12)
     with_values = [
-        Contributor(c.company_id, c.consultancies, c.total, {"E": Decimal(c.company_id + 1), **({"W": Decimal(1)} if c.company_id < 5 else {})})
+        Contributor(
+            c.company_id,
+            c.consultancies,
+            c.total,
+            {"E": Decimal(c.company_id + 1), **({"W": Decimal(1)} if c.company_id < 5 else {})},
+        )
         for c in group
     ]
     found = peers.indicator_peers(with_values, lower_is_better=["E"])
@@ -122,7 +125,9 @@ def test_criteria_changes_between_years() -> None:
         indicators = [{"code": c, "points": p, "name_en": c, "name_zh": c} for c, p in points.items()]
         return series.YearScore(y, y, code, {"categories": [{"code": "C", "indicators": indicators}]}, {})
 
-    found = series.changes([year(2024, "old", {"A": 5, "B": 5}), year(2025, "old", {"A": 5, "B": 5}), year(2026, "new", {"A": 8, "C": 2})])
+    found = series.changes(
+        [year(2024, "old", {"A": 5, "B": 5}), year(2025, "old", {"A": 5, "B": 5}), year(2026, "new", {"A": 8, "C": 2})]
+    )
     assert len(found) == 1
     change = found[0]
     assert (change.year, change.before, change.after) == (2026, "old", "new")

@@ -40,15 +40,33 @@ def english(user: Any) -> Client:
     return client
 
 
-def submitted(company: Company, criteria_set: CriteriaSet, total: str, *, year: int = 2030, values: dict[str, str] | None = None) -> Assessment:
+def submitted(
+    company: Company, criteria_set: CriteriaSet, total: str, *, year: int = 2030, values: dict[str, str] | None = None
+) -> Assessment:
     """A submitted assessment with a minimal frozen snapshot (the standing tables read only these fields)."""
-    assessment = Assessment.objects.create(company=company, criteria_set=criteria_set, year=year, status=Assessment.Status.SUBMITTED)
-    indicators = [{"code": code, "value": value, "points": "5.00", "maximum": "10.00"} for code, value in (values or {}).items()]
+    assessment = Assessment.objects.create(
+        company=company, criteria_set=criteria_set, year=year, status=Assessment.Status.SUBMITTED
+    )
+    indicators = [
+        {"code": code, "value": value, "points": "5.00", "maximum": "10.00"} for code, value in (values or {}).items()
+    ]
     Snapshot.objects.create(
-        assessment=assessment, total=Decimal(total), verdict="pass", answers={},
-        criteria={"code": criteria_set.code, "gates": [], "categories": [
-            {"code": "C1", "indicators": [{"code": c, "indicator_type": "reverse_quant", "points": "10"} for c in (values or {})]}
-        ]},
+        assessment=assessment,
+        total=Decimal(total),
+        verdict="pass",
+        answers={},
+        criteria={
+            "code": criteria_set.code,
+            "gates": [],
+            "categories": [
+                {
+                    "code": "C1",
+                    "indicators": [
+                        {"code": c, "indicator_type": "reverse_quant", "points": "10"} for c in (values or {})
+                    ],
+                }
+            ],
+        },
         scorecard={"total": total, "maximum": "100.00", "indicators": indicators, "categories": []},
     )
     return assessment
@@ -145,12 +163,18 @@ def test_no_stored_or_shown_figure_comes_from_fewer_companies() -> None:
             Company.objects.filter(pk=company.pk).update(province=province)
             if i % 3:
                 AccessGrant.objects.create(company=company, consultancy=firms[i % 3])
-            a = submitted(company, criteria_set, str(30 + 3 * i), values={"X01": str(i)} if i < 6 else {"X01": str(i), "X02": "1"})
+            a = submitted(
+                company, criteria_set, str(30 + 3 * i), values={"X01": str(i)} if i < 6 else {"X01": str(i), "X02": "1"}
+            )
             user = make_user("member")
             Membership.objects.create(user=user, company=company, role="viewer")
             pages.append((user, a, province))
     refresh_all()
-    entries = list(Entry.objects.filter(criteria_set=criteria_set.code).values("company_id", "firms", "total", "sector", "province"))
+    entries = list(
+        Entry.objects.filter(criteria_set=criteria_set.code).values(
+            "company_id", "firms", "total", "sector", "province"
+        )
+    )
     for stat in PeerStat.objects.filter(criteria_set=criteria_set.code):
         behind = [
             PeerContributor(e["company_id"], frozenset(split_firms(e["firms"])), e["total"])
@@ -219,9 +243,15 @@ def test_the_staff_reference_wins_over_the_platform_estimate() -> None:
         refresh_after_submission(a.pk)
     page = english(world.viewer).get(reverse("standing", args=[mine.pk])).content.decode()
     assert "estimated: the platform's average in your province" in page
-    RegionalReference.objects.create(area=criteria_set.area, province="JS", year=2029, value=Decimal("65.00"), source="Provincial notice")
+    RegionalReference.objects.create(
+        area=criteria_set.area, province="JS", year=2029, value=Decimal("65.00"), source="Provincial notice"
+    )
     page = english(world.viewer).get(reverse("standing", args=[mine.pk])).content.decode()
-    assert "regional reference score 65.00 (2029" in page and "Provincial notice" in page and "Your total is below it." in page
+    assert (
+        "regional reference score 65.00 (2029" in page
+        and "Provincial notice" in page
+        and "Your total is below it." in page
+    )
 
 
 # --- Ladder ---------------------------------------------------------------------------------------
@@ -263,7 +293,10 @@ def _two_years() -> tuple[Any, Assessment]:
 
 @pytest.mark.parametrize(
     ("language", "expected", "absent"),
-    [("en", ["Category 1", "Total score", "2030", "2031"], "类别1"), ("zh-hans", ["类别1", "2030", "2031"], "Category 1")],
+    [
+        ("en", ["Category 1", "Total score", "2030", "2031"], "类别1"),
+        ("zh-hans", ["类别1", "2030", "2031"], "Category 1"),
+    ],
 )
 def test_the_year_series_chart_and_table_in_both_languages(language: str, expected: list[str], absent: str) -> None:
     world, following = _two_years()
@@ -272,12 +305,12 @@ def test_the_year_series_chart_and_table_in_both_languages(language: str, expect
     client.cookies["django_language"] = language
     with_queries = client.get(reverse("standing_years", args=[following.pk]))
     page = with_queries.content.decode()
-    svg = page[page.index("<svg"): page.index("</svg>")]
+    svg = page[page.index("<svg") : page.index("</svg>")]
     for text in expected:
         assert text in svg
     assert absent not in svg
     assert "<script" not in svg and "style=" not in svg
-    changes = page[page.index('id="criteria-changes"'):]
+    changes = page[page.index('id="criteria-changes"') :]
     assert "X06" in changes.split("</li>")[0]  # removed in 2031
     assert "X05 10 → 20" in changes.split("</li>")[0]
 
@@ -303,11 +336,11 @@ def test_impact_maps_by_code_and_lists_what_does_not_carry() -> None:
     page = english(world.viewer).get(url).content.decode()
     assert target.code in page and "impact-table" not in page
     page = english(world.viewer).get(url, {"target": target.code}).content.decode()
-    unmapped = page[page.index('id="unmapped"'): page.index("</ul>", page.index('id="unmapped"'))]
+    unmapped = page[page.index('id="unmapped"') : page.index("</ul>", page.index('id="unmapped"'))]
     assert "X05" in unmapped and "X06" in unmapped and "no such item in the other set" in unmapped
     assert "X02" in unmapped and "measured differently" in unmapped
     assert "X01" not in unmapped and "X03" not in unmapped
-    table = page[page.index('id="impact-table"'):]
+    table = page[page.index('id="impact-table"') :]
     assert "X05" in table and "X01" in table
     # An unknown target is ignored, not an error.
     assert english(world.viewer).get(url, {"target": "nope"}).status_code == 200
@@ -316,8 +349,13 @@ def test_impact_maps_by_code_and_lists_what_does_not_carry() -> None:
 def test_company_form_keeps_list_level_and_year() -> None:
     world = make_world(4)
     data = {
-        "name": world.company.name, "credit_code": world.company.credit_code, "sector": world.company.sector_id,
-        "province": "JS", "size": "medium", "list_level": "", "listed_year": "2024",
+        "name": world.company.name,
+        "credit_code": world.company.credit_code,
+        "sector": world.company.sector_id,
+        "province": "JS",
+        "size": "medium",
+        "list_level": "",
+        "listed_year": "2024",
     }
     url = reverse("company_edit", args=[world.company.pk])
     assert english(world.owner).post(url, data).status_code == 200  # a year without a list

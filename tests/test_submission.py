@@ -109,7 +109,9 @@ def test_incomplete_submit_changes_nothing():
 
 def test_submit_enqueues_exactly_one_report(monkeypatch):
     calls = []
-    monkeypatch.setattr(reports, "enqueue_report", lambda assessment, language, user: calls.append((assessment.pk, language, user.pk)))
+    monkeypatch.setattr(
+        reports, "enqueue_report", lambda assessment, language, user: calls.append((assessment.pk, language, user.pk))
+    )
     world = make_world()
     answer_all(world.assessment)
     submit(world)
@@ -125,7 +127,9 @@ def test_the_snapshot_rescores_to_the_stored_total_after_admins_change_the_crite
     snapshot = submit(world)
     stored_total = snapshot.total
     # Admins edit the criteria and the sector value afterwards.
-    Indicator.objects.filter(category__criteria_set=world.assessment.criteria_set, code="X05").update(points=Decimal(40))
+    Indicator.objects.filter(category__criteria_set=world.assessment.criteria_set, code="X05").update(
+        points=Decimal(40)
+    )
     Category.objects.filter(criteria_set=world.assessment.criteria_set, code="C1").update(weight=Decimal(70))
     sector_value.leading, sector_value.benchmark = Decimal("0.01"), Decimal("0.02")
     sector_value.save()
@@ -158,7 +162,9 @@ def test_post_submit_twice_gives_one_snapshot():
 def test_the_submit_page_lists_what_is_missing_with_links(settings):
     world = make_world(4)
     answer(world.assessment, "G1", passed=True)
-    response = world.client("editor").get(reverse("assessment_submit", args=[world.assessment.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    response = world.client("editor").get(
+        reverse("assessment_submit", args=[world.assessment.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "5 items must be completed" in body
@@ -175,7 +181,9 @@ def test_the_submit_page_lists_what_is_missing_with_links(settings):
 
 def test_an_incomplete_post_is_refused_with_the_list():
     world = make_world(4)
-    response = world.client("editor").post(reverse("assessment_submit", args=[world.assessment.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    response = world.client("editor").post(
+        reverse("assessment_submit", args=[world.assessment.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "must be completed before you can submit" in response.content.decode()
     world.assessment.refresh_from_db()
@@ -205,10 +213,19 @@ def test_reopen_creates_a_new_revision_with_the_answers():
     assert world.assessment.status == Assessment.Status.SUPERSEDED
     assert (new.status, new.revision, new.previous_id) == (Assessment.Status.DRAFT, 2, world.assessment.pk)
     assert new.criteria_set_id == world.assessment.criteria_set_id and new.year == world.assessment.year
-    old_rows = {a.code: (a.passed, a.choice, a.count, a.inputs, a.sector_value_id, a.comment) for a in world.assessment.answers.all()}
-    new_rows = {a.code: (a.passed, a.choice, a.count, a.inputs, a.sector_value_id, a.comment) for a in new.answers.all()}
+    old_rows = {
+        a.code: (a.passed, a.choice, a.count, a.inputs, a.sector_value_id, a.comment)
+        for a in world.assessment.answers.all()
+    }
+    new_rows = {
+        a.code: (a.passed, a.choice, a.count, a.inputs, a.sector_value_id, a.comment) for a in new.answers.all()
+    }
     assert new_rows == old_rows and len(new_rows) == 7
-    actions = set(AuditEvent.objects.filter(object_id__in=[str(world.assessment.pk), str(new.pk)]).values_list("action", flat=True))
+    actions = set(
+        AuditEvent.objects.filter(object_id__in=[str(world.assessment.pk), str(new.pk)]).values_list(
+            "action", flat=True
+        )
+    )
     assert {"assessment.submitted", "assessment.superseded", "assessment.revision_created"} <= actions
     with pytest.raises(submission.NotSubmitted):
         submission.reopen(world.assessment.pk, user=world.owner)
@@ -223,7 +240,9 @@ def test_reopen_copies_evidence_into_its_own_file():
 
     world = make_world()
     answer_all(world.assessment)
-    evidence = Evidence(assessment=world.assessment, code="X01", original_name="meter.pdf", content_type="application/pdf", size=8)
+    evidence = Evidence(
+        assessment=world.assessment, code="X01", original_name="meter.pdf", content_type="application/pdf", size=8
+    )
     evidence.file.save("meter.pdf", ContentFile(b"%PDF-1.4"), save=True)
     submit(world)
     new = submission.reopen(world.assessment.pk, user=world.owner)
@@ -264,8 +283,14 @@ def make_next_version(old: CriteriaSet) -> CriteriaSet:
     Indicator.objects.filter(category__criteria_set=new, code="X03").delete()
     Indicator.objects.filter(category__criteria_set=new, code="X04").update(indicator_type="positive_qual")
     Indicator.objects.filter(category__criteria_set=new, code="X02").update(allows_na=False)
-    Indicator.objects.create(category=new.categories.get(code="C1"), code="X99", name_zh="新指标", name_en="New indicator",
-                             indicator_type="positive_qual", points=Decimal(5))
+    Indicator.objects.create(
+        category=new.categories.get(code="C1"),
+        code="X99",
+        name_zh="新指标",
+        name_en="New indicator",
+        indicator_type="positive_qual",
+        points=Decimal(5),
+    )
     Gate.objects.filter(criteria_set=new, code="G2").update(code="G3")
     return new
 
@@ -329,7 +354,7 @@ ALLOWED = {
 
 
 def test_every_url_of_this_area_has_a_ladder_case():
-    assert {p.name for p in urlpatterns if p.callback.__module__ == 'assessment.views.results'} == set(LADDER)
+    assert {p.name for p in urlpatterns if p.callback.__module__ == "assessment.views.results"} == set(LADDER)
 
 
 @pytest.mark.parametrize("name", sorted(LADDER))

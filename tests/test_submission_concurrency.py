@@ -23,7 +23,9 @@ def reload_reference_data(django_db_blocker):
 
 
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="in-memory SQLite test databases do not lock across threads")
-def test_two_concurrent_submits_make_one_snapshot_and_one_report_job(reload_reference_data, transactional_db, monkeypatch):
+def test_two_concurrent_submits_make_one_snapshot_and_one_report_job(
+    reload_reference_data, transactional_db, monkeypatch
+):
     calls: list[int] = []
     monkeypatch.setattr(reports, "enqueue_report", lambda assessment, language, user: calls.append(assessment.pk))
     world = make_world(20)

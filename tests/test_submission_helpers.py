@@ -51,29 +51,61 @@ def make_criteria_set(
     n = next(_serial)
     code = code or f"test-set-{n}"
     criteria_set = CriteriaSet.objects.create(
-        code=code, area=area, version="2030", name_zh=f"测试标准 {n}", name_en=f"Test criteria {n}",
-        standard="T/TEST 1-2030", status=status, effective_date=effective, rating=rating,
+        code=code,
+        area=area,
+        version="2030",
+        name_zh=f"测试标准 {n}",
+        name_en=f"Test criteria {n}",
+        standard="T/TEST 1-2030",
+        status=status,
+        effective_date=effective,
+        rating=rating,
         rating_bands=BANDS if rating == CriteriaSet.Rating.STARS else [],
     )
-    Gate.objects.create(criteria_set=criteria_set, code="G1", kind="basic", order=1, text_zh="依法设立", text_en="Legally established")
-    Gate.objects.create(criteria_set=criteria_set, code="G2", kind="negative", order=2, text_zh="无重大事故", text_en="No major accident")
+    Gate.objects.create(
+        criteria_set=criteria_set, code="G1", kind="basic", order=1, text_zh="依法设立", text_en="Legally established"
+    )
+    Gate.objects.create(
+        criteria_set=criteria_set,
+        code="G2",
+        kind="negative",
+        order=2,
+        text_zh="无重大事故",
+        text_en="No major accident",
+    )
     categories = [
-        Category.objects.create(criteria_set=criteria_set, code=f"C{i}", order=i, name_zh=f"类别{i}", name_en=f"Category {i}", weight=w)
+        Category.objects.create(
+            criteria_set=criteria_set, code=f"C{i}", order=i, name_zh=f"类别{i}", name_en=f"Category {i}", weight=w
+        )
         for i, w in ((1, Decimal(40)), (2, Decimal(30)), (3, Decimal(30)))
     ]
     doc, _ = PolicyDocument.objects.get_or_create(
-        code="test-basis-doc", defaults={"kind": "standard", "number": "T/TEST 1-2030", "title_zh": "测试依据",
-                                         "title_en": "Test basis", "year": 2030},
+        code="test-basis-doc",
+        defaults={
+            "kind": "standard",
+            "number": "T/TEST 1-2030",
+            "title_zh": "测试依据",
+            "title_en": "Test basis",
+            "year": 2030,
+        },
     )
     for i in range(1, n_indicators + 1):
         kind = {1: "reverse_quant", 2: "positive_qual", 3: "count", 4: "pass_fail"}.get(i, "positive_qual")
         indicator = Indicator.objects.create(
-            category=categories[(i - 1) % 3], code=f"X{i:02d}", order=i,
-            name_zh=f"指标{i}", name_en=f"Indicator {i}", indicator_type=kind, points=Decimal(10),
-            allows_na=i == 2, unit="tce/t" if i == 1 else "",
-            formula="energy_intensity" if i == 1 else "", uses_sector_values=i == 1,
+            category=categories[(i - 1) % 3],
+            code=f"X{i:02d}",
+            order=i,
+            name_zh=f"指标{i}",
+            name_en=f"Indicator {i}",
+            indicator_type=kind,
+            points=Decimal(10),
+            allows_na=i == 2,
+            unit="tce/t" if i == 1 else "",
+            formula="energy_intensity" if i == 1 else "",
+            uses_sector_values=i == 1,
             rule={"target": 4} if kind == "count" else {},
-            recommendation_zh=f"改进建议{i}", recommendation_en=f"Recommendation {i}",
+            recommendation_zh=f"改进建议{i}",
+            recommendation_en=f"Recommendation {i}",
         )
         indicator.policy_basis.add(doc)
     return criteria_set
@@ -81,9 +113,18 @@ def make_criteria_set(
 
 def make_sector_value(indicator_code: str = "X01", *, key: str | None = None) -> SectorValue:
     return SectorValue.objects.create(
-        key=key or f"test-sv-{next(_serial)}", area=FocusArea.FACTORY, indicator_code=indicator_code, sector=make_sector(),
-        product_zh="测试产品", product_en="Test product", standard="GB 0000", edition="2030", unit="tce/t",
-        leading=Decimal("0.1"), benchmark=Decimal("0.2"), mark="V",
+        key=key or f"test-sv-{next(_serial)}",
+        area=FocusArea.FACTORY,
+        indicator_code=indicator_code,
+        sector=make_sector(),
+        product_zh="测试产品",
+        product_en="Test product",
+        standard="GB 0000",
+        edition="2030",
+        unit="tce/t",
+        leading=Decimal("0.1"),
+        benchmark=Decimal("0.2"),
+        mark="V",
     )
 
 
@@ -94,7 +135,9 @@ def credit_code() -> str:
 
 
 def make_user(name: str) -> User:
-    return User.objects.create_user(username=f"{name}-{next(_serial)}", email=f"{name}{next(_serial)}@example.com", password="pw")
+    return User.objects.create_user(
+        username=f"{name}-{next(_serial)}", email=f"{name}{next(_serial)}@example.com", password="pw"
+    )
 
 
 @dataclass
@@ -116,7 +159,9 @@ class World:
 
 
 def make_company(name: str = "Test Co") -> Company:
-    return Company.objects.create(name=name, credit_code=credit_code(), sector=make_sector(), province="JS", size="medium")
+    return Company.objects.create(
+        name=name, credit_code=credit_code(), sector=make_sector(), province="JS", size="medium"
+    )
 
 
 def make_world(n_indicators: int = 10, criteria_set: CriteriaSet | None = None) -> World:
@@ -131,11 +176,15 @@ def make_world(n_indicators: int = 10, criteria_set: CriteriaSet | None = None) 
     AccessGrant.objects.create(company=company, consultancy=firm)
     old_firm = Consultancy.objects.create(name="Former Advice")
     Consultant.objects.create(user=users["revoked"], consultancy=old_firm)
-    AccessGrant.objects.create(company=company, consultancy=old_firm, revoked_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC))
+    AccessGrant.objects.create(
+        company=company, consultancy=old_firm, revoked_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
+    )
     other = make_company("Other Co")
     Membership.objects.create(user=users["stranger"], company=other, role="owner")
     criteria_set = criteria_set or make_criteria_set(n_indicators)
-    assessment = Assessment.objects.create(company=company, criteria_set=criteria_set, year=2030, created_by=users["owner"])
+    assessment = Assessment.objects.create(
+        company=company, criteria_set=criteria_set, year=2030, created_by=users["owner"]
+    )
     return World(company=company, assessment=assessment, **users)
 
 
@@ -151,8 +200,13 @@ def answer_all(assessment: Assessment, sector_value: SectorValue | None = None) 
     for indicator in Indicator.objects.filter(category__criteria_set=assessment.criteria_set):
         code, kind = indicator.code, indicator.indicator_type
         if kind == "reverse_quant":
-            answer(assessment, code, inputs={"E": "1500", "Q": "10000"}, sector_value=sector_value or make_sector_value(code),
-                   comment="meter readings 2030")
+            answer(
+                assessment,
+                code,
+                inputs={"E": "1500", "Q": "10000"},
+                sector_value=sector_value or make_sector_value(code),
+                comment="meter readings 2030",
+            )
         elif kind == "count":
             answer(assessment, code, count=3)
         elif kind == "pass_fail":

@@ -29,11 +29,33 @@ from organisations.models import (
 
 # URLs that take no object id, or only a secret token, and are not company data by id.
 PUBLIC_URLS = {
-    "healthz", "set_language", "login", "logout", "signup", "onboarding", "dashboard", "company_create",
-    "consultancy_create", "password_change", "password_change_done", "password_reset", "password_reset_done",
-    "password_reset_confirm", "password_reset_complete", "invitation_accept", "landing", "timeline",
-    "policy_documents", "policy_document", "policy_area", "policy_case", "policy_numbers", "policy_process",
-    "email_confirm", "email_confirm_resend", "company_claim",
+    "healthz",
+    "set_language",
+    "login",
+    "logout",
+    "signup",
+    "onboarding",
+    "dashboard",
+    "company_create",
+    "consultancy_create",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "invitation_accept",
+    "landing",
+    "timeline",
+    "policy_documents",
+    "policy_document",
+    "policy_area",
+    "policy_case",
+    "policy_numbers",
+    "policy_process",
+    "email_confirm",
+    "email_confirm_resend",
+    "company_claim",
 }
 
 
@@ -52,7 +74,9 @@ def world(db: Any) -> dict[str, Any]:
     member = User.objects.create_user("viewer@a.test", "viewer@a.test", "pw-a-123456")
     Membership.objects.create(user=owner, company=company, role=Role.OWNER)
     viewer = Membership.objects.create(user=member, company=company, role=Role.VIEWER)
-    invitation = Invitation.objects.create(company=company, email="new@a.test", role=Role.EDITOR, token="tok-a-1", invited_by=owner)
+    invitation = Invitation.objects.create(
+        company=company, email="new@a.test", role=Role.EDITOR, token="tok-a-1", invited_by=owner
+    )
     firm = Consultancy.objects.create(name="A's Consulting")
     firm_user = User.objects.create_user("consultant@a.test", "consultant@a.test", "pw-a-123456")
     consultant = Consultant.objects.create(user=firm_user, consultancy=firm, is_admin=True)
@@ -63,7 +87,11 @@ def world(db: Any) -> dict[str, Any]:
     assessment = Assessment.objects.create(company=company, criteria_set=criteria, year=2025, created_by=owner)
     Answer.objects.create(assessment=assessment, code="F07", inputs={"V_r": "900", "V": "100"})
     evidence = Evidence(
-        assessment=assessment, code="F07", original_name="secret-water-balance.pdf", content_type="application/pdf", size=9
+        assessment=assessment,
+        code="F07",
+        original_name="secret-water-balance.pdf",
+        content_type="application/pdf",
+        size=9,
     )
     evidence.file.save("x", ContentFile(b"%PDF-1.4\n"), save=False)
     evidence.save()
@@ -79,8 +107,17 @@ def world(db: Any) -> dict[str, Any]:
     )
     Membership.objects.create(user=outsider, company=other, role=Role.OWNER)
     return {
-        "company": company, "viewer": viewer, "invitation": invitation, "firm": firm, "consultant": consultant,
-        "grant": grant, "access_request": access_request, "assessment": assessment, "evidence": evidence, "report": report, "outsider": outsider,
+        "company": company,
+        "viewer": viewer,
+        "invitation": invitation,
+        "firm": firm,
+        "consultant": consultant,
+        "grant": grant,
+        "access_request": access_request,
+        "assessment": assessment,
+        "evidence": evidence,
+        "report": report,
+        "outsider": outsider,
     }
 
 

@@ -75,8 +75,11 @@ def assessment_start(request: HttpRequest, company_pk: int) -> HttpResponse:
     form = StartAssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         assessment = start_assessment(
-            company, form.cleaned_data["area"], year=form.cleaned_data["year"],
-            title=form.cleaned_data["title"], user=request.user,
+            company,
+            form.cleaned_data["area"],
+            year=form.cleaned_data["year"],
+            title=form.cleaned_data["title"],
+            user=request.user,
         )
         return redirect(_first_page_url(assessment))
     return render(request, "assessment/questionnaire_start.html", {"company": company, "form": form})
@@ -124,7 +127,12 @@ def _page(request: HttpRequest, pk: int, category_code: str | None) -> HttpRespo
         states = _save_page(request, assessment, access, page)
         if all(result is not None and result.ok for _parsed, result in states.values()):
             if any(parsed.pending for parsed, _result in states.values()):
-                messages.warning(request, _("Your answers on this page are saved; some are not complete yet: see the messages next to the fields."))
+                messages.warning(
+                    request,
+                    _(
+                        "Your answers on this page are saved; some are not complete yet: see the messages next to the fields."
+                    ),
+                )
             else:
                 messages.success(request, _("Your answers on this page are saved."))
             return redirect(request.get_full_path())
@@ -145,27 +153,39 @@ def _page(request: HttpRequest, pk: int, category_code: str | None) -> HttpRespo
     return render(request, "assessment/questionnaire_page.html", context)
 
 
-def _save_page(request: HttpRequest, assessment: Assessment, access: Access, page: "Page") -> dict[str, tuple[Any, SaveResult | None]]:
+def _save_page(
+    request: HttpRequest, assessment: Assessment, access: Access, page: "Page"
+) -> dict[str, tuple[Any, SaveResult | None]]:
     states: dict[str, tuple[Any, SaveResult | None]] = {}
     for code, target in page.targets.items():
         states[code] = _save_one(request, assessment, access, page, code, target)
     return states
 
 
-def _save_one(request: HttpRequest, assessment: Assessment, access: Access, page: "Page", code: str, target: Any) -> tuple[ParsedAnswer, SaveResult | None]:
+def _save_one(
+    request: HttpRequest, assessment: Assessment, access: Access, page: "Page", code: str, target: Any
+) -> tuple[ParsedAnswer, SaveResult | None]:
     """Validate and store one question's posted fields (the page form and autosave alike)."""
     formula = FORMULAS.get(getattr(target, "formula", ""))
     parsed = parse_answer(
-        target, fields_from_post(request.POST, code, formula=formula),
-        sector_value_ids=page.sector_value_ids(code), can_note=access.is_consultant, sheet=page.sheet_codes,
+        target,
+        fields_from_post(request.POST, code, formula=formula),
+        sector_value_ids=page.sector_value_ids(code),
+        can_note=access.is_consultant,
+        sheet=page.sheet_codes,
     )
     if parsed.values is None:
         return parsed, None
     if assessment.is_locked:
         return parsed, SaveResult(Outcome.LOCKED, None)
     result = save_answer(
-        assessment, code, parsed.values, version=_int(request.POST.get(f"{code}-version")),
-        client=request.POST.get("client", ""), base=request.POST.get(f"{code}-base", ""), user=request.user,
+        assessment,
+        code,
+        parsed.values,
+        version=_int(request.POST.get(f"{code}-version")),
+        client=request.POST.get("client", ""),
+        base=request.POST.get(f"{code}-base", ""),
+        user=request.user,
     )
     return parsed, result
 
@@ -207,14 +227,17 @@ def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         "q-tabs": render_to_string("assessment/_page_tabs.html", context | {"page": page}, request),
     }
     status = 422 if parsed.values is None else 200 if result is None or result.ok else 409
-    return JsonResponse({
-        "state": item.state,
-        "version": item.version,
-        "base": item.base,
-        "errors": parsed.errors,
-        "pending": parsed.pending,
-        "html": fragments,
-    }, status=status)
+    return JsonResponse(
+        {
+            "state": item.state,
+            "version": item.version,
+            "base": item.base,
+            "errors": parsed.errors,
+            "pending": parsed.pending,
+            "html": fragments,
+        },
+        status=status,
+    )
 
 
 def _message_for(request: HttpRequest, parsed: ParsedAnswer, result: SaveResult | None) -> None:
@@ -267,7 +290,10 @@ def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence, _access = get_evidence_for_user(request.user, pk)
     response = FileResponse(
-        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -280,9 +306,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     evidence, access = get_evidence_for_user(request.user, pk, need="edit")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    assessment = (
-        Assessment.objects.select_related("company", "criteria_set").get(pk=evidence.assessment_id)
-    )
+    assessment = Assessment.objects.select_related("company", "criteria_set").get(pk=evidence.assessment_id)
     error = ""
     if assessment.is_locked:
         error = _("This assessment has been submitted; evidence can no longer be changed.")
@@ -293,7 +317,9 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return _evidence_response(request, assessment, access, evidence.code, category, error)
 
 
-def _evidence_response(request: HttpRequest, assessment: Assessment, access: Access, code: str, category: str | None, error: str) -> HttpResponse:
+def _evidence_response(
+    request: HttpRequest, assessment: Assessment, access: Access, code: str, category: str | None, error: str
+) -> HttpResponse:
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -311,7 +337,9 @@ def _evidence_response(request: HttpRequest, assessment: Assessment, access: Acc
         "accept": ACCEPT,
         "evidence_labels": evidence_labels(),
     }
-    return HttpResponse(render_to_string("assessment/evidence_block.html", context, request), status=400 if error else 200)
+    return HttpResponse(
+        render_to_string("assessment/evidence_block.html", context, request), status=400 if error else 200
+    )
 
 
 # --- Building pages ---------------------------------------------------------------------------
@@ -373,11 +401,14 @@ class PageRows:
         key = (get_language(), row.code)
         html = self.guidance.get(key)
         if html is None:
-            html = self.guidance[key] = render_to_string("assessment/_indicator_guidance.html", {
-                "guidance": pick(row, "guidance"),
-                "evidence_text": pick(row, "evidence"),
-                "policy": [f"{p.number or p.code} {pick(p, 'title')}".strip() for p in row.policy_basis.all()],
-            })
+            html = self.guidance[key] = render_to_string(
+                "assessment/_indicator_guidance.html",
+                {
+                    "guidance": pick(row, "guidance"),
+                    "evidence_text": pick(row, "evidence"),
+                    "policy": [f"{p.number or p.code} {pick(p, 'title')}".strip() for p in row.policy_basis.all()],
+                },
+            )
         return html
 
 
@@ -392,12 +423,16 @@ def _page_rows(criteria_set: CriteriaSet, criteria: Criteria, category_code: str
     rows: list[Gate | Indicator]
     if category_code is None:
         # explicit order_by: the models' default ordering joins the criteria set for nothing
-        rows = list(Gate.objects.filter(criteria_set=criteria_set).order_by("order", "code").prefetch_related("policy_basis"))
+        rows = list(
+            Gate.objects.filter(criteria_set=criteria_set).order_by("order", "code").prefetch_related("policy_basis")
+        )
     else:
         category = Category.objects.filter(criteria_set=criteria_set, code=category_code).first()
         if category is None:
             raise Http404
-        rows = list(Indicator.objects.filter(category=category).order_by("order", "code").prefetch_related("policy_basis"))
+        rows = list(
+            Indicator.objects.filter(category=category).order_by("order", "code").prefetch_related("policy_basis")
+        )
     context: dict[str, list[ContextFigure]] = {}
     if category is not None:
         codes = [r.code for r in rows]
@@ -408,7 +443,9 @@ def _page_rows(criteria_set: CriteriaSet, criteria: Criteria, category_code: str
     return page_rows
 
 
-def _load_page(assessment: Assessment, access: Access, criteria: Criteria, category_code: str | None, *, only: str | None = None) -> Page:
+def _load_page(
+    assessment: Assessment, access: Access, criteria: Criteria, category_code: str | None, *, only: str | None = None
+) -> Page:
     page_rows = _page_rows(assessment.criteria_set, criteria, category_code)
     category = page_rows.category
     rows = [r for r in page_rows.rows if r.code == only] if only else page_rows.rows
@@ -432,7 +469,9 @@ def _load_page(assessment: Assessment, access: Access, criteria: Criteria, categ
             sector_values.setdefault(sv.indicator_code, []).append(sv)
     evidence: dict[str, list[Evidence]] = {}
     # explicit order_by: the default ordering by assessment would join its table for nothing
-    for ev in Evidence.objects.filter(assessment_id=assessment.pk, code__in=list(targets)).order_by("code", "uploaded_at"):
+    for ev in Evidence.objects.filter(assessment_id=assessment.pk, code__in=list(targets)).order_by(
+        "code", "uploaded_at"
+    ):
         evidence.setdefault(ev.code, []).append(ev)
     return Page(
         category=category,
@@ -556,7 +595,15 @@ def _items(page: Page, questionnaire: Questionnaire, states: dict[str, tuple[Any
     items = []
     for row in page.rows:
         if isinstance(row, Indicator) and row.pk in parents:
-            items.append(Item(code=row.code, kind="heading", name=pick(row, "name"), is_heading=True, guidance=pick(row, "guidance")))
+            items.append(
+                Item(
+                    code=row.code,
+                    kind="heading",
+                    name=pick(row, "name"),
+                    is_heading=True,
+                    guidance=pick(row, "guidance"),
+                )
+            )
             continue
         target = page.targets.get(row.code)
         if target is None:
@@ -569,7 +616,14 @@ def _item_kind(row: Gate | Indicator) -> str:
     return "" if isinstance(row, Gate) else row.indicator_type
 
 
-def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, target: Any, result: Any, state: tuple[Any, SaveResult | None] | None) -> Item:
+def _item(
+    page: Page,
+    questionnaire: Questionnaire,
+    row: Gate | Indicator,
+    target: Any,
+    result: Any,
+    state: tuple[Any, SaveResult | None] | None,
+) -> Item:
     access = page.access
     answer: Answer | None = questionnaire.rows.get(row.code)
     parsed, saved = state if state else (None, None)
@@ -593,7 +647,13 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
         points=None if is_gate else row.points,
         provisional=(not is_gate and row.provisional) or row.mark == Mark.UNCERTAIN,
         raw=raw,
-        errors=FieldErrors(parsed.all_messages() if parsed is not None else incomplete(stored, _item_kind(row), sheet=page.sheet_codes) if answer else {}),
+        errors=FieldErrors(
+            parsed.all_messages()
+            if parsed is not None
+            else incomplete(stored, _item_kind(row), sheet=page.sheet_codes)
+            if answer
+            else {}
+        ),
         version=answer.version if answer else 0,
         seq=answer.seq if answer else 0,
         base=stored.digest(),
@@ -618,7 +678,9 @@ def _item(page: Page, questionnaire: Questionnaire, row: Gate | Indicator, targe
     return item
 
 
-def _fill_fields(item: Item, row: Gate | Indicator, page: Page, raw: dict[str, Any], errors: dict[str, list[str]]) -> None:
+def _fill_fields(
+    item: Item, row: Gate | Indicator, page: Page, raw: dict[str, Any], errors: dict[str, list[str]]
+) -> None:
     radio = "choice" if item.kind in ("positive_qual", "reverse_qual") else "passed"
     item.choice_name = f"{row.code}-{radio}"
     item.choice_errors = errors.get(radio, [])
@@ -627,28 +689,45 @@ def _fill_fields(item: Item, row: Gate | Indicator, page: Page, raw: dict[str, A
             # negative-list items are worded as statements to confirm ("None of the following applies: …")
             Gate.Kind.NEGATIVE: (_("Yes, this statement is true for us"), _("No, an item of this list applies to us")),
         }.get(row.kind, (_("Yes, we meet this requirement"), _("No, not yet")))
-        item.choices = [Choice("yes", question[0], raw.get("passed") == "yes"), Choice("no", question[1], raw.get("passed") == "no")]
+        item.choices = [
+            Choice("yes", question[0], raw.get("passed") == "yes"),
+            Choice("no", question[1], raw.get("passed") == "no"),
+        ]
         return
     kind = row.indicator_type
     if kind in ("positive_qual", "reverse_qual"):
         labels = (
-            (_("Met"), _("Partly met"), _("Not met")) if kind == "positive_qual"
+            (_("Met"), _("Partly met"), _("Not met"))
+            if kind == "positive_qual"
             else (_("Occurs"), _("Partly"), _("Does not occur"))
         )
-        item.choices = [Choice(v, label, raw.get("choice") == v) for v, label in zip(("met", "partly", "not_met"), labels, strict=True)]
+        item.choices = [
+            Choice(v, label, raw.get("choice") == v)
+            for v, label in zip(("met", "partly", "not_met"), labels, strict=True)
+        ]
         return
     if kind == "pass_fail":
         item.requirement = pick(row.rule, "requirement")
-        item.choices = [Choice("yes", _("Pass"), raw.get("passed") == "yes"), Choice("no", _("Fail"), raw.get("passed") == "no")]
+        item.choices = [
+            Choice("yes", _("Pass"), raw.get("passed") == "yes"),
+            Choice("no", _("Fail"), raw.get("passed") == "no"),
+        ]
         return
     if kind == "count":
-        options = row.rule.get("options_zh" if is_chinese() else "options_en") or row.rule.get("options_en") or row.rule.get("options_zh") or []
+        options = (
+            row.rule.get("options_zh" if is_chinese() else "options_en")
+            or row.rule.get("options_en")
+            or row.rule.get("options_zh")
+            or []
+        )
         ticked = {str(o) for o in raw.get("options") or []}
         item.options = [Choice(str(i), label, str(i) in ticked) for i, label in enumerate(options)]
         if options:
             item.options.append(Choice("none", _("None of these"), "none" in ticked))
         else:
-            item.value_field = InputField("count", _("Number achieved"), "", str(raw.get("count", "")), errors.get("count", []))
+            item.value_field = InputField(
+                "count", _("Number achieved"), "", str(raw.get("count", "")), errors.get("count", [])
+            )
         item.requirement = _("Target: %(target)s") % {"target": row.rule.get("target", 1)}
         return
     formula = FORMULAS.get(row.formula)
@@ -661,7 +740,8 @@ def _fill_fields(item: Item, row: Gate | Indicator, page: Page, raw: dict[str, A
             if spec.code not in own:  # Annex B's per-output form: G instead of Q
                 label = _("%(input)s, instead of Q for the per-output form") % {"input": label}
                 item.formula = _("%(formula)s, or per output %(alternative)s") % {
-                    "formula": formula.expression, "alternative": FORMULAS[PER_OUTPUT[row.formula]].expression,
+                    "formula": formula.expression,
+                    "alternative": FORMULAS[PER_OUTPUT[row.formula]].expression,
                 }
             item.inputs.append(InputField(name, label, spec.unit, str(raw.get(name, "")), errors.get(name, [])))
     else:
@@ -693,18 +773,29 @@ def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, A
     leading_word, benchmark_word = _("leading"), _("benchmark")
     for sv in values:
         # the company's own sector, a sub-sector of it, or the division it belongs to
-        mine = page.company_sector_id in (sv.sector_id, sv.sector.parent_id) or sv.sector_id == page.company_sector_parent_id
+        mine = (
+            page.company_sector_id in (sv.sector_id, sv.sector.parent_id)
+            or sv.sector_id == page.company_sector_parent_id
+        )
         owner = f"{pick(sv.library, 'name')} ({sv.library.source}) · " if sv.library_id else ""
         label = f"{owner}{sv.standard_edition} · {pick(sv, 'product')} · {leading_word} {plain_number(sv.leading)} / {benchmark_word} {plain_number(sv.benchmark) or '—'} {unit_label(sv.unit)} [{sv.mark}]"
         if not sv.is_official:
             label += " " + _("(provisional)")
         (own if mine else other).append(Choice(str(sv.pk), label, selected == str(sv.pk)))
     item.has_sector_values = bool(values)
-    item.sector_groups = [g for g in (SectorGroup(_("Your sector"), own), SectorGroup(_("Other sectors"), other)) if g.options]
-    item.own_values_open = not values or bool(raw.get("leading") or raw.get("benchmark") or item.errors.get("values_source"))
+    item.sector_groups = [
+        g for g in (SectorGroup(_("Your sector"), own), SectorGroup(_("Other sectors"), other)) if g.options
+    ]
+    item.own_values_open = not values or bool(
+        raw.get("leading") or raw.get("benchmark") or item.errors.get("values_source")
+    )
 
 
-VALUES_FROM = {"sector": gettext_lazy("sector value"), "user": gettext_lazy("your own values"), "criteria": gettext_lazy("the criteria's default values")}
+VALUES_FROM = {
+    "sector": gettext_lazy("sector value"),
+    "user": gettext_lazy("your own values"),
+    "criteria": gettext_lazy("the criteria's default values"),
+}
 
 
 def _fill_result(item: Item, result: Any, answer: Answer | None) -> None:
@@ -723,12 +814,16 @@ def _fill_result(item: Item, result: Any, answer: Answer | None) -> None:
         item.computed = f"{_short(result.value)} {unit_label(result.unit)}".strip()
     if result.leading is not None and result.benchmark is not None:
         item.thresholds = _("leading %(leading)s · benchmark %(benchmark)s (%(source)s)") % {
-            "leading": _short(result.leading), "benchmark": _short(result.benchmark), "source": str(VALUES_FROM.get(result.values_from, "")),
+            "leading": _short(result.leading),
+            "benchmark": _short(result.benchmark),
+            "source": str(VALUES_FROM.get(result.values_from, "")),
         }
     if result.provisional:
         item.provisional = True
     if result.status == Status.CANNOT_SCORE and result.reason:
-        item.thresholds = item.thresholds or _("Cannot be scored yet: %(reason)s") % {"reason": reason_text(result.reason)}
+        item.thresholds = item.thresholds or _("Cannot be scored yet: %(reason)s") % {
+            "reason": reason_text(result.reason)
+        }
 
 
 def _short(value: Decimal) -> str:
@@ -777,7 +872,6 @@ def _describe(item: Item, stored: Any, answer: Answer | None) -> str:
 # --- Score panel and navigation ---------------------------------------------------------------
 
 
-
 @dataclass
 class PageLink:
     key: str
@@ -797,27 +891,50 @@ def _yardsticks_text(questionnaire: Questionnaire) -> str:
     found = yardsticks_of(questionnaire)
     if not found.not_official:
         return ""
-    return _("%(part)s of %(total)s points rest on self-set yardsticks (%(consultancy)s of them on consultancy values).") % {
-        "part": round_points(found.not_official), "total": round_points(found.total), "consultancy": round_points(found.consultancy),
+    return _(
+        "%(part)s of %(total)s points rest on self-set yardsticks (%(consultancy)s of them on consultancy values)."
+    ) % {
+        "part": round_points(found.not_official),
+        "total": round_points(found.total),
+        "consultancy": round_points(found.consultancy),
     }
 
 
-def _common_context(assessment: Assessment, access: Access, questionnaire: Questionnaire, *, current: str) -> dict[str, Any]:
+def _common_context(
+    assessment: Assessment, access: Access, questionnaire: Questionnaire, *, current: str
+) -> dict[str, Any]:
     card: Scorecard = questionnaire.scorecard
     gates, categories, overall = progress_of(card)
     names = {c.code: c for c in questionnaire.criteria.spec.categories}
     links = []
     if card.gates:
-        links.append(PageLink(
-            "gates", _("Basic requirements and negative list"), reverse("assessment_gates", args=[assessment.pk]),
-            gates.done, gates.total, gates.percent, current=current == "gates", failed=len(card.failed_gates),
-        ))
+        links.append(
+            PageLink(
+                "gates",
+                _("Basic requirements and negative list"),
+                reverse("assessment_gates", args=[assessment.pk]),
+                gates.done,
+                gates.total,
+                gates.percent,
+                current=current == "gates",
+                failed=len(card.failed_gates),
+            )
+        )
     for progress, result in zip(categories, card.categories, strict=True):
-        links.append(PageLink(
-            result.code, pick(names[result.code], "name"), reverse("assessment_category", args=[assessment.pk, result.code]),
-            progress.done, progress.total, progress.percent, points=round_points(result.points),
-            maximum=round_points(result.maximum), weight=result.weight, current=current == result.code,
-        ))
+        links.append(
+            PageLink(
+                result.code,
+                pick(names[result.code], "name"),
+                reverse("assessment_category", args=[assessment.pk, result.code]),
+                progress.done,
+                progress.total,
+                progress.percent,
+                points=round_points(result.points),
+                maximum=round_points(result.maximum),
+                weight=result.weight,
+                current=current == result.code,
+            )
+        )
     index = next((i for i, link in enumerate(links) if link.current), None)
     rating = card.rating_zh if is_chinese() and card.rating_zh else card.rating
     return {
@@ -836,7 +953,9 @@ def _common_context(assessment: Assessment, access: Access, questionnaire: Quest
         "links": links,
         "title": links[index].label if index is not None else "",
         "previous_link": links[index - 1] if index else None,
-        "next_link": links[index + 1] if index is not None and index + 1 < len(links) else (links[0] if index is None and links else None),
+        "next_link": links[index + 1]
+        if index is not None and index + 1 < len(links)
+        else (links[0] if index is None and links else None),
         "editable": access.can_edit and not assessment.is_locked,
         "submit_url": _optional_url("assessment_submit", assessment.pk),
         "results_url": _optional_url("assessment_results", assessment.pk),

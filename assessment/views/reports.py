@@ -43,5 +43,8 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
     if report.status != Report.Status.DONE or not report.file:
         raise Http404
     return FileResponse(
-        report.file.open("rb"), as_attachment=True, filename=reports.download_name(report), content_type="application/pdf"
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=reports.download_name(report),
+        content_type="application/pdf",
     )

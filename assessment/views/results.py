@@ -31,8 +31,14 @@ STATUS_LABELS = {
     "unanswered": gettext_lazy("Unanswered"),
     "cannot_score": gettext_lazy("Cannot be scored"),
 }
-STATUS_CLASSES = {"met": "success", "partly": "warning", "not_met": "danger", "na": "secondary",
-                  "unanswered": "light", "cannot_score": "dark"}
+STATUS_CLASSES = {
+    "met": "success",
+    "partly": "warning",
+    "not_met": "danger",
+    "na": "secondary",
+    "unanswered": "light",
+    "cannot_score": "dark",
+}
 PROBLEM_LABELS = {
     "unanswered": gettext_lazy("Not answered"),
     "na_reason": gettext_lazy("N/A needs a reason"),
@@ -100,17 +106,24 @@ def _open_indicators(card: dict[str, Any], catalogue: dict[str, dict[str, Any]])
         codes = [i["code"] for i in card["indicators"] if i["status"] in ("unanswered", "cannot_score")]
     results = {i["code"]: i for i in card["indicators"]}
     return [
-        {"code": code, "name": pick(catalogue.get(code, {}), "name") or code,
-         "status": STATUS_LABELS.get(results.get(code, {}).get("status", ""), ""),
-         "reason": reason_text(results.get(code, {}).get("reason", ""))}
+        {
+            "code": code,
+            "name": pick(catalogue.get(code, {}), "name") or code,
+            "status": STATUS_LABELS.get(results.get(code, {}).get("status", ""), ""),
+            "reason": reason_text(results.get(code, {}).get("reason", "")),
+        }
         for code in codes
     ]
 
 
 def _compliance(card: dict[str, Any], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"code": p["indicator"], "name": pick(catalogue.get(p["indicator"], {}), "name") or p["indicator"],
-         "gate": p["gate"], "text": reason_text(p["reason"])}
+        {
+            "code": p["indicator"],
+            "name": pick(catalogue.get(p["indicator"], {}), "name") or p["indicator"],
+            "gate": p["gate"],
+            "text": reason_text(p["reason"]),
+        }
         for p in card.get("compliance_problems", [])
     ]
 
@@ -130,8 +143,11 @@ def _verdict(state: submission.ScoringState, card: dict[str, Any]) -> dict[str, 
         "stars": range(stars),
         "rating_provisional": card.get("rating_provisional"),
         "failed_gates": [{"code": c, "text": pick(gates[c], "text")} for c in card["failed_gates"] if c in gates],
-        "open_gates": [{"code": g["code"], "text": pick(g, "text")} for g in card["gates"]
-                       if g["passed"] is None and g.get("kind", "basic") in VETO_GATE_KINDS],
+        "open_gates": [
+            {"code": g["code"], "text": pick(g, "text")}
+            for g in card["gates"]
+            if g["passed"] is None and g.get("kind", "basic") in VETO_GATE_KINDS
+        ],
         "open_indicators": _open_indicators(card, catalogue),
         "compliance": _compliance(card, catalogue),
         "text": verdict_text(card["verdict"]),
@@ -159,14 +175,19 @@ def _what_if(state: submission.ScoringState, chosen: list[str], names: dict[str,
         "verdict": card["verdict"],
         "rating": card.get("rating_zh") if is_chinese() and card.get("rating_zh") else card.get("rating"),
         "categories": [
-            {"name": names.get(c["code"], c["code"]), "points": Decimal(c["points"]),
-             "gain": Decimal(c["points"]) - base.get(c["code"], Decimal(0))}
+            {
+                "name": names.get(c["code"], c["code"]),
+                "points": Decimal(c["points"]),
+                "gain": Decimal(c["points"]) - base.get(c["code"], Decimal(0)),
+            }
             for c in card["categories"]
         ],
     }
 
 
-def results_context(assessment: Assessment, access: Access, state: submission.ScoringState, chosen: list[str]) -> dict[str, Any]:
+def results_context(
+    assessment: Assessment, access: Access, state: submission.ScoringState, chosen: list[str]
+) -> dict[str, Any]:
     card = state.scorecard
     names, catalogue = _catalogue(state.criteria)
     results = {i["code"]: i for i in card["indicators"]}
@@ -175,7 +196,8 @@ def results_context(assessment: Assessment, access: Access, state: submission.Sc
     basis = {
         i.code: list(i.policy_basis.all())
         for i in Indicator.objects.filter(category__criteria_set_id=assessment.criteria_set_id, code__in=gap_codes)
-        .only("id", "code", "category_id").prefetch_related("policy_basis")
+        .only("id", "code", "category_id")
+        .prefetch_related("policy_basis")
     }
     editable = assessment.status == Assessment.Status.DRAFT and access.can_edit
     chosen_set = set(chosen)
@@ -212,8 +234,12 @@ def results_context(assessment: Assessment, access: Access, state: submission.Sc
         }
 
     groups = [
-        {"name": names.get(c["code"], c["code"]), "points": Decimal(c["points"]), "maximum": Decimal(c["maximum"]),
-         "rows": [row(i["code"]) for i in card["indicators"] if i["category"] == c["code"]]}
+        {
+            "name": names.get(c["code"], c["code"]),
+            "points": Decimal(c["points"]),
+            "maximum": Decimal(c["maximum"]),
+            "rows": [row(i["code"]) for i in card["indicators"] if i["category"] == c["code"]],
+        }
         for c in card["categories"]
     ]
     chart_rows = rows_from_scorecard(card, names)
@@ -249,7 +275,9 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Submit -----------------------------------------------------------------------------------
 
 
-def problem_rows(assessment: Assessment, problems: list[submission.Problem], names: dict[str, str]) -> list[dict[str, Any]]:
+def problem_rows(
+    assessment: Assessment, problems: list[submission.Problem], names: dict[str, str]
+) -> list[dict[str, Any]]:
     """The completeness problems grouped for the page: gates first, then one group per category."""
     groups: dict[str, dict[str, Any]] = {}
     for problem in problems:
@@ -258,18 +286,23 @@ def problem_rows(assessment: Assessment, problems: list[submission.Problem], nam
             gates = key == "_gates"
             groups[key] = {
                 "name": _("Basic requirements and negative list") if gates else names.get(key, key),
-                "link": reverse("assessment_gates", args=[assessment.pk]) if gates else reverse("assessment_category", args=[assessment.pk, key]),
+                "link": reverse("assessment_gates", args=[assessment.pk])
+                if gates
+                else reverse("assessment_category", args=[assessment.pk, key]),
                 "items": [],
             }
         group = groups[key]
-        group["items"].append({
-            "code": problem.code,
-            "name": pick({"name_zh": problem.name_zh, "name_en": problem.name_en}, "name") or problem.code,
-            "reason": PROBLEM_LABELS.get(problem.reason, problem.reason),
-            "detail": reason_text(problem.detail) if problem.reason in ("invalid", "cannot_score") else "",
-            "link": _gate_link(assessment, problem.code) if problem.kind == "gate"
-            else _indicator_link(assessment, problem.category, problem.code),
-        })
+        group["items"].append(
+            {
+                "code": problem.code,
+                "name": pick({"name_zh": problem.name_zh, "name_en": problem.name_en}, "name") or problem.code,
+                "reason": PROBLEM_LABELS.get(problem.reason, problem.reason),
+                "detail": reason_text(problem.detail) if problem.reason in ("invalid", "cannot_score") else "",
+                "link": _gate_link(assessment, problem.code)
+                if problem.kind == "gate"
+                else _indicator_link(assessment, problem.category, problem.code),
+            }
+        )
     return list(groups.values())  # gates come first: completeness lists them first
 
 
@@ -289,17 +322,27 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("The assessment is not complete yet. Answer the items listed below first."))
             status = 400
         else:
-            messages.success(request, _("Submitted. The answers are locked and the results are final for this revision."))
+            messages.success(
+                request, _("Submitted. The answers are locked and the results are final for this revision.")
+            )
             return redirect("assessment_results", pk=pk)
         assessment.refresh_from_db(fields=["status"])
-    context: dict[str, Any] = {"assessment": assessment, "access": access, "links": page_links(assessment, access),
-                               "criteria_name": pick(assessment.criteria_set, "name")}
+    context: dict[str, Any] = {
+        "assessment": assessment,
+        "access": access,
+        "links": page_links(assessment, access),
+        "criteria_name": pick(assessment.criteria_set, "name"),
+    }
     if assessment.status == Assessment.Status.DRAFT:
         state = submission.live_state(assessment)
         names = _catalogue(state.criteria)[0]
         problems = submission.completeness(state)
-        context |= {"groups": problem_rows(assessment, problems, names), "problem_count": len(problems),
-                    "total": Decimal(state.scorecard["total"]), "maximum": Decimal(state.scorecard["maximum"])}
+        context |= {
+            "groups": problem_rows(assessment, problems, names),
+            "problem_count": len(problems),
+            "total": Decimal(state.scorecard["total"]),
+            "maximum": Decimal(state.scorecard["maximum"]),
+        }
     else:
         context["submitted_by"] = user_label(assessment.submitted_by)
     return render(request, "assessment/submit.html", context, status=status)
@@ -317,7 +360,9 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     except submission.NotSubmitted:
         messages.error(request, _("Only a submitted assessment can be reopened."))
         return redirect("assessment_history", pk=pk)
-    messages.success(request, _("Revision %(revision)s opened as a draft with the same answers.") % {"revision": new.revision})
+    messages.success(
+        request, _("Revision %(revision)s opened as a draft with the same answers.") % {"revision": new.revision}
+    )
     return redirect(reverse("assessment_overview", args=[new.pk]))
 
 
@@ -326,20 +371,36 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk)
     chain = submission.revisions(assessment)
-    events = AuditEvent.objects.filter(object_type="assessment", object_id__in=[str(a.pk) for a in chain]).select_related("actor")
+    events = AuditEvent.objects.filter(
+        object_type="assessment", object_id__in=[str(a.pk) for a in chain]
+    ).select_related("actor")
     by_revision = {str(a.pk): a.revision for a in chain}
     rows = [
-        {"assessment": a, "snapshot": getattr(a, "snapshot", None), "submitted_by": user_label(a.submitted_by),
-         "created_by": user_label(a.created_by), "current": a.pk == assessment.pk,
-         "results": reverse("assessment_results", args=[a.pk])}
+        {
+            "assessment": a,
+            "snapshot": getattr(a, "snapshot", None),
+            "submitted_by": user_label(a.submitted_by),
+            "created_by": user_label(a.created_by),
+            "current": a.pk == assessment.pk,
+            "results": reverse("assessment_results", args=[a.pk]),
+        }
         for a in reversed(chain)
     ]
     timeline = [{"event": e, "revision": by_revision.get(e.object_id), "actor": user_label(e.actor)} for e in events]
     followups = Assessment.objects.filter(prefilled_from__in=[a.pk for a in chain]).select_related("criteria_set")
-    return render(request, "assessment/history.html", {
-        "assessment": assessment, "access": access, "links": page_links(assessment, access), "rows": rows,
-        "timeline": timeline, "followups": followups, "criteria_name": pick(assessment.criteria_set, "name"),
-    })
+    return render(
+        request,
+        "assessment/history.html",
+        {
+            "assessment": assessment,
+            "access": access,
+            "links": page_links(assessment, access),
+            "rows": rows,
+            "timeline": timeline,
+            "followups": followups,
+            "criteria_name": pick(assessment.criteria_set, "name"),
+        },
+    )
 
 
 @login_required
@@ -357,7 +418,11 @@ def reassess(request: HttpRequest, pk: int) -> HttpResponse:
     if not created:
         messages.info(request, _("The re-assessment was already started; here it is."))
     elif new.carryover_unmapped:
-        messages.warning(request, _("Re-assessment started. %(count)s answer(s) could not be carried over; they are listed on the overview.") % {"count": len(new.carryover_unmapped)})
+        messages.warning(
+            request,
+            _("Re-assessment started. %(count)s answer(s) could not be carried over; they are listed on the overview.")
+            % {"count": len(new.carryover_unmapped)},
+        )
     else:
         messages.success(request, _("Re-assessment started with every answer carried over."))
     return redirect(reverse("assessment_overview", args=[new.pk]))
@@ -401,7 +466,9 @@ class ImportForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > exchange.MAX_IMPORT_BYTES:
-            raise forms.ValidationError(_("The file is larger than %(mb)s MB.") % {"mb": exchange.MAX_IMPORT_BYTES // (1024 * 1024)})
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": exchange.MAX_IMPORT_BYTES // (1024 * 1024)}
+            )
         return upload
 
 
@@ -425,8 +492,17 @@ def import_answers(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(reverse("assessment_overview", args=[pk]))
     elif request.method == "POST":
         status = 400
-    return render(request, "assessment/import.html", {
-        "assessment": assessment, "access": access, "links": page_links(assessment, access), "form": form,
-        "errors": errors, "criteria_name": pick(assessment.criteria_set, "name"),
-        "locked": assessment.status != Assessment.Status.DRAFT,
-    }, status=status)
+    return render(
+        request,
+        "assessment/import.html",
+        {
+            "assessment": assessment,
+            "access": access,
+            "links": page_links(assessment, access),
+            "form": form,
+            "errors": errors,
+            "criteria_name": pick(assessment.criteria_set, "name"),
+            "locked": assessment.status != Assessment.Status.DRAFT,
+        },
+        status=status,
+    )

@@ -24,11 +24,16 @@ LATENCY_MS = 400
 @pytest.fixture
 def slow(open_browser):  # noqa: ANN001, ANN201
     """An owner logged in, on a fresh factory assessment, with 400 ms of latency on every request."""
-    user = get_user_model().objects.create_user(username="slow@example.com", email="slow@example.com", password=PASSWORD)
+    user = get_user_model().objects.create_user(
+        username="slow@example.com", email="slow@example.com", password=PASSWORD
+    )
     body = "91350200000000001"[:17]
     company = Company.objects.create(
-        name="Slow Line Ceramics", credit_code=body + check_character(body), sector=Sector.objects.get(code="30"),
-        province="FJ", size="medium",
+        name="Slow Line Ceramics",
+        credit_code=body + check_character(body),
+        sector=Sector.objects.get(code="30"),
+        province="FJ",
+        size="medium",
     )
     Membership.objects.create(user=user, company=company, role=Role.OWNER)
     criteria_set = CriteriaSet.objects.filter(area="factory", status=CriteriaSet.Status.PUBLISHED).latest("pk")
@@ -41,9 +46,15 @@ def slow(open_browser):  # noqa: ANN001, ANN201
     b.page.wait_for_url("**/dashboard/")
     cdp = b.page.context.new_cdp_session(b.page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": LATENCY_MS, "downloadThroughput": -1, "uploadThroughput": -1,
-    })
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": LATENCY_MS,
+            "downloadThroughput": -1,
+            "uploadThroughput": -1,
+        },
+    )
     b.cdp = cdp  # type: ignore[attr-defined]  # kept for the tests that go offline
     b.assessment = assessment  # type: ignore[attr-defined]
     return b
@@ -148,9 +159,15 @@ def test_half_a_pair_is_named_only_when_the_user_leaves_the_question(slow):  # n
 def test_offline_the_page_says_not_saved_keeps_the_user_and_saves_when_back(slow):  # noqa: ANN001
     b = slow
     open_category(b, "clean")
-    b.cdp.send("Network.emulateNetworkConditions", {  # type: ignore[attr-defined]
-        "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
-    })
+    b.cdp.send(
+        "Network.emulateNetworkConditions",
+        {  # type: ignore[attr-defined]
+            "offline": True,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": -1,
+        },
+    )
     b.page.check("#f-F09-met")
     expect(b.page.locator("#q-state-F09")).to_contain_text(b.t("Not saved"))
     # "Check and submit" or the next page: the user stays and is told which question is not saved
@@ -159,9 +176,15 @@ def test_offline_the_page_says_not_saved_keeps_the_user_and_saves_when_back(slow
     expect(b.page.locator("#q-unsaved [data-codes]")).to_have_text("F09")
     assert b.page.url.endswith("/c/clean/")
     assert not Answer.objects.filter(assessment=b.assessment, code="F09").exists()  # type: ignore[attr-defined]
-    b.cdp.send("Network.emulateNetworkConditions", {  # type: ignore[attr-defined]
-        "offline": False, "latency": LATENCY_MS, "downloadThroughput": -1, "uploadThroughput": -1,
-    })
+    b.cdp.send(
+        "Network.emulateNetworkConditions",
+        {  # type: ignore[attr-defined]
+            "offline": False,
+            "latency": LATENCY_MS,
+            "downloadThroughput": -1,
+            "uploadThroughput": -1,
+        },
+    )
     saved(b, "F09")  # retried by itself
     assert stored(b, "F09").choice == "met"
     assert Assessment.objects.get(pk=b.assessment.pk).status == Assessment.Status.DRAFT  # type: ignore[attr-defined]

@@ -38,13 +38,23 @@ IMPORTED = {
     "F05": {"inputs": {"M": "50", "Q": "10"}, "leading": "4", "benchmark": "6", "values_source": "sector study"},
     "F06": {"inputs": {"V": "300", "Q": "10"}, "leading": "20", "benchmark": "40", "values_source": "quota standard"},
     "F07": {"inputs": {"V_r": "800", "V": "200"}, "leading": "90", "benchmark": "70", "values_source": "sector study"},
-    "F08": {"inputs": {"Z_r": "90", "Z": "100", "Z_w": "0"}, "leading": "95", "benchmark": "80", "values_source": "sector study"},
+    "F08": {
+        "inputs": {"Z_r": "90", "Z": "100", "Z_w": "0"},
+        "leading": "95",
+        "benchmark": "80",
+        "values_source": "sector study",
+    },
     "F09": {"choice": "met"},
     "F10": {"na": True, "na_reason": "No retrofit project in the last three years"},
     "F11": {"inputs": {"P": "5", "Q": "10"}, "leading": "0.4", "benchmark": "0.6", "values_source": "permit"},
     "F12": {"choice": "not_met"},
     "F13": {"choice": "partly"},
-    "F14": {"inputs": {"G": "5000", "A": "10000"}, "leading": "0.6", "benchmark": "0.4", "values_source": "park average"},
+    "F14": {
+        "inputs": {"G": "5000", "A": "10000"},
+        "leading": "0.6",
+        "benchmark": "0.4",
+        "values_source": "park average",
+    },
 }
 
 
@@ -134,7 +144,8 @@ def import_the_rest(b: Browsing, assessment_pk: int) -> None:
     document = {"criteria_set": "factory-gbt36132-2025", "indicators": IMPORTED}
     b.page.locator(f'#main .nav-tabs a[href="/assessments/{assessment_pk}/import/"]').click()
     b.page.set_input_files(
-        "#id_file", files=[{"name": "answers.json", "mimeType": "application/json", "buffer": json.dumps(document).encode()}]
+        "#id_file",
+        files=[{"name": "answers.json", "mimeType": "application/json", "buffer": json.dumps(document).encode()}],
     )
     b.page.locator("main form button[type=submit]").click()
     b.page.wait_for_url(f"**/assessments/{assessment_pk}/")
@@ -170,7 +181,9 @@ def test_company_journey(open_browser, lang, tmp_path):  # noqa: ANN001
     b.shot("questionnaire-energy", full_page=False)
     kept_after_reload(b)
     assessment = Assessment.objects.get(pk=assessment_pk)
-    assert Answer.objects.filter(assessment=assessment, code__in=[*GATES, "F02", "F03", "F04"]).count() == len(GATES) + 3
+    assert (
+        Answer.objects.filter(assessment=assessment, code__in=[*GATES, "F02", "F03", "F04"]).count() == len(GATES) + 3
+    )
     assert Evidence.objects.filter(assessment=assessment, code="F03").count() == 1
 
     # Not complete yet: the submit page lists what is missing and will not submit.

@@ -33,8 +33,12 @@ class Command(BaseCommand):
             answers = load_questionnaire(assessment).answers
             notes = {row.code: {"comment": row.comment} for row in rows if row.comment}
             document = specs.answers_to_json(assessment.criteria_set.code, answers, gate_codes=gate_codes, notes=notes)
-            document = {"criteria_set": document["criteria_set"], "year": assessment.year,
-                        "company": assessment.company.name, **document}
+            document = {
+                "criteria_set": document["criteria_set"],
+                "year": assessment.year,
+                "company": assessment.company.name,
+                **document,
+            }
             path = out / NAMES.get(assessment.criteria_set.area, f"{assessment.criteria_set.code}-demo-answers.json")
             path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
             self.stdout.write(f"wrote {path}")

@@ -28,7 +28,9 @@ class Command(BaseCommand):
         except CriteriaImportError as exc:
             raise CommandError(f"{path}: {exc}") from None
         AuditEvent.objects.create(
-            action="criteria.imported", object_type="assessment.criteriaset", object_id=str(criteria_set.pk),
+            action="criteria.imported",
+            object_type="assessment.criteriaset",
+            object_id=str(criteria_set.pk),
             summary=f"imported {criteria_set.code} from {Path(path).name} as a draft",
         )
         self.stdout.write(f"imported {criteria_set.code} as a draft")

@@ -23,7 +23,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         assessment = (
-            Assessment.objects.select_related("company__sector", "criteria_set").filter(pk=options["assessment_id"]).first()
+            Assessment.objects.select_related("company__sector", "criteria_set")
+            .filter(pk=options["assessment_id"])
+            .first()
         )
         if assessment is None:
             raise CommandError(f"There is no assessment {options['assessment_id']}.")

@@ -28,7 +28,12 @@ from assessment.answers import (
 from assessment.models import Answer, Assessment
 from assessment.submission import audit
 
-TEXT_LIMITS = {"comment": COMMENT_MAX, "consultant_note": NOTE_MAX, "na_reason": NA_REASON_MAX, "values_source": SOURCE_MAX}
+TEXT_LIMITS = {
+    "comment": COMMENT_MAX,
+    "consultant_note": NOTE_MAX,
+    "na_reason": NA_REASON_MAX,
+    "values_source": SOURCE_MAX,
+}
 
 
 def _number_text(value: Any) -> str:
@@ -110,15 +115,32 @@ class Command(BaseCommand):
         verb = "repaired" if fix else "found (run with --fix to repair them)"
         self.stdout.write(f"{found} answer(s) the questionnaire would refuse {verb}.")
 
-    def _repair(self, assessment: Assessment, row: Answer, target: Any, raw: dict[str, Any], errors: dict[str, list[str]], sector_ids: set[int]) -> None:
+    def _repair(
+        self,
+        assessment: Assessment,
+        row: Answer,
+        target: Any,
+        raw: dict[str, Any],
+        errors: dict[str, list[str]],
+        sector_ids: set[int],
+    ) -> None:
         fixed = parse_answer(target, repaired(raw, errors), sector_value_ids=sector_ids, can_note=True)
         if fixed.values is None:  # what is left does not add up (e.g. a rate from two inputs): clear the figures
             figures = {name: [] for name in fixed.errors}
-            fixed = parse_answer(target, repaired(repaired(raw, errors), figures), sector_value_ids=sector_ids, can_note=True)
+            fixed = parse_answer(
+                target, repaired(repaired(raw, errors), figures), sector_value_ids=sector_ids, can_note=True
+            )
         assert fixed.values is not None, fixed.errors
         with transaction.atomic():
             write_answer(row, fixed.values)
             row.version += 1
             row.seq = 0
             row.save()
-            audit(assessment, "answers.repaired", None, f"Repaired answer {row.code}", code=row.code, fields=sorted(errors))
+            audit(
+                assessment,
+                "answers.repaired",
+                None,
+                f"Repaired answer {row.code}",
+                code=row.code,
+                fields=sorted(errors),
+            )

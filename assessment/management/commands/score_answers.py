@@ -105,9 +105,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="answers file, or - for standard input")
         parser.add_argument("--reference", help="regional reference score to compare with (relative rating)")
-        parser.add_argument("--province", default="", help="look up the regional reference of this province code, e.g. ZJ")
         parser.add_argument(
-            "--sector", default="", help="the company's GB/T 4754 sector code, e.g. 30: quota rows of other sectors are flagged"
+            "--province", default="", help="look up the regional reference of this province code, e.g. ZJ"
+        )
+        parser.add_argument(
+            "--sector",
+            default="",
+            help="the company's GB/T 4754 sector code, e.g. 30: quota rows of other sectors are flagged",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -129,7 +133,9 @@ class Command(BaseCommand):
             if not reference.is_finite():
                 raise CommandError(f"--reference: {options['reference']!r} is not a finite number")
         try:
-            result = score_document(document, reference=reference, province=options["province"], sector=options["sector"])
+            result = score_document(
+                document, reference=reference, province=options["province"], sector=options["sector"]
+            )
         except specs.AnswersError as exc:
             raise CommandError(f"{path}: {exc}") from None
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
