@@ -301,6 +301,24 @@
     });
   }
 
+  // An answer given before this script ran (a quick click while a slow connection still brings the
+  // script, or a form the browser restored) is not what the server holds: save it now, as if just made.
+  function differsFromPage(el) {
+    if (el.type === "hidden" || el.disabled) return false;
+    if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") {
+      return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    return el.value !== el.defaultValue;
+  }
+  document.querySelectorAll("[data-autosave]").forEach(function (sec) {
+    var fields = sec.querySelectorAll("input[name], textarea[name], select[name]");
+    if (!Array.prototype.some.call(fields, differsFromPage)) return;
+    var q = question(sec);
+    q.touch();
+    q.save();
+  });
+
   // Evidence blocks still use htmx: let it swap the 400 answers that carry the upload's message.
   document.addEventListener("htmx:beforeSwap", function (evt) {
     var target = evt.detail.target;

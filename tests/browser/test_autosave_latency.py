@@ -188,3 +188,21 @@ def test_offline_the_page_says_not_saved_keeps_the_user_and_saves_when_back(slow
     saved(b, "F09")  # retried by itself
     assert stored(b, "F09").choice == "met"
     assert Assessment.objects.get(pk=b.assessment.pk).status == Assessment.Status.DRAFT  # type: ignore[attr-defined]
+
+
+def test_a_choice_made_before_the_script_ran_is_saved_when_it_runs(slow):  # noqa: ANN001
+    # A user on a slow connection ticks an answer as soon as the page shows, before the page's script
+    # has arrived: nothing could listen to that click, so the script saves it when it runs.
+    b = slow
+    held = []
+    b.page.route("**/js/questionnaire*.js", lambda route: held.append(route))
+    with b.page.expect_request("**/js/questionnaire*.js"):
+        b.page.goto(b.url(f"/assessments/{b.assessment.pk}/c/clean/"), wait_until="commit")  # type: ignore[attr-defined]
+    b.page.check("#f-F09-met")
+    assert not Answer.objects.filter(assessment=b.assessment, code="F09").exists()  # type: ignore[attr-defined]
+    with b.page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/answer/F09/")) as info:
+        for route in held:
+            route.continue_()
+    assert info.value.status == 200
+    saved(b, "F09")
+    assert stored(b, "F09").choice == "met"
