@@ -85,3 +85,14 @@ def test_the_draft_score_uses_the_data_sheet_as_the_questionnaire_does(client, c
     assert card.indicator("F03").points > 0  # scored on the sheet's figures
 
     assert dashboard_draft(client, lead).score == card.total
+
+
+def test_the_draft_score_is_printed_with_two_decimals(client, client_draft):
+    # A live draft score is an exact fraction: the page prints it as the results page does (54.48),
+    # never with its 28 digits.
+    draft, lead = client_draft
+    Answer.objects.create(assessment=draft, code="F04", count=7)
+    score = dashboard_draft(client, lead).score
+    html = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"{score:.2f}" in html
+    assert str(score) not in html or str(score) == f"{score:.2f}"
