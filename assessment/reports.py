@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -28,10 +28,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from assessment import actionplan
 from assessment.answers import context_for
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
+    ActionItem,
     Assessment,
     CriteriaSet,
     Evidence,
@@ -43,7 +45,18 @@ from assessment.models import (
     SectorValue,
     Snapshot,
 )
-from assessment.scoring import AnswerData, Scorecard, Status, Verdict, reason_text, score, top_actions
+from assessment.scoring import (
+    AnswerData,
+    Context,
+    CriteriaSpec,
+    Scorecard,
+    Status,
+    Verdict,
+    gains,
+    reason_text,
+    score,
+    top_actions,
+)
 from assessment.specs import criteria_spec
 from assessment.submission import state_for
 from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
@@ -56,7 +69,7 @@ from policies.models import Mark, PolicyDocument
 logger = logging.getLogger(__name__)
 
 # Bump when the template or context changes, so kept PDFs of unchanged assessments are re-rendered.
-REPORT_LAYOUT_VERSION = "3"
+REPORT_LAYOUT_VERSION = "4"
 TEMPLATE = "reports/report.html"
 STYLESHEET = "css/report.css"
 
@@ -790,8 +803,66 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "evidence_index": evidence_index,
         "without_evidence": without_evidence,
         "comparison": _comparison(assessment, card, category_names, indicator_names),
+        "action_plan": action_plan_context(
+            assessment, spec, source, card, context, indicator_names=indicator_names, language=language
+        ),
         "governing_documents": [policy_row(d) for d in governing],
         "cited_documents": [policy_row(d) for d in cited],
+    }
+
+
+def action_plan_context(
+    assessment: Assessment,
+    spec: CriteriaSpec,
+    source: EngineInput,
+    card: Scorecard,
+    context: Context | None,
+    *,
+    indicator_names: Mapping[str, str],
+    language: str,
+) -> dict[str, Any] | None:
+    """The planned gaps in plan order and the total projected once they are met (actionplan.project)."""
+    items = sorted((i for i in actionplan.items_for(assessment).values() if i.planned), key=actionplan.sort_key)
+    if not items:
+        return None
+    gain = gains(spec, card)
+    money = unit_html("10k CNY", language)
+    projection = actionplan.project(
+        spec, source.answers, card, [i.code for i in items], reference=source.reference, context=context
+    )
+    cost, saving = actionplan.totals(items)
+    payback = actionplan.payback_years(cost, saving)
+    zh = is_chinese(language)
+    return {
+        "money_unit": mark_safe(money),  # noqa: S308 - unit_html escapes
+        "rows": [
+            {
+                "code": item.code,
+                "name": nobr(indicator_names.get(item.code, item.code)),
+                "priority": item.get_priority_display(),
+                "priority_code": item.priority,
+                "action": nobr(item.action),
+                "owner": item.owner,
+                "due": formats.date_format(item.due, "DATE_FORMAT") if item.due else "",
+                "cost": _figure(item.cost, 2) if item.cost is not None else "",
+                "saving": _figure(item.saving, 2) if item.saving is not None else "",
+                "gain": f"+{points_text(gain[item.code])}" if item.code in gain else "–",
+            }
+            for item in items
+        ],
+        "cost": _figure(cost, 2) if cost is not None else "",
+        "saving": _figure(saving, 2) if saving is not None else "",
+        "payback": _figure(payback, 1) if payback is not None else "",
+        "projection": {
+            "total": points_text(projection.total),
+            "maximum": points_text(projection.maximum),
+            "gain": f"+{points_text(projection.gain)}",
+            "verdict": verdict_text(projection.card)[0],
+            "rating": (projection.rating_zh if zh and projection.rating_zh else projection.rating),
+            "count": len(projection.planned),
+        }
+        if projection
+        else None,
     }
 
 
@@ -952,6 +1023,8 @@ def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultan
         consultancy.logo.name if consultancy and consultancy.logo else "",
         sheet.isoformat() if sheet else "",
         assessment.previous_id or assessment.prefilled_from_id or "",
+        # The action plan is printed too: any edit or removal changes the latest time or the count.
+        *ActionItem.objects.filter(assessment=assessment).aggregate(latest=Max("updated_at"), n=Count("id")).values(),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 

@@ -154,6 +154,7 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "assessment_export_json": lambda w: {"pk": w["assessment"].pk},
     "assessment_export_xlsx": lambda w: {"pk": w["assessment"].pk},
     "assessment_import": lambda w: {"pk": w["assessment"].pk},
+    "action_plan": lambda w: {"pk": w["assessment"].pk},
     "report_request": lambda w: {"pk": w["assessment"].pk},
     "report_status": lambda w: {"pk": w["report"].pk},
     "report_download": lambda w: {"pk": w["report"].pk},
