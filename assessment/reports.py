@@ -983,7 +983,8 @@ def render_pdf(assessment: Assessment, *, language: str, consultancy: Consultanc
 def download_name(report: Report) -> str:
     assessment = report.assessment
     area = slugify(assessment.criteria_set.area)
-    return f"{file_part(assessment.company.name)}-{area}-{assessment.year}-r{assessment.revision}-{report.language}.pdf"
+    stem = f"{file_part(assessment.company.name)}-{area}-{assessment.year}-r{assessment.revision}-{report.language}"
+    return f"{stem}-filing.zip" if report.kind == Report.Kind.FILING_PACK else f"{stem}.pdf"
 
 
 # --- Jobs: one render per assessment state, kept until the assessment changes -------------------
@@ -996,7 +997,9 @@ def stale_after() -> timedelta:
 MAX_ATTEMPTS = 3
 
 
-def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> str:
+def fingerprint(
+    assessment: Assessment, *, language: str, consultancy: Consultancy | None = None, kind: str = Report.Kind.PDF
+) -> str:
     """Changes whenever anything the PDF shows could have changed."""
     answers = assessment.answers.aggregate(latest=Max("updated_at"))
     evidence = sorted(Evidence.objects.filter(assessment=assessment).values_list("id", "code", "original_name"))
@@ -1009,6 +1012,7 @@ def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultan
     )
     parts = [
         REPORT_LAYOUT_VERSION,
+        kind,
         assessment.pk,
         assessment.revision,
         assessment.status,
@@ -1037,19 +1041,32 @@ def is_stale(report: Report, now: Any = None) -> bool:
     )
 
 
-def enqueue_report(assessment: Assessment, language: str, user: Any, consultancy: Consultancy | None = None) -> Report:
-    """The report for the assessment's current state: kept, in progress, or newly queued."""
+def enqueue_report(
+    assessment: Assessment,
+    language: str,
+    user: Any,
+    consultancy: Consultancy | None = None,
+    kind: str = Report.Kind.PDF,
+) -> Report:
+    """The report (PDF or filing pack) for the assessment's current state: kept, in progress, or newly queued."""
+    if kind not in Report.Kind.values:
+        raise ValueError(f"unknown kind {kind!r}")
     if language not in dict(settings.LANGUAGES):
         raise ValueError(f"unknown language {language!r}")
     with transaction.atomic():
         # Lock the assessment row so two requests cannot both decide to queue a render.
         # (SQLite: the IMMEDIATE transaction mode already serialises writers.)
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
-        fp = fingerprint(locked, language=language, consultancy=consultancy)
+        fp = fingerprint(locked, language=language, consultancy=consultancy, kind=kind)
         report = Report.objects.filter(assessment=locked, fingerprint=fp).order_by("-created_at").first()
         if report is None:
             report = Report.objects.create(
-                assessment=locked, language=language, fingerprint=fp, consultancy=consultancy, requested_by=user
+                assessment=locked,
+                kind=kind,
+                language=language,
+                fingerprint=fp,
+                consultancy=consultancy,
+                requested_by=user,
             )
             return _queue(report)
         if report.status == Report.Status.DONE or (
@@ -1097,6 +1114,19 @@ def _mark_error(message: str) -> str:
     return message[:2000]
 
 
+def _render_file(report: Report, mine: Any) -> RenderedPdf:
+    """The file the report row stands for: the PDF, or the filing pack (a ZIP; pages = its report's)."""
+    if report.kind == Report.Kind.FILING_PACK:
+        from assessment import filing  # imports openpyxl and the ledger workbook: only when a pack is made
+
+        return RenderedPdf(
+            filing.build_pack(report.assessment, language=report.language, consultancy=report.consultancy), 0
+        )
+    html = render_html(report.assessment, language=report.language, consultancy=report.consultancy)
+    mine.update(progress=30)
+    return html_to_pdf(html)
+
+
 def run_report(report_id: int, task_id: str) -> str:
     """The worker's job: render, store the file, record the outcome. Returns the final status."""
     now = timezone.now()
@@ -1110,11 +1140,10 @@ def run_report(report_id: int, task_id: str) -> str:
         "assessment__company__sector", "assessment__criteria_set", "consultancy"
     ).get(pk=report_id)
     try:
-        html = render_html(report.assessment, language=report.language, consultancy=report.consultancy)
-        mine.update(progress=30)
-        pdf = html_to_pdf(html)
+        pdf = _render_file(report, mine)
         mine.update(progress=90)
-        name = f"assessment-{report.assessment_id}-r{report.assessment.revision}-{report.language}.pdf"
+        extension = "zip" if report.kind == Report.Kind.FILING_PACK else "pdf"
+        name = f"assessment-{report.assessment_id}-r{report.assessment.revision}-{report.language}.{extension}"
         report.file.save(name, ContentFile(pdf.data), save=False)
     except Exception as exc:
         logger.exception("report %s: render failed", report_id)
@@ -1125,7 +1154,11 @@ def run_report(report_id: int, task_id: str) -> str:
         )
         raise
     if not mine.update(
-        status=Report.Status.DONE, file=report.file.name, pages=pdf.pages, progress=100, finished_at=timezone.now()
+        status=Report.Status.DONE,
+        file=report.file.name,
+        pages=pdf.pages or None,
+        progress=100,
+        finished_at=timezone.now(),
     ):
         report.file.delete(save=False)  # re-queued meanwhile: the newer task owns the row
         return "skipped"

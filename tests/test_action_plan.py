@@ -129,7 +129,14 @@ def test_page_shows_the_projected_score(client, setup):
 @pytest.mark.parametrize(
     ("language", "messages"),
     [
-        ("en", ["Enter an amount of zero or more.", "Choose a priority to put this gap in the plan.", "Enter a valid date."]),
+        (
+            "en",
+            [
+                "Enter an amount of zero or more.",
+                "Choose a priority to put this gap in the plan.",
+                "Enter a valid date.",
+            ],
+        ),
         ("zh-hans", ["请输入零或更大的金额。", "请选择优先级，才能把这一差距列入计划。", "输入一个有效的日期。"]),
     ],
 )
