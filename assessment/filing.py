@@ -25,7 +25,7 @@ from assessment.formulas import FORMULAS
 from assessment.models import Assessment, Evidence, IndicatorType
 from assessment.scoring import IndicatorResult, score
 from assessment.specs import criteria_spec
-from greenmfg.bilingual import pick
+from greenmfg.bilingual import is_chinese, pick
 from greenmfg.filenames import file_part
 from ledger.models import DataSheet
 from organisations.models import Consultancy
@@ -72,7 +72,9 @@ def build_pack(assessment: Assessment, *, language: str, consultancy: Consultanc
                 from ledger.workbook import export_sheet
 
                 pack.writestr(names["data_sheet"], export_sheet(data_sheet))
-            pack.writestr(names["readme"], readme(names, assessment, has_sheet=data_sheet is not None))
+            pack.writestr(
+                names["readme"], readme(names, assessment, has_sheet=data_sheet is not None, language=language)
+            )
         return out.getvalue()
 
 
@@ -105,17 +107,18 @@ def _write_evidence(pack: zipfile.ZipFile, evidence: Iterable[Evidence], folder:
     return "\ufeff" + text.getvalue()
 
 
-def readme(names: dict[str, str], assessment: Assessment, *, has_sheet: bool) -> str:
+def readme(names: dict[str, str], assessment: Assessment, *, has_sheet: bool, language: str) -> str:
+    colon = "：" if is_chinese(language) else ": "
     lines = [
         _("Filing pack for %(company)s, reporting year %(year)s, revision %(revision)s.")
         % {"company": assessment.company.name, "year": assessment.year, "revision": assessment.revision},
         "",
-        f"{names['report']}: " + _("the self-evaluation report (layout provisional)"),
-        f"{names['indicators']}: " + _("every indicator with its raw figures, formula, value and points"),
-        f"{names['evidence']}/: " + _("the evidence files, named by indicator code; index.csv lists them"),
+        names["report"] + colon + _("the self-evaluation report (layout provisional)"),
+        names["indicators"] + colon + _("every indicator with its raw figures, formula, value and points"),
+        f"{names['evidence']}/" + colon + _("the evidence files, named by indicator code; index.csv lists them"),
     ]
     if has_sheet:
-        lines.append(f"{names['data_sheet']}: " + _("the company's data sheet for the year"))
+        lines.append(names["data_sheet"] + colon + _("the company's data sheet for the year"))
     else:
         lines.append(_("No data sheet was entered for this year."))
     lines += ["", _("A rehearsal made with greenmfg; the filing itself is made on green.miit.gov.cn.")]
