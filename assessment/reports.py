@@ -63,6 +63,7 @@ from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_
 from greenmfg.filenames import file_part
 from ledger.energy import Carrier
 from ledger.models import DataSheet
+from organisations import branding
 from organisations.models import Consultancy
 from policies.models import Mark, PolicyDocument
 
@@ -934,7 +935,7 @@ def _key_figures(
     return [seen[k] for k in PROFILE_INPUTS if k in seen]
 
 
-def _consultancy_context(consultancy: Consultancy | None) -> dict[str, str] | None:
+def _consultancy_context(consultancy: Consultancy | None) -> dict[str, Any] | None:
     if consultancy is None:
         return None
     logo_url = ""
@@ -943,7 +944,7 @@ def _consultancy_context(consultancy: Consultancy | None) -> dict[str, str] | No
             logo_url = Path(consultancy.logo.path).resolve().as_uri()
         except (NotImplementedError, ValueError):
             logo_url = ""  # remote storage: no local file for WeasyPrint to read
-    return {"name": consultancy.name, "logo_url": logo_url}
+    return {"name": consultancy.name, "logo_url": logo_url} | branding.report_template(consultancy)
 
 
 def static_file_url(path: str) -> str:
@@ -1025,6 +1026,7 @@ def fingerprint(
         consultancy.pk if consultancy else "",
         consultancy.name if consultancy else "",
         consultancy.logo.name if consultancy and consultancy.logo else "",
+        *(branding.report_template(consultancy).values() if consultancy else ()),
         sheet.isoformat() if sheet else "",
         assessment.previous_id or assessment.prefilled_from_id or "",
         # The action plan is printed too: any edit or removal changes the latest time or the count.
