@@ -64,7 +64,7 @@ from greenmfg.filenames import file_part
 from ledger.energy import Carrier
 from ledger.models import DataSheet
 from organisations import branding
-from organisations.models import Consultancy
+from organisations.models import Company, Consultancy, ManagementCertificate
 from policies.models import Mark, PolicyDocument
 
 logger = logging.getLogger(__name__)
@@ -720,6 +720,17 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "sector_code": ("" if zh else " ") + bracket(f"GB/T 4754{colon}{company.sector.code}", language),
             "province": company.get_province_display(),
             "size": company.get_size_display(),
+            "staff": company.staff,
+            "certificates": [
+                {
+                    "system": nobr(c.label),
+                    "number": c.number,
+                    "certifier": c.certifier,
+                    "valid_until": formats.date_format(c.valid_until, "DATE_FORMAT"),
+                    "valid": c.valid_on(today),
+                }
+                for c in company.certificates.all()
+            ],
         },
         "area": FocusArea(criteria_set.area).label,
         "area_code": area,
@@ -1029,6 +1040,13 @@ def fingerprint(
         *(branding.report_template(consultancy).values() if consultancy else ()),
         sheet.isoformat() if sheet else "",
         assessment.previous_id or assessment.prefilled_from_id or "",
+        # The profile prints the company's staff and certificates, which change without touching the assessment.
+        Company.objects.filter(pk=assessment.company_id).values_list("staff", flat=True).first(),
+        sorted(
+            ManagementCertificate.objects.filter(company_id=assessment.company_id).values_list(
+                "id", "system", "name", "number", "certifier", "valid_from", "valid_until"
+            )
+        ),
         # The action plan is printed too: any edit or removal changes the latest time or the count.
         *ActionItem.objects.filter(assessment=assessment).aggregate(latest=Max("updated_at"), n=Count("id")).values(),
     ]

@@ -93,7 +93,7 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Company
-        fields = ["name", "credit_code", "sector", "province", "size", "list_level", "listed_year"]
+        fields = ["name", "credit_code", "sector", "province", "size", "staff", "list_level", "listed_year"]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -208,6 +208,11 @@ class ManagementCertificate(models.Model):
     def __str__(self) -> str:
         return f"{self.company_id}:{self.system}"
 
+    @property
+    def label(self) -> str:
+        """The system's name: the one given for "other", else the choice's label."""
+        return self.name if self.system == ManagementSystem.OTHER and self.name else str(self.get_system_display())
+
     def valid_on(self, day: datetime.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and day <= self.valid_until
 

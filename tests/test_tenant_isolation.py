@@ -124,6 +124,7 @@ def world(db: Any) -> dict[str, Any]:
 OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "company_detail": lambda w: {"pk": w["company"].pk},
     "company_edit": lambda w: {"pk": w["company"].pk},
+    "company_certificates": lambda w: {"pk": w["company"].pk},
     "company_members": lambda w: {"pk": w["company"].pk},
     "member_invite": lambda w: {"pk": w["company"].pk},
     "member_role": lambda w: {"pk": w["company"].pk, "member_pk": w["viewer"].pk},
