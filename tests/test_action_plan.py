@@ -1,6 +1,7 @@
 """The action plan: the page's permission ladder and validation, the projection (the engine's what-if),
 and the plan printed in the PDF report in both languages."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -199,3 +200,47 @@ def test_editing_the_plan_changes_the_report_fingerprint(setup):
     item.priority = "low"
     item.save()
     assert reports.fingerprint(assessment, language="en") != added
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_new_sections_keep_each_report_in_its_language(language):
+    """The action plan, certificates and a consultancy's template add no word of the other language."""
+    from assessment.models import Assessment
+    from organisations.models import ManagementCertificate
+    from tests.test_report_defects import CJK, COMPANY, pdftotext
+
+    assessment = Assessment.objects.select_related("company", "criteria_set").get(pk=9001)
+    zh = language == "zh-hans"
+    source, spec, context, card = engine(assessment)
+    for code in [r.code for r in card.gaps()][:3]:
+        ActionItem.objects.create(
+            assessment=assessment,
+            code=code,
+            priority="high",
+            action="更换高效电机" if zh else "Replace motors",
+            owner="王工" if zh else "Wang",
+            due=date(2026, 6, 30),
+            cost=Decimal("120"),
+            saving=Decimal("35"),
+        )
+    ManagementCertificate.objects.create(
+        company=assessment.company,
+        system="iso14001",
+        number="00124E3-0815",
+        certifier="中国质量认证中心" if zh else "CQC",
+        valid_until=date(2020, 1, 1),
+    )
+    firm = Consultancy.objects.create(
+        name="蓝天咨询" if zh else "Blue Sky Advisors",
+        brand_colour="#1d4e89",
+        contact_lines="杭州市文三路 100 号" if zh else "100 Wensan Road, Hangzhou",
+    )
+    text = pdftotext(reports.render_pdf(assessment, language=language, consultancy=firm).data)
+    if zh:
+        words = set(re.findall(r"\b[A-Za-z]{4,}\b", text)) - {"DRAFT", "GSCI"}
+        assert not words, sorted(words)
+        assert "行动计划" in text and "已认证的管理体系" in text and "已过期" in text
+    else:
+        rest = text.replace(COMPANY, "").replace("(引领值)", "").replace("(基准值)", "")
+        assert not CJK.findall(rest), sorted(set(CJK.findall(rest)))
+        assert "Action plan" in text and "Certified management systems" in text and "expired" in text
