@@ -126,3 +126,13 @@ def save_plan(assessment: Assessment, rows: Mapping[str, Mapping[str, Any]], use
             item.save()
             kept += 1
     return kept
+
+
+def copy_plan(old: Assessment, new: Assessment) -> None:
+    """A new revision starts with the plan of the revision it reopens (call inside its transaction)."""
+    ActionItem.objects.bulk_create(
+        ActionItem(
+            assessment=new, code=item.code, updated_by=item.updated_by, **{n: getattr(item, n) for n in PLAN_FIELDS}
+        )
+        for item in ActionItem.objects.filter(assessment=old)
+    )

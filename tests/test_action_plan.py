@@ -244,3 +244,15 @@ def test_new_sections_keep_each_report_in_its_language(language):
         rest = text.replace(COMPANY, "").replace("(引领值)", "").replace("(基准值)", "")
         assert not CJK.findall(rest), sorted(set(CJK.findall(rest)))
         assert "Action plan" in text and "Certified management systems" in text and "expired" in text
+
+
+def test_a_reopened_revision_starts_with_the_plan(setup):
+    from assessment import submission
+
+    assessment, owner = setup
+    ActionItem.objects.create(assessment=assessment, code="T13", priority="high", owner="王工", cost=Decimal("80"))
+    submission.submit(assessment.pk, user=owner, language="en")
+    new = submission.reopen(assessment.pk, user=owner)
+    item = ActionItem.objects.get(assessment=new)
+    assert (item.code, item.priority, item.owner, item.cost) == ("T13", "high", "王工", Decimal("80"))
+    assert ActionItem.objects.filter(assessment=assessment).count() == 1  # the old revision keeps its own
