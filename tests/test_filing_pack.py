@@ -121,3 +121,15 @@ def test_unknown_kind_is_refused(client, owner_and_assessment):
 def test_evidence_names_keep_the_code_first_and_are_safe():
     assert filing.evidence_name("F07", 2, "水平衡/测试:报告.PDF") == "F07-2-水平衡-测试-报告.PDF"
     assert filing.evidence_name("B1", 1, "..") == "B1-1-company"
+
+
+def test_filing_pack_command_writes_the_zip_and_lists_it(tmp_path, owner_and_assessment):
+    from django.core.management import CommandError, call_command
+
+    _owner, assessment = owner_and_assessment
+    out = io.StringIO()
+    call_command("filing_pack", str(assessment.pk), "--lang", "en", "--out", str(tmp_path / "p.zip"), stdout=out)
+    assert "1-self-evaluation-report.pdf" in out.getvalue() and "3-evidence/T01-1-" in out.getvalue()
+    assert zipfile.is_zipfile(tmp_path / "p.zip")
+    with pytest.raises(CommandError, match="There is no assessment"):
+        call_command("filing_pack", "999999", "--out", str(tmp_path / "x.zip"))
