@@ -846,7 +846,7 @@ def action_plan_context(
     payback = actionplan.payback_years(cost, saving)
     zh = is_chinese(language)
     return {
-        "money_unit": mark_safe(money),  # noqa: S308 - unit_html escapes
+        "money_unit": mark_safe(money.removeprefix("× ")),  # noqa: S308 - unit_html escapes; "in 10⁴ CNY"
         "rows": [
             {
                 "code": item.code,
