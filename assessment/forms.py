@@ -1,10 +1,12 @@
 import datetime
+from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessment.evidence import ACCEPT
-from assessment.models import CriteriaSet, FocusArea
+from assessment.models import ActionItem, CriteriaSet, FocusArea
 from greenmfg.bilingual import pick
 
 
@@ -45,3 +47,50 @@ class EvidenceUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
         error_messages={"required": _("Choose a file to upload.")},
     )
+
+
+class ActionItemForm(forms.ModelForm[ActionItem]):
+    """One gap's line of the action plan (prefixed with the indicator code on the plan page)."""
+
+    class Meta:
+        model = ActionItem
+        fields = ["priority", "action", "owner", "due", "cost", "saving"]
+        widgets = {
+            "priority": forms.Select(attrs={"class": "form-select form-select-sm"}),
+            "action": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            "owner": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            "due": forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"),
+            "cost": forms.NumberInput(attrs={"class": "form-control form-control-sm", "step": "0.01", "min": "0"}),
+            "saving": forms.NumberInput(attrs={"class": "form-control form-control-sm", "step": "0.01", "min": "0"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        priority = self.fields["priority"]
+        assert isinstance(priority, forms.ChoiceField)
+        priority.choices = [("", _("Not planned")), *ActionItem.Priority.choices]
+
+    def clean_cost(self) -> Decimal | None:
+        return _not_negative(self.cleaned_data.get("cost"))
+
+    def clean_saving(self) -> Decimal | None:
+        return _not_negative(self.cleaned_data.get("saving"))
+
+    def clean_due(self) -> datetime.date | None:
+        due = self.cleaned_data.get("due")
+        if due is not None and due.year < 2000:
+            raise forms.ValidationError(_("Enter a due date from the year 2000 on."))
+        return due
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        details = [name for name in ("action", "owner", "due", "cost", "saving") if data.get(name) not in (None, "")]
+        if details and not data.get("priority"):
+            self.add_error("priority", _("Choose a priority to put this gap in the plan."))
+        return data
+
+
+def _not_negative(value: Decimal | None) -> Decimal | None:
+    if value is not None and value < 0:
+        raise forms.ValidationError(_("Enter an amount of zero or more."))
+    return value

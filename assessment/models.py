@@ -4,6 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organisations.models import Company, Consultancy, Province, Sector
 from policies.models import Mark, PolicyDocument
@@ -664,9 +665,14 @@ class Report(models.Model):
         DONE = "done", _("Ready")
         FAILED = "failed", _("Generation failed")
 
+    class Kind(models.TextChoices):
+        PDF = "pdf", _("PDF report")
+        FILING_PACK = "filing", _("Filing pack")
+
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("Assessment")
     )
+    kind = models.CharField(_("Kind"), max_length=10, choices=Kind.choices, default=Kind.PDF)
     language = models.CharField(_("Language"), max_length=10, choices=settings.LANGUAGES)
     fingerprint = models.CharField(
         _("Fingerprint"), max_length=64, help_text=_("State of the assessment the PDF was made from")
@@ -695,6 +701,54 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"Report {self.assessment_id} {self.language} ({self.status})"
+
+
+class ActionItem(models.Model):
+    """One gap of an assessment in the company's action plan: who does what by when, at what cost.
+
+    Kept per indicator code; the report projects the score as if every planned gap were met.
+    """
+
+    class Priority(models.TextChoices):
+        HIGH = "high", pgettext_lazy("priority", "High")
+        MEDIUM = "medium", pgettext_lazy("priority", "Medium")
+        LOW = "low", pgettext_lazy("priority", "Low")
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="action_items", verbose_name=_("Assessment")
+    )
+    code = models.CharField(_("Indicator code"), max_length=20)
+    priority = models.CharField(_("Priority"), max_length=10, choices=Priority.choices, blank=True)
+    action = models.CharField(_("Planned action"), max_length=300, blank=True)
+    owner = models.CharField(_("Responsible"), max_length=100, blank=True)
+    due = models.DateField(_("Due date"), null=True, blank=True)
+    cost = models.DecimalField(_("Estimated cost (10k CNY)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    saving = models.DecimalField(
+        _("Expected saving (10k CNY a year)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Updated by"),
+    )
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["assessment", "code"]
+        verbose_name = _("action plan item")
+        verbose_name_plural = _("action plan items")
+        constraints = [models.UniqueConstraint(fields=["assessment", "code"], name="one_action_per_code")]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}:{self.code}"
+
+    @property
+    def planned(self) -> bool:
+        """In the plan: a priority is set (the other fields alone are notes, not a commitment)."""
+        return bool(self.priority)
 
 
 class AuditEvent(models.Model):

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -28,10 +28,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from assessment import actionplan
 from assessment.answers import context_for
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
+    ActionItem,
     Assessment,
     CriteriaSet,
     Evidence,
@@ -43,20 +45,32 @@ from assessment.models import (
     SectorValue,
     Snapshot,
 )
-from assessment.scoring import AnswerData, Scorecard, Status, Verdict, reason_text, score, top_actions
+from assessment.scoring import (
+    AnswerData,
+    Context,
+    CriteriaSpec,
+    Scorecard,
+    Status,
+    Verdict,
+    gains,
+    reason_text,
+    score,
+    top_actions,
+)
 from assessment.specs import criteria_spec
 from assessment.submission import state_for
 from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
 from greenmfg.filenames import file_part
 from ledger.energy import Carrier
 from ledger.models import DataSheet
-from organisations.models import Consultancy
+from organisations import branding
+from organisations.models import Company, Consultancy, ManagementCertificate
 from policies.models import Mark, PolicyDocument
 
 logger = logging.getLogger(__name__)
 
 # Bump when the template or context changes, so kept PDFs of unchanged assessments are re-rendered.
-REPORT_LAYOUT_VERSION = "3"
+REPORT_LAYOUT_VERSION = "4"
 TEMPLATE = "reports/report.html"
 STYLESHEET = "css/report.css"
 
@@ -706,6 +720,17 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "sector_code": ("" if zh else " ") + bracket(f"GB/T 4754{colon}{company.sector.code}", language),
             "province": company.get_province_display(),
             "size": company.get_size_display(),
+            "staff": company.staff,
+            "certificates": [
+                {
+                    "system": nobr(c.label),
+                    "number": c.number,
+                    "certifier": c.certifier,
+                    "valid_until": formats.date_format(c.valid_until, "DATE_FORMAT"),
+                    "valid": c.valid_on(today),
+                }
+                for c in company.certificates.all()
+            ],
         },
         "area": FocusArea(criteria_set.area).label,
         "area_code": area,
@@ -790,8 +815,66 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "evidence_index": evidence_index,
         "without_evidence": without_evidence,
         "comparison": _comparison(assessment, card, category_names, indicator_names),
+        "action_plan": action_plan_context(
+            assessment, spec, source, card, context, indicator_names=indicator_names, language=language
+        ),
         "governing_documents": [policy_row(d) for d in governing],
         "cited_documents": [policy_row(d) for d in cited],
+    }
+
+
+def action_plan_context(
+    assessment: Assessment,
+    spec: CriteriaSpec,
+    source: EngineInput,
+    card: Scorecard,
+    context: Context | None,
+    *,
+    indicator_names: Mapping[str, str],
+    language: str,
+) -> dict[str, Any] | None:
+    """The planned gaps in plan order and the total projected once they are met (actionplan.project)."""
+    items = sorted((i for i in actionplan.items_for(assessment).values() if i.planned), key=actionplan.sort_key)
+    if not items:
+        return None
+    gain = gains(spec, card)
+    money = unit_html("10k CNY", language)
+    projection = actionplan.project(
+        spec, source.answers, card, [i.code for i in items], reference=source.reference, context=context
+    )
+    cost, saving = actionplan.totals(items)
+    payback = actionplan.payback_years(cost, saving)
+    zh = is_chinese(language)
+    return {
+        "money_unit": mark_safe(money.removeprefix("× ")),  # noqa: S308 - unit_html escapes; "in 10⁴ CNY"
+        "rows": [
+            {
+                "code": item.code,
+                "name": nobr(indicator_names.get(item.code, item.code)),
+                "priority": item.get_priority_display(),
+                "priority_code": item.priority,
+                "action": nobr(item.action),
+                "owner": item.owner,
+                "due": formats.date_format(item.due, "DATE_FORMAT") if item.due else "",
+                "cost": _figure(item.cost, 2) if item.cost is not None else "",
+                "saving": _figure(item.saving, 2) if item.saving is not None else "",
+                "gain": f"+{points_text(gain[item.code])}" if item.code in gain else "–",
+            }
+            for item in items
+        ],
+        "cost": _figure(cost, 2) if cost is not None else "",
+        "saving": _figure(saving, 2) if saving is not None else "",
+        "payback": _figure(payback, 1) if payback is not None else "",
+        "projection": {
+            "total": points_text(projection.total),
+            "maximum": points_text(projection.maximum),
+            "gain": f"+{points_text(projection.gain)}",
+            "verdict": verdict_text(projection.card)[0],
+            "rating": (projection.rating_zh if zh and projection.rating_zh else projection.rating),
+            "count": len(projection.planned),
+        }
+        if projection
+        else None,
     }
 
 
@@ -863,7 +946,7 @@ def _key_figures(
     return [seen[k] for k in PROFILE_INPUTS if k in seen]
 
 
-def _consultancy_context(consultancy: Consultancy | None) -> dict[str, str] | None:
+def _consultancy_context(consultancy: Consultancy | None) -> dict[str, Any] | None:
     if consultancy is None:
         return None
     logo_url = ""
@@ -872,7 +955,7 @@ def _consultancy_context(consultancy: Consultancy | None) -> dict[str, str] | No
             logo_url = Path(consultancy.logo.path).resolve().as_uri()
         except (NotImplementedError, ValueError):
             logo_url = ""  # remote storage: no local file for WeasyPrint to read
-    return {"name": consultancy.name, "logo_url": logo_url}
+    return {"name": consultancy.name, "logo_url": logo_url} | branding.report_template(consultancy)
 
 
 def static_file_url(path: str) -> str:
@@ -912,7 +995,8 @@ def render_pdf(assessment: Assessment, *, language: str, consultancy: Consultanc
 def download_name(report: Report) -> str:
     assessment = report.assessment
     area = slugify(assessment.criteria_set.area)
-    return f"{file_part(assessment.company.name)}-{area}-{assessment.year}-r{assessment.revision}-{report.language}.pdf"
+    stem = f"{file_part(assessment.company.name)}-{area}-{assessment.year}-r{assessment.revision}-{report.language}"
+    return f"{stem}-filing.zip" if report.kind == Report.Kind.FILING_PACK else f"{stem}.pdf"
 
 
 # --- Jobs: one render per assessment state, kept until the assessment changes -------------------
@@ -925,7 +1009,9 @@ def stale_after() -> timedelta:
 MAX_ATTEMPTS = 3
 
 
-def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> str:
+def fingerprint(
+    assessment: Assessment, *, language: str, consultancy: Consultancy | None = None, kind: str = Report.Kind.PDF
+) -> str:
     """Changes whenever anything the PDF shows could have changed."""
     answers = assessment.answers.aggregate(latest=Max("updated_at"))
     evidence = sorted(Evidence.objects.filter(assessment=assessment).values_list("id", "code", "original_name"))
@@ -938,6 +1024,7 @@ def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultan
     )
     parts = [
         REPORT_LAYOUT_VERSION,
+        kind,
         assessment.pk,
         assessment.revision,
         assessment.status,
@@ -950,8 +1037,18 @@ def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultan
         consultancy.pk if consultancy else "",
         consultancy.name if consultancy else "",
         consultancy.logo.name if consultancy and consultancy.logo else "",
+        *(branding.report_template(consultancy).values() if consultancy else ()),
         sheet.isoformat() if sheet else "",
         assessment.previous_id or assessment.prefilled_from_id or "",
+        # The profile prints the company's staff and certificates, which change without touching the assessment.
+        Company.objects.filter(pk=assessment.company_id).values_list("staff", flat=True).first(),
+        sorted(
+            ManagementCertificate.objects.filter(company_id=assessment.company_id).values_list(
+                "id", "system", "name", "number", "certifier", "valid_from", "valid_until"
+            )
+        ),
+        # The action plan is printed too: any edit or removal changes the latest time or the count.
+        *ActionItem.objects.filter(assessment=assessment).aggregate(latest=Max("updated_at"), n=Count("id")).values(),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -964,19 +1061,32 @@ def is_stale(report: Report, now: Any = None) -> bool:
     )
 
 
-def enqueue_report(assessment: Assessment, language: str, user: Any, consultancy: Consultancy | None = None) -> Report:
-    """The report for the assessment's current state: kept, in progress, or newly queued."""
+def enqueue_report(
+    assessment: Assessment,
+    language: str,
+    user: Any,
+    consultancy: Consultancy | None = None,
+    kind: str = Report.Kind.PDF,
+) -> Report:
+    """The report (PDF or filing pack) for the assessment's current state: kept, in progress, or newly queued."""
+    if kind not in Report.Kind.values:
+        raise ValueError(f"unknown kind {kind!r}")
     if language not in dict(settings.LANGUAGES):
         raise ValueError(f"unknown language {language!r}")
     with transaction.atomic():
         # Lock the assessment row so two requests cannot both decide to queue a render.
         # (SQLite: the IMMEDIATE transaction mode already serialises writers.)
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
-        fp = fingerprint(locked, language=language, consultancy=consultancy)
+        fp = fingerprint(locked, language=language, consultancy=consultancy, kind=kind)
         report = Report.objects.filter(assessment=locked, fingerprint=fp).order_by("-created_at").first()
         if report is None:
             report = Report.objects.create(
-                assessment=locked, language=language, fingerprint=fp, consultancy=consultancy, requested_by=user
+                assessment=locked,
+                kind=kind,
+                language=language,
+                fingerprint=fp,
+                consultancy=consultancy,
+                requested_by=user,
             )
             return _queue(report)
         if report.status == Report.Status.DONE or (
@@ -1024,6 +1134,19 @@ def _mark_error(message: str) -> str:
     return message[:2000]
 
 
+def _render_file(report: Report, mine: Any) -> RenderedPdf:
+    """The file the report row stands for: the PDF, or the filing pack (a ZIP; pages = its report's)."""
+    if report.kind == Report.Kind.FILING_PACK:
+        from assessment import filing  # imports openpyxl and the ledger workbook: only when a pack is made
+
+        return RenderedPdf(
+            filing.build_pack(report.assessment, language=report.language, consultancy=report.consultancy), 0
+        )
+    html = render_html(report.assessment, language=report.language, consultancy=report.consultancy)
+    mine.update(progress=30)
+    return html_to_pdf(html)
+
+
 def run_report(report_id: int, task_id: str) -> str:
     """The worker's job: render, store the file, record the outcome. Returns the final status."""
     now = timezone.now()
@@ -1037,11 +1160,10 @@ def run_report(report_id: int, task_id: str) -> str:
         "assessment__company__sector", "assessment__criteria_set", "consultancy"
     ).get(pk=report_id)
     try:
-        html = render_html(report.assessment, language=report.language, consultancy=report.consultancy)
-        mine.update(progress=30)
-        pdf = html_to_pdf(html)
+        pdf = _render_file(report, mine)
         mine.update(progress=90)
-        name = f"assessment-{report.assessment_id}-r{report.assessment.revision}-{report.language}.pdf"
+        extension = "zip" if report.kind == Report.Kind.FILING_PACK else "pdf"
+        name = f"assessment-{report.assessment_id}-r{report.assessment.revision}-{report.language}.{extension}"
         report.file.save(name, ContentFile(pdf.data), save=False)
     except Exception as exc:
         logger.exception("report %s: render failed", report_id)
@@ -1052,7 +1174,11 @@ def run_report(report_id: int, task_id: str) -> str:
         )
         raise
     if not mine.update(
-        status=Report.Status.DONE, file=report.file.name, pages=pdf.pages, progress=100, finished_at=timezone.now()
+        status=Report.Status.DONE,
+        file=report.file.name,
+        pages=pdf.pages or None,
+        progress=100,
+        finished_at=timezone.now(),
     ):
         report.file.delete(save=False)  # re-queued meanwhile: the newer task owns the row
         return "skipped"

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from assessment import actionplan
 from assessment.answers import criteria_for, load_questionnaire, reference_row
 from assessment.models import (
     Answer,
@@ -341,6 +342,7 @@ def reopen(assessment_id: int, *, user: AbstractBaseUser) -> Assessment:
             Answer(assessment=new, **{name: getattr(row, name) for name in ANSWER_FIELDS}) for row in old.answers.all()
         )
         _copy_evidence(old, new)
+        actionplan.copy_plan(old, new)
         old.status = Assessment.Status.SUPERSEDED
         old.save(update_fields=["status", "updated_at"])
         audit(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment.views import questionnaire, reports, results
+from assessment.views import actionplan, questionnaire, reports, results
 
 urlpatterns = [
     # The questionnaire: start, pages, autosave of one answer, evidence.
@@ -21,6 +21,7 @@ urlpatterns = [
     path("assessments/<int:pk>/export.json", results.export_json, name="assessment_export_json"),
     path("assessments/<int:pk>/export.xlsx", results.export_xlsx, name="assessment_export_xlsx"),
     path("assessments/<int:pk>/import/", results.import_answers, name="assessment_import"),
+    path("assessments/<int:pk>/plan/", actionplan.action_plan, name="action_plan"),
     # PDF reports, made by the worker.
     path("assessments/<int:pk>/report/", reports.report_request, name="report_request"),
     path("reports/<int:pk>/status/", reports.report_status, name="report_status"),

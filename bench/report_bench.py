@@ -2,7 +2,8 @@
 
     DEBUG=1 .venv/bin/python bench/report_bench.py [--lang zh-hans] [--runs 5] [--use-db] [--keep DIR]
 
-Targets: inside the worker ≤ 0.10 s per page; peak memory ≤ 400 MB; file ≤ 2 MB; and the whole
+Targets: inside the worker ≤ 0.10 s per page; peak memory ≤ 400 MB; file ≤ 2 MB; the demo company's
+filing pack ≤ 10 s; and the whole
 `manage.py render_report` process no slower than a cold `chromium --print-to-pdf` of the same HTML
 (wall-time ratio ≤ 1.0, both measured as whole processes from start to exit).
 
@@ -41,6 +42,7 @@ TARGET_PAGE_S = 0.10
 TARGET_MB = 400
 TARGET_SIZE_MB = 2.0
 TARGET_LARGE_S = 5.0  # a 200-indicator report, whole process
+TARGET_PACK_S = 10.0  # the demo company's filing pack (ZIP), built as the worker builds it
 LARGE_CATEGORIES, LARGE_PER_CATEGORY = 10, 20
 CHROMIUM = "/usr/bin/chromium"
 
@@ -120,7 +122,17 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, dict]:
     large_html.write_text(
         reports.render_html(Assessment.objects.get(pk=large_id), language=args.lang), encoding="utf-8"
     )
+    # The filing pack as the worker builds it (assessment.filing): self-evaluation PDF, indicator XLSX,
+    # evidence, data sheet. First build of this process, so WeasyPrint's import and fonts are included.
+    from assessment import filing
+
+    started, cpu = time.perf_counter(), time.process_time()
+    pack = filing.build_pack(assessment, language=args.lang)
+    pack_s, pack_cpu_s = time.perf_counter() - started, time.process_time() - cpu
     return path, {
+        "pack_s": pack_s,
+        "pack_cpu_s": pack_cpu_s,
+        "pack_kb": len(pack) / 1024,
         "assessment": assessment.pk,
         "company": assessment.company.name,
         "html_s": html_s,
@@ -354,6 +366,10 @@ def main() -> None:
         f"  [{verdict(large_whole['s'] <= TARGET_LARGE_S and large_worker['maxrss_mb'] <= TARGET_MB)}] 200-indicator report "
         f"{large_whole['s']:.2f} s whole process (CPU {large_whole['cpu_s']:.2f} s), {int(large_worker['pages'])} pages, "
         f"{large_worker['maxrss_mb']:.0f} MB peak (targets ≤ {TARGET_LARGE_S} s, ≤ {TARGET_MB} MB)"
+    )
+    print(
+        f"  [{verdict(facts['pack_s'] <= TARGET_PACK_S)}] filing pack        {facts['pack_s']:.2f} s (CPU {facts['pack_cpu_s']:.2f} s, "
+        f"{facts['pack_kb']:.0f} KiB ZIP; first build in the process, WeasyPrint import included; target ≤ {TARGET_PACK_S} s)"
     )
     if chrome:
         whole_ratio = statistics.median(ratios["whole"])

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessment.evidence import EvidenceError, detect
 from greenmfg.bilingual import pick
+from organisations.branding import contact_lines, normalise_colour
 from organisations.credit_code import validate_credit_code
 from organisations.identity import LicenceError, check_licence
 from organisations.models import Company, Consultancy, Role, Sector
@@ -92,7 +93,7 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Company
-        fields = ["name", "credit_code", "sector", "province", "size", "list_level", "listed_year"]
+        fields = ["name", "credit_code", "sector", "province", "size", "staff", "list_level", "listed_year"]
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -231,8 +232,22 @@ class GrantForm(forms.Form):
 class ConsultancyForm(forms.ModelForm):
     class Meta:
         model = Consultancy
-        fields = ["name", "logo"]
+        fields = ["name", "logo", "brand_colour", "accent_colour", "contact_lines"]
         help_texts = {"logo": _("PNG or JPEG, at most 2 MB. It appears on your clients' PDF reports.")}
+        widgets = {
+            "brand_colour": forms.TextInput(attrs={"placeholder": "#17613a", "maxlength": 7}),
+            "accent_colour": forms.TextInput(attrs={"placeholder": "#8a5a00", "maxlength": 7}),
+            "contact_lines": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def clean_brand_colour(self) -> str:
+        return normalise_colour(self.cleaned_data.get("brand_colour") or "")
+
+    def clean_accent_colour(self) -> str:
+        return normalise_colour(self.cleaned_data.get("accent_colour") or "")
+
+    def clean_contact_lines(self) -> str:
+        return "\n".join(contact_lines(self.cleaned_data.get("contact_lines") or ""))
 
     def clean_logo(self) -> object:
         logo = self.cleaned_data.get("logo")

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from organisations.branding import validate_contact_lines, validate_hex_colour
 from organisations.credit_code import validate_credit_code
 
 
@@ -146,6 +147,9 @@ class Company(models.Model):
     listed_year = models.PositiveSmallIntegerField(
         _("Year listed"), null=True, blank=True, help_text=_("The year of the list the company appears on")
     )
+    staff = models.PositiveIntegerField(
+        _("Staff"), null=True, blank=True, help_text=_("Employees at the end of the last reporting year")
+    )
     peer_opt_in = models.BooleanField(
         _("Counted in peer statistics"),
         default=True,
@@ -172,6 +176,45 @@ class Company(models.Model):
     def is_verified(self) -> bool:
         """Staff checked the business licence: reports and consultants may trust name and code."""
         return self.verification == Verification.VERIFIED
+
+
+class ManagementSystem(models.TextChoices):
+    QUALITY = "iso9001", _("Quality management (ISO 9001 / GB/T 19001)")
+    ENVIRONMENT = "iso14001", _("Environmental management (ISO 14001 / GB/T 24001)")
+    SAFETY = "iso45001", _("Occupational health and safety (ISO 45001 / GB/T 45001)")
+    ENERGY = "iso50001", _("Energy management (ISO 50001 / GB/T 23331)")
+    GHG = "iso14064", _("Greenhouse gas verification (ISO 14064)")
+    OTHER = "other", _("Other (name it)")
+
+
+class ManagementCertificate(models.Model):
+    """A certified management system of a company, printed in its reports' profile with its validity."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="certificates", verbose_name=_("Company")
+    )
+    system = models.CharField(_("Management system"), max_length=10, choices=ManagementSystem.choices)
+    name = models.CharField(_("Name"), max_length=100, blank=True, help_text=_("For another system: its name"))
+    number = models.CharField(_("Certificate number"), max_length=60, blank=True)
+    certifier = models.CharField(_("Certification body"), max_length=100, blank=True)
+    valid_from = models.DateField(_("Valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("Valid until"))
+
+    class Meta:
+        ordering = ["company", "system", "valid_until"]
+        verbose_name = _("management system certificate")
+        verbose_name_plural = _("management system certificates")
+
+    def __str__(self) -> str:
+        return f"{self.company_id}:{self.system}"
+
+    @property
+    def label(self) -> str:
+        """The system's name: the one given for "other", else the choice's label."""
+        return self.name if self.system == ManagementSystem.OTHER and self.name else str(self.get_system_display())
+
+    def valid_on(self, day: datetime.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and day <= self.valid_until
 
 
 class VerificationQueue(Company):
@@ -281,6 +324,27 @@ def new_access_code() -> str:
 class Consultancy(models.Model):
     name = models.CharField(_("Consultancy name"), max_length=200)
     logo = models.ImageField(_("Logo"), upload_to="logos/", blank=True)
+    # The report template (organisations.branding): every report its consultants make for clients uses it.
+    brand_colour = models.CharField(
+        _("Brand colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_hex_colour],
+        help_text=_("Headings, rules and the cover of your clients' reports, e.g. #17613a."),
+    )
+    accent_colour = models.CharField(
+        _("Accent colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_hex_colour],
+        help_text=_("Codes, scores and table rules, e.g. #8a5a00. Empty: the brand colour."),
+    )
+    contact_lines = models.TextField(
+        _("Contact lines"),
+        blank=True,
+        validators=[validate_contact_lines],
+        help_text=_("Up to four lines (address, phone, email, web), printed in the footer and on the sign-off page."),
+    )
     # Given by the consultancy to its clients, whose owners enter it to grant access (random, not the pk,
     # so consultancies cannot be enumerated).
     access_code = models.CharField(_("Access code"), max_length=8, unique=True, default=new_access_code)

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LoginView
 from django.urls import path
 
-from organisations import views
+from organisations import certificates, views
 from organisations.forms import EmailAuthenticationForm
 
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("companies/claim/", views.company_claim, name="company_claim"),
     path("companies/<int:pk>/", views.company_detail, name="company_detail"),
     path("companies/<int:pk>/edit/", views.company_edit, name="company_edit"),
+    path("companies/<int:pk>/certificates/", certificates.company_certificates, name="company_certificates"),
     path("companies/<int:pk>/licence/", views.company_licence, name="company_licence"),
     path("companies/<int:pk>/members/", views.company_members, name="company_members"),
     path("companies/<int:pk>/members/invite/", views.member_invite, name="member_invite"),

@@ -89,6 +89,15 @@ def test_render_report(scratch_db, tmp_path):
     assert " pages, " in done.stdout
 
 
+def test_filing_pack(scratch_db, tmp_path):
+    command = documented(".venv/bin/python manage.py filing_pack 9001 --lang zh-hans --out pack.zip")
+    out = tmp_path / "pack.zip"
+
+    done = run(command.replace("pack.zip", str(out)), DATABASE_URL=scratch_db)
+
+    assert out.read_bytes().startswith(b"PK") and "1-自评价报告.pdf" in done.stdout
+
+
 def test_export_demo_answers(scratch_db, tmp_path):
     command = documented(".venv/bin/python manage.py export_demo_answers --dir answers")
 

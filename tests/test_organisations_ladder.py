@@ -84,6 +84,19 @@ COMPANY_CASES: list[tuple[str, str, Any, Any, str]] = [
     ("company_members", "get", lambda w: [w.company.pk], None, "read"),
     ("company_edit", "get", lambda w: [w.company.pk], None, "manage"),
     ("company_edit", "post", lambda w: [w.company.pk], lambda w: company_data(name="Edited"), "manage"),
+    ("company_certificates", "get", lambda w: [w.company.pk], None, "read"),
+    (
+        "company_certificates",
+        "post",
+        lambda w: [w.company.pk],
+        lambda w: {
+            "cert-TOTAL_FORMS": "1",
+            "cert-INITIAL_FORMS": "0",
+            "cert-0-system": "iso9001",
+            "cert-0-valid_until": "2030-01-01",
+        },
+        "manage",
+    ),
     (
         "member_invite",
         "post",

@@ -124,6 +124,7 @@ def world(db: Any) -> dict[str, Any]:
 OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "company_detail": lambda w: {"pk": w["company"].pk},
     "company_edit": lambda w: {"pk": w["company"].pk},
+    "company_certificates": lambda w: {"pk": w["company"].pk},
     "company_members": lambda w: {"pk": w["company"].pk},
     "member_invite": lambda w: {"pk": w["company"].pk},
     "member_role": lambda w: {"pk": w["company"].pk, "member_pk": w["viewer"].pk},
@@ -154,6 +155,7 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "assessment_export_json": lambda w: {"pk": w["assessment"].pk},
     "assessment_export_xlsx": lambda w: {"pk": w["assessment"].pk},
     "assessment_import": lambda w: {"pk": w["assessment"].pk},
+    "action_plan": lambda w: {"pk": w["assessment"].pk},
     "report_request": lambda w: {"pk": w["assessment"].pk},
     "report_status": lambda w: {"pk": w["report"].pk},
     "report_download": lambda w: {"pk": w["report"].pk},

@@ -1,4 +1,4 @@
-"""PDF reports: request one (queued for the worker), poll its status, download it."""
+"""PDF reports and filing packs: request one (queued for the worker), poll its status, download it."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -19,9 +19,12 @@ def report_request(request: HttpRequest, pk: int) -> HttpResponse:
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
         return HttpResponseBadRequest("unknown language")
+    kind = request.POST.get("kind") or Report.Kind.PDF
+    if kind not in Report.Kind.values:
+        return HttpResponseBadRequest("unknown kind")
     # A consultant's report carries the consultancy's name and logo on its cover.
     consultancy = Consultancy.objects.filter(pk=access.consultancy_id).first() if access.is_consultant else None
-    report = reports.enqueue_report(assessment, language, request.user, consultancy)
+    report = reports.enqueue_report(assessment, language, request.user, consultancy, kind=kind)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "reports/_report_list.html", {"assessment": assessment})
     return redirect("report_status", pk=report.pk)
@@ -46,5 +49,5 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
         report.file.open("rb"),
         as_attachment=True,
         filename=reports.download_name(report),
-        content_type="application/pdf",
+        content_type="application/zip" if report.kind == Report.Kind.FILING_PACK else "application/pdf",
     )

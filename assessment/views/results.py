@@ -69,6 +69,7 @@ def page_links(assessment: Assessment, access: Access) -> dict[str, Any]:
         "results": reverse("assessment_results", args=[pk]),
         "submit": reverse("assessment_submit", args=[pk]),
         "history": reverse("assessment_history", args=[pk]),
+        "plan": reverse("action_plan", args=[pk]),
         "export_json": reverse("assessment_export_json", args=[pk]),
         "export_xlsx": reverse("assessment_export_xlsx", args=[pk]),
         "import": reverse("assessment_import", args=[pk]),

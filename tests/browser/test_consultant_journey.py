@@ -2,7 +2,8 @@
 
 The consultant sets up a consultancy; the company owner gives it access with its access code; the
 consultant finds the client on the dashboard, fills an answer on the company's behalf, adds a
-consultant note (which the owner then sees), and produces the PDF report.
+consultant note (which the owner then sees), produces the PDF report, plans the biggest gap in the
+action plan and makes the filing pack.
 """
 
 import re
@@ -11,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assessment import reports
-from assessment.models import Answer, Report
+from assessment.models import ActionItem, Answer, Report
 from organisations.models import Consultancy, Sector
 from tests.browser import steps
 from tests.browser.steps import Browsing, tick, type_and_leave
@@ -116,6 +117,33 @@ def test_consultant_journey(open_browser):  # noqa: ANN001
         done.locator(f'a[href="/reports/{report.pk}/download/"]').click()
     assert download.value.path().read_bytes().startswith(b"%PDF-")
     consultant.shot("consultant-results")
+
+    # The action plan, from the results page's tabs: a priority and an owner for the biggest gap.
+    consultant.page.locator(f'a.nav-link[href="/assessments/{assessment_pk}/plan/"]').click()
+    first = consultant.page.locator("fieldset.plan-row").first
+    code = first.locator("input[name=code]").get_attribute("value")
+    first.locator(f"#id_{code}-priority").select_option("high")
+    first.locator(f"#id_{code}-owner").fill("Wang")
+    first.locator(f"#id_{code}-cost").fill("120")
+    consultant.page.locator("main form button.btn-success[type=submit]").click()
+    expect(consultant.page.locator("#plan-projection strong")).to_be_visible()
+    assert ActionItem.objects.get(assessment_id=assessment_pk, code=code).owner == "Wang"
+    consultant.shot("consultant-action-plan")
+
+    # The filing pack: same panel, same worker, a ZIP.
+    consultant.goto(f"/assessments/{assessment_pk}/results/")
+    panel = consultant.page.locator(".report-panel")
+    with consultant.page.expect_response(lambda r: r.url.endswith(f"/assessments/{assessment_pk}/report/")) as queued:
+        panel.locator("button[type=submit]", has_text=consultant.t("Generate filing pack (ZIP)")).click()
+    assert queued.value.status == 200
+    expect(panel.locator(".report-status")).to_have_count(2)  # the PDF and the pack, side by side
+    pack = Report.objects.get(assessment_id=assessment_pk, kind=Report.Kind.FILING_PACK)
+    consultant.page.goto("about:blank")
+    assert reports.run_report(pack.pk, pack.task_id) == Report.Status.DONE
+    consultant.goto(f"/assessments/{assessment_pk}/results/")
+    with consultant.page.expect_download() as download:
+        consultant.page.locator(f'a[href="/reports/{pack.pk}/download/"]').click()
+    assert download.value.path().read_bytes().startswith(b"PK") and download.value.suggested_filename.endswith(".zip")
 
     for person in (consultant, owner):
         person.settle()

@@ -1,0 +1,135 @@
+"""The filing pack: requested like the PDF, made by the worker, downloaded through the permission
+helpers with an RFC 6266 name; its ZIP lists the self-evaluation report, the indicator table, the
+evidence renamed by indicator code with an index, and the data sheet."""
+
+import csv
+import io
+import re
+import zipfile
+from urllib.parse import unquote
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from assessment import filing
+from assessment.models import Evidence, Report
+from ledger.models import DataSheet
+from organisations.models import Role
+from tests.test_reports import make_assessment, make_company, make_user, pdf_text
+from tests.test_reports_worker import run_worker  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner_and_assessment():
+    company = make_company()
+    owner = make_user("owner@example.com", company, Role.OWNER)
+    assessment = make_assessment(company=company, user=owner)
+    for item in Evidence.objects.filter(assessment=assessment):
+        item.file.save("x", ContentFile(f"content of {item.original_name}".encode()), save=True)
+    DataSheet.objects.create(company=company, year=assessment.year, water_intake=42000)
+    return owner, assessment
+
+
+def test_pack_is_made_by_the_worker_and_lists_its_contents(client, owner_and_assessment, run_worker):  # noqa: F811
+    owner, assessment = owner_and_assessment
+    client.force_login(owner)
+    url = reverse("report_request", args=[assessment.pk])
+    response = client.post(url, {"language": "zh-hans", "kind": "filing"})
+    report = Report.objects.get(assessment=assessment)
+    assert response.status_code == 302 and report.kind == Report.Kind.FILING_PACK
+    run_worker()
+    report.refresh_from_db()
+    assert report.status == Report.Status.DONE, report.error
+
+    response = client.get(reverse("report_download", args=[report.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "filename*=utf-8''" in disposition
+    assert unquote(disposition.split("''", 1)[1]).endswith("-r1-zh-hans-filing.zip")
+    pack = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(pack.namelist()) == [
+        "1-自评价报告.pdf",
+        "2-指标表.xlsx",
+        "3-证明材料/T01-1-能源统计报表 B205-1.pdf",
+        "3-证明材料/T09-1-设备清单.xlsx",
+        "3-证明材料/索引.csv",
+        "4-数据表-2025.xlsx",
+        "说明.txt",
+    ]
+    assert pack.read("3-证明材料/T09-1-设备清单.xlsx") == "content of 设备清单.xlsx".encode()
+
+    text, _reader = pdf_text(pack.read("1-自评价报告.pdf"))
+    flat = text.replace("\n", "")
+    for heading in (
+        "自评价报告",
+        "一、企业基本情况",
+        "二、基本要求",
+        "三、指标自评价",
+        "四、得分与结论",
+        "六、承诺",
+        "暂定",
+    ):
+        assert heading in flat, heading
+
+    ours = re.sub(r"\S+\.(pdf|xlsx)", "", text)  # the evidence index names the company's own files
+    assert not re.findall(r"\b[A-Za-z]{4,}\b", ours), "English words in a Chinese report"
+
+    index = list(csv.reader(io.StringIO(pack.read("3-证明材料/索引.csv").decode("utf-8-sig"))))
+    assert index[0][0] == "编号" and ["T01", "能源消耗强度", "T01-1-能源统计报表 B205-1.pdf"] == index[1][:3]
+
+    book = load_workbook(io.BytesIO(pack.read("2-指标表.xlsx")))
+    rows = {row[0]: row for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)}
+    assert rows["T01"][4] == "E / Q" and rows["T01"][6] == pytest.approx(0.08)
+    assert "E = 1200" in rows["T01"][5] and rows["T13"][11] == 0
+    figures = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))
+    assert ("T01", "E", 1200) == figures[0][:2] + (figures[0][3],)
+
+    sheet = load_workbook(io.BytesIO(pack.read("4-数据表-2025.xlsx"))).active
+    assert any(row[0] == "water_intake" and row[4] == "42000" for row in sheet.iter_rows(values_only=True))
+
+    other = make_user("other@example.com", make_company("别家公司", "91320500MA1TEST002"), Role.OWNER)
+    client.force_login(other)
+    assert client.get(reverse("report_download", args=[report.pk])).status_code == 404
+    assert client.post(url, {"language": "en", "kind": "filing"}).status_code == 404
+    client.logout()
+    assert client.get(reverse("report_download", args=[report.pk])).status_code == 302
+
+
+def test_english_pack_and_no_data_sheet(owner_and_assessment):
+    _owner, assessment = owner_and_assessment
+    DataSheet.objects.filter(company=assessment.company).delete()
+    pack = zipfile.ZipFile(io.BytesIO(filing.build_pack(assessment, language="en")))
+    names = pack.namelist()
+    assert "1-self-evaluation-report.pdf" in names and "2-indicator-table.xlsx" in names
+    assert "3-evidence/index.csv" in names and not any(n.startswith("4-") for n in names)
+    assert "No data sheet was entered for this year." in pack.read("README.txt").decode()
+    text, _reader = pdf_text(pack.read("1-self-evaluation-report.pdf"))
+    assert "Self-evaluation report" in text and "Provisional layout" in text
+
+
+def test_unknown_kind_is_refused(client, owner_and_assessment):
+    owner, assessment = owner_and_assessment
+    client.force_login(owner)
+    response = client.post(reverse("report_request", args=[assessment.pk]), {"language": "en", "kind": "docx"})
+    assert response.status_code == 400 and not Report.objects.exists()
+
+
+def test_evidence_names_keep_the_code_first_and_are_safe():
+    assert filing.evidence_name("F07", 2, "水平衡/测试:报告.PDF") == "F07-2-水平衡-测试-报告.PDF"
+    assert filing.evidence_name("B1", 1, "..") == "B1-1-company"
+
+
+def test_filing_pack_command_writes_the_zip_and_lists_it(tmp_path, owner_and_assessment):
+    from django.core.management import CommandError, call_command
+
+    _owner, assessment = owner_and_assessment
+    out = io.StringIO()
+    call_command("filing_pack", str(assessment.pk), "--lang", "en", "--out", str(tmp_path / "p.zip"), stdout=out)
+    assert "1-self-evaluation-report.pdf" in out.getvalue() and "3-evidence/T01-1-" in out.getvalue()
+    assert zipfile.is_zipfile(tmp_path / "p.zip")
+    with pytest.raises(CommandError, match="There is no assessment"):
+        call_command("filing_pack", "999999", "--out", str(tmp_path / "x.zip"))
