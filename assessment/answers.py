@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from assessment.formulas import FORMULAS, PER_OUTPUT, Formula, FormulaError, accepted_inputs, formula_for
 from assessment.models import Answer, Assessment, CriteriaSet, Indicator, RegionalReference
+from assessment.reasons import reason_text
 from assessment.scoring import (
     AnswerData,
     Context,
@@ -41,7 +42,6 @@ from assessment.scoring import (
     IndicatorSpec,
     Scorecard,
     Status,
-    reason_text,
     score,
     threshold_problem,
 )

@@ -26,7 +26,6 @@ from django.utils import formats, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from assessment.answers import context_for
 from assessment.charts import ChartRow, category_bars
@@ -43,7 +42,8 @@ from assessment.models import (
     SectorValue,
     Snapshot,
 )
-from assessment.scoring import AnswerData, Scorecard, Status, Verdict, reason_text, score, top_actions
+from assessment.reasons import Reason, reason_text
+from assessment.scoring import AnswerData, Scorecard, Status, Verdict, score, top_actions
 from assessment.specs import criteria_spec
 from assessment.submission import state_for
 from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
@@ -241,19 +241,11 @@ def verdict_text(card: Scorecard) -> tuple[str, str]:
     return texts.get(card.verdict, (str(card.verdict), ""))
 
 
-# Engine reasons that carry an internal mark, said in words for a client.
-REASON_WORDS = {
-    "sector value marked uncertain [U], not official": gettext_noop(
-        "The sector value used is not confirmed against the official text of its standard, so these points are provisional."
-    ),
-}
 # Negative-list items are stored as statements to confirm; the report lists them under one heading.
 NEGATIVE_PREFIXES = ("None of the following applies:", "不存在以下情形：")
 
 
-def reason_words(reason: str) -> str:
-    if reason in REASON_WORDS:
-        return _(REASON_WORDS[reason])
+def reason_words(reason: Reason | None) -> str:
     return plain(reason_text(reason))
 
 

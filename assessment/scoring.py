@@ -17,7 +17,6 @@ the "renormalise" rule a category's remaining indicators are scaled to the categ
 the total is scaled back to the full weight when whole categories drop out.
 """
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,6 +36,7 @@ from assessment.formulas import (
     denominator,
     formula_for,
 )
+from assessment.reasons import Reason, ReasonCode, reason
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -200,10 +200,10 @@ class IndicatorResult:
     values_from: str = ""  # "sector", "user", "criteria" or ""
     provisional: bool = False
     user_supplied: bool = False
-    reason: str = ""
+    reason: Reason | None = None
     fraction: Decimal = ZERO
-    # Warnings that do not stop scoring, as reason codes (see `reason_text`).
-    flags: list[str] = field(default_factory=list)
+    # Warnings that do not stop scoring (shown with `reasons.reason_text`).
+    flags: list[Reason] = field(default_factory=list)
     required: bool = True
 
     @property
@@ -240,8 +240,8 @@ class Scorecard:
     rating_provisional: bool = False
     reference: Decimal | None = None
     provisional: bool = False
-    # (indicator code, gate code, reason code): figures that breach a mandatory limit.
-    compliance: tuple[tuple[str, str, str], ...] = ()
+    # (indicator code, gate code, reason): figures that breach a mandatory limit.
+    compliance: tuple[tuple[str, str, Reason], ...] = ()
 
     @property
     def failed_gates(self) -> tuple[GateResult, ...]:
@@ -283,7 +283,7 @@ class Scorecard:
             "open_gates": [g.code for g in self.unanswered_gates],
             "open_indicators": [i.code for i in self.open_indicators],
             "compliance_problems": [
-                {"indicator": code, "gate": gate, "reason": reason} for code, gate, reason in self.compliance
+                {"indicator": code, "gate": gate, "reason": why.encode()} for code, gate, why in self.compliance
             ],
             "categories": [
                 {"code": c.code, "weight": _out(c.weight), "points": _out(c.points), "maximum": _out(c.maximum)}
@@ -304,8 +304,8 @@ class Scorecard:
                     "values_from": i.values_from,
                     "provisional": i.provisional,
                     "user_supplied": i.user_supplied,
-                    "reason": i.reason,
-                    "flags": list(i.flags),
+                    "reason": i.reason.encode() if i.reason else "",
+                    "flags": [flag.encode() for flag in i.flags],
                 }
                 for i in self.indicators
             ],
@@ -361,61 +361,7 @@ class Thresholds:
     benchmark: Decimal | None
     source: str  # "sector", "user", "criteria"
     provisional: bool = False
-    reason: str = ""
-
-
-# Reasons stay untranslated in results and frozen snapshots; they are translated when shown.
-# Older reasons are English sentences; newer ones are codes with parameters, "code|key=value|…".
-_REASON_PATTERNS = (
-    (re.compile(r"missing input\(s\): (?P<names>.+)"), gettext_noop("missing input(s): %(names)s")),
-    (
-        re.compile(r"(?P<source>.+) cannot be expressed in (?P<target>.+)"),
-        gettext_noop("%(source)s cannot be expressed in %(target)s"),
-    ),
-)
-
-REASON_CODES: dict[str, str] = {
-    "zero_denominator": gettext_noop("the denominator is zero, so the indicator cannot be scored"),
-    "reversed_thresholds": gettext_noop(
-        "the leading value %(leading)s and the benchmark %(benchmark)s are the wrong way round for this indicator "
-        "(%(direction)s)"
-    ),
-    "count_above_max": gettext_noop("%(count)s is more than the %(max)s functions the standard lists"),
-    "sector_and_user_values": gettext_noop(
-        "both a quota row and your own leading and benchmark values were given; keep one of them"
-    ),
-    "worse_than_limit": gettext_noop(
-        "worse than the quota's limit value %(limit)s %(unit)s (level 3, mandatory): a compliance problem, see basic requirement %(gate)s"
-    ),
-    "sector_mismatch": gettext_noop(
-        "the quota row is for sector %(quota_sector)s, not the company's sector %(company_sector)s"
-    ),
-    "edition_not_in_force": gettext_noop(
-        "%(edition)s comes into force on %(in_force)s, after the evaluation year %(year)s; no edition in force in %(year)s is shipped"
-    ),
-    "edition_superseded": gettext_noop(
-        "%(edition)s was superseded on %(superseded)s, before the evaluation year %(year)s"
-    ),
-    "na_app_rule": gettext_noop("N/A is allowed here by this app's rule, not by the standard (provisional)"),
-    "partial_rule_provisional": gettext_noop(
-        "the standard gives no rule for partial compliance; half points are provisional"
-    ),
-    "form_per_output": gettext_noop("per-output form (per 10k CNY of output value), GB/T 36132-2025 Annex B"),
-    "per_output_with_quota": gettext_noop(
-        "a quota row is per product, but the figures were given per output value (G); give Q for the quota, or your own per-output leading and benchmark values"
-    ),
-    "electricity_converted": gettext_noop(
-        "the quota is graded on electricity; kWh converted at the calorific equivalent %(factor)s kgce/kWh (GB/T 2589)"
-    ),
-    "coverage_share": gettext_noop(
-        "scored by coverage: %(part)s of %(total)s product categories have a carbon footprint"
-    ),
-}
-
-_DIRECTIONS = {
-    "reverse": gettext_noop("lower is better: the leading value must not be above the benchmark"),
-    "positive": gettext_noop("higher is better: the leading value must not be below the benchmark"),
-}
+    reason: Reason | None = None
 
 
 def _plain(value: Decimal) -> str:
@@ -423,41 +369,16 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def reason(code: str, **params: object) -> str:
-    """A reason code with its parameters, stored as plain text and translated by `reason_text`."""
-    parts = [code, *(f"{key}={value}" for key, value in params.items())]
-    return "|".join(str(part).replace("|", "/") for part in parts)
+# --- Checks the answers layer can call before saving (pure, return a Reason or None) ---------
 
 
-def reason_text(reason_: str) -> str:
-    """An engine reason in the active language (a user's own N/A reason comes back unchanged)."""
-    if not reason_:
-        return reason_
-    code, *parts = reason_.split("|")
-    if code in REASON_CODES:
-        params = dict(part.split("=", 1) for part in parts if "=" in part)
-        if "direction" in params:
-            params["direction"] = gettext(_DIRECTIONS.get(params["direction"], params["direction"]))
-        try:
-            return gettext(REASON_CODES[code]) % params
-        except (KeyError, ValueError, TypeError):
-            return gettext(REASON_CODES[code])
-    for pattern, msgid in _REASON_PATTERNS:
-        if match := pattern.fullmatch(reason_):
-            return gettext(msgid) % match.groupdict()
-    return gettext(reason_)
-
-
-# --- Checks the answers layer can call before saving (pure, return a reason code or "") -------
-
-
-def threshold_problem(indicator_type: str, leading: Decimal, benchmark: Decimal) -> str:
-    """A reason code when leading and benchmark are the wrong way round for the indicator's direction."""
+def threshold_problem(indicator_type: str, leading: Decimal, benchmark: Decimal) -> Reason | None:
+    """Why not, when leading and benchmark are the wrong way round for the indicator's direction."""
     if indicator_type == "reverse_quant" and leading > benchmark:
-        return reason("reversed_thresholds", leading=leading, benchmark=benchmark, direction="reverse")
+        return reason(ReasonCode.REVERSED_THRESHOLDS, leading=leading, benchmark=benchmark, direction="reverse")
     if indicator_type == "positive_quant" and leading < benchmark:
-        return reason("reversed_thresholds", leading=leading, benchmark=benchmark, direction="positive")
-    return ""
+        return reason(ReasonCode.REVERSED_THRESHOLDS, leading=leading, benchmark=benchmark, direction="positive")
+    return None
 
 
 def count_limit(spec: IndicatorSpec) -> int | None:
@@ -468,19 +389,19 @@ def count_limit(spec: IndicatorSpec) -> int | None:
     return len(options) if isinstance(options, list) and options else None
 
 
-def count_problem(spec: IndicatorSpec, count: int) -> str:
-    """A reason code when a count is more than the listed options allow (F04 above 12)."""
+def count_problem(spec: IndicatorSpec, count: int) -> Reason | None:
+    """Why not, when a count is more than the listed options allow (F04 above 12)."""
     limit = count_limit(spec)
     if limit is not None and count > limit:
-        return reason("count_above_max", count=count, max=limit)
-    return ""
+        return reason(ReasonCode.COUNT_ABOVE_MAX, count=count, max=limit)
+    return None
 
 
-def values_problem(answer: AnswerData) -> str:
-    """A reason code when a quota row and the user's own leading/benchmark are both given."""
+def values_problem(answer: AnswerData) -> Reason | None:
+    """Why not, when a quota row and the user's own leading/benchmark are both given."""
     if answer.sector is not None and (answer.leading is not None or answer.benchmark is not None):
-        return "sector_and_user_values"
-    return ""
+        return reason(ReasonCode.SECTOR_AND_USER_VALUES)
+    return None
 
 
 def thresholds_for(spec: IndicatorSpec, answer: AnswerData) -> Thresholds | None:
@@ -491,13 +412,13 @@ def thresholds_for(spec: IndicatorSpec, answer: AnswerData) -> Thresholds | None
         factor = conversion_factor(sector.unit, formula.numerator_unit) if formula and not formula.is_rate else ONE
         benchmark = sector.benchmark
         provisional = not sector.official
-        reason = "" if sector.official else gettext_noop("sector value marked uncertain [U], not official")
+        why = None if sector.official else reason(ReasonCode.SECTOR_UNOFFICIAL)
         if benchmark is None:
             # The quota gives no level 2: its level-3 limit stands in (a product decision).
             benchmark = sector.limit if sector.limit is not None else sector.leading
             provisional = True
-            reason = gettext_noop("no level 2 in the quota; level 3 used as benchmark")
-        return Thresholds(sector.leading * factor, benchmark * factor, "sector", provisional, reason)
+            why = reason(ReasonCode.LIMIT_AS_BENCHMARK)
+        return Thresholds(sector.leading * factor, benchmark * factor, "sector", provisional, why)
     if answer.leading is not None and answer.benchmark is not None:
         return Thresholds(answer.leading, answer.benchmark, "user")
     if "leading" in spec.rule and "benchmark" in spec.rule:
@@ -556,16 +477,12 @@ def score_indicator(
             return IndicatorResult(
                 status=Status.NA,
                 points=ZERO,
-                reason=answer.na_reason.strip(),
-                flags=["na_app_rule"],
+                reason=reason(ReasonCode.NA_GIVEN, text=answer.na_reason.strip()),
+                flags=[reason(ReasonCode.NA_APP_RULE)],
                 **(base | {"maximum": ZERO, "provisional": True}),
             )
-        reason_ = (
-            gettext_noop("N/A is not allowed for this indicator")
-            if not spec.allows_na
-            else gettext_noop("N/A needs a reason")
-        )
-        return IndicatorResult(status=Status.UNANSWERED, points=ZERO, reason=reason_, **base)
+        why = reason(ReasonCode.NA_NEEDS_REASON if spec.allows_na else ReasonCode.NA_NOT_ALLOWED)
+        return IndicatorResult(status=Status.UNANSWERED, points=ZERO, reason=why, **base)
 
     kind = spec.indicator_type
     if kind in QUALITATIVE:
@@ -573,18 +490,20 @@ def score_indicator(
         if spec.rule.get("coverage") and part is not None and total is not None:
             # F13: scored by coverage of product categories (our reading; the standard gives no formula).
             if total == 0:
-                return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason="zero_denominator", **base)
-            flag = reason("coverage_share", part=_plain(part), total=_plain(total))
+                return IndicatorResult(
+                    status=Status.CANNOT_SCORE, points=ZERO, reason=reason(ReasonCode.ZERO_DENOMINATOR), **base
+                )
+            flag = reason(ReasonCode.COVERAGE_SHARE, part=_plain(part), total=_plain(total))
             return _scored(spec, base | {"value": part / total * 100, "unit": "%"}, clamp(part / total), flags=[flag])
         if not answer.choice:
             return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
         fractions = {k: Decimal(str(v)) for k, v in spec.rule.get("fractions", {}).items()} or DEFAULT_FRACTIONS[kind]
         fraction = fractions[answer.choice]
-        flags = []
+        flags: list[Reason] = []
         if answer.choice in spec.rule.get("provisional_choices", ()):
             # The standard gives no partial rule [U]: the fraction is a placeholder.
             base["provisional"] = True
-            flags.append("partial_rule_provisional")
+            flags.append(reason(ReasonCode.PARTIAL_RULE_PROVISIONAL))
         return _scored(spec, base, fraction, flags=flags)
     if kind == "pass_fail":
         if answer.passed is None:
@@ -596,11 +515,11 @@ def score_indicator(
     try:
         value, computed = indicator_value(spec, answer)
     except FormulaError as exc:
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, computed=True, reason=str(exc), **base)
+        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, computed=True, reason=exc.reason, **base)
     if value is None:
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
     unit = spec.unit
-    form_flags: list[str] = []
+    form_flags: list[Reason] = []
     if (
         spec.formula in PER_OUTPUT
         and (form := formula_for(spec.formula, answer.inputs)) is not None
@@ -608,11 +527,15 @@ def score_indicator(
     ):
         # Annex B per-output form: tce/10k CNY etc. No quota is per output value.
         unit = form.unit
-        form_flags.append("form_per_output")
+        form_flags.append(reason(ReasonCode.FORM_PER_OUTPUT))
         if answer.sector is not None:
             base |= {"value": value, "computed": computed, "unit": unit}
             return IndicatorResult(
-                status=Status.CANNOT_SCORE, points=ZERO, reason="per_output_with_quota", flags=form_flags, **base
+                status=Status.CANNOT_SCORE,
+                points=ZERO,
+                reason=reason(ReasonCode.PER_OUTPUT_WITH_QUOTA),
+                flags=form_flags,
+                **base,
             )
     elif answer.sector is not None and spec.formula and not FORMULAS[spec.formula].is_rate:
         unit = f"{FORMULAS[spec.formula].numerator_unit}/{denominator(answer.sector.unit)}"
@@ -629,11 +552,9 @@ def score_indicator(
     try:
         limits = thresholds_for(spec, answer)
     except UnitMismatch as exc:
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=str(exc), **base)
+        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=exc.reason, **base)
     if limits is None or limits.leading is None or limits.benchmark is None:
-        return IndicatorResult(
-            status=Status.CANNOT_SCORE, points=ZERO, reason=gettext_noop("no leading or benchmark value"), **base
-        )
+        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=reason(ReasonCode.NO_THRESHOLDS), **base)
     if problem := threshold_problem(kind, limits.leading, limits.benchmark):
         return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
     fraction = linear_fraction(
@@ -652,39 +573,54 @@ def score_indicator(
     return _scored(spec, base, fraction, flags=flags)
 
 
-def _sector_flags(spec: IndicatorSpec, answer: AnswerData, value: Decimal, context: Context) -> tuple[list[str], bool]:
+def _sector_flags(
+    spec: IndicatorSpec, answer: AnswerData, value: Decimal, context: Context
+) -> tuple[list[Reason], bool]:
     """Warnings about the quota row used: limit breached, wrong sector, edition not in force."""
     sector = answer.sector
     if sector is None:
         return [], False
-    flags: list[str] = []
+    flags: list[Reason] = []
     provisional = False
     formula = FORMULAS.get(spec.formula)
     if sector.unit.split("/", 1)[0].strip() == "kWh":
-        flags.append(reason("electricity_converted", factor=KWH_IN_KGCE))
+        flags.append(reason(ReasonCode.ELECTRICITY_CONVERTED, factor=KWH_IN_KGCE))
     if sector.limit is not None:
         factor = conversion_factor(sector.unit, formula.numerator_unit) if formula and not formula.is_rate else ONE
         limit = sector.limit * factor
         worse = value > limit if spec.indicator_type == "reverse_quant" else value < limit
         if worse:
             flags.append(
-                reason("worse_than_limit", limit=_plain(sector.limit), unit=sector.unit, gate=context.limit_gate or "—")
+                reason(
+                    ReasonCode.WORSE_THAN_LIMIT,
+                    limit=_plain(sector.limit),
+                    unit=sector.unit,
+                    gate=context.limit_gate or "—",
+                )
             )
     if sector.sector and context.sector_codes is not None and sector.sector not in context.sector_codes:
         flags.append(
-            reason("sector_mismatch", quota_sector=sector.sector, company_sector=context.company_sector or "—")
+            reason(ReasonCode.SECTOR_MISMATCH, quota_sector=sector.sector, company_sector=context.company_sector or "—")
         )
     if context.year is not None:
         edition = sector.edition or sector.key
         if sector.in_force is not None and sector.in_force.year > context.year:
             flags.append(
-                reason("edition_not_in_force", edition=edition, in_force=sector.in_force.isoformat(), year=context.year)
+                reason(
+                    ReasonCode.EDITION_NOT_IN_FORCE,
+                    edition=edition,
+                    in_force=sector.in_force.isoformat(),
+                    year=context.year,
+                )
             )
             provisional = True
         if sector.superseded is not None and sector.superseded.year <= context.year:
             flags.append(
                 reason(
-                    "edition_superseded", edition=edition, superseded=sector.superseded.isoformat(), year=context.year
+                    ReasonCode.EDITION_SUPERSEDED,
+                    edition=edition,
+                    superseded=sector.superseded.isoformat(),
+                    year=context.year,
                 )
             )
             provisional = True
@@ -692,7 +628,7 @@ def _sector_flags(spec: IndicatorSpec, answer: AnswerData, value: Decimal, conte
 
 
 def _scored(
-    spec: IndicatorSpec, base: dict[str, Any], fraction: Decimal, *, flags: list[str] | None = None
+    spec: IndicatorSpec, base: dict[str, Any], fraction: Decimal, *, flags: list[Reason] | None = None
 ) -> IndicatorResult:
     return IndicatorResult(
         status=status_for(fraction), points=spec.points * fraction, fraction=fraction, flags=flags or [], **base
@@ -760,7 +696,7 @@ def score(
             (r.code, context.limit_gate, flag)
             for r in results
             for flag in r.flags
-            if flag.startswith("worse_than_limit")
+            if flag.code == ReasonCode.WORSE_THAN_LIMIT
         ),
     )
 

@@ -27,6 +27,7 @@ from assessment.models import (
     SectorValue,
     Snapshot,
 )
+from assessment.reasons import Reason, ReasonCode
 from assessment.scoring import AnswerData, CriteriaSpec, Scorecard, Status, round_points, score
 from assessment.specs import AnswersError, answer_data, answers_to_json, criteria_spec, parse_answers
 
@@ -169,7 +170,8 @@ class Problem:
     name_zh: str
     name_en: str
     reason: str  # "unanswered", "na_reason", "cannot_score", "invalid"
-    detail: str = ""
+    why: Reason | None = None  # the engine's reason (na_reason, cannot_score)
+    detail: str = ""  # what the answers check refused (invalid)
 
 
 def snapshot_answers(state: ScoringState) -> dict[str, Any]:
@@ -184,22 +186,23 @@ def completeness(state: ScoringState) -> list[Problem]:
         answer = state.answers.get(gate.code)
         if answer is None or answer.passed is None:
             problems.append(Problem(gate.code, "gate", "", gate.text_zh, gate.text_en, "unanswered"))
-    results = {i["code"]: i for i in state.scorecard["indicators"]}
+    assert state.card is not None
+    results = {i.code: i for i in state.card.indicators}
     invalid = _invalid_answers(state)
     for category in state.spec.categories:
         for spec in category.indicators:
             result = results[spec.code]
             args = (spec.code, "indicator", category.code, spec.name_zh, spec.name_en)
-            if result["status"] == Status.UNANSWERED and result["reason"] == "N/A needs a reason":
-                problems.append(Problem(*args, "na_reason", result["reason"]))
+            if result.reason is not None and result.reason.code == ReasonCode.NA_NEEDS_REASON:
+                problems.append(Problem(*args, "na_reason", result.reason))
             elif spec.code in invalid:
-                problems.append(Problem(*args, "invalid", invalid[spec.code]))
+                problems.append(Problem(*args, "invalid", detail=invalid[spec.code]))
             elif not spec.required:
                 continue
-            elif result["status"] == Status.UNANSWERED:
-                problems.append(Problem(*args, "unanswered", result["reason"]))
-            elif result["status"] == Status.CANNOT_SCORE:
-                problems.append(Problem(*args, "cannot_score", result["reason"]))
+            elif result.status == Status.UNANSWERED:
+                problems.append(Problem(*args, "unanswered", result.reason))
+            elif result.status == Status.CANNOT_SCORE:
+                problems.append(Problem(*args, "cannot_score", result.reason))
     return problems
 
 

@@ -59,7 +59,8 @@ from assessment.models import (
     Indicator,
     SectorValue,
 )
-from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, reason_text, round_points, verdict_text
+from assessment.reasons import reason_text
+from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, round_points, verdict_text
 from greenmfg.bilingual import is_chinese, pick, unit_label
 from ledger.sheets import explain
 from organisations.access import Access, get_company_for_user

@@ -19,7 +19,8 @@ from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent, Indicator
-from assessment.scoring import VETO_GATE_KINDS, gains, reason_text, score, verdict_text
+from assessment.reasons import Reason, reason_text
+from assessment.scoring import VETO_GATE_KINDS, gains, score, verdict_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
 
@@ -110,7 +111,7 @@ def _open_indicators(card: dict[str, Any], catalogue: dict[str, dict[str, Any]])
             "code": code,
             "name": pick(catalogue.get(code, {}), "name") or code,
             "status": STATUS_LABELS.get(results.get(code, {}).get("status", ""), ""),
-            "reason": reason_text(results.get(code, {}).get("reason", "")),
+            "reason": reason_text(Reason.decode(results.get(code, {}).get("reason", ""))),
         }
         for code in codes
     ]
@@ -122,7 +123,7 @@ def _compliance(card: dict[str, Any], catalogue: dict[str, dict[str, Any]]) -> l
             "code": p["indicator"],
             "name": pick(catalogue.get(p["indicator"], {}), "name") or p["indicator"],
             "gate": p["gate"],
-            "text": reason_text(p["reason"]),
+            "text": reason_text(Reason.decode(p["reason"])),
         }
         for p in card.get("compliance_problems", [])
     ]
@@ -224,8 +225,8 @@ def results_context(
             "values_from": result["values_from"],
             "user_supplied": result["user_supplied"],
             "provisional": result["provisional"],
-            "reason": reason_text(result["reason"]),
-            "flags": [reason_text(flag) for flag in result.get("flags", [])],
+            "reason": reason_text(Reason.decode(result["reason"])),
+            "flags": [reason_text(Reason.decode(flag)) for flag in result.get("flags", [])],
             "recommendation": pick(info, "recommendation"),
             "policies": basis.get(code, []),
             "link": _indicator_link(assessment, result["category"], code) if editable else None,
@@ -297,7 +298,7 @@ def problem_rows(
                 "code": problem.code,
                 "name": pick({"name_zh": problem.name_zh, "name_en": problem.name_en}, "name") or problem.code,
                 "reason": PROBLEM_LABELS.get(problem.reason, problem.reason),
-                "detail": reason_text(problem.detail) if problem.reason in ("invalid", "cannot_score") else "",
+                "detail": reason_text(problem.why) if problem.reason == "cannot_score" else problem.detail,
                 "link": _gate_link(assessment, problem.code)
                 if problem.kind == "gate"
                 else _indicator_link(assessment, problem.category, problem.code),

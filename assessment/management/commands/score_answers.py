@@ -7,6 +7,7 @@ from django.core.management import BaseCommand, CommandError, CommandParser
 
 from assessment import scoring, specs
 from assessment.models import CriteriaSet, RegionalReference, SectorValue
+from assessment.reasons import reason_text
 from organisations.models import Sector
 
 
@@ -87,11 +88,12 @@ def score_document(
     result = card.to_dict()
     result["criteria_version"] = criteria_set.version
     result["verdict_text"] = scoring.verdict_text(result["verdict"])
+    result_by_code = {r.code: r for r in card.indicators}
     for item in result["indicators"]:
-        item["reason_text"] = scoring.reason_text(item["reason"])
-        item["flags_text"] = [scoring.reason_text(flag) for flag in item["flags"]]
-    for problem in result["compliance_problems"]:
-        problem["reason_text"] = scoring.reason_text(problem["reason"])
+        item["reason_text"] = reason_text(result_by_code[item["code"]].reason)
+        item["flags_text"] = [reason_text(flag) for flag in result_by_code[item["code"]].flags]
+    for problem, (_code, _gate, why) in zip(result["compliance_problems"], card.compliance, strict=True):
+        problem["reason_text"] = reason_text(why)
     result["top_actions"] = [
         {"code": r.code, "gain": str(scoring.round_points(gain))}
         for r, gain in scoring.top_actions(spec, answers, reference=reference, context=context)
