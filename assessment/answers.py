@@ -41,11 +41,11 @@ from assessment.scoring import (
     GateSpec,
     IndicatorSpec,
     Scorecard,
-    Status,
     score,
     threshold_problem,
 )
 from assessment.specs import answer_data, criteria_data, criteria_spec
+from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, Choice, IndicatorType, Status
 from ledger.sheets import figures_for
 from organisations.models import Sector
 
@@ -640,17 +640,17 @@ def _yes_no(parsed: ParsedAnswer, name: str) -> bool | None:
 def _indicator_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_ids: Collection[int]) -> dict[str, Any]:
     kind = spec.indicator_type
     values: dict[str, Any] = {}
-    if kind in ("positive_qual", "reverse_qual"):
+    if kind in QUALITATIVE:
         choice = str(parsed.raw.get("choice", ""))
-        if choice not in ("", "met", "partly", "not_met"):
+        if choice and choice not in Choice.values:
             parsed.add("choice", _("Choose one of the options."))
         else:
             values["choice"] = choice
         return values
-    if kind == "pass_fail":
+    if kind == IndicatorType.PASS_FAIL:
         values["passed"] = _yes_no(parsed, "passed")
         return values
-    if kind == "count":
+    if kind == IndicatorType.COUNT:
         return _count_values(parsed, spec)
 
     formula = FORMULAS.get(spec.formula)
@@ -664,7 +664,7 @@ def _indicator_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_id
         values["reasons"] = tuple((code, reason) for code, reason in reasons if reason)
     else:
         values["value"] = _quantized(_number(parsed, "value", rate=_is_rate(spec)))
-    if kind in ("positive_quant", "reverse_quant"):
+    if kind in QUANTITATIVE:
         values |= _threshold_values(parsed, spec, sector_value_ids)
     return values
 

@@ -10,17 +10,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from assessment.formulas import FORMULAS
+from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, Choice, GateKind, IndicatorType, Rating
 
-QUANTITATIVE = {"positive_quant", "reverse_quant"}
-QUALITATIVE = {"positive_qual", "reverse_qual"}
-TYPES = QUANTITATIVE | QUALITATIVE | {"bands", "count", "pass_fail"}
-RATINGS = {"relative", "stars", "bands", "all_pass"}
-CHOICES = {"met", "partly", "not_met"}
+TYPES = frozenset(IndicatorType.values)
+RATINGS = frozenset(Rating.values)
+CHOICES = frozenset(Choice.values)
 # Ratings whose total is a sum of points: category weights must equal their indicators' points
 # and add up to 100. "all_pass" only asks whether every indicator passes.
-ADDITIVE_RATINGS = {"relative", "stars", "bands"}
+ADDITIVE_RATINGS = {Rating.RELATIVE, Rating.STARS, Rating.BANDS}
 FULL_SCORE = Decimal(100)
-GATE_KINDS = {"basic", "negative", "encouraged"}
+GATE_KINDS = frozenset(GateKind.values)
 UNCERTAIN = "U"
 
 
@@ -92,7 +91,7 @@ def validate_criteria(data: Mapping[str, Any]) -> list[str]:
             )
     if rating in ADDITIVE_RATINGS and categories and total != FULL_SCORE:
         problems.append(f"the category weights add up to {total.normalize():f}, not 100")
-    if rating in ("stars", "bands"):
+    if rating in (Rating.STARS, Rating.BANDS):
         problems.extend(_band_problems(data.get("rating_bands")))
     return problems
 
@@ -121,7 +120,7 @@ def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
         if has_defaults and (leading is None or benchmark is None):
             problems.append(f"{code}: rule leading/benchmark must be numbers")
         elif leading is not None and benchmark is not None:
-            reverse = kind == "reverse_quant"
+            reverse = kind == IndicatorType.REVERSE_QUANT
             if (reverse and leading > benchmark) or (not reverse and leading < benchmark):
                 direction = "lower" if reverse else "higher"
                 problems.append(
@@ -132,7 +131,7 @@ def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
                 f"{code}: quantitative indicator without a rule: give leading and benchmark in the rule, "
                 'use sector values, or set "user_values": true'
             )
-    elif kind == "count":
+    elif kind == IndicatorType.COUNT:
         target = rule.get("target")
         if isinstance(target, bool) or not isinstance(target, int) or target <= 0:
             problems.append(f"{code}: count rule needs a whole-number target > 0")
@@ -148,7 +147,7 @@ def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
                 problems.append(f"{code}: target {target} is more than the {len(options_zh)} options")
             elif rule.get("max") is not None and rule.get("max") != len(options_zh):
                 problems.append(f"{code}: max {rule.get('max')!r} differs from the {len(options_zh)} options")
-    elif kind == "bands":
+    elif kind == IndicatorType.BANDS:
         bands = rule.get("bands")
         if not isinstance(bands, list) or not bands:
             problems.append(f"{code}: bands rule needs a non-empty list of bands")

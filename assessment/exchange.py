@@ -45,6 +45,7 @@ from assessment.formulas import FORMULAS, accepted_inputs
 from assessment.models import Answer, Assessment
 from assessment.scoring import GateSpec, IndicatorSpec
 from assessment.submission import audit, sector_lookup_for
+from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, IndicatorType
 from greenmfg.filenames import file_part
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -522,14 +523,14 @@ def _keys_for(spec: IndicatorSpec) -> set[str]:
     """The JSON keys an indicator of this kind reads; any other key is a mistake in the file."""
     keys = {"comment", "consultant_note"} | ({"na", "na_reason"} if spec.allows_na else set())
     kind = spec.indicator_type
-    if kind in ("positive_qual", "reverse_qual"):
+    if kind in QUALITATIVE:
         return keys | {"choice"}
-    if kind == "pass_fail":
+    if kind == IndicatorType.PASS_FAIL:
         return keys | {"passed"}
-    if kind == "count":
+    if kind == IndicatorType.COUNT:
         return keys | {"count", "options"}
     keys |= {"inputs"} if FORMULAS.get(spec.formula) else {"value"}
-    if kind in ("positive_quant", "reverse_quant"):
+    if kind in QUANTITATIVE:
         keys |= {"leading", "benchmark", "values_source", "sector_value"}
     return keys
 
@@ -575,7 +576,7 @@ def _fields_from_item(item: Mapping[str, Any], spec: IndicatorSpec, sector_id: i
         if not isinstance(item["na"], bool):
             raise ValueError(_("na: expected true or false"))
         raw["na"] = "on" if item["na"] else ""
-    if spec.indicator_type == "count":
+    if spec.indicator_type == IndicatorType.COUNT:
         raw |= _count_fields(item, spec)
     if sector_id is not None:
         raw["sector_value"] = str(sector_id)

@@ -5,16 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from assessment.vocabulary import Choice, FocusArea, GateKind, IndicatorType, NaRule, Rating
 from organisations.models import Company, Consultancy, Province, Sector
 from policies.models import Mark, PolicyDocument
-
-
-class FocusArea(models.TextChoices):
-    FACTORY = "factory", _("Green factory")
-    DESIGN_PRODUCT = "design_product", _("Green design product")
-    PARK = "park", _("Green industrial park")
-    SUPPLY_CHAIN = "supply_chain", _("Green supply chain")
-
 
 # --- Criteria: what admins maintain -------------------------------------------------------------
 
@@ -40,16 +33,8 @@ class CriteriaSet(models.Model):
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
 
-    class Rating(models.TextChoices):
-        # Relative listing: no national pass mark; compare with a regional reference value.
-        RELATIVE = "relative", _("Relative to the regional reference value")
-        STARS = "stars", _("Star bands")
-        ALL_PASS = "all_pass", _("Every indicator must pass")
-        BANDS = "bands", _("Score bands")
-
-    class NaRule(models.TextChoices):
-        RENORMALISE = "renormalise", _("Renormalise the remaining weights")
-        EXCLUDE = "exclude", _("Exclude from the maximum, no renormalisation")
+    Rating = Rating
+    NaRule = NaRule
 
     code = models.SlugField(_("Code"), max_length=80, unique=True)
     area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices)
@@ -121,11 +106,7 @@ class ChildOfSetManager(models.Manager):
 class Gate(models.Model):
     """A pass/fail precondition: a basic requirement or an item of the negative list."""
 
-    class Kind(models.TextChoices):
-        BASIC = "basic", _("Basic requirement")
-        NEGATIVE = "negative", _("Negative list")
-        # Asked and shown, never a veto (e.g. park K7 "encouraged" systems and facilities).
-        ENCOURAGED = "encouraged", _("Encouraged, not a veto")
+    Kind = GateKind
 
     criteria_set = models.ForeignKey(
         CriteriaSet, on_delete=models.CASCADE, related_name="gates", verbose_name=_("Criteria set")
@@ -189,16 +170,6 @@ class Category(models.Model):
         return (self.criteria_set.code, self.code)
 
     natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]
-
-
-class IndicatorType(models.TextChoices):
-    POSITIVE_QUANT = "positive_quant", _("Positive quantitative")
-    REVERSE_QUANT = "reverse_quant", _("Reverse quantitative")
-    BANDS = "bands", _("Range bands")
-    POSITIVE_QUAL = "positive_qual", _("Positive qualitative")
-    REVERSE_QUAL = "reverse_qual", _("Reverse qualitative")
-    COUNT = "count", _("Count toward a target")
-    PASS_FAIL = "pass_fail", _("Pass / fail")
 
 
 class IndicatorManager(models.Manager):
@@ -555,10 +526,7 @@ class Answer(models.Model):
     accepted saves, so replays and stale saves can be detected.
     """
 
-    class Choice(models.TextChoices):
-        MET = "met", _("Met")
-        PARTLY = "partly", _("Partly met")
-        NOT_MET = "not_met", _("Not met")
+    Choice = Choice
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="answers", verbose_name=_("Assessment")

@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from assessment import vocabulary
 from assessment.answers import context_for
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
@@ -43,9 +44,10 @@ from assessment.models import (
     Snapshot,
 )
 from assessment.reasons import Reason, reason_text
-from assessment.scoring import AnswerData, Scorecard, Status, Verdict, score, top_actions
+from assessment.scoring import AnswerData, Scorecard, score, top_actions
 from assessment.specs import criteria_spec
 from assessment.submission import state_for
+from assessment.vocabulary import Choice, Status, Verdict
 from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
 from greenmfg.filenames import file_part
 from ledger.energy import Carrier
@@ -201,44 +203,12 @@ def document_number(number: str, language: str) -> str:
 
 
 def status_label(status: str) -> str:
-    return {
-        Status.MET: _("Met"),
-        Status.PARTLY: _("Partly met"),
-        Status.NOT_MET: _("Not met"),
-        Status.NA: _("Not applicable"),
-        Status.UNANSWERED: _("Not answered"),
-        Status.CANNOT_SCORE: _("Cannot be scored"),
-    }[Status(status)]
+    return str(Status(status).label)
 
 
 def verdict_text(card: Scorecard) -> tuple[str, str]:
     """A short verdict and the sentence explaining it."""
-    reference = _num(card.reference)
-    texts = {
-        Verdict.NOT_ELIGIBLE: (
-            _("Not eligible"),
-            _("A basic requirement or an item of the negative list is not met; the score does not count until it is."),
-        ),
-        Verdict.INCOMPLETE: (_("Incomplete"), _("Some basic requirements or indicators are still unanswered.")),
-        Verdict.ABOVE_REFERENCE: (
-            _("At or above the regional reference"),
-            _("The total reaches the regional reference value of %(ref)s points.") % {"ref": reference},
-        ),
-        Verdict.BELOW_REFERENCE: (
-            _("Below the regional reference"),
-            _("The total is below the regional reference value of %(ref)s points.") % {"ref": reference},
-        ),
-        Verdict.NO_REFERENCE: (
-            _("Scored"),
-            _(
-                "Selection is relative: no regional reference value has been entered yet, so the score cannot be compared."
-            ),
-        ),
-        Verdict.RATED: (_("Rated"), _("The rating follows the score bands of the criteria set.")),
-        Verdict.PASS: (_("Pass"), _("Every indicator is met.")),
-        Verdict.FAIL: (_("Fail"), _("At least one indicator is not met.")),
-    }
-    return texts.get(card.verdict, (str(card.verdict), ""))
+    return str(Verdict(card.verdict).label), vocabulary.verdict_text(card.verdict)
 
 
 # Negative-list items are stored as statements to confirm; the report lists them under one heading.
@@ -271,9 +241,7 @@ def _answer_text(spec: Mapping[str, Any], answer: AnswerData | None, language: s
         return _("Not applicable: %(reason)s") % {"reason": reason} if reason else _("Not applicable")
     kind = spec["indicator_type"]
     if kind in (IndicatorType.POSITIVE_QUAL, IndicatorType.REVERSE_QUAL):
-        return {"met": _("Met"), "partly": _("Partly met"), "not_met": _("Not met")}.get(
-            answer.choice, _("Not answered")
-        )
+        return str(Choice(answer.choice).label) if answer.choice in Choice.values else _("Not answered")
     if kind == IndicatorType.PASS_FAIL:
         return {True: _("Yes"), False: _("No")}.get(answer.passed, _("Not answered"))  # type: ignore[arg-type]
     if kind == IndicatorType.COUNT:

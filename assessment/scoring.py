@@ -21,10 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from typing import Any
-
-from django.utils.translation import gettext, gettext_noop
 
 from assessment.formulas import (
     FORMULAS,
@@ -37,6 +34,17 @@ from assessment.formulas import (
     formula_for,
 )
 from assessment.reasons import Reason, ReasonCode, reason
+from assessment.vocabulary import (
+    QUALITATIVE,
+    VETO_GATE_KINDS,
+    Choice,
+    GateKind,
+    IndicatorType,
+    NaRule,
+    Rating,
+    Status,
+    Verdict,
+)
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -44,40 +52,13 @@ CENT = Decimal("0.01")
 FINE = Decimal("0.000001")
 
 
-class Status(StrEnum):
-    MET = "met"
-    PARTLY = "partly"
-    NOT_MET = "not_met"
-    NA = "na"
-    UNANSWERED = "unanswered"
-    CANNOT_SCORE = "cannot_score"
-
-
-class Verdict(StrEnum):
-    NOT_ELIGIBLE = "not_eligible"
-    INCOMPLETE = "incomplete"
-    ABOVE_REFERENCE = "above_reference"
-    BELOW_REFERENCE = "below_reference"
-    NO_REFERENCE = "no_reference"
-    RATED = "rated"
-    PASS = "pass"
-    FAIL = "fail"
-
-
-QUANTITATIVE = {"positive_quant", "reverse_quant"}
-QUALITATIVE = {"positive_qual", "reverse_qual"}
-DEFAULT_FRACTIONS = {
-    "positive_qual": {"met": ONE, "partly": Decimal("0.5"), "not_met": ZERO},
-    "reverse_qual": {"met": ZERO, "partly": Decimal("0.5"), "not_met": ONE},
+DEFAULT_FRACTIONS: dict[str, dict[str, Decimal]] = {
+    IndicatorType.POSITIVE_QUAL: {Choice.MET: ONE, Choice.PARTLY: Decimal("0.5"), Choice.NOT_MET: ZERO},
+    IndicatorType.REVERSE_QUAL: {Choice.MET: ZERO, Choice.PARTLY: Decimal("0.5"), Choice.NOT_MET: ONE},
 }
 
 
 # --- Input -------------------------------------------------------------------------------------
-
-
-# Gate kinds that veto: one "no" makes the assessment not eligible, one open answer leaves it
-# incomplete. "encouraged" items (e.g. park K7) are asked and shown but never veto.
-VETO_GATE_KINDS = frozenset({"basic", "negative"})
 
 
 @dataclass(frozen=True)
@@ -126,7 +107,7 @@ class CriteriaSpec:
     gates: tuple[GateSpec, ...]
     categories: tuple[CategorySpec, ...]
     rating_bands: tuple[Mapping[str, Any], ...] = ()
-    na_rule: str = "renormalise"
+    na_rule: str = NaRule.RENORMALISE
     provisional: bool = False
     version: str = ""
 
@@ -374,9 +355,9 @@ def _plain(value: Decimal) -> str:
 
 def threshold_problem(indicator_type: str, leading: Decimal, benchmark: Decimal) -> Reason | None:
     """Why not, when leading and benchmark are the wrong way round for the indicator's direction."""
-    if indicator_type == "reverse_quant" and leading > benchmark:
+    if indicator_type == IndicatorType.REVERSE_QUANT and leading > benchmark:
         return reason(ReasonCode.REVERSED_THRESHOLDS, leading=leading, benchmark=benchmark, direction="reverse")
-    if indicator_type == "positive_quant" and leading < benchmark:
+    if indicator_type == IndicatorType.POSITIVE_QUANT and leading < benchmark:
         return reason(ReasonCode.REVERSED_THRESHOLDS, leading=leading, benchmark=benchmark, direction="positive")
     return None
 
@@ -435,7 +416,7 @@ def indicator_value(spec: IndicatorSpec, answer: AnswerData) -> tuple[Decimal | 
         if not answer.inputs:
             return None, True
         return formula.evaluate(answer.inputs), True
-    if spec.indicator_type == "count":
+    if spec.indicator_type == IndicatorType.COUNT:
         return (Decimal(answer.count) if answer.count is not None else None), False
     return answer.value, False
 
@@ -505,12 +486,12 @@ def score_indicator(
             base["provisional"] = True
             flags.append(reason(ReasonCode.PARTIAL_RULE_PROVISIONAL))
         return _scored(spec, base, fraction, flags=flags)
-    if kind == "pass_fail":
+    if kind == IndicatorType.PASS_FAIL:
         if answer.passed is None:
             return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
         return _scored(spec, base, ONE if answer.passed else ZERO)
 
-    if kind == "count" and answer.count is not None and (problem := count_problem(spec, answer.count)):
+    if kind == IndicatorType.COUNT and answer.count is not None and (problem := count_problem(spec, answer.count)):
         return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
     try:
         value, computed = indicator_value(spec, answer)
@@ -541,10 +522,10 @@ def score_indicator(
         unit = f"{FORMULAS[spec.formula].numerator_unit}/{denominator(answer.sector.unit)}"
     base |= {"value": value, "computed": computed, "unit": unit}
 
-    if kind == "count":
+    if kind == IndicatorType.COUNT:
         target = Decimal(str(spec.rule.get("target", 1)))
         return _scored(spec, base, clamp(value / target))
-    if kind == "bands":
+    if kind == IndicatorType.BANDS:
         return _scored(spec, base, band_fraction(value, spec.rule.get("bands", [])))
 
     if problem := values_problem(answer):
@@ -558,7 +539,7 @@ def score_indicator(
     if problem := threshold_problem(kind, limits.leading, limits.benchmark):
         return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
     fraction = linear_fraction(
-        value, leading=limits.leading, benchmark=limits.benchmark, reverse=kind == "reverse_quant"
+        value, leading=limits.leading, benchmark=limits.benchmark, reverse=kind == IndicatorType.REVERSE_QUANT
     )
     flags, provisional = _sector_flags(spec, answer, value, context)
     flags = form_flags + flags
@@ -588,7 +569,7 @@ def _sector_flags(
     if sector.limit is not None:
         factor = conversion_factor(sector.unit, formula.numerator_unit) if formula and not formula.is_rate else ONE
         limit = sector.limit * factor
-        worse = value > limit if spec.indicator_type == "reverse_quant" else value < limit
+        worse = value > limit if spec.indicator_type == IndicatorType.REVERSE_QUANT else value < limit
         if worse:
             flags.append(
                 reason(
@@ -649,7 +630,7 @@ def score(
     forced = frozenset(force_met)
     context = context or Context()
     if not context.limit_gate:
-        veto = [g.code for g in criteria.gates if g.kind == "basic"]
+        veto = [g.code for g in criteria.gates if g.kind == GateKind.BASIC]
         context = Context(
             context.year,
             context.sector_codes,
@@ -673,7 +654,7 @@ def score(
     full_weight = sum((c.weight for c in criteria.categories), ZERO)
     available = sum((c.maximum for c in categories), ZERO)
     earned = sum((c.points for c in categories), ZERO)
-    if criteria.na_rule == "renormalise" and available and available != full_weight:
+    if criteria.na_rule == NaRule.RENORMALISE and available and available != full_weight:
         total, maximum = earned * full_weight / available, full_weight
     else:
         total, maximum = earned, available
@@ -704,7 +685,7 @@ def score(
 def _category_result(category: CategorySpec, scored: list[IndicatorResult], na_rule: str) -> CategoryResult:
     raw_points = sum((r.points for r in scored), ZERO)
     raw_maximum = sum((r.maximum for r in scored), ZERO)
-    if na_rule == "renormalise" and raw_maximum:
+    if na_rule == NaRule.RENORMALISE and raw_maximum:
         # N/A indicators leave; the remaining ones fill the category's weight.
         scale = category.weight / raw_maximum
         return CategoryResult(
@@ -724,14 +705,14 @@ def _verdict(
     if any(g.passed is False and g.vetoes for g in gates):
         return Verdict.NOT_ELIGIBLE, "", "", False
     incomplete = any(g.passed is None and g.vetoes for g in gates) or any(r.open for r in results)
-    if criteria.rating == "all_pass":
+    if criteria.rating == Rating.ALL_PASS:
         # One failed indicator is a definite fail even while others are open.
         if any(r.status == Status.NOT_MET for r in results):
             return Verdict.FAIL, "", "", False
         return (Verdict.INCOMPLETE if incomplete else Verdict.PASS), "", "", False
     if incomplete:
         return Verdict.INCOMPLETE, "", "", False
-    if criteria.rating in ("stars", "bands"):
+    if criteria.rating in (Rating.STARS, Rating.BANDS):
         rounded = round_points(total)
         for band in criteria.rating_bands:
             if rounded >= Decimal(str(band["min"])):
@@ -742,30 +723,6 @@ def _verdict(
     if round_points(total) >= reference:
         return Verdict.ABOVE_REFERENCE, "", "", False
     return Verdict.BELOW_REFERENCE, "", "", False
-
-
-VERDICT_TEXT: dict[str, str] = {
-    "not_eligible": gettext_noop("Not eligible: a basic requirement or negative-list item fails, whatever the score."),
-    "incomplete": gettext_noop(
-        "Incomplete: some basic requirements or required indicators are unanswered or cannot be scored, "
-        "so no verdict and no rating are given."
-    ),
-    "above_reference": gettext_noop("At or above the regional reference score."),
-    "below_reference": gettext_noop("Below the regional reference score."),
-    "no_reference": gettext_noop(
-        "Scored out of 100 against the leading and benchmark values; no regional reference score is recorded, "
-        "so the score is not placed against other units. MIIT lists new applicants that score at least the "
-        "regional average of existing national units."
-    ),
-    "rated": gettext_noop("Rated by score band."),
-    "pass": gettext_noop("Pass: every requirement is met."),
-    "fail": gettext_noop("Fail: every indicator must pass and at least one is not met."),
-}
-
-
-def verdict_text(verdict: str) -> str:
-    """What a verdict means, in the active language."""
-    return gettext(VERDICT_TEXT[verdict]) if verdict in VERDICT_TEXT else verdict
 
 
 def what_if(
@@ -790,10 +747,13 @@ def gains(criteria: CriteriaSpec, card: Scorecard) -> dict[str, Decimal]:
     full_weight = sum((c.weight for c in criteria.categories), ZERO)
     available = sum((c.maximum for c in card.categories), ZERO)
     overall = (
-        full_weight / available if criteria.na_rule == "renormalise" and available and available != full_weight else ONE
+        full_weight / available
+        if criteria.na_rule == NaRule.RENORMALISE and available and available != full_weight
+        else ONE
     )
     scale = {
-        c.code: (c.weight / c.raw_maximum if criteria.na_rule == "renormalise" and c.raw_maximum else ONE) * overall
+        c.code: (c.weight / c.raw_maximum if criteria.na_rule == NaRule.RENORMALISE and c.raw_maximum else ONE)
+        * overall
         for c in card.categories
     }
     return {

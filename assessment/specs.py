@@ -20,8 +20,9 @@ from typing import Any
 
 from assessment.formulas import accepted_inputs
 from assessment.scoring import AnswerData, CategorySpec, CriteriaSpec, GateSpec, IndicatorSpec, SectorRef
+from assessment.vocabulary import Choice, NaRule
 
-CHOICES = {"met", "partly", "not_met"}
+CHOICES = frozenset(Choice.values)
 INDICATOR_KEYS = {
     "value",
     "inputs",
@@ -132,7 +133,7 @@ def criteria_spec(data: Mapping[str, Any]) -> CriteriaSpec:
         version=data.get("version", ""),
         rating=data["rating"],
         rating_bands=tuple(data.get("rating_bands") or ()),
-        na_rule=data.get("na_rule", "renormalise"),
+        na_rule=data.get("na_rule", NaRule.RENORMALISE),
         provisional=data.get("provisional", False),
         gates=tuple(GateSpec(g["code"], g["kind"], g.get("text_zh", ""), g.get("text_en", "")) for g in data["gates"]),
         categories=categories,

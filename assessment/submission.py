@@ -14,8 +14,9 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assessment.answers import criteria_for, load_questionnaire, reference_row
 from assessment.models import (
@@ -28,8 +29,9 @@ from assessment.models import (
     Snapshot,
 )
 from assessment.reasons import Reason, ReasonCode
-from assessment.scoring import AnswerData, CriteriaSpec, Scorecard, Status, round_points, score
+from assessment.scoring import AnswerData, CriteriaSpec, Scorecard, round_points, score
 from assessment.specs import AnswersError, answer_data, answers_to_json, criteria_spec, parse_answers
+from assessment.vocabulary import Status
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +162,15 @@ def what_if_total(state: ScoringState, codes: Iterable[str]) -> dict[str, Any]:
 # --- Completeness -----------------------------------------------------------------------------
 
 
+class Missing(models.TextChoices):
+    """What keeps an item from being submitted; the labels are the submit page's."""
+
+    UNANSWERED = "unanswered", _("Not answered")
+    NA_REASON = "na_reason", _("N/A needs a reason")
+    CANNOT_SCORE = "cannot_score", _("Cannot be scored yet")
+    INVALID = "invalid", _("Answer is not valid")
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing that keeps an assessment from being submitted."""
@@ -169,7 +180,7 @@ class Problem:
     category: str  # category code ("" for gates)
     name_zh: str
     name_en: str
-    reason: str  # "unanswered", "na_reason", "cannot_score", "invalid"
+    reason: Missing
     why: Reason | None = None  # the engine's reason (na_reason, cannot_score)
     detail: str = ""  # what the answers check refused (invalid)
 
@@ -185,7 +196,7 @@ def completeness(state: ScoringState) -> list[Problem]:
     for gate in state.spec.gates:
         answer = state.answers.get(gate.code)
         if answer is None or answer.passed is None:
-            problems.append(Problem(gate.code, "gate", "", gate.text_zh, gate.text_en, "unanswered"))
+            problems.append(Problem(gate.code, "gate", "", gate.text_zh, gate.text_en, Missing.UNANSWERED))
     assert state.card is not None
     results = {i.code: i for i in state.card.indicators}
     invalid = _invalid_answers(state)
@@ -194,15 +205,15 @@ def completeness(state: ScoringState) -> list[Problem]:
             result = results[spec.code]
             args = (spec.code, "indicator", category.code, spec.name_zh, spec.name_en)
             if result.reason is not None and result.reason.code == ReasonCode.NA_NEEDS_REASON:
-                problems.append(Problem(*args, "na_reason", result.reason))
+                problems.append(Problem(*args, Missing.NA_REASON, result.reason))
             elif spec.code in invalid:
-                problems.append(Problem(*args, "invalid", detail=invalid[spec.code]))
+                problems.append(Problem(*args, Missing.INVALID, detail=invalid[spec.code]))
             elif not spec.required:
                 continue
             elif result.status == Status.UNANSWERED:
-                problems.append(Problem(*args, "unanswered", result.reason))
+                problems.append(Problem(*args, Missing.UNANSWERED, result.reason))
             elif result.status == Status.CANNOT_SCORE:
-                problems.append(Problem(*args, "cannot_score", result.reason))
+                problems.append(Problem(*args, Missing.CANNOT_SCORE, result.reason))
     return problems
 
 

@@ -13,7 +13,7 @@ from assessment.evidence import EvidenceError, detect
 from greenmfg.bilingual import pick
 from organisations.credit_code import validate_credit_code
 from organisations.identity import LicenceError, check_licence
-from organisations.models import Company, Consultancy, Role, Sector
+from organisations.models import MEMBER_ROLES, Company, Consultancy, Role, Sector
 
 User = get_user_model()
 
@@ -200,7 +200,7 @@ class ClaimForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.EDITOR)
+    role = forms.ChoiceField(label=_("Role"), choices=MEMBER_ROLES, initial=Role.EDITOR)
 
     def __init__(self, *args: object, company: Company, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -214,7 +214,7 @@ class InviteForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=MEMBER_ROLES)
 
 
 class GrantForm(forms.Form):

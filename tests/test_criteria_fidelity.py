@@ -21,14 +21,12 @@ from assessment.scoring import (
     GateSpec,
     IndicatorSpec,
     SectorRef,
-    Status,
-    Verdict,
     count_problem,
     score,
     threshold_problem,
     values_problem,
-    verdict_text,
 )
+from assessment.vocabulary import Status, Verdict, verdict_text
 
 
 def ind(code, kind, points, **kw):

@@ -15,12 +15,11 @@ from assessment.scoring import (
     GateSpec,
     IndicatorSpec,
     SectorRef,
-    Status,
-    Verdict,
     score,
     top_actions,
     what_if,
 )
+from assessment.vocabulary import Status, Verdict
 
 
 def ind(code, kind, points, **kw):

@@ -17,13 +17,13 @@ from assessment.scoring import (
     CategorySpec,
     CriteriaSpec,
     IndicatorSpec,
-    Status,
     gains,
     score,
     top_actions,
     what_if,
 )
 from assessment.specs import criteria_data, criteria_spec, parse_answers
+from assessment.vocabulary import Status
 
 EXAMPLES = Path(settings.BASE_DIR) / "docs" / "examples"
 

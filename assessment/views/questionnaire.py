@@ -22,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from assessment import vocabulary
 from assessment.access import get_assessment_for_user, get_evidence_for_user
 from assessment.answers import (
     DONE,
@@ -60,7 +61,8 @@ from assessment.models import (
     SectorValue,
 )
 from assessment.reasons import reason_text
-from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, round_points, verdict_text
+from assessment.scoring import GateResult, IndicatorResult, Scorecard, round_points
+from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, IndicatorType, Status, verdict_text
 from greenmfg.bilingual import is_chinese, pick, unit_label
 from ledger.sheets import explain
 from organisations.access import Access, get_company_for_user
@@ -454,7 +456,7 @@ def _load_page(
     targets = {code: t for code, t in targets.items() if t is not None}
     # Quota rows where the criteria use them; library rows (platform, the company's, its consultancies') on every
     # quantitative indicator.
-    sv_codes = [r.code for r in rows if getattr(r, "indicator_type", "") in ("positive_quant", "reverse_quant")]
+    sv_codes = [r.code for r in rows if getattr(r, "indicator_type", "") in QUANTITATIVE]
     sector_values: dict[str, list[SectorValue]] = {}
     if sv_codes:
         consultancies = AccessGrant.objects.active().filter(company_id=assessment.company_id).values("consultancy_id")
@@ -578,16 +580,6 @@ class Item:
     context: list[str] = field(default_factory=list)  # national policy figures, shown beside the inputs
 
 
-STATUS_LABELS = {
-    Status.MET: gettext_lazy("Met"),
-    Status.PARTLY: gettext_lazy("Partly met"),
-    Status.NOT_MET: gettext_lazy("Not met"),
-    Status.NA: gettext_lazy("N/A"),
-    Status.UNANSWERED: gettext_lazy("Open"),
-    Status.CANNOT_SCORE: gettext_lazy("Needs values"),
-}
-
-
 def _items(page: Page, questionnaire: Questionnaire, states: dict[str, tuple[Any, SaveResult | None]]) -> list[Item]:
     card = questionnaire.scorecard
     results: dict[str, IndicatorResult | GateResult] = {r.code: r for r in card.indicators}
@@ -682,7 +674,7 @@ def _item(
 def _fill_fields(
     item: Item, row: Gate | Indicator, page: Page, raw: dict[str, Any], errors: dict[str, list[str]]
 ) -> None:
-    radio = "choice" if item.kind in ("positive_qual", "reverse_qual") else "passed"
+    radio = "choice" if item.kind in QUALITATIVE else "passed"
     item.choice_name = f"{row.code}-{radio}"
     item.choice_errors = errors.get(radio, [])
     if isinstance(row, Gate):
@@ -696,25 +688,24 @@ def _fill_fields(
         ]
         return
     kind = row.indicator_type
-    if kind in ("positive_qual", "reverse_qual"):
+    if kind in QUALITATIVE:
         labels = (
             (_("Met"), _("Partly met"), _("Not met"))
-            if kind == "positive_qual"
+            if kind == IndicatorType.POSITIVE_QUAL
             else (_("Occurs"), _("Partly"), _("Does not occur"))
         )
         item.choices = [
-            Choice(v, label, raw.get("choice") == v)
-            for v, label in zip(("met", "partly", "not_met"), labels, strict=True)
+            Choice(v, label, raw.get("choice") == v) for v, label in zip(vocabulary.Choice.values, labels, strict=True)
         ]
         return
-    if kind == "pass_fail":
+    if kind == IndicatorType.PASS_FAIL:
         item.requirement = pick(row.rule, "requirement")
         item.choices = [
             Choice("yes", _("Pass"), raw.get("passed") == "yes"),
             Choice("no", _("Fail"), raw.get("passed") == "no"),
         ]
         return
-    if kind == "count":
+    if kind == IndicatorType.COUNT:
         options = (
             row.rule.get("options_zh" if is_chinese() else "options_en")
             or row.rule.get("options_en")
@@ -747,7 +738,7 @@ def _fill_fields(
             item.inputs.append(InputField(name, label, spec.unit, str(raw.get(name, "")), errors.get(name, [])))
     else:
         item.value_field = InputField("value", _("Value"), row.unit, str(raw.get("value", "")), errors.get("value", []))
-    if kind in ("positive_quant", "reverse_quant"):
+    if kind in QUANTITATIVE:
         _fill_sector_values(item, row, page, raw)
 
 
@@ -801,14 +792,14 @@ VALUES_FROM = {
 
 def _fill_result(item: Item, result: Any, answer: Answer | None) -> None:
     if isinstance(result, GateResult):
-        item.status = {True: "met", False: "not_met", None: "unanswered"}[result.passed]
+        item.status = {True: Status.MET, False: Status.NOT_MET, None: Status.UNANSWERED}[result.passed]
         item.status_label = {True: _("Passed"), False: _("Failed"), None: _("Open")}[result.passed]
         item.open = result.passed is None
         return
     if result is None:
         return
     item.status = str(result.status)
-    item.status_label = str(STATUS_LABELS[result.status])
+    item.status_label = str(Status(result.status).label)
     item.open = result.status not in DONE
     item.scored = f"{round_points(result.points)} / {round_points(result.maximum)}"
     if result.value is not None and result.computed:
@@ -863,7 +854,7 @@ def _describe(item: Item, stored: Any, answer: Answer | None) -> str:
     for choice in item.choices:
         if (stored.choice or {True: "yes", False: "no"}.get(stored.passed)) == choice.value:
             parts.append(str(choice.label))
-    if stored.count is not None and item.kind == "count":
+    if stored.count is not None and item.kind == IndicatorType.COUNT:
         parts.append(_("%(count)s ticked") % {"count": stored.count})
     if stored.comment:
         parts.append(_("comment: %(comment)s") % {"comment": stored.comment[:80]})

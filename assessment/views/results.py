@@ -20,31 +20,18 @@ from assessment.access import get_assessment_for_user
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent, Indicator
 from assessment.reasons import Reason, reason_text
-from assessment.scoring import VETO_GATE_KINDS, gains, score, verdict_text
+from assessment.scoring import gains, score
+from assessment.vocabulary import VETO_GATE_KINDS, GateKind, Rating, Status, verdict_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
 
-STATUS_LABELS = {
-    "met": gettext_lazy("Met"),
-    "partly": gettext_lazy("Partly met"),
-    "not_met": gettext_lazy("Not met"),
-    "na": gettext_lazy("Not applicable"),
-    "unanswered": gettext_lazy("Unanswered"),
-    "cannot_score": gettext_lazy("Cannot be scored"),
-}
 STATUS_CLASSES = {
-    "met": "success",
-    "partly": "warning",
-    "not_met": "danger",
-    "na": "secondary",
-    "unanswered": "light",
-    "cannot_score": "dark",
-}
-PROBLEM_LABELS = {
-    "unanswered": gettext_lazy("Not answered"),
-    "na_reason": gettext_lazy("N/A needs a reason"),
-    "cannot_score": gettext_lazy("Cannot be scored yet"),
-    "invalid": gettext_lazy("Answer is not valid"),
+    Status.MET: "success",
+    Status.PARTLY: "warning",
+    Status.NOT_MET: "danger",
+    Status.NA: "secondary",
+    Status.UNANSWERED: "light",
+    Status.CANNOT_SCORE: "dark",
 }
 
 
@@ -53,6 +40,10 @@ PROBLEM_LABELS = {
 
 def _decimal(value: str | None) -> Decimal | None:
     return None if value is None else Decimal(value)
+
+
+def _status_label(status: str) -> str:
+    return str(Status(status).label) if status in Status.values else status
 
 
 def user_label(user: Any) -> str:
@@ -104,13 +95,13 @@ def _open_indicators(card: dict[str, Any], catalogue: dict[str, dict[str, Any]])
     """Required indicators that keep the verdict incomplete (older snapshots: from the statuses)."""
     codes = card.get("open_indicators")
     if codes is None:
-        codes = [i["code"] for i in card["indicators"] if i["status"] in ("unanswered", "cannot_score")]
+        codes = [i["code"] for i in card["indicators"] if i["status"] in (Status.UNANSWERED, Status.CANNOT_SCORE)]
     results = {i["code"]: i for i in card["indicators"]}
     return [
         {
             "code": code,
             "name": pick(catalogue.get(code, {}), "name") or code,
-            "status": STATUS_LABELS.get(results.get(code, {}).get("status", ""), ""),
+            "status": _status_label(results.get(code, {}).get("status", "")),
             "reason": reason_text(Reason.decode(results.get(code, {}).get("reason", ""))),
         }
         for code in codes
@@ -134,7 +125,7 @@ def _verdict(state: submission.ScoringState, card: dict[str, Any]) -> dict[str, 
     catalogue = _catalogue(state.criteria)[1]
     stars = 0
     bands = state.criteria.get("rating_bands") or []
-    if state.criteria.get("rating") == "stars" and card.get("rating"):
+    if state.criteria.get("rating") == Rating.STARS and card.get("rating"):
         labels = [b.get("label_en") for b in bands]
         if card["rating"] in labels:
             stars = len(bands) - labels.index(card["rating"])
@@ -147,7 +138,7 @@ def _verdict(state: submission.ScoringState, card: dict[str, Any]) -> dict[str, 
         "open_gates": [
             {"code": g["code"], "text": pick(g, "text")}
             for g in card["gates"]
-            if g["passed"] is None and g.get("kind", "basic") in VETO_GATE_KINDS
+            if g["passed"] is None and g.get("kind", GateKind.BASIC) in VETO_GATE_KINDS
         ],
         "open_indicators": _open_indicators(card, catalogue),
         "compliance": _compliance(card, catalogue),
@@ -155,7 +146,7 @@ def _verdict(state: submission.ScoringState, card: dict[str, Any]) -> dict[str, 
         "reference": _decimal(card.get("reference")),
         "reference_year": state.reference_year,
         "reference_source": state.reference_source,
-        "relative": state.criteria.get("rating") == "relative",
+        "relative": state.criteria.get("rating") == Rating.RELATIVE,
         "provisional": card.get("provisional"),
     }
 
@@ -213,7 +204,7 @@ def results_context(
             "name": pick(info, "name") or code,
             "category": names.get(result["category"], result["category"]),
             "status": result["status"],
-            "status_label": STATUS_LABELS.get(result["status"], result["status"]),
+            "status_label": _status_label(result["status"]),
             "status_class": STATUS_CLASSES.get(result["status"], "secondary"),
             "points": Decimal(result["points"]),
             "maximum": Decimal(result["maximum"]),
@@ -231,7 +222,7 @@ def results_context(
             "policies": basis.get(code, []),
             "link": _indicator_link(assessment, result["category"], code) if editable else None,
             "checked": code in chosen_set,
-            "simulable": result["status"] != "na",
+            "simulable": result["status"] != Status.NA,
         }
 
     groups = [
@@ -297,8 +288,10 @@ def problem_rows(
             {
                 "code": problem.code,
                 "name": pick({"name_zh": problem.name_zh, "name_en": problem.name_en}, "name") or problem.code,
-                "reason": PROBLEM_LABELS.get(problem.reason, problem.reason),
-                "detail": reason_text(problem.why) if problem.reason == "cannot_score" else problem.detail,
+                "reason": problem.reason.label,
+                "detail": reason_text(problem.why)
+                if problem.reason == submission.Missing.CANNOT_SCORE
+                else problem.detail,
                 "link": _gate_link(assessment, problem.code)
                 if problem.kind == "gate"
                 else _indicator_link(assessment, problem.category, problem.code),

@@ -8,6 +8,7 @@ from django.core.management import BaseCommand, CommandError, CommandParser
 from assessment import scoring, specs
 from assessment.models import CriteriaSet, RegionalReference, SectorValue
 from assessment.reasons import reason_text
+from assessment.vocabulary import verdict_text
 from organisations.models import Sector
 
 
@@ -87,7 +88,7 @@ def score_document(
     card = scoring.score(spec, answers, reference=reference, context=context)
     result = card.to_dict()
     result["criteria_version"] = criteria_set.version
-    result["verdict_text"] = scoring.verdict_text(result["verdict"])
+    result["verdict_text"] = verdict_text(result["verdict"])
     result_by_code = {r.code: r for r in card.indicators}
     for item in result["indicators"]:
         item["reason_text"] = reason_text(result_by_code[item["code"]].reason)
