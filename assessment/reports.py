@@ -1,7 +1,8 @@
 """The PDF report: context from an assessment, HTML from `reports/report.html`, PDF by WeasyPrint.
 
 Rendering runs in the task worker (`assessment.tasks.render_report_task`), never in a request;
-`enqueue_report` decides whether a new render is needed at all. The same functions serve
+`assessment.tasks.enqueue_report` decides whether a new render is needed at all (by `fingerprint`).
+The same functions serve
 `manage.py render_report` and the benchmark in bench/.
 """
 
@@ -10,7 +11,6 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from pathlib import Path
@@ -19,7 +19,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import F, Max
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
@@ -28,7 +27,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessment import vocabulary
-from assessment.answers import context_for
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
@@ -41,12 +39,10 @@ from assessment.models import (
     IndicatorType,
     Report,
     SectorValue,
-    Snapshot,
 )
 from assessment.reasons import Reason, reason_text
-from assessment.scoring import AnswerData, Scorecard, score, top_actions
-from assessment.specs import criteria_spec
-from assessment.submission import state_for
+from assessment.scorecards import state_for
+from assessment.scoring import AnswerData, Scorecard, top_actions
 from assessment.vocabulary import Choice, Status, Verdict
 from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
 from greenmfg.filenames import file_part
@@ -61,43 +57,6 @@ logger = logging.getLogger(__name__)
 REPORT_LAYOUT_VERSION = "3"
 TEMPLATE = "reports/report.html"
 STYLESHEET = "css/report.css"
-
-
-# --- Engine input: the submission snapshot, or the live answers of a draft --------------------
-
-
-@dataclass(frozen=True)
-class EngineInput:
-    criteria: dict[str, Any]
-    answers: dict[str, AnswerData]
-    notes: dict[str, dict[str, str]]
-    reference: Decimal | None
-    reference_year: int | None
-    reference_source: str
-    frozen: bool  # True: from the snapshot taken at submission
-
-
-def engine_input(assessment: Assessment) -> EngineInput:
-    """The shared scoring state (assessment.submission.state_for) plus the notes of a snapshot."""
-    state = state_for(assessment)
-    notes = state.notes
-    if state.from_snapshot:
-        # Snapshots keep the notes inside the answers JSON (specs.answers_to_json).
-        items = (Snapshot.objects.get(assessment=assessment).answers or {}).get("indicators") or {}
-        notes = {
-            code: {key: str(item.get(key) or "") for key in ("comment", "consultant_note")}
-            for code, item in items.items()
-            if isinstance(item, dict)
-        }
-    return EngineInput(
-        criteria=state.criteria,
-        answers=state.answers,
-        notes=notes,
-        reference=state.reference,
-        reference_year=state.reference_year,
-        reference_source=state.reference_source,
-        frozen=state.from_snapshot,
-    )
 
 
 # --- Figures: one precision rule per kind of number ---------------------------------------------
@@ -408,8 +367,7 @@ def _comparison(
     previous = _previous(assessment)
     if previous is None:
         return None
-    source = engine_input(previous)
-    before = score(criteria_spec(source.criteria), source.answers, reference=source.reference)
+    before = state_for(previous).card
     old_categories = {c.code: c for c in before.categories}
     rows = []
     for c in card.categories:
@@ -456,11 +414,11 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
 
     Call inside `translation.override(language)` (render_html does).
     """
-    source = engine_input(assessment)
-    spec = criteria_spec(source.criteria)
-    context = context_for(assessment)  # evaluation year and sector: quota editions, sector fit, limit values
-    card = score(spec, source.answers, reference=source.reference, context=context)
-    actions = top_actions(spec, source.answers, limit=5, reference=source.reference, context=context)
+    # Scored once, with the evaluation year and sector (quota editions, sector fit, limit values);
+    # a submitted assessment re-scored from its snapshot.
+    source = state_for(assessment)
+    spec, card = source.spec, source.card
+    actions = top_actions(spec, card, limit=5)
     criteria_set = assessment.criteria_set
     company = assessment.company
     zh = is_chinese(language)
@@ -632,7 +590,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "cited_by": ", ".join(cited_by.get(doc.id, [])),
         }
 
-    draft = not source.frozen
+    draft = not source.from_snapshot
     today = timezone.localdate()
     area = str(criteria_set.area)
     subject = (
@@ -878,13 +836,6 @@ def download_name(report: Report) -> str:
 # --- Jobs: one render per assessment state, kept until the assessment changes -------------------
 
 
-def stale_after() -> timedelta:
-    return timedelta(minutes=settings.REPORT_STALE_MINUTES)
-
-
-MAX_ATTEMPTS = 3
-
-
 def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> str:
     """Changes whenever anything the PDF shows could have changed."""
     answers = assessment.answers.aggregate(latest=Max("updated_at"))
@@ -914,70 +865,6 @@ def fingerprint(assessment: Assessment, *, language: str, consultancy: Consultan
         assessment.previous_id or assessment.prefilled_from_id or "",
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
-def is_stale(report: Report, now: Any = None) -> bool:
-    """Running far longer than any render takes: the worker was killed."""
-    now = now or timezone.now()
-    return report.status == Report.Status.RUNNING and (
-        report.started_at is None or report.started_at < now - stale_after()
-    )
-
-
-def enqueue_report(assessment: Assessment, language: str, user: Any, consultancy: Consultancy | None = None) -> Report:
-    """The report for the assessment's current state: kept, in progress, or newly queued."""
-    if language not in dict(settings.LANGUAGES):
-        raise ValueError(f"unknown language {language!r}")
-    with transaction.atomic():
-        # Lock the assessment row so two requests cannot both decide to queue a render.
-        # (SQLite: the IMMEDIATE transaction mode already serialises writers.)
-        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
-        fp = fingerprint(locked, language=language, consultancy=consultancy)
-        report = Report.objects.filter(assessment=locked, fingerprint=fp).order_by("-created_at").first()
-        if report is None:
-            report = Report.objects.create(
-                assessment=locked, language=language, fingerprint=fp, consultancy=consultancy, requested_by=user
-            )
-            return _queue(report)
-        if report.status == Report.Status.DONE or (
-            report.status in (Report.Status.QUEUED, Report.Status.RUNNING) and not is_stale(report)
-        ):
-            return report
-        return _queue(report)  # failed (retry asked for) or stale
-
-
-def retry_if_stale(report: Report) -> Report:
-    """Called on every status poll: a job left running by a killed worker is queued again."""
-    if not is_stale(report):
-        return report
-    with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report.pk)
-        if not is_stale(report):
-            return report
-        logger.warning("report %s: running since %s, worker presumably gone; retrying", report.pk, report.started_at)
-        return _queue(report)
-
-
-def _queue(report: Report) -> Report:
-    """Queue (or re-queue) a render; call inside a transaction, so row and task commit together."""
-    from assessment.tasks import render_report_task
-
-    if report.attempts >= MAX_ATTEMPTS:
-        report.status = Report.Status.FAILED
-        report.error = _mark_error(f"gave up after {report.attempts} attempts: the render did not finish")
-        report.finished_at = timezone.now()
-        report.save(update_fields=["status", "error", "finished_at"])
-        logger.error("report %s: %s", report.pk, report.error)
-        return report
-    result = render_report_task.enqueue(report.pk)
-    report.status = Report.Status.QUEUED
-    report.task_id = str(result.id)
-    report.progress = 0
-    report.error = ""
-    report.started_at = None
-    report.finished_at = None
-    report.save(update_fields=["status", "task_id", "progress", "error", "started_at", "finished_at"])
-    return report
 
 
 def _mark_error(message: str) -> str:

@@ -763,17 +763,15 @@ def gains(criteria: CriteriaSpec, card: Scorecard) -> dict[str, Decimal]:
     }
 
 
-def top_actions(
-    criteria: CriteriaSpec,
-    answers: Mapping[str, AnswerData],
-    *,
-    limit: int = 5,
-    reference: Decimal | None = None,
-    context: Context | None = None,
-) -> list[tuple[IndicatorResult, Decimal]]:
+def ranked_gaps(criteria: CriteriaSpec, card: Scorecard) -> list[tuple[IndicatorResult, Decimal]]:
+    """Every indicator not fully met with what meeting it would add (`gains`), largest gain first.
+
+    The one ranking the gap list, the what-if page, the PDF report and the CLI show."""
+    gain = gains(criteria, card)
+    ranked = [(result, gain.get(result.code, ZERO)) for result in card.gaps()]
+    return sorted(ranked, key=lambda pair: (-pair[1], pair[0].code))
+
+
+def top_actions(criteria: CriteriaSpec, card: Scorecard, *, limit: int = 5) -> list[tuple[IndicatorResult, Decimal]]:
     """The unmet indicators whose full compliance would raise the total most, with the gain."""
-    base = score(criteria, answers, reference=reference, context=context)
-    gain = gains(criteria, base)
-    ranked = [(result, gain[result.code]) for result in base.gaps() if gain.get(result.code, ZERO) > 0]
-    ranked.sort(key=lambda pair: (-pair[1], pair[0].code))
-    return ranked[:limit]
+    return [pair for pair in ranked_gaps(criteria, card) if pair[1] > 0][:limit]

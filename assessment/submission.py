@@ -1,15 +1,12 @@
 """Submission and what follows it: completeness, submit-once with a snapshot, reopen, re-assessment.
 
-The scoring state of an assessment comes from one of two places:
-- a draft is scored live from the database (`live_state`), in a constant number of queries;
-- a submitted (or superseded) one is read from its immutable `Snapshot` (`snapshot_state`), so
-  later admin edits of criteria or sector values never change what was submitted.
+The scoring state these read (a draft's live scorecard) comes from assessment.scorecards; submit
+freezes it into an immutable `Snapshot`, from which scorecards re-scores a submitted assessment.
 """
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -18,7 +15,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assessment.answers import criteria_for, load_questionnaire, reference_row
+from assessment import tasks
+from assessment.answers import criteria_for
 from assessment.models import (
     Answer,
     Assessment,
@@ -29,7 +27,8 @@ from assessment.models import (
     Snapshot,
 )
 from assessment.reasons import Reason, ReasonCode
-from assessment.scoring import AnswerData, CriteriaSpec, Scorecard, round_points, score
+from assessment.scorecards import ScoringState, live_state
+from assessment.scoring import AnswerData, CriteriaSpec, round_points
 from assessment.specs import AnswersError, answer_data, answers_to_json, criteria_spec, parse_answers
 from assessment.vocabulary import Status
 
@@ -61,102 +60,9 @@ class Incomplete(SubmissionError):
 # --- Scoring state ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ScoringState:
-    """Everything the results, submit and what-if pages need, as plain data."""
-
-    criteria: dict[str, Any]  # specs.criteria_data form
-    spec: CriteriaSpec
-    answers: dict[str, AnswerData]
-    scorecard: dict[str, Any]  # Scorecard.to_dict form (+ reference_year / reference_source)
-    reference: Decimal | None
-    reference_year: int | None = None
-    reference_source: str = ""
-    from_snapshot: bool = False
-    notes: dict[str, dict[str, str]] = field(default_factory=dict)
-    card: Scorecard | None = None  # the live Scorecard object (drafts only)
-
-
 def known_codes(spec: CriteriaSpec) -> tuple[set[str], set[str]]:
     """(gate codes, scored indicator codes) of a spec."""
     return {g.code for g in spec.gates}, {i.code for i in spec.indicators()}
-
-
-def live_state(assessment: Assessment) -> ScoringState:
-    """A draft scored from the database through the questionnaire's loader (answers.load_questionnaire)."""
-    questionnaire = load_questionnaire(assessment)
-    criteria, card = questionnaire.criteria, questionnaire.scorecard
-    answers: dict[str, AnswerData] = {}
-    notes: dict[str, dict[str, str]] = {}
-    for code, row in questionnaire.rows.items():
-        # Rows for headings or codes no longer in the set are not part of the score or the snapshot.
-        if code not in criteria.gates and code not in criteria.indicators:
-            continue
-        answers[code] = questionnaire.answers[code]
-        if code in criteria.indicators and (row.comment or row.consultant_note):
-            notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
-    ref = reference_row(assessment) if card.reference is not None else None
-    scorecard = card.to_dict() | {
-        "reference_year": ref.year if ref else None,
-        "reference_source": ref.source if ref else "",
-    }
-    return ScoringState(
-        criteria=criteria.data,
-        spec=criteria.spec,
-        answers=answers,
-        scorecard=scorecard,
-        reference=card.reference,
-        reference_year=ref.year if ref else None,
-        reference_source=ref.source if ref else "",
-        notes=notes,
-        card=card,
-    )
-
-
-def snapshot_state(snapshot: Snapshot) -> ScoringState:
-    spec = criteria_spec(snapshot.criteria)
-    answers = parse_answers(snapshot.answers, spec)
-    reference = snapshot.scorecard.get("reference")
-    notes = {
-        code: {key: str(item.get(key) or "") for key in ("comment", "consultant_note")}
-        for code, item in snapshot.answers.get("indicators", {}).items()
-        if item.get("comment") or item.get("consultant_note")
-    }
-    return ScoringState(
-        criteria=snapshot.criteria,
-        notes=notes,
-        spec=spec,
-        answers=answers,
-        scorecard=snapshot.scorecard,
-        reference=Decimal(reference) if reference is not None else None,
-        reference_year=snapshot.scorecard.get("reference_year"),
-        reference_source=snapshot.scorecard.get("reference_source", ""),
-        from_snapshot=True,
-    )
-
-
-def state_for(assessment: Assessment) -> ScoringState:
-    """Submitted and superseded assessments are read from their snapshot, drafts scored live."""
-    if assessment.status != Assessment.Status.DRAFT:
-        snapshot = Snapshot.objects.filter(assessment=assessment).first()
-        if snapshot is not None:
-            return snapshot_state(snapshot)
-    return live_state(assessment)
-
-
-def rescore_snapshot(snapshot: Snapshot) -> Scorecard:
-    """Score the frozen criteria and answers again: must equal what was stored at submission."""
-    spec = criteria_spec(snapshot.criteria)
-    reference = snapshot.scorecard.get("reference")
-    return score(spec, parse_answers(snapshot.answers, spec), reference=Decimal(reference) if reference else None)
-
-
-def what_if_total(state: ScoringState, codes: Iterable[str]) -> dict[str, Any]:
-    """The scorecard (as a dict) if the given open indicators were fully met."""
-    open_codes = set(state.scorecard.get("gaps", []))
-    chosen = sorted(c for c in codes if c in open_codes)
-    card = score(state.spec, state.answers, reference=state.reference, force_met=chosen)
-    return card.to_dict() | {"chosen": chosen}
 
 
 # --- Completeness -----------------------------------------------------------------------------
@@ -197,7 +103,6 @@ def completeness(state: ScoringState) -> list[Problem]:
         answer = state.answers.get(gate.code)
         if answer is None or answer.passed is None:
             problems.append(Problem(gate.code, "gate", "", gate.text_zh, gate.text_en, Missing.UNANSWERED))
-    assert state.card is not None
     results = {i.code: i for i in state.card.indicators}
     invalid = _invalid_answers(state)
     for category in state.spec.categories:
@@ -248,13 +153,6 @@ def audit(
 # --- Submit -----------------------------------------------------------------------------------
 
 
-def _enqueue_report(assessment: Assessment, language: str, user: AbstractBaseUser) -> None:
-    # Imported here: assessment.reports reads the scoring state from this module.
-    from assessment.reports import enqueue_report
-
-    enqueue_report(assessment, language, user)
-
-
 def _enqueue_standing(assessment: Assessment) -> None:
     # Peer statistics (standing app) are refreshed by the worker; the job commits with the snapshot.
     from standing.tasks import refresh_after_submission_task
@@ -281,14 +179,13 @@ def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snap
         if problems:
             raise Incomplete(problems)
         card = state.card
-        assert card is not None
         try:
             with transaction.atomic():
                 snapshot = Snapshot.objects.create(
                     assessment=assessment,
                     criteria=state.criteria,
                     answers=snapshot_answers(state),
-                    scorecard=state.scorecard,
+                    scorecard=state.snapshot_scorecard(),
                     total=round_points(card.total),
                     verdict=str(card.verdict),
                 )
@@ -309,7 +206,7 @@ def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snap
             verdict=snapshot.verdict,
         )
         # Inside the transaction: the report job exists exactly when the snapshot does.
-        _enqueue_report(assessment, language, user)
+        tasks.enqueue_report(assessment, language, user)
         _enqueue_standing(assessment)
     return snapshot
 

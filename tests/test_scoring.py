@@ -501,7 +501,7 @@ def test_what_if_and_top_actions():
     # What if a1 were fully met: 6 + 2 = 8
     assert what_if(two_indicator_spec(), answers, ["a1"]).total == D(8)
     # Gains: a1 +6, a2 +2 — a1 first
-    actions = top_actions(two_indicator_spec(), answers)
+    actions = top_actions(two_indicator_spec(), base)
     assert [(r.code, g) for r, g in actions] == [("a1", D(6)), ("a2", D(2))]
 
 

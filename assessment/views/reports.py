@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from assessment import reports
+from assessment import reports, tasks
 from assessment.access import get_assessment_for_user, get_report_for_user
 from assessment.models import Report
 from organisations.models import Consultancy
@@ -21,7 +21,7 @@ def report_request(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseBadRequest("unknown language")
     # A consultant's report carries the consultancy's name and logo on its cover.
     consultancy = Consultancy.objects.filter(pk=access.consultancy_id).first() if access.is_consultant else None
-    report = reports.enqueue_report(assessment, language, request.user, consultancy)
+    report = tasks.enqueue_report(assessment, language, request.user, consultancy)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "reports/_report_list.html", {"assessment": assessment})
     return redirect("report_status", pk=report.pk)
@@ -30,8 +30,8 @@ def report_request(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+    # Read only: a report left running by a killed worker is re-queued by the worker loop (tasks.sweep_stale_reports).
     report, _access = get_report_for_user(request.user, pk)
-    report = reports.retry_if_stale(report)
     template = "reports/_status.html" if request.htmx else "reports/status.html"  # type: ignore[attr-defined]
     return render(request, template, {"report": report, "assessment": report.assessment})
 

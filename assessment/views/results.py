@@ -19,9 +19,10 @@ from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent, Indicator
-from assessment.reasons import Reason, reason_text
-from assessment.scoring import gains, score
-from assessment.vocabulary import VETO_GATE_KINDS, GateKind, Rating, Status, verdict_text
+from assessment.reasons import reason_text
+from assessment.scorecards import ScoringState, live_state, state_for
+from assessment.scoring import IndicatorResult, Scorecard
+from assessment.vocabulary import Rating, Status, verdict_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
 
@@ -36,14 +37,6 @@ STATUS_CLASSES = {
 
 
 # --- Helpers shared by the pages --------------------------------------------------------------
-
-
-def _decimal(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
-def _status_label(status: str) -> str:
-    return str(Status(status).label) if status in Status.values else status
 
 
 def user_label(user: Any) -> str:
@@ -91,148 +84,143 @@ def _catalogue(criteria: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict
 # --- Results ----------------------------------------------------------------------------------
 
 
-def _open_indicators(card: dict[str, Any], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Required indicators that keep the verdict incomplete (older snapshots: from the statuses)."""
-    codes = card.get("open_indicators")
-    if codes is None:
-        codes = [i["code"] for i in card["indicators"] if i["status"] in (Status.UNANSWERED, Status.CANNOT_SCORE)]
-    results = {i["code"]: i for i in card["indicators"]}
+def _open_indicators(card: Scorecard, catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Required indicators that keep the verdict incomplete."""
+    return [
+        {
+            "code": result.code,
+            "name": pick(catalogue.get(result.code, {}), "name") or result.code,
+            "status": Status(result.status).label,
+            "reason": reason_text(result.reason),
+        }
+        for result in card.open_indicators
+    ]
+
+
+def _compliance(card: Scorecard, catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "code": code,
             "name": pick(catalogue.get(code, {}), "name") or code,
-            "status": _status_label(results.get(code, {}).get("status", "")),
-            "reason": reason_text(Reason.decode(results.get(code, {}).get("reason", ""))),
+            "gate": gate,
+            "text": reason_text(why),
         }
-        for code in codes
+        for code, gate, why in card.compliance
     ]
 
 
-def _compliance(card: dict[str, Any], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "code": p["indicator"],
-            "name": pick(catalogue.get(p["indicator"], {}), "name") or p["indicator"],
-            "gate": p["gate"],
-            "text": reason_text(Reason.decode(p["reason"])),
-        }
-        for p in card.get("compliance_problems", [])
-    ]
+def _rating(card: Scorecard) -> str:
+    return card.rating_zh if is_chinese() and card.rating_zh else card.rating
 
 
-def _verdict(state: submission.ScoringState, card: dict[str, Any]) -> dict[str, Any]:
-    gates = {g["code"]: g for g in card["gates"]}
+def _verdict(state: ScoringState) -> dict[str, Any]:
+    card = state.card
     catalogue = _catalogue(state.criteria)[1]
     stars = 0
     bands = state.criteria.get("rating_bands") or []
-    if state.criteria.get("rating") == Rating.STARS and card.get("rating"):
+    if state.criteria.get("rating") == Rating.STARS and card.rating:
         labels = [b.get("label_en") for b in bands]
-        if card["rating"] in labels:
-            stars = len(bands) - labels.index(card["rating"])
+        if card.rating in labels:
+            stars = len(bands) - labels.index(card.rating)
     return {
-        "code": card["verdict"],
-        "rating": card.get("rating_zh") if is_chinese() and card.get("rating_zh") else card.get("rating"),
+        "code": card.verdict,
+        "rating": _rating(card),
         "stars": range(stars),
-        "rating_provisional": card.get("rating_provisional"),
-        "failed_gates": [{"code": c, "text": pick(gates[c], "text")} for c in card["failed_gates"] if c in gates],
-        "open_gates": [
-            {"code": g["code"], "text": pick(g, "text")}
-            for g in card["gates"]
-            if g["passed"] is None and g.get("kind", GateKind.BASIC) in VETO_GATE_KINDS
-        ],
+        "rating_provisional": card.rating_provisional,
+        "failed_gates": [{"code": g.code, "text": pick(g, "text")} for g in card.failed_gates],
+        "open_gates": [{"code": g.code, "text": pick(g, "text")} for g in card.unanswered_gates],
         "open_indicators": _open_indicators(card, catalogue),
         "compliance": _compliance(card, catalogue),
-        "text": verdict_text(card["verdict"]),
-        "reference": _decimal(card.get("reference")),
+        "text": verdict_text(card.verdict),
+        "reference": card.reference,
         "reference_year": state.reference_year,
         "reference_source": state.reference_source,
         "relative": state.criteria.get("rating") == Rating.RELATIVE,
-        "provisional": card.get("provisional"),
+        "provisional": card.provisional,
     }
 
 
-def _what_if(state: submission.ScoringState, chosen: list[str], names: dict[str, str]) -> dict[str, Any] | None:
-    if not chosen:
+def _what_if(state: ScoringState, chosen: list[str], names: dict[str, str]) -> dict[str, Any] | None:
+    card, codes = state.what_if(chosen)
+    if not codes:
         return None
-    card = submission.what_if_total(state, chosen)
-    if not card["chosen"]:
-        return None
-    base = {c["code"]: Decimal(c["points"]) for c in state.scorecard["categories"]}
-    total, before = Decimal(card["total"]), Decimal(state.scorecard["total"])
+    base = {c.code: c.points for c in state.card.categories}
     return {
-        "chosen": card["chosen"],
-        "total": total,
-        "maximum": Decimal(card["maximum"]),
-        "gain": total - before,
-        "verdict": card["verdict"],
-        "rating": card.get("rating_zh") if is_chinese() and card.get("rating_zh") else card.get("rating"),
+        "chosen": codes,
+        "total": card.total,
+        "maximum": card.maximum,
+        "gain": card.total - state.card.total,
+        "verdict": card.verdict,
+        "rating": _rating(card),
         "categories": [
             {
-                "name": names.get(c["code"], c["code"]),
-                "points": Decimal(c["points"]),
-                "gain": Decimal(c["points"]) - base.get(c["code"], Decimal(0)),
+                "name": names.get(c.code, c.code),
+                "points": c.points,
+                "gain": c.points - base.get(c.code, Decimal(0)),
             }
-            for c in card["categories"]
+            for c in card.categories
         ],
     }
 
 
-def results_context(
-    assessment: Assessment, access: Access, state: submission.ScoringState, chosen: list[str]
-) -> dict[str, Any]:
-    card = state.scorecard
+def _result_row(result: IndicatorResult, info: dict[str, Any], category: str) -> dict[str, Any]:
+    """One indicator as the results page shows it (links, policies and what-if state added by the caller)."""
+    return {
+        "code": result.code,
+        "name": pick(info, "name") or result.code,
+        "category": category,
+        "status": result.status,
+        "status_label": Status(result.status).label,
+        "status_class": STATUS_CLASSES.get(result.status, "secondary"),
+        "points": result.points,
+        "maximum": result.maximum,
+        "gap": result.gap,
+        "value": result.value,
+        "unit": result.unit,
+        "leading": result.leading,
+        "benchmark": result.benchmark,
+        "values_from": result.values_from,
+        "user_supplied": result.user_supplied,
+        "provisional": result.provisional,
+        "reason": reason_text(result.reason),
+        "flags": [reason_text(flag) for flag in result.flags],
+        "recommendation": pick(info, "recommendation"),
+        "simulable": result.status != Status.NA,
+    }
+
+
+def results_context(assessment: Assessment, access: Access, state: ScoringState, chosen: list[str]) -> dict[str, Any]:
+    card = state.card
     names, catalogue = _catalogue(state.criteria)
-    results = {i["code"]: i for i in card["indicators"]}
-    gap_codes = card["gaps"]
+    ranked = state.ranked_gaps()
     # Policy basis is reference information: read in one prefetched query for the open indicators.
     basis = {
         i.code: list(i.policy_basis.all())
-        for i in Indicator.objects.filter(category__criteria_set_id=assessment.criteria_set_id, code__in=gap_codes)
+        for i in Indicator.objects.filter(
+            category__criteria_set_id=assessment.criteria_set_id, code__in=[r.code for r, _gain in ranked]
+        )
         .only("id", "code", "category_id")
         .prefetch_related("policy_basis")
     }
     editable = assessment.status == Assessment.Status.DRAFT and access.can_edit
     chosen_set = set(chosen)
-    # What meeting each open indicator would add to the total: the figure the what-if and the PDF show.
-    engine_card = state.card or score(state.spec, state.answers, reference=state.reference)
-    gain = gains(state.spec, engine_card)
 
-    def row(code: str) -> dict[str, Any]:
-        result, info = results[code], catalogue.get(code, {})
-        return {
-            "code": code,
-            "name": pick(info, "name") or code,
-            "category": names.get(result["category"], result["category"]),
-            "status": result["status"],
-            "status_label": _status_label(result["status"]),
-            "status_class": STATUS_CLASSES.get(result["status"], "secondary"),
-            "points": Decimal(result["points"]),
-            "maximum": Decimal(result["maximum"]),
-            "gap": gain.get(code, Decimal(result["maximum"]) - Decimal(result["points"])),
-            "value": _decimal(result["value"]),
-            "unit": result["unit"],
-            "leading": _decimal(result["leading"]),
-            "benchmark": _decimal(result["benchmark"]),
-            "values_from": result["values_from"],
-            "user_supplied": result["user_supplied"],
-            "provisional": result["provisional"],
-            "reason": reason_text(Reason.decode(result["reason"])),
-            "flags": [reason_text(Reason.decode(flag)) for flag in result.get("flags", [])],
-            "recommendation": pick(info, "recommendation"),
-            "policies": basis.get(code, []),
-            "link": _indicator_link(assessment, result["category"], code) if editable else None,
-            "checked": code in chosen_set,
-            "simulable": result["status"] != Status.NA,
+    def row(result: IndicatorResult) -> dict[str, Any]:
+        info = catalogue.get(result.code, {})
+        return _result_row(result, info, names.get(result.category, result.category)) | {
+            "policies": basis.get(result.code, []),
+            "link": _indicator_link(assessment, result.category, result.code) if editable else None,
+            "checked": result.code in chosen_set,
         }
 
     groups = [
         {
-            "name": names.get(c["code"], c["code"]),
-            "points": Decimal(c["points"]),
-            "maximum": Decimal(c["maximum"]),
-            "rows": [row(i["code"]) for i in card["indicators"] if i["category"] == c["code"]],
+            "name": names.get(c.code, c.code),
+            "points": c.points,
+            "maximum": c.maximum,
+            "rows": [row(i) for i in card.indicators if i.category == c.code],
         }
-        for c in card["categories"]
+        for c in card.categories
     ]
     chart_rows = rows_from_scorecard(card, names)
     return {
@@ -241,11 +229,12 @@ def results_context(
         "links": page_links(assessment, access),
         "criteria_name": pick(assessment.criteria_set, "name"),
         "state": state,
-        "total": Decimal(card["total"]),
-        "maximum": Decimal(card["maximum"]),
-        "verdict": _verdict(state, card),
+        "total": card.total,
+        "maximum": card.maximum,
+        "verdict": _verdict(state),
         "groups": groups,
-        "gaps": sorted((row(code) for code in gap_codes), key=lambda r: (-r["gap"], r["code"])),
+        # What meeting each open indicator adds to the total: the figure the what-if and the PDF show.
+        "gaps": [row(result) | {"gap": gain} for result, gain in ranked],
         "bars": category_bars(chart_rows, title=_("Scores by category")),
         "radar": radar(chart_rows, title=_("Share of each category's maximum")) if len(chart_rows) >= 3 else "",
         "what_if": _what_if(state, chosen, names),
@@ -257,7 +246,7 @@ def results_context(
 @require_GET
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk)
-    state = submission.state_for(assessment)
+    state = state_for(assessment)
     context = results_context(assessment, access, state, request.GET.getlist("whatif"))
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "assessment/_results_whatif.html", context)
@@ -328,14 +317,14 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         "criteria_name": pick(assessment.criteria_set, "name"),
     }
     if assessment.status == Assessment.Status.DRAFT:
-        state = submission.live_state(assessment)
+        state = live_state(assessment)
         names = _catalogue(state.criteria)[0]
         problems = submission.completeness(state)
         context |= {
             "groups": problem_rows(assessment, problems, names),
             "problem_count": len(problems),
-            "total": Decimal(state.scorecard["total"]),
-            "maximum": Decimal(state.scorecard["maximum"]),
+            "total": state.card.total,
+            "maximum": state.card.maximum,
         }
     else:
         context["submitted_by"] = user_label(assessment.submitted_by)

@@ -96,8 +96,7 @@ def score_document(
     for problem, (_code, _gate, why) in zip(result["compliance_problems"], card.compliance, strict=True):
         problem["reason_text"] = reason_text(why)
     result["top_actions"] = [
-        {"code": r.code, "gain": str(scoring.round_points(gain))}
-        for r, gain in scoring.top_actions(spec, answers, reference=reference, context=context)
+        {"code": r.code, "gain": str(scoring.round_points(gain))} for r, gain in scoring.top_actions(spec, card)
     ]
     return result
 
