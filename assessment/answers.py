@@ -19,11 +19,12 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -79,33 +80,28 @@ class Criteria:
     pages: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-_CRITERIA_CACHE: "OrderedDict[tuple[int, Any], Criteria]" = OrderedDict()
-_CRITERIA_CACHE_SIZE = 32
-
-
 def criteria_for(criteria_set: CriteriaSet) -> Criteria:
-    """The criteria set as engine data; rebuilt only when the set's updated_at changes."""
-    key = (criteria_set.pk, criteria_set.updated_at)
-    cached = _CRITERIA_CACHE.get(key)
-    if cached is not None:
-        _CRITERIA_CACHE.move_to_end(key)
-        return cached
+    """The criteria set as engine data; rebuilt only when the set's updated_at changes.
+
+    Every admin edit of a set bumps its updated_at (published sets are read-only), so the key
+    (pk, updated_at) names one version; the newest 32 versions stay in memory (functools.lru_cache)."""
+    return _criteria_version(criteria_set.pk, criteria_set.updated_at)
+
+
+@lru_cache(maxsize=32)
+def _criteria_version(pk: int, updated_at: datetime | None) -> Criteria:
     full = CriteriaSet.objects.prefetch_related(
         "gates", Prefetch("categories__indicators", queryset=Indicator.objects.select_related("parent"))
-    ).get(pk=criteria_set.pk)
+    ).get(pk=pk)
     data = criteria_data(full)
     spec = criteria_spec(data)
-    criteria = Criteria(
+    return Criteria(
         data=data,
         spec=spec,
         gates={g.code: g for g in spec.gates},
         indicators={i.code: i for i in spec.indicators()},
         category_of={i.code: c.code for c in spec.categories for i in c.indicators},
     )
-    _CRITERIA_CACHE[key] = criteria
-    while len(_CRITERIA_CACHE) > _CRITERIA_CACHE_SIZE:
-        _CRITERIA_CACHE.popitem(last=False)
-    return criteria
 
 
 # --- Loading and scoring ----------------------------------------------------------------------

@@ -9,7 +9,6 @@ import os
 import ssl
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from urllib import request
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -57,10 +56,9 @@ class LocalFileFetcher(URLFetcher):
     """Serves file:// URLs under the allowed roots; refuses every other URL (http, data, …)."""
 
     def __init__(self, roots: Iterable[Path] | None = None) -> None:
-        # Not URLFetcher.__init__: its urllib handlers load the system CA bundle, which we never use.
-        request.OpenerDirector.__init__(self)
-        self._fail_on_errors = False
-        self._allowed_protocols = ["file"]
+        # WeasyPrint's public options only: file URLs, no redirects, and an SSL context that loads no CA
+        # bundle (the HTTPS handler it installs is never used: `fetch` below reads local files itself).
+        super().__init__(ssl_context=_context_without_ca_bundle(), allowed_protocols=["file"], allow_redirects=False)
         self.roots = list(roots) if roots is not None else allowed_roots()
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:
