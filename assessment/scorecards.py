@@ -138,7 +138,10 @@ def snapshot_state(snapshot: Snapshot, context: Context | None = None) -> Scorin
 def state_for(assessment: Assessment) -> ScoringState:
     """Submitted and superseded assessments are re-scored from their snapshot, drafts scored live."""
     if assessment.status != Assessment.Status.DRAFT:
-        snapshot = Snapshot.objects.filter(assessment=assessment).first()
+        try:
+            snapshot = assessment.snapshot  # kept on the instance: pages that show it ask no second time
+        except Snapshot.DoesNotExist:
+            snapshot = None
         if snapshot is not None:
             return snapshot_state(snapshot, context_for(assessment))
     return live_state(assessment)

@@ -18,7 +18,7 @@ the total is scaled back to the full weight when whole categories drop out.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -439,7 +439,6 @@ def score_indicator(
     force_met: bool = False,
     context: Context | None = None,
 ) -> IndicatorResult:
-    context = context or Context()
     base: dict[str, Any] = {
         "code": spec.code,
         "category": category,
@@ -453,50 +452,64 @@ def score_indicator(
     if answer is None:
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
     if answer.na:
-        if spec.allows_na and answer.na_reason.strip():
-            # N/A permissions are this app's rule, not the standard's [U]: always provisional.
-            return IndicatorResult(
-                status=Status.NA,
-                points=ZERO,
-                reason=reason(ReasonCode.NA_GIVEN, text=answer.na_reason.strip()),
-                flags=[reason(ReasonCode.NA_APP_RULE)],
-                **(base | {"maximum": ZERO, "provisional": True}),
-            )
-        why = reason(ReasonCode.NA_NEEDS_REASON if spec.allows_na else ReasonCode.NA_NOT_ALLOWED)
-        return IndicatorResult(status=Status.UNANSWERED, points=ZERO, reason=why, **base)
-
+        return _not_applicable(spec, answer, base)
     kind = spec.indicator_type
     if kind in QUALITATIVE:
-        part, total = answer.inputs.get("part"), answer.inputs.get("total")
-        if spec.rule.get("coverage") and part is not None and total is not None:
-            # F13: scored by coverage of product categories (our reading; the standard gives no formula).
-            if total == 0:
-                return IndicatorResult(
-                    status=Status.CANNOT_SCORE, points=ZERO, reason=reason(ReasonCode.ZERO_DENOMINATOR), **base
-                )
-            flag = reason(ReasonCode.COVERAGE_SHARE, part=_plain(part), total=_plain(total))
-            return _scored(spec, base | {"value": part / total * 100, "unit": "%"}, clamp(part / total), flags=[flag])
-        if not answer.choice:
-            return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
-        fractions = {k: Decimal(str(v)) for k, v in spec.rule.get("fractions", {}).items()} or DEFAULT_FRACTIONS[kind]
-        fraction = fractions[answer.choice]
-        flags: list[Reason] = []
-        if answer.choice in spec.rule.get("provisional_choices", ()):
-            # The standard gives no partial rule [U]: the fraction is a placeholder.
-            base["provisional"] = True
-            flags.append(reason(ReasonCode.PARTIAL_RULE_PROVISIONAL))
-        return _scored(spec, base, fraction, flags=flags)
+        return _qualitative(spec, answer, base)
     if kind == IndicatorType.PASS_FAIL:
         if answer.passed is None:
             return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
         return _scored(spec, base, ONE if answer.passed else ZERO)
+    return _measured(spec, answer, base, context or Context())
 
+
+def _cannot_score(why: Reason | None, base: dict[str, Any], **extra: Any) -> IndicatorResult:
+    return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=why, **(base | extra))
+
+
+def _not_applicable(spec: IndicatorSpec, answer: AnswerData, base: dict[str, Any]) -> IndicatorResult:
+    if spec.allows_na and answer.na_reason.strip():
+        # N/A permissions are this app's rule, not the standard's [U]: always provisional.
+        return IndicatorResult(
+            status=Status.NA,
+            points=ZERO,
+            reason=reason(ReasonCode.NA_GIVEN, text=answer.na_reason.strip()),
+            flags=[reason(ReasonCode.NA_APP_RULE)],
+            **(base | {"maximum": ZERO, "provisional": True}),
+        )
+    why = reason(ReasonCode.NA_NEEDS_REASON if spec.allows_na else ReasonCode.NA_NOT_ALLOWED)
+    return IndicatorResult(status=Status.UNANSWERED, points=ZERO, reason=why, **base)
+
+
+def _qualitative(spec: IndicatorSpec, answer: AnswerData, base: dict[str, Any]) -> IndicatorResult:
+    part, total = answer.inputs.get("part"), answer.inputs.get("total")
+    if spec.rule.get("coverage") and part is not None and total is not None:
+        # F13: scored by coverage of product categories (our reading; the standard gives no formula).
+        if total == 0:
+            return _cannot_score(reason(ReasonCode.ZERO_DENOMINATOR), base)
+        flag = reason(ReasonCode.COVERAGE_SHARE, part=_plain(part), total=_plain(total))
+        return _scored(spec, base | {"value": part / total * 100, "unit": "%"}, clamp(part / total), flags=[flag])
+    if not answer.choice:
+        return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
+    fractions = {k: Decimal(str(v)) for k, v in spec.rule.get("fractions", {}).items()}
+    fraction = (fractions or DEFAULT_FRACTIONS[spec.indicator_type])[answer.choice]
+    flags: list[Reason] = []
+    if answer.choice in spec.rule.get("provisional_choices", ()):
+        # The standard gives no partial rule [U]: the fraction is a placeholder.
+        base["provisional"] = True
+        flags.append(reason(ReasonCode.PARTIAL_RULE_PROVISIONAL))
+    return _scored(spec, base, fraction, flags=flags)
+
+
+def _measured(spec: IndicatorSpec, answer: AnswerData, base: dict[str, Any], context: Context) -> IndicatorResult:
+    """Counts, bands and quantitative indicators: a value (typed or computed), then its rule."""
+    kind = spec.indicator_type
     if kind == IndicatorType.COUNT and answer.count is not None and (problem := count_problem(spec, answer.count)):
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
+        return _cannot_score(problem, base)
     try:
         value, computed = indicator_value(spec, answer)
     except FormulaError as exc:
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, computed=True, reason=exc.reason, **base)
+        return _cannot_score(exc.reason, base, computed=True)
     if value is None:
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
     unit = spec.unit
@@ -511,38 +524,40 @@ def score_indicator(
         form_flags.append(reason(ReasonCode.FORM_PER_OUTPUT))
         if answer.sector is not None:
             base |= {"value": value, "computed": computed, "unit": unit}
-            return IndicatorResult(
-                status=Status.CANNOT_SCORE,
-                points=ZERO,
-                reason=reason(ReasonCode.PER_OUTPUT_WITH_QUOTA),
-                flags=form_flags,
-                **base,
-            )
+            return _cannot_score(reason(ReasonCode.PER_OUTPUT_WITH_QUOTA), base, flags=form_flags)
     elif answer.sector is not None and spec.formula and not FORMULAS[spec.formula].is_rate:
         unit = f"{FORMULAS[spec.formula].numerator_unit}/{denominator(answer.sector.unit)}"
     base |= {"value": value, "computed": computed, "unit": unit}
-
     if kind == IndicatorType.COUNT:
         target = Decimal(str(spec.rule.get("target", 1)))
         return _scored(spec, base, clamp(value / target))
     if kind == IndicatorType.BANDS:
         return _scored(spec, base, band_fraction(value, spec.rule.get("bands", [])))
+    return _linear(spec, answer, value, base, form_flags, context)
 
+
+def _linear(
+    spec: IndicatorSpec,
+    answer: AnswerData,
+    value: Decimal,
+    base: dict[str, Any],
+    form_flags: list[Reason],
+    context: Context,
+) -> IndicatorResult:
+    """A quantitative indicator between its benchmark and leading value (GB/T 36132-2025 §5)."""
     if problem := values_problem(answer):
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
+        return _cannot_score(problem, base)
     try:
         limits = thresholds_for(spec, answer)
     except UnitMismatch as exc:
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=exc.reason, **base)
+        return _cannot_score(exc.reason, base)
     if limits is None or limits.leading is None or limits.benchmark is None:
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=reason(ReasonCode.NO_THRESHOLDS), **base)
-    if problem := threshold_problem(kind, limits.leading, limits.benchmark):
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
-    fraction = linear_fraction(
-        value, leading=limits.leading, benchmark=limits.benchmark, reverse=kind == IndicatorType.REVERSE_QUANT
-    )
+        return _cannot_score(reason(ReasonCode.NO_THRESHOLDS), base)
+    if problem := threshold_problem(spec.indicator_type, limits.leading, limits.benchmark):
+        return _cannot_score(problem, base)
+    reverse = spec.indicator_type == IndicatorType.REVERSE_QUANT
+    fraction = linear_fraction(value, leading=limits.leading, benchmark=limits.benchmark, reverse=reverse)
     flags, provisional = _sector_flags(spec, answer, value, context)
-    flags = form_flags + flags
     base |= {
         "leading": limits.leading,
         "benchmark": limits.benchmark,
@@ -551,7 +566,7 @@ def score_indicator(
         "provisional": spec.provisional or limits.provisional or provisional,
         "reason": limits.reason,
     }
-    return _scored(spec, base, fraction, flags=flags)
+    return _scored(spec, base, fraction, flags=form_flags + flags)
 
 
 def _sector_flags(
@@ -628,15 +643,7 @@ def score(
     context: Context | None = None,
 ) -> Scorecard:
     forced = frozenset(force_met)
-    context = context or Context()
-    if not context.limit_gate:
-        veto = [g.code for g in criteria.gates if g.kind == GateKind.BASIC]
-        context = Context(
-            context.year,
-            context.sector_codes,
-            context.company_sector,
-            "B1" if "B1" in veto else (veto[0] if veto else ""),
-        )
+    context = _with_limit_gate(criteria, context or Context())
     gates = tuple(
         GateResult(g.code, g.kind, answers[g.code].passed if g.code in answers else None, g.text_zh, g.text_en)
         for g in criteria.gates
@@ -680,6 +687,14 @@ def score(
             if flag.code == ReasonCode.WORSE_THAN_LIMIT
         ),
     )
+
+
+def _with_limit_gate(criteria: CriteriaSpec, context: Context) -> Context:
+    """The gate a breach of a mandatory limit points at, when the context names none: B1, else the first basic one."""
+    if context.limit_gate:
+        return context
+    veto = [g.code for g in criteria.gates if g.kind == GateKind.BASIC]
+    return replace(context, limit_gate="B1" if "B1" in veto else (veto[0] if veto else ""))
 
 
 def _category_result(category: CategorySpec, scored: list[IndicatorResult], na_rule: str) -> CategoryResult:

@@ -170,6 +170,24 @@ def test_results_query_count_does_not_grow_with_indicators():
     assert query_count(10) == query_count(100)
 
 
+@pytest.mark.parametrize("submitted", [False, True], ids=["draft", "submitted"])
+def test_results_page_queries(submitted, django_assert_num_queries):
+    """The results page with gap list, top actions and a what-if, in a fixed number of queries."""
+    world = make_world(30)
+    answer_all(world.assessment)
+    if submitted:
+        submission.submit(world.assessment.pk, user=world.owner, language="en")
+    client = world.client("viewer")
+    url = reverse("assessment_results", args=[world.assessment.pk])
+    client.get(url, **EN)  # warm the session and the criteria cache
+    # session, user, assessment (company, sector, criteria set), membership, sector family (context);
+    # a draft: its answers and the data sheet; a submitted one: its snapshot (once); the policy basis of
+    # the gaps (indicators, then prefetched documents); the report panel.
+    with django_assert_num_queries(9 if submitted else 10):
+        response = client.get(url, {"whatif": ["X02", "X03"]}, **EN)
+    assert response.status_code == 200 and 'id="whatif-total"' in response.content.decode()
+
+
 def test_submit_check_query_count_does_not_grow_with_indicators():
     def count(n):
         world = make_world(n)
