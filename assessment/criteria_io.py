@@ -137,30 +137,33 @@ def import_criteria(document: Any, *, replace_draft: bool = False) -> CriteriaSe
         gate.policy_basis.set(policies)
 
     for n, category_raw in enumerate(categories):
-        where = f"categories[{n}]"
-        category_raw = dict(category_raw)
-        indicators = _pop(category_raw, "indicators", where)
-        category = Category(criteria_set=criteria_set, **_fields(Category, category_raw, where))
-        _save(category, where)
-        created: dict[str, Indicator] = {}
-        pending_parents = []
-        for m, indicator_raw in enumerate(indicators):
-            iwhere = f"{where}.indicators[{m}]"
-            indicator_raw = dict(indicator_raw)
-            parent = indicator_raw.pop("parent", None)
-            policies = _policies(_pop(indicator_raw, "policy_basis", iwhere), f"{iwhere}.policy_basis")
-            indicator = Indicator(category=category, **_fields(Indicator, indicator_raw, iwhere))
-            _save(indicator, iwhere)
-            indicator.policy_basis.set(policies)
-            created[indicator.code] = indicator
-            if parent:
-                pending_parents.append((indicator, parent, iwhere))
-        for indicator, parent, iwhere in pending_parents:
-            if parent not in created:
-                raise CriteriaImportError(f"{iwhere}.parent: no indicator {parent!r} in this category")
-            indicator.parent = created[parent]
-            indicator.save(update_fields=["parent"])
+        _import_category(criteria_set, dict(category_raw), f"categories[{n}]")
     return criteria_set
+
+
+def _import_category(criteria_set: CriteriaSet, category_raw: dict[str, Any], where: str) -> None:
+    """One category and its indicators; a level-3 indicator's parent is linked once all exist."""
+    indicators = _pop(category_raw, "indicators", where)
+    category = Category(criteria_set=criteria_set, **_fields(Category, category_raw, where))
+    _save(category, where)
+    created: dict[str, Indicator] = {}
+    pending_parents = []
+    for m, indicator_raw in enumerate(indicators):
+        iwhere = f"{where}.indicators[{m}]"
+        indicator_raw = dict(indicator_raw)
+        parent = indicator_raw.pop("parent", None)
+        policies = _policies(_pop(indicator_raw, "policy_basis", iwhere), f"{iwhere}.policy_basis")
+        indicator = Indicator(category=category, **_fields(Indicator, indicator_raw, iwhere))
+        _save(indicator, iwhere)
+        indicator.policy_basis.set(policies)
+        created[indicator.code] = indicator
+        if parent:
+            pending_parents.append((indicator, parent, iwhere))
+    for indicator, parent, iwhere in pending_parents:
+        if parent not in created:
+            raise CriteriaImportError(f"{iwhere}.parent: no indicator {parent!r} in this category")
+        indicator.parent = created[parent]
+        indicator.save(update_fields=["parent"])
 
 
 def _save(obj: models.Model, where: str) -> None:

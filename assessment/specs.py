@@ -313,19 +313,7 @@ def _parse_indicator(
     if "value" in item and item["value"] is not None:
         fields["value"] = _decimal(item["value"], f"{where}.value")
     if "inputs" in item:
-        raw_inputs = item["inputs"]
-        if not isinstance(raw_inputs, dict):
-            raise AnswersError(f"{where}.inputs: expected an object")
-        allowed = accepted_inputs(spec.formula)  # with the Annex B per-output alternative (G)
-        inputs = {}
-        for key, raw in raw_inputs.items():
-            if key not in allowed:
-                raise AnswersError(f"{where}.inputs.{key}: not an input of this indicator's formula")
-            value = _decimal(raw, f"{where}.inputs.{key}")
-            if value < 0 and not allowed[key].allow_negative:
-                raise AnswersError(f"{where}.inputs.{key}: must not be negative")
-            inputs[key] = value
-        fields["inputs"] = inputs
+        fields["inputs"] = _parse_inputs(item["inputs"], spec, where)
     if item.get("choice"):
         if item["choice"] not in CHOICES:
             raise AnswersError(f"{where}.choice: expected one of {sorted(CHOICES)}, got {item['choice']!r}")
@@ -355,9 +343,30 @@ def _parse_indicator(
         raise AnswersError(f"{where}.values_source: say where your leading and benchmark values come from")
     if item.get("values_source"):
         fields["values_source"] = str(item["values_source"])
-    sector = item.get("sector_value")
+    if item.get("sector_value"):
+        fields["sector"] = _parse_sector(item["sector_value"], where, sector_lookup)
+    return AnswerData(**fields)
+
+
+def _parse_inputs(raw_inputs: Any, spec: IndicatorSpec, where: str) -> dict[str, Decimal]:
+    if not isinstance(raw_inputs, dict):
+        raise AnswersError(f"{where}.inputs: expected an object")
+    allowed = accepted_inputs(spec.formula)  # with the Annex B per-output alternative (G)
+    inputs = {}
+    for key, raw in raw_inputs.items():
+        if key not in allowed:
+            raise AnswersError(f"{where}.inputs.{key}: not an input of this indicator's formula")
+        value = _decimal(raw, f"{where}.inputs.{key}")
+        if value < 0 and not allowed[key].allow_negative:
+            raise AnswersError(f"{where}.inputs.{key}: must not be negative")
+        inputs[key] = value
+    return inputs
+
+
+def _parse_sector(sector: Any, where: str, sector_lookup: Callable[[str], SectorRef | None] | None) -> SectorRef:
+    """A sector value embedded in the document (snapshots), or a key looked up."""
     if isinstance(sector, dict):
-        fields["sector"] = SectorRef(
+        return SectorRef(
             key=sector["key"],
             unit=sector["unit"],
             leading=_opt(sector.get("leading")),
@@ -366,12 +375,10 @@ def _parse_indicator(
             official=sector.get("official", True),
             label=sector.get("label", ""),
         )
-    elif sector:
-        ref = sector_lookup(sector) if sector_lookup else None
-        if ref is None:
-            raise AnswersError(f"{where}.sector_value: unknown sector value {sector!r}")
-        fields["sector"] = ref
-    return AnswerData(**fields)
+    ref = sector_lookup(sector) if sector_lookup else None
+    if ref is None:
+        raise AnswersError(f"{where}.sector_value: unknown sector value {sector!r}")
+    return ref
 
 
 def _opt(raw: Any) -> Decimal | None:
