@@ -1,5 +1,5 @@
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +12,7 @@ from policies.models import Mark, PolicyDocument
 # --- Criteria: what admins maintain -------------------------------------------------------------
 
 
-class CriteriaSetQuerySet(models.QuerySet):
+class CriteriaSetQuerySet(models.QuerySet["CriteriaSet"]):
     def published(self) -> "CriteriaSetQuerySet":
         return self.filter(status=CriteriaSet.Status.PUBLISHED)
 
@@ -22,7 +22,8 @@ class CriteriaSetQuerySet(models.QuerySet):
 
 class CriteriaSetManager(models.Manager.from_queryset(CriteriaSetQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, code: str) -> "CriteriaSet":
-        return self.get(code=code)
+        found: CriteriaSet = self.get(code=code)
+        return found
 
 
 class CriteriaSet(models.Model):
@@ -98,8 +99,11 @@ class CriteriaSet(models.Model):
         return self.status == self.Status.DRAFT
 
 
-class ChildOfSetManager(models.Manager):
-    def get_by_natural_key(self, set_code: str, code: str) -> models.Model:
+_Child = TypeVar("_Child", bound=models.Model)
+
+
+class ChildOfSetManager(models.Manager[_Child]):
+    def get_by_natural_key(self, set_code: str, code: str) -> _Child:
         return self.get(criteria_set__code=set_code, code=code)
 
 
@@ -126,7 +130,7 @@ class Gate(models.Model):
         PolicyDocument, blank=True, related_name="gates", verbose_name=_("Policy basis")
     )
 
-    objects = ChildOfSetManager()
+    objects = ChildOfSetManager["Gate"]()
 
     class Meta:
         ordering = ["criteria_set", "order", "code"]
@@ -155,7 +159,7 @@ class Category(models.Model):
     name_en = models.CharField(_("Name (English)"), max_length=200)
     weight = models.DecimalField(_("Weight"), max_digits=7, decimal_places=3, help_text=_("Points of this category"))
 
-    objects = ChildOfSetManager()
+    objects = ChildOfSetManager["Category"]()
 
     class Meta:
         ordering = ["criteria_set", "order", "code"]
@@ -172,7 +176,7 @@ class Category(models.Model):
     natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]
 
 
-class IndicatorManager(models.Manager):
+class IndicatorManager(models.Manager["Indicator"]):
     def get_by_natural_key(self, set_code: str, code: str) -> "Indicator":
         return self.get(category__criteria_set__code=set_code, code=code)
 
@@ -299,7 +303,7 @@ class Library(models.Model):
         return self.owner != self.Owner.PLATFORM
 
 
-class SectorValueQuerySet(models.QuerySet):
+class SectorValueQuerySet(models.QuerySet["SectorValue"]):
     def for_year(self, year: int) -> "SectorValueQuerySet":
         """Rows to offer for an evaluation year: editions superseded by then are left out. A row that
         only comes into force later stays (the only one shipped); the engine says so on the indicator."""
@@ -317,7 +321,8 @@ class SectorValueQuerySet(models.QuerySet):
 
 class SectorValueManager(models.Manager.from_queryset(SectorValueQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, key: str) -> "SectorValue":
-        return self.get(key=key)
+        found: SectorValue = self.get(key=key)
+        return found
 
 
 class SectorValue(models.Model):
@@ -449,7 +454,7 @@ class RegionalReference(models.Model):
 # --- Assessments: what companies fill in ------------------------------------------------------
 
 
-class AssessmentQuerySet(models.QuerySet):
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def submitted(self) -> "AssessmentQuerySet":
         return self.filter(status=Assessment.Status.SUBMITTED)
 

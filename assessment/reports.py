@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -33,17 +33,15 @@ from assessment.models import (
     Assessment,
     CriteriaSet,
     Evidence,
-    FocusArea,
     Gate,
     Indicator,
-    IndicatorType,
     Report,
     SectorValue,
 )
 from assessment.reasons import Reason, reason_text
 from assessment.scorecards import state_for
 from assessment.scoring import AnswerData, Scorecard, top_actions
-from assessment.vocabulary import Choice, Status, Verdict
+from assessment.vocabulary import Choice, FocusArea, IndicatorType, Status, Verdict
 from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
 from greenmfg.filenames import file_part
 from ledger.energy import Carrier
@@ -83,11 +81,9 @@ def _figure(value: Decimal | None, places: int = 6) -> str:
     """A raw figure as entered: thousands separated, no trailing zeros, at most `places` decimals."""
     if value is None:
         return "–"
-    normal = (
-        value.quantize(Decimal(1).scaleb(-places)).normalize()
-        if value.as_tuple().exponent < -places
-        else value.normalize()
-    )  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # "n", "N" or "F" only for NaN and infinity
+    too_fine = isinstance(exponent, int) and exponent < -places
+    normal = value.quantize(Decimal(1).scaleb(-places)).normalize() if too_fine else value.normalize()
     if normal == normal.to_integral():
         normal = normal.quantize(Decimal(1))
     return f"{normal:,f}"
@@ -429,7 +425,9 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         i.code: i
         for i in Indicator.objects.filter(category__criteria_set=criteria_set).prefetch_related("policy_basis")
     }
-    gate_rows = {g.code: g for g in Gate.objects.filter(criteria_set=criteria_set).prefetch_related("policy_basis")}
+    gate_rows: dict[str, Gate] = {
+        g.code: g for g in Gate.objects.filter(criteria_set=criteria_set).prefetch_related("policy_basis")
+    }
     sector_keys = [a.sector.key for a in source.answers.values() if a.sector is not None]
     sector_values = {v.key: v for v in SectorValue.objects.filter(key__in=sector_keys).select_related("library")}
     evidence: dict[str, list[str]] = {}
@@ -550,7 +548,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
                 }
             )
         if result.provisional:
-            why = row["reason"] or nobr(
+            why = cast(SafeString, row["reason"]) or nobr(
                 _("The standard gives no official rule for this case; the rule used is this app's.")
             )
             provisional_rules.setdefault(why, []).append(result.code)
