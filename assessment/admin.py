@@ -73,35 +73,35 @@ class CriteriaAdminMixin:
     """Read-only once the owning set is published; edits of drafts are audited."""
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return not is_frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+        return not is_frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return not is_frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return not is_frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         if is_frozen(obj):
             # Also guards a child moved into a published set through the form.
             raise PermissionDenied("criteria of a published set cannot be changed")
-        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        super().save_model(request, obj, form, change)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
         fields = sorted(form.changed_data) if change else []
         verb = "changed" if change else "added"
         audit(request, f"criteria.{verb}", obj, f"{verb} {obj._meta.model_name} {obj}", fields=fields)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # After the many-to-many fields (policy basis) and the inlines: the new version is complete.
-        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
         touch(owning_set(form.instance))
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         audit(request, "criteria.deleted", obj, f"deleted {obj._meta.model_name} {obj}")
         criteria_set = owning_set(obj)
-        super().delete_model(request, obj)  # type: ignore[misc]
+        super().delete_model(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
         if not isinstance(obj, CriteriaSet):
             touch(criteria_set)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         sets = {owning_set(obj) for obj in queryset if not isinstance(obj, CriteriaSet)}
-        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        super().delete_queryset(request, queryset)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
         for criteria_set in sets:
             touch(criteria_set)
 
@@ -124,20 +124,20 @@ class CriteriaAdminMixin:
             kwargs["queryset"] = Indicator.objects.filter(
                 category__criteria_set__status=CriteriaSet.Status.DRAFT
             ).select_related("category__criteria_set")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
 
 class FrozenInlineMixin:
     """Inlines follow their parent: no add, change or delete under a published set."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return not is_frozen(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
+        return not is_frozen(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return not is_frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+        return not is_frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return not is_frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return not is_frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
 
 class GateInline(FrozenInlineMixin, admin.StackedInline[Gate, CriteriaSet]):

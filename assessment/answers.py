@@ -27,7 +27,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
@@ -288,7 +288,7 @@ def yardsticks_of(questionnaire: Questionnaire) -> Yardsticks:
             row = questionnaire.rows.get(result.code)
             library = (
                 row.sector_value.library
-                if row is not None and row.sector_value_id and row.sector_value.library_id
+                if row is not None and row.sector_value is not None and row.sector_value.library_id
                 else None
             )
             if library is None or library.owner == "platform":
@@ -355,7 +355,7 @@ class AnswerValues:
 
     def digest(self) -> str:
         """A short fingerprint: the page remembers what it showed, to spot fields a user did not touch."""
-        data = {
+        data: dict[str, Any] = {
             "value": _plain(self.value),
             "inputs": [[k, _plain(Decimal(v))] for k, v in self.inputs],
             "options": list(self.options),
@@ -372,7 +372,7 @@ class AnswerValues:
             "consultant_note": self.consultant_note,
         }
         if self.reasons:  # only when present, so digests of answers without reasons stay as they were
-            data["reasons"] = [list(pair) for pair in self.reasons]
+            data["reasons"] = [[code, why] for code, why in self.reasons]
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
 
     def same_as(self, other: "AnswerValues") -> bool:
@@ -777,7 +777,7 @@ def save_answer(
     version: int,
     client: str = "",
     base: str = "",
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
 ) -> SaveResult:
     """Store one answer; the server decides the order of saves.
 
@@ -817,7 +817,7 @@ def save_answer(
         write_answer(row, values)
         row.seq = writer
         row.version += 1
-        row.updated_by = user if user is not None and user.is_authenticated else None
+        row.updated_by = user if isinstance(user, User) else None
         row.save()
         if row.sector_value_id:
             row = Answer.objects.select_related("sector_value").get(pk=row.pk)
@@ -847,9 +847,7 @@ def write_answer(row: Answer, values: AnswerValues) -> None:
         row.consultant_note = values.consultant_note
 
 
-def start_assessment(
-    company: Any, criteria_set: CriteriaSet, *, year: int, title: str, user: AbstractBaseUser
-) -> Assessment:
+def start_assessment(company: Any, criteria_set: CriteriaSet, *, year: int, title: str, user: User) -> Assessment:
     """A new draft against the given (latest published) criteria set; it records that version for good."""
     return Assessment.objects.create(
         company=company, criteria_set=criteria_set, year=year, title=title, created_by=user

@@ -47,14 +47,15 @@ def export_criteria(criteria_set: CriteriaSet) -> dict[str, Any]:
     data = _plain(criteria_set)
     data["format"] = FORMAT
     data["status"] = criteria_set.status
-    data["previous"] = criteria_set.previous.code if criteria_set.previous_id else None
+    data["previous"] = criteria_set.previous.code if criteria_set.previous is not None else None
     data["governing_documents"] = _codes(criteria_set.governing_documents)
     data["gates"] = [_plain(g) | {"policy_basis": _codes(g.policy_basis)} for g in criteria_set.gates.all()]
     data["categories"] = [
         _plain(c)
         | {
             "indicators": [
-                _plain(i) | {"parent": i.parent.code if i.parent_id else None, "policy_basis": _codes(i.policy_basis)}
+                _plain(i)
+                | {"parent": i.parent.code if i.parent is not None else None, "policy_basis": _codes(i.policy_basis)}
                 for i in c.indicators.select_related("parent").prefetch_related("policy_basis")
             ]
         }

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -105,7 +105,7 @@ def _stored(assessment: Assessment) -> tuple[Any, dict[str, AnswerValues], dict[
     for code, row in questionnaire.rows.items():
         if code in criteria.gates or code in criteria.indicators:
             values[code] = values_from_row(row, with_note=True)
-            if row.sector_value_id:
+            if row.sector_value is not None:
                 sector_keys[code] = row.sector_value.key
     return criteria, values, sector_keys
 
@@ -701,7 +701,7 @@ def _sector_id(item: Any, code: str, sectors: Mapping[str, Any], spec: Any) -> i
             _("sector_value: %(key)r is for indicator %(other)s, not %(code)s")
             % {"key": key, "other": value.indicator_code, "code": code}
         )
-    return value.pk
+    return int(value.pk)
 
 
 IMPORTED_FIELDS = [
@@ -725,7 +725,7 @@ IMPORTED_FIELDS = [
 ]
 
 
-def _write_rows(assessment: Assessment, values: Mapping[str, AnswerValues], user: AbstractBaseUser) -> None:
+def _write_rows(assessment: Assessment, values: Mapping[str, AnswerValues], user: User) -> None:
     """Update the answers that exist, create the others (two queries beside the read)."""
     existing = {row.code: row for row in Answer.objects.filter(assessment=assessment, code__in=values)}
     changed, created = [], []
@@ -745,9 +745,7 @@ def _write_rows(assessment: Assessment, values: Mapping[str, AnswerValues], user
     Answer.objects.bulk_create(created)
 
 
-def import_answers(
-    assessment_id: int, content: bytes, *, user: AbstractBaseUser, may_note: bool, filename: str = ""
-) -> int:
+def import_answers(assessment_id: int, content: bytes, *, user: User, may_note: bool, filename: str = "") -> int:
     """Validate the file against the assessment's criteria, then save all of it or none.
 
     Returns the number of answers written; raises ImportFailed with every error found.

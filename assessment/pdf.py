@@ -25,13 +25,13 @@ def _context_without_ca_bundle(*args: object, **kwargs: object) -> ssl.SSLContex
 # At import, WeasyPrint builds a urllib fetcher for each of its three user-agent stylesheets, and each
 # loads the system CA bundle (~45 ms apiece) for HTTPS it never does. Give those fetchers a context
 # that loads nothing; our own fetcher (LocalFileFetcher) has no HTTPS handler at all.
-_create_https_context = http.client._create_https_context  # type: ignore[attr-defined]
-http.client._create_https_context = _context_without_ca_bundle  # type: ignore[attr-defined]
+_create_https_context = http.client._create_https_context  # type: ignore[attr-defined]  # private: swapped during the import only
+http.client._create_https_context = _context_without_ca_bundle  # type: ignore[attr-defined]  # private: swapped during the import only
 try:
     from weasyprint import HTML  # noqa: E402
     from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 finally:
-    http.client._create_https_context = _create_https_context  # type: ignore[attr-defined]
+    http.client._create_https_context = _create_https_context  # type: ignore[attr-defined]  # private: swapped during the import only
 
 CONTENT_TYPES = {
     ".css": "text/css",
@@ -48,11 +48,11 @@ def allowed_roots() -> list[Path]:
     """Directories WeasyPrint may read: our static files and uploaded media, nothing else."""
     roots = [Path(settings.STATIC_ROOT), Path(settings.MEDIA_ROOT)]
     for entry in settings.STATICFILES_DIRS:
-        roots.append(Path(entry[1] if isinstance(entry, (tuple, list)) else entry))
+        roots.append(Path(str(entry[1] if isinstance(entry, (tuple, list)) else entry)))
     return [Path(os.path.realpath(root)) for root in roots]
 
 
-class LocalFileFetcher(URLFetcher):
+class LocalFileFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints: URLFetcher is Any
     """Serves file:// URLs under the allowed roots; refuses every other URL (http, data, …)."""
 
     def __init__(self, roots: Iterable[Path] | None = None) -> None:

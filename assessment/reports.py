@@ -198,7 +198,9 @@ def _answer_text(spec: Mapping[str, Any], answer: AnswerData | None, language: s
     if kind in (IndicatorType.POSITIVE_QUAL, IndicatorType.REVERSE_QUAL):
         return str(Choice(answer.choice).label) if answer.choice in Choice.values else _("Not answered")
     if kind == IndicatorType.PASS_FAIL:
-        return {True: _("Yes"), False: _("No")}.get(answer.passed, _("Not answered"))  # type: ignore[arg-type]
+        if answer.passed is None:
+            return _("Not answered")
+        return _("Yes") if answer.passed else _("No")
     if kind == IndicatorType.COUNT:
         target = (spec.get("rule") or {}).get("target")
         if answer.count is None:
@@ -568,7 +570,8 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     governing = list(criteria_set.governing_documents.all())
     cited_by: dict[int, list[str]] = {}
     documents: dict[int, PolicyDocument] = {}
-    for code, row_obj in [*gate_rows.items(), *indicator_rows.items()]:
+    rows_with_basis: list[tuple[str, Gate | Indicator]] = [*gate_rows.items(), *indicator_rows.items()]
+    for code, row_obj in rows_with_basis:
         for doc in row_obj.policy_basis.all():
             documents[doc.id] = doc
             cited_by.setdefault(doc.id, []).append(code)
@@ -626,7 +629,11 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "area": FocusArea(criteria_set.area).label,
         "area_code": area,
         "subject": subject,
-        "subject_label": {FocusArea.PARK: _("Park"), FocusArea.DESIGN_PRODUCT: _("Product")}.get(area, ""),  # type: ignore[call-overload]
+        "subject_label": _("Park")
+        if area == FocusArea.PARK
+        else _("Product")
+        if area == FocusArea.DESIGN_PRODUCT
+        else "",
         "key_figures": key_figures,
         "data_sheet": sheet,
         "criteria_set": {

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -137,9 +137,7 @@ def _invalid_answers(state: ScoringState) -> dict[str, str]:
 # --- Audit ------------------------------------------------------------------------------------
 
 
-def audit(
-    assessment: Assessment, action: str, user: AbstractBaseUser | None, summary: str, **details: Any
-) -> AuditEvent:
+def audit(assessment: Assessment, action: str, user: User | None, summary: str, **details: Any) -> AuditEvent:
     return AuditEvent.objects.create(
         actor=user if user is not None and user.is_authenticated else None,
         action=action,
@@ -160,7 +158,7 @@ def _enqueue_standing(assessment: Assessment) -> None:
     refresh_after_submission_task.enqueue(assessment.pk)
 
 
-def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snapshot:
+def submit(assessment_id: int, *, user: User, language: str) -> Snapshot:
     """Lock the assessment and freeze its snapshot, exactly once.
 
     The row lock plus the status check inside one transaction serialise concurrent submits; the
@@ -232,7 +230,7 @@ ANSWER_FIELDS = (
 )
 
 
-def reopen(assessment_id: int, *, user: AbstractBaseUser) -> Assessment:
+def reopen(assessment_id: int, *, user: User) -> Assessment:
     """A submitted assessment becomes superseded by a new draft revision with the same answers."""
     with transaction.atomic():
         old = Assessment.objects.select_for_update(of=("self",)).select_related("company").get(pk=assessment_id)
@@ -394,7 +392,7 @@ def map_answers(
     return mapped, unmapped
 
 
-def start_reassessment(source_id: int, *, user: AbstractBaseUser) -> tuple[Assessment, bool]:
+def start_reassessment(source_id: int, *, user: User) -> tuple[Assessment, bool]:
     """Next year's draft on the latest published criteria set, pre-filled by code.
 
     Returns (assessment, created); a second request returns the draft already started.

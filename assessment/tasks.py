@@ -26,7 +26,7 @@ MAX_ATTEMPTS = 3
 
 
 @task(takes_context=True)
-def render_report_task(context: TaskContext, report_id: int) -> str:
+def render_report_task(context: TaskContext[[int], str], report_id: int) -> str:
     # The task id lets a re-queued report ignore the stale job it replaced.
     return reports.run_report(report_id, str(context.task_result.id))
 

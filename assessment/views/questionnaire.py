@@ -62,6 +62,7 @@ from assessment.models import (
 )
 from assessment.reasons import reason_text
 from assessment.scoring import GateResult, IndicatorResult, Scorecard, round_points
+from assessment.views import AuthenticatedRequest
 from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, IndicatorType, Status, verdict_text
 from greenmfg.bilingual import is_chinese, pick, unit_label
 from ledger.sheets import explain
@@ -73,7 +74,7 @@ from policies.models import Mark
 
 
 @login_required
-def assessment_start(request: HttpRequest, company_pk: int) -> HttpResponse:
+def assessment_start(request: AuthenticatedRequest, company_pk: int) -> HttpResponse:
     company, _access = get_company_for_user(request.user, company_pk, need="edit")
     form = StartAssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -99,7 +100,7 @@ def _first_page_url(assessment: Assessment) -> str:
 
 
 @login_required
-def assessment_overview(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_overview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk)
     questionnaire = load_questionnaire(assessment)
     context = _common_context(assessment, access, questionnaire, current="")
@@ -107,16 +108,16 @@ def assessment_overview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def assessment_gates(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_gates(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _page(request, pk, None)
 
 
 @login_required
-def assessment_category(request: HttpRequest, pk: int, category_code: str) -> HttpResponse:
+def assessment_category(request: AuthenticatedRequest, pk: int, category_code: str) -> HttpResponse:
     return _page(request, pk, category_code)
 
 
-def _page(request: HttpRequest, pk: int, category_code: str | None) -> HttpResponse:
+def _page(request: AuthenticatedRequest, pk: int, category_code: str | None) -> HttpResponse:
     """One page of the questionnaire; a POST (no JavaScript) saves every answer on it."""
     assessment, access = get_assessment_for_user(request.user, pk, need="edit" if request.method == "POST" else "read")
     questionnaire = load_questionnaire(assessment)
@@ -199,7 +200,7 @@ def _save_one(
 
 
 @login_required
-def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def assessment_answer(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
     """Save one answer. The page's script gets JSON: the outcome, the new version, messages per
     field and the fragments to refresh (status, points, score panel, tabs), never the inputs the
     user may be typing in. Without JavaScript the question's form posts here and is sent back."""
@@ -243,7 +244,7 @@ def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     )
 
 
-def _message_for(request: HttpRequest, parsed: ParsedAnswer, result: SaveResult | None) -> None:
+def _message_for(request: AuthenticatedRequest, parsed: ParsedAnswer, result: SaveResult | None) -> None:
     problems = " ".join(m for ms in parsed.all_messages().values() for m in ms)
     if parsed.values is None:
         messages.error(request, _("Not saved: %(errors)s") % {"errors": problems})
@@ -266,7 +267,7 @@ def _int(raw: str | None, default: Any = 0) -> Any:
 
 
 @login_required
-def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def evidence_upload(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk, need="edit")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -278,7 +279,7 @@ def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if assessment.is_locked:
         error = _("This assessment has been submitted; evidence can no longer be changed.")
     elif not form.is_valid():
-        error = " ".join(form.errors.get("file", [])) or _("Choose a file to upload.")
+        error = " ".join(str(e) for e in form.errors.get("file", [])) or _("Choose a file to upload.")
     else:
         try:
             evidence = store_evidence(assessment, code, form.cleaned_data["file"], user=request.user)
@@ -290,7 +291,7 @@ def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     evidence, _access = get_evidence_for_user(request.user, pk)
     response = FileResponse(
         evidence.file.open("rb"),
@@ -305,7 +306,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     evidence, access = get_evidence_for_user(request.user, pk, need="edit")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -321,7 +322,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _evidence_response(
-    request: HttpRequest, assessment: Assessment, access: Access, code: str, category: str | None, error: str
+    request: AuthenticatedRequest, assessment: Assessment, access: Access, code: str, category: str | None, error: str
 ) -> HttpResponse:
     if not request.htmx:
         if error:
@@ -419,7 +420,7 @@ def _page_rows(criteria_set: CriteriaSet, criteria: Criteria, category_code: str
     """Gates or one category's indicators with their policy basis, memoised on the cached `criteria`
     (keyed by the set's pk + updated_at, which every admin edit of a draft set bumps)."""
     key = category_code or ""
-    cached = criteria.pages.get(key)
+    cached: PageRows | None = criteria.pages.get(key)
     if cached is not None and time.monotonic() - cached.built_at < PAGE_ROWS_TTL:
         return cached
     category = None
@@ -625,20 +626,21 @@ def _item(
     stored = values_from_row(answer, with_note=access.is_consultant)
     # After an error or a conflict the fields keep exactly what the user typed.
     keep_typed = parsed is not None and (parsed.values is None or (saved is not None and not saved.ok))
-    raw = dict(parsed.raw) if keep_typed else raw_from_values(stored)
+    raw = dict(parsed.raw) if keep_typed and parsed is not None else raw_from_values(stored)
     is_gate = isinstance(row, Gate)
+    indicator = row if isinstance(row, Indicator) else None
     item = Item(
         code=row.code,
-        kind="gate" if is_gate else row.indicator_type,
+        kind=indicator.indicator_type if indicator else "gate",
         name=pick(row, "text" if is_gate else "name"),
-        is_child=not is_gate and bool(row.parent_id),
+        is_child=indicator is not None and bool(indicator.parent_id),
         guidance_html=page.static.guidance_html(row),
         context=[f"{pick(f, 'text')} ({f.document}) [{f.mark}]" for f in page.static.context.get(row.code, [])],
-        unit="" if is_gate else row.unit,
-        required=True if is_gate else row.required,
-        allows_na=not is_gate and row.allows_na,
-        points=None if is_gate else row.points,
-        provisional=(not is_gate and row.provisional) or row.mark == Mark.UNCERTAIN,
+        unit=indicator.unit if indicator else "",
+        required=indicator.required if indicator else True,
+        allows_na=indicator is not None and indicator.allows_na,
+        points=indicator.points if indicator else None,
+        provisional=(indicator is not None and indicator.provisional) or row.mark == Mark.UNCERTAIN,
         raw=raw,
         errors=FieldErrors(
             parsed.all_messages()
@@ -678,10 +680,12 @@ def _fill_fields(
     item.choice_name = f"{row.code}-{radio}"
     item.choice_errors = errors.get(radio, [])
     if isinstance(row, Gate):
-        question = {
-            # negative-list items are worded as statements to confirm ("None of the following applies: …")
-            Gate.Kind.NEGATIVE: (_("Yes, this statement is true for us"), _("No, an item of this list applies to us")),
-        }.get(row.kind, (_("Yes, we meet this requirement"), _("No, not yet")))
+        # negative-list items are worded as statements to confirm ("None of the following applies: …")
+        question = (
+            (_("Yes, this statement is true for us"), _("No, an item of this list applies to us"))
+            if row.kind == Gate.Kind.NEGATIVE
+            else (_("Yes, we meet this requirement"), _("No, not yet"))
+        )
         item.choices = [
             Choice("yes", question[0], raw.get("passed") == "yes"),
             Choice("no", question[1], raw.get("passed") == "no"),
@@ -760,7 +764,8 @@ def _fill_sheet(item: Item, page: Page, questionnaire: Questionnaire, raw: dict[
 def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, Any]) -> None:
     values = page.sector_values.get(row.code, [])
     selected = str(raw.get("sector_value", ""))
-    own, other = [], []
+    own: list[Choice] = []
+    other: list[Choice] = []
     # outside the f-string: makemessages cannot see gettext calls inside one
     leading_word, benchmark_word = _("leading"), _("benchmark")
     for sv in values:
@@ -769,7 +774,7 @@ def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, A
             page.company_sector_id in (sv.sector_id, sv.sector.parent_id)
             or sv.sector_id == page.company_sector_parent_id
         )
-        owner = f"{pick(sv.library, 'name')} ({sv.library.source}) · " if sv.library_id else ""
+        owner = f"{pick(sv.library, 'name')} ({sv.library.source}) · " if sv.library is not None else ""
         label = f"{owner}{sv.standard_edition} · {pick(sv, 'product')} · {leading_word} {plain_number(sv.leading)} / {benchmark_word} {plain_number(sv.benchmark) or '—'} {unit_label(sv.unit)} [{sv.mark}]"
         if not sv.is_official:
             label += " " + _("(provisional)")

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -22,6 +22,7 @@ from assessment.models import Assessment, AuditEvent, Indicator
 from assessment.reasons import reason_text
 from assessment.scorecards import ScoringState, live_state, state_for
 from assessment.scoring import IndicatorResult, Scorecard
+from assessment.views import AuthenticatedRequest
 from assessment.vocabulary import Rating, Status, verdict_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
@@ -42,7 +43,7 @@ STATUS_CLASSES = {
 def user_label(user: Any) -> str:
     if user is None:
         return ""
-    return user.get_full_name() or user.email or user.get_username()
+    return str(user.get_full_name() or user.email or user.get_username())
 
 
 def page_links(assessment: Assessment, access: Access) -> dict[str, Any]:
@@ -244,7 +245,7 @@ def results_context(assessment: Assessment, access: Access, state: ScoringState,
 
 @login_required
 @require_GET
-def results(request: HttpRequest, pk: int) -> HttpResponse:
+def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk)
     state = state_for(assessment)
     context = results_context(assessment, access, state, request.GET.getlist("whatif"))
@@ -291,7 +292,7 @@ def problem_rows(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
+def submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     need = "edit" if request.method == "POST" else "read"
     assessment, access = get_assessment_for_user(request.user, pk, need=need)
     status = 200
@@ -336,7 +337,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, _access = get_assessment_for_user(request.user, pk, need="reopen")
     try:
         new = submission.reopen(assessment.pk, user=request.user)
@@ -351,7 +352,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def history(request: HttpRequest, pk: int) -> HttpResponse:
+def history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk)
     chain = submission.revisions(assessment)
     events = AuditEvent.objects.filter(
@@ -388,7 +389,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reassess(request: HttpRequest, pk: int) -> HttpResponse:
+def reassess(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, _access = get_assessment_for_user(request.user, pk, need="edit")
     try:
         new, created = submission.start_reassessment(assessment.pk, user=request.user)
@@ -422,7 +423,7 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_json(request: HttpRequest, pk: int) -> HttpResponse:
+def export_json(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, _access = get_assessment_for_user(request.user, pk)
     body = json.dumps(exchange.export_json(assessment), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -431,7 +432,7 @@ def export_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def export_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, _access = get_assessment_for_user(request.user, pk)
     response = HttpResponse(
         exchange.export_xlsx(assessment),
@@ -457,7 +458,7 @@ class ImportForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_answers(request: HttpRequest, pk: int) -> HttpResponse:
+def import_answers(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk, need="edit")
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[exchange.RowError] = []

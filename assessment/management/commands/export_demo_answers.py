@@ -9,7 +9,7 @@ from assessment.answers import load_questionnaire
 from assessment.models import Assessment
 from assessment.vocabulary import FocusArea
 
-NAMES = {
+NAMES: dict[str, str] = {
     FocusArea.FACTORY: "factory-demo-answers.json",
     FocusArea.SUPPLY_CHAIN: "supply-chain-demo-answers.json",
     FocusArea.PARK: "park-demo-answers.json",

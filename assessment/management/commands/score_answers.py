@@ -77,7 +77,7 @@ def score_document(
             raise specs.AnswersError(
                 f"indicators.{code_}.sector_value: {sector_value.key!r} holds values for {sector_value.indicator_code}, not {code_}"
             )
-    if reference is None and province:
+    if reference is None and province and year is not None:
         row = RegionalReference.objects.filter(area=criteria_set.area, province=province, year=year).first()
         reference = row.value if row else None
     context = scoring.Context(
