@@ -627,12 +627,11 @@ def _item(
     # After an error or a conflict the fields keep exactly what the user typed.
     keep_typed = parsed is not None and (parsed.values is None or (saved is not None and not saved.ok))
     raw = dict(parsed.raw) if keep_typed and parsed is not None else raw_from_values(stored)
-    is_gate = isinstance(row, Gate)
     indicator = row if isinstance(row, Indicator) else None
     item = Item(
         code=row.code,
         kind=indicator.indicator_type if indicator else "gate",
-        name=pick(row, "text" if is_gate else "name"),
+        name=pick(row, "name" if indicator else "text"),
         is_child=indicator is not None and bool(indicator.parent_id),
         guidance_html=page.static.guidance_html(row),
         context=[f"{pick(f, 'text')} ({f.document}) [{f.mark}]" for f in page.static.context.get(row.code, [])],
