@@ -6,7 +6,6 @@ their policy basis) come from the per-version cache in assessment.answers, answe
 sector values and evidence in one query each.
 """
 
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -386,17 +385,15 @@ class Page:
         return {sv.pk for sv in self.sector_values.get(code, [])}
 
 
-# Policy titles are not part of a criteria version: an edit of one shows after at most this long.
-PAGE_ROWS_TTL = 300.0  # seconds
-
-
 @dataclass(frozen=True)
 class PageRows:
-    """The criteria rows of one page, shared read-only by every assessment on that criteria version."""
+    """The criteria rows of one page, shared read-only by every assessment on that criteria version.
+
+    Kept on the cached criteria version; assessment.freshness bumps the version whenever a policy
+    document or a context figure shown here changes, so it is rebuilt and never served stale."""
 
     category: Category | None
     rows: list[Gate | Indicator]
-    built_at: float
     guidance: dict[tuple[str, str], str] = field(default_factory=dict)  # (language, code) → rendered HTML
     context: dict[str, list[ContextFigure]] = field(default_factory=dict)  # code → national policy figures
 
@@ -421,7 +418,7 @@ def _page_rows(criteria_set: CriteriaSet, criteria: Criteria, category_code: str
     (keyed by the set's pk + updated_at, which every admin edit of a draft set bumps)."""
     key = category_code or ""
     cached: PageRows | None = criteria.pages.get(key)
-    if cached is not None and time.monotonic() - cached.built_at < PAGE_ROWS_TTL:
+    if cached is not None:
         return cached
     category = None
     rows: list[Gate | Indicator]
@@ -442,7 +439,7 @@ def _page_rows(criteria_set: CriteriaSet, criteria: Criteria, category_code: str
         codes = [r.code for r in rows]
         for figure in ContextFigure.objects.filter(area=criteria_set.area, indicator_code__in=codes):
             context.setdefault(figure.indicator_code, []).append(figure)
-    page_rows = PageRows(category, rows, time.monotonic(), context=context)
+    page_rows = PageRows(category, rows, context=context)
     criteria.pages[key] = page_rows
     return page_rows
 
