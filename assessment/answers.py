@@ -824,6 +824,10 @@ def save_answer(
         return SaveResult(Outcome.SAVED, row)
 
 
+# What write_answer sets: the whitelisted fields plus the formula inputs (posted as in-<input>).
+WRITTEN_FIELDS = (*TEXT_FIELDS, "inputs")
+
+
 def write_answer(row: Answer, values: AnswerValues) -> None:
     """Every answer field of `row` from validated values (the one writer: autosave, page, import)."""
     inputs: dict[str, Any] = dict(values.inputs)

@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from assessment.answers import (
+    WRITTEN_FIELDS,
     AnswerValues,
     criteria_for,
     load_questionnaire,
@@ -704,25 +705,7 @@ def _sector_id(item: Any, code: str, sectors: Mapping[str, Any], spec: Any) -> i
     return int(value.pk)
 
 
-IMPORTED_FIELDS = [
-    "value",
-    "inputs",
-    "choice",
-    "count",
-    "passed",
-    "na",
-    "na_reason",
-    "sector_value",
-    "leading",
-    "benchmark",
-    "values_source",
-    "comment",
-    "consultant_note",
-    "updated_by",
-    "version",
-    "updated_at",
-    "seq",
-]
+IMPORTED_FIELDS = [*WRITTEN_FIELDS, "updated_by", "version", "updated_at", "seq"]
 
 
 def _write_rows(assessment: Assessment, values: Mapping[str, AnswerValues], user: User) -> None:
