@@ -15,7 +15,8 @@ from typing import Any
 from django.db import transaction
 
 from assessment.models import ActionItem, Assessment
-from assessment.scoring import AnswerData, Context, CriteriaSpec, Scorecard, Verdict, what_if
+from assessment.scoring import AnswerData, Context, CriteriaSpec, Scorecard, what_if
+from assessment.vocabulary import Verdict
 
 PRIORITY_ORDER: dict[str, int] = {
     ActionItem.Priority.HIGH: 0,

@@ -54,7 +54,8 @@ def owning_set(obj: Model | None) -> CriteriaSet | None:
         return obj
     if isinstance(obj, Indicator):
         return obj.category.criteria_set
-    return obj.criteria_set  # Gate, Category
+    assert isinstance(obj, (Gate, Category)), obj
+    return obj.criteria_set
 
 
 def touch(criteria_set: CriteriaSet | None) -> None:
@@ -72,35 +73,35 @@ class CriteriaAdminMixin:
     """Read-only once the owning set is published; edits of drafts are audited."""
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return not is_frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+        return not is_frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return not is_frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return not is_frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         if is_frozen(obj):
             # Also guards a child moved into a published set through the form.
             raise PermissionDenied("criteria of a published set cannot be changed")
-        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        super().save_model(request, obj, form, change)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
         fields = sorted(form.changed_data) if change else []
         verb = "changed" if change else "added"
         audit(request, f"criteria.{verb}", obj, f"{verb} {obj._meta.model_name} {obj}", fields=fields)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # After the many-to-many fields (policy basis) and the inlines: the new version is complete.
-        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
         touch(owning_set(form.instance))
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         audit(request, "criteria.deleted", obj, f"deleted {obj._meta.model_name} {obj}")
         criteria_set = owning_set(obj)
-        super().delete_model(request, obj)  # type: ignore[misc]
+        super().delete_model(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
         if not isinstance(obj, CriteriaSet):
             touch(criteria_set)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         sets = {owning_set(obj) for obj in queryset if not isinstance(obj, CriteriaSet)}
-        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        super().delete_queryset(request, queryset)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
         for criteria_set in sets:
             touch(criteria_set)
 
@@ -123,37 +124,37 @@ class CriteriaAdminMixin:
             kwargs["queryset"] = Indicator.objects.filter(
                 category__criteria_set__status=CriteriaSet.Status.DRAFT
             ).select_related("category__criteria_set")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
 
 class FrozenInlineMixin:
     """Inlines follow their parent: no add, change or delete under a published set."""
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return not is_frozen(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
+        return not is_frozen(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return not is_frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+        return not is_frozen(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return not is_frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+        return not is_frozen(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
 
 
-class GateInline(FrozenInlineMixin, admin.StackedInline):
+class GateInline(FrozenInlineMixin, admin.StackedInline[Gate, CriteriaSet]):
     model = Gate
     extra = 0
     fields = [("code", "kind", "order", "mark"), "text_zh", "text_en", "source", "policy_basis"]
     filter_horizontal = ["policy_basis"]
 
 
-class CategoryInline(FrozenInlineMixin, admin.TabularInline):
+class CategoryInline(FrozenInlineMixin, admin.TabularInline[Category, CriteriaSet]):
     model = Category
     extra = 0
     fields = ["code", "order", "name_zh", "name_en", "weight"]
     show_change_link = True
 
 
-class IndicatorInline(FrozenInlineMixin, admin.TabularInline):
+class IndicatorInline(FrozenInlineMixin, admin.TabularInline[Indicator, Category]):
     model = Indicator
     fk_name = "category"
     extra = 0
@@ -162,7 +163,7 @@ class IndicatorInline(FrozenInlineMixin, admin.TabularInline):
 
 
 @admin.action(description=gettext_lazy("Publish (validate first)"))
-def publish(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
+def publish(modeladmin: admin.ModelAdmin[CriteriaSet], request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
     for criteria_set in queryset:
         if criteria_set.status != CriteriaSet.Status.DRAFT:
             modeladmin.message_user(
@@ -189,7 +190,9 @@ def publish(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
 
 
 @admin.action(description=gettext_lazy("Clone as new draft version"))
-def clone_as_draft(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
+def clone_as_draft(
+    modeladmin: admin.ModelAdmin[CriteriaSet], request: HttpRequest, queryset: QuerySet[CriteriaSet]
+) -> None:
     for original in queryset:
         copy = clone_criteria_set(original)
         audit(request, "criteria.cloned", copy, f"cloned {original.code} as {copy.code}", original=original.code)
@@ -201,7 +204,7 @@ def clone_as_draft(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset:
 
 
 @admin.action(description=gettext_lazy("Retire"))
-def retire(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
+def retire(modeladmin: admin.ModelAdmin[CriteriaSet], request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
     for criteria_set in queryset.filter(status=CriteriaSet.Status.PUBLISHED):
         criteria_set.status = CriteriaSet.Status.RETIRED
         criteria_set.save(update_fields=["status", "updated_at"])
@@ -210,7 +213,7 @@ def retire(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySe
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(CriteriaAdminMixin, admin.ModelAdmin):
+class CriteriaSetAdmin(CriteriaAdminMixin, admin.ModelAdmin[CriteriaSet]):
     list_display = ["code", "area", "version", "status", "rating", "effective_date", "provisional", "mark"]
     list_filter = ["area", "status", "rating", "provisional"]
     search_fields = ["code", "name_zh", "name_en", "standard"]
@@ -224,7 +227,7 @@ class CriteriaSetAdmin(CriteriaAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(CriteriaAdminMixin, admin.ModelAdmin):
+class CategoryAdmin(CriteriaAdminMixin, admin.ModelAdmin[Category]):
     list_display = ["code", "name_en", "name_zh", "criteria_set", "weight", "order"]
     list_filter = ["criteria_set"]
     search_fields = ["code", "name_zh", "name_en"]
@@ -233,7 +236,7 @@ class CategoryAdmin(CriteriaAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(CriteriaAdminMixin, admin.ModelAdmin):
+class IndicatorAdmin(CriteriaAdminMixin, admin.ModelAdmin[Indicator]):
     list_display = [
         "code",
         "name_en",
@@ -256,7 +259,7 @@ class IndicatorAdmin(CriteriaAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Gate)
-class GateAdmin(CriteriaAdminMixin, admin.ModelAdmin):
+class GateAdmin(CriteriaAdminMixin, admin.ModelAdmin[Gate]):
     list_display = ["code", "kind", "criteria_set", "text_en", "mark"]
     list_filter = ["criteria_set", "kind", "mark"]
     search_fields = ["code", "text_zh", "text_en"]
@@ -265,7 +268,7 @@ class GateAdmin(CriteriaAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SectorValue)
-class SectorValueAdmin(admin.ModelAdmin):
+class SectorValueAdmin(admin.ModelAdmin[SectorValue]):
     list_display = [
         "key",
         "indicator_code",
@@ -294,7 +297,7 @@ class SectorValueAdmin(admin.ModelAdmin):
         )
 
 
-class LibraryRowInline(admin.TabularInline):
+class LibraryRowInline(admin.TabularInline[SectorValue, Library]):
     model = SectorValue
     fields = [
         "key",
@@ -314,14 +317,14 @@ class LibraryRowInline(admin.TabularInline):
 
 
 @admin.register(ContextFigure)
-class ContextFigureAdmin(admin.ModelAdmin):
+class ContextFigureAdmin(admin.ModelAdmin[ContextFigure]):
     list_display = ["key", "area", "indicator_code", "document", "mark"]
     list_filter = ["area", "indicator_code", "mark"]
     search_fields = ["key", "text_zh", "text_en", "document"]
 
 
 @admin.register(Library)
-class LibraryAdmin(admin.ModelAdmin):
+class LibraryAdmin(admin.ModelAdmin[Library]):
     list_display = ["name_en", "owner", "consultancy", "company", "source"]
     list_filter = ["owner"]
     search_fields = ["name_zh", "name_en", "source"]
@@ -329,7 +332,7 @@ class LibraryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegionalReference)
-class RegionalReferenceAdmin(admin.ModelAdmin):
+class RegionalReferenceAdmin(admin.ModelAdmin[RegionalReference]):
     list_display = ["area", "province", "year", "value", "source"]
     list_filter = ["area", "province", "year"]
     search_fields = ["source"]
@@ -339,7 +342,7 @@ class RegionalReferenceAdmin(admin.ModelAdmin):
         audit(request, "reference.changed" if change else "reference.added", obj, f"{obj}")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Company data is changed through the app, never through the admin."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -19,20 +19,22 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
 
 from assessment.formulas import FORMULAS, PER_OUTPUT, Formula, FormulaError, accepted_inputs, formula_for
 from assessment.models import Answer, Assessment, CriteriaSet, Indicator, RegionalReference
+from assessment.reasons import reason_text
 from assessment.scoring import (
     AnswerData,
     Context,
@@ -40,12 +42,11 @@ from assessment.scoring import (
     GateSpec,
     IndicatorSpec,
     Scorecard,
-    Status,
-    reason_text,
     score,
     threshold_problem,
 )
 from assessment.specs import answer_data, criteria_data, criteria_spec
+from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, Choice, IndicatorType, Status
 from ledger.sheets import figures_for
 from organisations.models import Sector
 
@@ -79,33 +80,28 @@ class Criteria:
     pages: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-_CRITERIA_CACHE: "OrderedDict[tuple[int, Any], Criteria]" = OrderedDict()
-_CRITERIA_CACHE_SIZE = 32
-
-
 def criteria_for(criteria_set: CriteriaSet) -> Criteria:
-    """The criteria set as engine data; rebuilt only when the set's updated_at changes."""
-    key = (criteria_set.pk, criteria_set.updated_at)
-    cached = _CRITERIA_CACHE.get(key)
-    if cached is not None:
-        _CRITERIA_CACHE.move_to_end(key)
-        return cached
+    """The criteria set as engine data; rebuilt only when the set's updated_at changes.
+
+    Every admin edit of a set bumps its updated_at (published sets are read-only), so the key
+    (pk, updated_at) names one version; the newest 32 versions stay in memory (functools.lru_cache)."""
+    return _criteria_version(criteria_set.pk, criteria_set.updated_at)
+
+
+@lru_cache(maxsize=32)
+def _criteria_version(pk: int, updated_at: datetime | None) -> Criteria:
     full = CriteriaSet.objects.prefetch_related(
         "gates", Prefetch("categories__indicators", queryset=Indicator.objects.select_related("parent"))
-    ).get(pk=criteria_set.pk)
+    ).get(pk=pk)
     data = criteria_data(full)
     spec = criteria_spec(data)
-    criteria = Criteria(
+    return Criteria(
         data=data,
         spec=spec,
         gates={g.code: g for g in spec.gates},
         indicators={i.code: i for i in spec.indicators()},
         category_of={i.code: c.code for c in spec.categories for i in c.indicators},
     )
-    _CRITERIA_CACHE[key] = criteria
-    while len(_CRITERIA_CACHE) > _CRITERIA_CACHE_SIZE:
-        _CRITERIA_CACHE.popitem(last=False)
-    return criteria
 
 
 # --- Loading and scoring ----------------------------------------------------------------------
@@ -292,7 +288,7 @@ def yardsticks_of(questionnaire: Questionnaire) -> Yardsticks:
             row = questionnaire.rows.get(result.code)
             library = (
                 row.sector_value.library
-                if row is not None and row.sector_value_id and row.sector_value.library_id
+                if row is not None and row.sector_value is not None and row.sector_value.library_id
                 else None
             )
             if library is None or library.owner == "platform":
@@ -359,7 +355,7 @@ class AnswerValues:
 
     def digest(self) -> str:
         """A short fingerprint: the page remembers what it showed, to spot fields a user did not touch."""
-        data = {
+        data: dict[str, Any] = {
             "value": _plain(self.value),
             "inputs": [[k, _plain(Decimal(v))] for k, v in self.inputs],
             "options": list(self.options),
@@ -376,7 +372,7 @@ class AnswerValues:
             "consultant_note": self.consultant_note,
         }
         if self.reasons:  # only when present, so digests of answers without reasons stay as they were
-            data["reasons"] = [list(pair) for pair in self.reasons]
+            data["reasons"] = [[code, why] for code, why in self.reasons]
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:20]
 
     def same_as(self, other: "AnswerValues") -> bool:
@@ -640,17 +636,17 @@ def _yes_no(parsed: ParsedAnswer, name: str) -> bool | None:
 def _indicator_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_ids: Collection[int]) -> dict[str, Any]:
     kind = spec.indicator_type
     values: dict[str, Any] = {}
-    if kind in ("positive_qual", "reverse_qual"):
+    if kind in QUALITATIVE:
         choice = str(parsed.raw.get("choice", ""))
-        if choice not in ("", "met", "partly", "not_met"):
+        if choice and choice not in Choice.values:
             parsed.add("choice", _("Choose one of the options."))
         else:
             values["choice"] = choice
         return values
-    if kind == "pass_fail":
+    if kind == IndicatorType.PASS_FAIL:
         values["passed"] = _yes_no(parsed, "passed")
         return values
-    if kind == "count":
+    if kind == IndicatorType.COUNT:
         return _count_values(parsed, spec)
 
     formula = FORMULAS.get(spec.formula)
@@ -664,7 +660,7 @@ def _indicator_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_id
         values["reasons"] = tuple((code, reason) for code, reason in reasons if reason)
     else:
         values["value"] = _quantized(_number(parsed, "value", rate=_is_rate(spec)))
-    if kind in ("positive_quant", "reverse_quant"):
+    if kind in QUANTITATIVE:
         values |= _threshold_values(parsed, spec, sector_value_ids)
     return values
 
@@ -781,7 +777,7 @@ def save_answer(
     version: int,
     client: str = "",
     base: str = "",
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
 ) -> SaveResult:
     """Store one answer; the server decides the order of saves.
 
@@ -821,11 +817,15 @@ def save_answer(
         write_answer(row, values)
         row.seq = writer
         row.version += 1
-        row.updated_by = user if user is not None and user.is_authenticated else None
+        row.updated_by = user if isinstance(user, User) else None
         row.save()
         if row.sector_value_id:
             row = Answer.objects.select_related("sector_value").get(pk=row.pk)
         return SaveResult(Outcome.SAVED, row)
+
+
+# What write_answer sets: the whitelisted fields plus the formula inputs (posted as in-<input>).
+WRITTEN_FIELDS = (*TEXT_FIELDS, "inputs")
 
 
 def write_answer(row: Answer, values: AnswerValues) -> None:
@@ -851,9 +851,7 @@ def write_answer(row: Answer, values: AnswerValues) -> None:
         row.consultant_note = values.consultant_note
 
 
-def start_assessment(
-    company: Any, criteria_set: CriteriaSet, *, year: int, title: str, user: AbstractBaseUser
-) -> Assessment:
+def start_assessment(company: Any, criteria_set: CriteriaSet, *, year: int, title: str, user: User) -> Assessment:
     """A new draft against the given (latest published) criteria set; it records that version for good."""
     return Assessment.objects.create(
         company=company, criteria_set=criteria_set, year=year, title=title, created_by=user

@@ -10,6 +10,8 @@ class AssessmentConfig(AppConfig):
         from django.core import checks
 
         from assessment import checks as report_checks
+        from assessment import freshness
 
+        freshness.connect()
         checks.register(report_checks.check_cjk_font)
         checks.register(report_checks.check_harfbuzz_subset)

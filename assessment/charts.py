@@ -15,9 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
-from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
+
+from assessment.scoring import Scorecard, round_points
 
 GREEN = "#198754"
 GREY = "#dee2e6"
@@ -41,11 +42,10 @@ class ChartRow:
         return max(Decimal(0), min(Decimal(1), self.points / self.maximum))
 
 
-def rows_from_scorecard(scorecard: Mapping[str, Any], names: Mapping[str, str]) -> list[ChartRow]:
-    """Chart rows from a `Scorecard.to_dict()` (live or snapshot); `names` maps category code → label."""
+def rows_from_scorecard(card: Scorecard, names: Mapping[str, str]) -> list[ChartRow]:
+    """Chart rows from a scorecard's categories, rounded as printed; `names` maps category code → label."""
     return [
-        ChartRow(names.get(c["code"], c["code"]), Decimal(c["points"]), Decimal(c["maximum"]))
-        for c in scorecard["categories"]
+        ChartRow(names.get(c.code, c.code), round_points(c.points), round_points(c.maximum)) for c in card.categories
     ]
 
 

@@ -47,14 +47,15 @@ def export_criteria(criteria_set: CriteriaSet) -> dict[str, Any]:
     data = _plain(criteria_set)
     data["format"] = FORMAT
     data["status"] = criteria_set.status
-    data["previous"] = criteria_set.previous.code if criteria_set.previous_id else None
+    data["previous"] = criteria_set.previous.code if criteria_set.previous is not None else None
     data["governing_documents"] = _codes(criteria_set.governing_documents)
     data["gates"] = [_plain(g) | {"policy_basis": _codes(g.policy_basis)} for g in criteria_set.gates.all()]
     data["categories"] = [
         _plain(c)
         | {
             "indicators": [
-                _plain(i) | {"parent": i.parent.code if i.parent_id else None, "policy_basis": _codes(i.policy_basis)}
+                _plain(i)
+                | {"parent": i.parent.code if i.parent is not None else None, "policy_basis": _codes(i.policy_basis)}
                 for i in c.indicators.select_related("parent").prefetch_related("policy_basis")
             ]
         }
@@ -137,30 +138,33 @@ def import_criteria(document: Any, *, replace_draft: bool = False) -> CriteriaSe
         gate.policy_basis.set(policies)
 
     for n, category_raw in enumerate(categories):
-        where = f"categories[{n}]"
-        category_raw = dict(category_raw)
-        indicators = _pop(category_raw, "indicators", where)
-        category = Category(criteria_set=criteria_set, **_fields(Category, category_raw, where))
-        _save(category, where)
-        created: dict[str, Indicator] = {}
-        pending_parents = []
-        for m, indicator_raw in enumerate(indicators):
-            iwhere = f"{where}.indicators[{m}]"
-            indicator_raw = dict(indicator_raw)
-            parent = indicator_raw.pop("parent", None)
-            policies = _policies(_pop(indicator_raw, "policy_basis", iwhere), f"{iwhere}.policy_basis")
-            indicator = Indicator(category=category, **_fields(Indicator, indicator_raw, iwhere))
-            _save(indicator, iwhere)
-            indicator.policy_basis.set(policies)
-            created[indicator.code] = indicator
-            if parent:
-                pending_parents.append((indicator, parent, iwhere))
-        for indicator, parent, iwhere in pending_parents:
-            if parent not in created:
-                raise CriteriaImportError(f"{iwhere}.parent: no indicator {parent!r} in this category")
-            indicator.parent = created[parent]
-            indicator.save(update_fields=["parent"])
+        _import_category(criteria_set, dict(category_raw), f"categories[{n}]")
     return criteria_set
+
+
+def _import_category(criteria_set: CriteriaSet, category_raw: dict[str, Any], where: str) -> None:
+    """One category and its indicators; a level-3 indicator's parent is linked once all exist."""
+    indicators = _pop(category_raw, "indicators", where)
+    category = Category(criteria_set=criteria_set, **_fields(Category, category_raw, where))
+    _save(category, where)
+    created: dict[str, Indicator] = {}
+    pending_parents = []
+    for m, indicator_raw in enumerate(indicators):
+        iwhere = f"{where}.indicators[{m}]"
+        indicator_raw = dict(indicator_raw)
+        parent = indicator_raw.pop("parent", None)
+        policies = _policies(_pop(indicator_raw, "policy_basis", iwhere), f"{iwhere}.policy_basis")
+        indicator = Indicator(category=category, **_fields(Indicator, indicator_raw, iwhere))
+        _save(indicator, iwhere)
+        indicator.policy_basis.set(policies)
+        created[indicator.code] = indicator
+        if parent:
+            pending_parents.append((indicator, parent, iwhere))
+    for indicator, parent, iwhere in pending_parents:
+        if parent not in created:
+            raise CriteriaImportError(f"{iwhere}.parent: no indicator {parent!r} in this category")
+        indicator.parent = created[parent]
+        indicator.save(update_fields=["parent"])
 
 
 def _save(obj: models.Model, where: str) -> None:

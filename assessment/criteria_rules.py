@@ -10,17 +10,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from assessment.formulas import FORMULAS
+from assessment.vocabulary import Choice, GateKind, IndicatorType, Rating
 
-QUANTITATIVE = {"positive_quant", "reverse_quant"}
-QUALITATIVE = {"positive_qual", "reverse_qual"}
-TYPES = QUANTITATIVE | QUALITATIVE | {"bands", "count", "pass_fail"}
-RATINGS = {"relative", "stars", "bands", "all_pass"}
-CHOICES = {"met", "partly", "not_met"}
+TYPES = frozenset(IndicatorType.values)
+RATINGS = frozenset(Rating.values)
+CHOICES = frozenset(Choice.values)
 # Ratings whose total is a sum of points: category weights must equal their indicators' points
 # and add up to 100. "all_pass" only asks whether every indicator passes.
-ADDITIVE_RATINGS = {"relative", "stars", "bands"}
+ADDITIVE_RATINGS = {Rating.RELATIVE, Rating.STARS, Rating.BANDS}
 FULL_SCORE = Decimal(100)
-GATE_KINDS = {"basic", "negative", "encouraged"}
+GATE_KINDS = frozenset(GateKind.values)
 UNCERTAIN = "U"
 
 
@@ -48,19 +47,7 @@ def validate_criteria(data: Mapping[str, Any]) -> list[str]:
     if not indicators:
         problems.append("the set has no indicators")
 
-    codes = Counter([g["code"] for g in gates] + [i["code"] for i in indicators])
-    for code, n in sorted(codes.items()):
-        if n > 1:
-            problems.append(f"{code}: code used {n} times (gate and indicator codes must be unique within a set)")
-    for code, n in sorted(Counter(c["code"] for c in categories).items()):
-        if n > 1:
-            problems.append(f"category {code}: code used {n} times")
-
-    for g in gates:
-        if not (g.get("text_zh") or "").strip() or not (g.get("text_en") or "").strip():
-            problems.append(f"{g['code']}: gate text is needed in both Chinese and English")
-        if g.get("kind") not in GATE_KINDS:
-            problems.append(f"{g['code']}: unknown gate kind {g.get('kind')!r}")
+    problems.extend(_code_and_gate_problems(gates, categories, indicators))
 
     parents = {i["parent"] for i in indicators if i.get("parent")}
     total = Decimal(0)
@@ -92,8 +79,28 @@ def validate_criteria(data: Mapping[str, Any]) -> list[str]:
             )
     if rating in ADDITIVE_RATINGS and categories and total != FULL_SCORE:
         problems.append(f"the category weights add up to {total.normalize():f}, not 100")
-    if rating in ("stars", "bands"):
+    if rating in (Rating.STARS, Rating.BANDS):
         problems.extend(_band_problems(data.get("rating_bands")))
+    return problems
+
+
+def _code_and_gate_problems(
+    gates: list[Mapping[str, Any]], categories: list[Mapping[str, Any]], indicators: list[Mapping[str, Any]]
+) -> list[str]:
+    """Codes used twice, gates without text in both languages or of an unknown kind."""
+    problems = []
+    codes = Counter([g["code"] for g in gates] + [i["code"] for i in indicators])
+    for code, n in sorted(codes.items()):
+        if n > 1:
+            problems.append(f"{code}: code used {n} times (gate and indicator codes must be unique within a set)")
+    for code, n in sorted(Counter(c["code"] for c in categories).items()):
+        if n > 1:
+            problems.append(f"category {code}: code used {n} times")
+    for g in gates:
+        if not (g.get("text_zh") or "").strip() or not (g.get("text_en") or "").strip():
+            problems.append(f"{g['code']}: gate text is needed in both Chinese and English")
+        if g.get("kind") not in GATE_KINDS:
+            problems.append(f"{g['code']}: unknown gate kind {g.get('kind')!r}")
     return problems
 
 
@@ -115,66 +122,92 @@ def _indicator_problems(item: Mapping[str, Any]) -> list[str]:
     if not isinstance(rule, Mapping):
         return [*problems, f"{code}: rule must be an object"]
 
-    if kind in QUANTITATIVE:
-        has_defaults = "leading" in rule and "benchmark" in rule
-        leading, benchmark = (_number(rule["leading"]), _number(rule["benchmark"])) if has_defaults else (None, None)
-        if has_defaults and (leading is None or benchmark is None):
-            problems.append(f"{code}: rule leading/benchmark must be numbers")
-        elif leading is not None and benchmark is not None:
-            reverse = kind == "reverse_quant"
-            if (reverse and leading > benchmark) or (not reverse and leading < benchmark):
-                direction = "lower" if reverse else "higher"
-                problems.append(
-                    f"{code}: leading {leading} and benchmark {benchmark} are the wrong way round ({direction} is better)"
-                )
-        if not (has_defaults or item.get("uses_sector_values") or rule.get("user_values")):
+    return problems + RULE_CHECKS.get(kind, _no_rule_problems)(code, item, rule)
+
+
+def _no_rule_problems(code: str, item: Mapping[str, Any], rule: Mapping[str, Any]) -> list[str]:
+    return []
+
+
+def _quantitative_rule_problems(code: str, item: Mapping[str, Any], rule: Mapping[str, Any]) -> list[str]:
+    problems = []
+    kind = item.get("indicator_type")
+    has_defaults = "leading" in rule and "benchmark" in rule
+    leading, benchmark = (_number(rule["leading"]), _number(rule["benchmark"])) if has_defaults else (None, None)
+    if has_defaults and (leading is None or benchmark is None):
+        problems.append(f"{code}: rule leading/benchmark must be numbers")
+    elif leading is not None and benchmark is not None:
+        reverse = kind == IndicatorType.REVERSE_QUANT
+        if (reverse and leading > benchmark) or (not reverse and leading < benchmark):
+            direction = "lower" if reverse else "higher"
             problems.append(
-                f"{code}: quantitative indicator without a rule: give leading and benchmark in the rule, "
-                'use sector values, or set "user_values": true'
+                f"{code}: leading {leading} and benchmark {benchmark} are the wrong way round ({direction} is better)"
             )
-    elif kind == "count":
-        target = rule.get("target")
-        if isinstance(target, bool) or not isinstance(target, int) or target <= 0:
-            problems.append(f"{code}: count rule needs a whole-number target > 0")
-        options_zh, options_en = rule.get("options_zh"), rule.get("options_en")
-        if options_zh is not None or options_en is not None:
-            if (
-                not isinstance(options_zh, list)
-                or not isinstance(options_en, list)
-                or len(options_zh) != len(options_en)
-            ):
-                problems.append(f"{code}: options_zh and options_en must be lists of the same length")
-            elif isinstance(target, int) and target > len(options_zh):
-                problems.append(f"{code}: target {target} is more than the {len(options_zh)} options")
-            elif rule.get("max") is not None and rule.get("max") != len(options_zh):
-                problems.append(f"{code}: max {rule.get('max')!r} differs from the {len(options_zh)} options")
-    elif kind == "bands":
-        bands = rule.get("bands")
-        if not isinstance(bands, list) or not bands:
-            problems.append(f"{code}: bands rule needs a non-empty list of bands")
-        else:
-            for n, band in enumerate(bands, start=1):
-                fraction = _number(band.get("fraction")) if isinstance(band, Mapping) else None
-                if fraction is None or not 0 <= fraction <= 1:
-                    problems.append(f"{code}: band {n} needs a fraction between 0 and 1")
-                    continue
-                for key in ("min", "max"):
-                    if band.get(key) is not None and _number(band[key]) is None:
-                        problems.append(f"{code}: band {n} {key} is not a number")
-                if band.get("min") is None and band.get("max") is None:
-                    problems.append(f"{code}: band {n} needs a min or a max")
-    elif kind in QUALITATIVE:
-        fractions = rule.get("fractions")
-        if fractions is not None:
-            if not isinstance(fractions, Mapping) or set(fractions) != CHOICES:
-                problems.append(f"{code}: fractions must give met, partly and not_met")
-            elif any(_number(v) is None or not 0 <= _number(v) <= 1 for v in fractions.values()):
-                problems.append(f"{code}: fractions must be numbers between 0 and 1")
-        if not set(rule.get("provisional_choices", [])) <= CHOICES:
-            problems.append(f"{code}: provisional_choices must be among met, partly, not_met")
-        if rule.get("coverage") and item.get("formula") != "share":
-            problems.append(f'{code}: a coverage rule needs the "share" formula (part and total)')
+    if not (has_defaults or item.get("uses_sector_values") or rule.get("user_values")):
+        problems.append(
+            f"{code}: quantitative indicator without a rule: give leading and benchmark in the rule, "
+            'use sector values, or set "user_values": true'
+        )
     return problems
+
+
+def _count_rule_problems(code: str, item: Mapping[str, Any], rule: Mapping[str, Any]) -> list[str]:
+    problems = []
+    target = rule.get("target")
+    if isinstance(target, bool) or not isinstance(target, int) or target <= 0:
+        problems.append(f"{code}: count rule needs a whole-number target > 0")
+    options_zh, options_en = rule.get("options_zh"), rule.get("options_en")
+    if options_zh is not None or options_en is not None:
+        if not isinstance(options_zh, list) or not isinstance(options_en, list) or len(options_zh) != len(options_en):
+            problems.append(f"{code}: options_zh and options_en must be lists of the same length")
+        elif isinstance(target, int) and target > len(options_zh):
+            problems.append(f"{code}: target {target} is more than the {len(options_zh)} options")
+        elif rule.get("max") is not None and rule.get("max") != len(options_zh):
+            problems.append(f"{code}: max {rule.get('max')!r} differs from the {len(options_zh)} options")
+    return problems
+
+
+def _bands_rule_problems(code: str, item: Mapping[str, Any], rule: Mapping[str, Any]) -> list[str]:
+    bands = rule.get("bands")
+    if not isinstance(bands, list) or not bands:
+        return [f"{code}: bands rule needs a non-empty list of bands"]
+    problems = []
+    for n, band in enumerate(bands, start=1):
+        fraction = _number(band.get("fraction")) if isinstance(band, Mapping) else None
+        if fraction is None or not 0 <= fraction <= 1:
+            problems.append(f"{code}: band {n} needs a fraction between 0 and 1")
+            continue
+        for key in ("min", "max"):
+            if band.get(key) is not None and _number(band[key]) is None:
+                problems.append(f"{code}: band {n} {key} is not a number")
+        if band.get("min") is None and band.get("max") is None:
+            problems.append(f"{code}: band {n} needs a min or a max")
+    return problems
+
+
+def _qualitative_rule_problems(code: str, item: Mapping[str, Any], rule: Mapping[str, Any]) -> list[str]:
+    problems = []
+    fractions = rule.get("fractions")
+    if fractions is not None:
+        if not isinstance(fractions, Mapping) or set(fractions) != CHOICES:
+            problems.append(f"{code}: fractions must give met, partly and not_met")
+        elif any(_number(v) is None or not 0 <= (_number(v) or 0) <= 1 for v in fractions.values()):
+            problems.append(f"{code}: fractions must be numbers between 0 and 1")
+    if not set(rule.get("provisional_choices", [])) <= CHOICES:
+        problems.append(f"{code}: provisional_choices must be among met, partly, not_met")
+    if rule.get("coverage") and item.get("formula") != "share":
+        problems.append(f'{code}: a coverage rule needs the "share" formula (part and total)')
+    return problems
+
+
+RULE_CHECKS = {
+    IndicatorType.POSITIVE_QUANT: _quantitative_rule_problems,
+    IndicatorType.REVERSE_QUANT: _quantitative_rule_problems,
+    IndicatorType.COUNT: _count_rule_problems,
+    IndicatorType.BANDS: _bands_rule_problems,
+    IndicatorType.POSITIVE_QUAL: _qualitative_rule_problems,
+    IndicatorType.REVERSE_QUAL: _qualitative_rule_problems,
+}
 
 
 def mark_problems(criteria_set: Mapping[str, Any], items: list[Mapping[str, Any]]) -> list[str]:

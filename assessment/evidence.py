@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from assessment.models import Assessment, Evidence
@@ -224,9 +224,7 @@ def _check_ole(stream: IO[bytes], kind: FileKind) -> None:
         raise EvidenceError(_("Office files with macros are not accepted; save it without macros."))
 
 
-def store_evidence(
-    assessment: Assessment, code: str, upload: Any, *, user: AbstractBaseUser | AnonymousUser
-) -> Evidence:
+def store_evidence(assessment: Assessment, code: str, upload: Any, *, user: User) -> Evidence:
     """Validate and store one upload for a gate or indicator; raises EvidenceError."""
     kind = detect(upload.name, upload, upload.size)
     evidence = Evidence(

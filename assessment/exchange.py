@@ -16,12 +16,12 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from assessment.answers import (
+    WRITTEN_FIELDS,
     AnswerValues,
     criteria_for,
     load_questionnaire,
@@ -45,6 +46,7 @@ from assessment.formulas import FORMULAS, accepted_inputs
 from assessment.models import Answer, Assessment
 from assessment.scoring import GateSpec, IndicatorSpec
 from assessment.submission import audit, sector_lookup_for
+from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, IndicatorType
 from greenmfg.filenames import file_part
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -104,7 +106,7 @@ def _stored(assessment: Assessment) -> tuple[Any, dict[str, AnswerValues], dict[
     for code, row in questionnaire.rows.items():
         if code in criteria.gates or code in criteria.indicators:
             values[code] = values_from_row(row, with_note=True)
-            if row.sector_value_id:
+            if row.sector_value is not None:
                 sector_keys[code] = row.sector_value.key
     return criteria, values, sector_keys
 
@@ -198,8 +200,7 @@ def export_xlsx(assessment: Assessment) -> bytes:
     """One row per gate and indicator: what it is, then one column per answer field or formula input."""
     criteria, values, sector_keys = _stored(assessment)
     data = criteria.data
-    inputs = _input_codes(data)
-    columns = INFO_COLUMNS + ANSWER_COLUMNS[:1] + [f"input:{c}" for c in inputs] + ANSWER_COLUMNS[1:]
+    columns = INFO_COLUMNS + ANSWER_COLUMNS[:1] + [f"input:{c}" for c in _input_codes(data)] + ANSWER_COLUMNS[1:]
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
@@ -207,12 +208,25 @@ def export_xlsx(assessment: Assessment) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="D1E7DD")
-    parents = {i["parent"] for c in data["categories"] for i in c["indicators"] if i.get("parent")}
+    for line in _answer_lines(data, values, sector_keys):
+        sheet.append(_row([(dict.fromkeys(columns) | line)[c] for c in columns]))
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            _as_text(cell)
+    _format_answer_sheet(sheet, columns)
+    _meta_sheet(book, assessment, criteria.spec.code)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
+
+def _answer_lines(
+    data: Mapping[str, Any], values: Mapping[str, AnswerValues], sector_keys: Mapping[str, str]
+) -> Iterator[dict[str, Any]]:
+    """Column → cell of each gate and scored indicator, in the criteria's order."""
     for gate in data["gates"]:
         answer = values.get(gate["code"])
-        line = dict.fromkeys(columns)
-        line |= {
+        yield {
             "code": gate["code"],
             "kind": "gate",
             "type": gate["kind"],
@@ -221,15 +235,14 @@ def export_xlsx(assessment: Assessment) -> bytes:
             "allows_na": False,
             "passed": answer.passed if answer else None,
         }
-        sheet.append(_row([line[c] for c in columns]))
+    parents = {i["parent"] for c in data["categories"] for i in c["indicators"] if i.get("parent")}
     for category in data["categories"]:
         for indicator in category["indicators"]:
             if indicator["code"] in parents:
                 continue  # a heading: its children carry the answers
             code = indicator["code"]
             answer = values.get(code) or AnswerValues()
-            line = dict.fromkeys(columns)
-            line |= {
+            line = {
                 "code": code,
                 "kind": "indicator",
                 "category": category["code"],
@@ -252,13 +265,11 @@ def export_xlsx(assessment: Assessment) -> bytes:
                 "comment": answer.comment or None,
                 "consultant_note": answer.consultant_note or None,
             }
-            for key, value in answer.inputs:
-                line[f"input:{key}"] = _cell(Decimal(value))
-            sheet.append(_row([line[c] for c in columns]))
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            _as_text(cell)
+            yield line | {f"input:{key}": _cell(Decimal(value)) for key, value in answer.inputs}
 
+
+def _format_answer_sheet(sheet: Any, columns: list[str]) -> None:
+    """Drop-down lists for choice, passed and na; frozen header; wide text columns."""
     choice = DataValidation(type="list", formula1='"met,partly,not_met"', allow_blank=True)
     boolean = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=True)
     sheet.add_data_validation(choice)
@@ -271,9 +282,11 @@ def export_xlsx(assessment: Assessment) -> bytes:
     for index, name in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = 40 if name in ("name", "comment", "na_reason") else 14
 
+
+def _meta_sheet(book: Workbook, assessment: Assessment, criteria_code: str) -> None:
     meta = book.create_sheet(META_SHEET)
     for key, value in (
-        ("criteria_set", criteria.spec.code),
+        ("criteria_set", criteria_code),
         ("company", assessment.company.name),
         ("year", assessment.year),
         ("revision", assessment.revision),
@@ -297,9 +310,6 @@ def export_xlsx(assessment: Assessment) -> bytes:
             _as_text(cell)
     meta.column_dimensions["A"].width = 16
     meta.column_dimensions["B"].width = 100
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 # --- Import: reading ------------------------------------------------------------------------
@@ -522,14 +532,14 @@ def _keys_for(spec: IndicatorSpec) -> set[str]:
     """The JSON keys an indicator of this kind reads; any other key is a mistake in the file."""
     keys = {"comment", "consultant_note"} | ({"na", "na_reason"} if spec.allows_na else set())
     kind = spec.indicator_type
-    if kind in ("positive_qual", "reverse_qual"):
+    if kind in QUALITATIVE:
         return keys | {"choice"}
-    if kind == "pass_fail":
+    if kind == IndicatorType.PASS_FAIL:
         return keys | {"passed"}
-    if kind == "count":
+    if kind == IndicatorType.COUNT:
         return keys | {"count", "options"}
     keys |= {"inputs"} if FORMULAS.get(spec.formula) else {"value"}
-    if kind in ("positive_quant", "reverse_quant"):
+    if kind in QUANTITATIVE:
         keys |= {"leading", "benchmark", "values_source", "sector_value"}
     return keys
 
@@ -575,7 +585,7 @@ def _fields_from_item(item: Mapping[str, Any], spec: IndicatorSpec, sector_id: i
         if not isinstance(item["na"], bool):
             raise ValueError(_("na: expected true or false"))
         raw["na"] = "on" if item["na"] else ""
-    if spec.indicator_type == "count":
+    if spec.indicator_type == IndicatorType.COUNT:
         raw |= _count_fields(item, spec)
     if sector_id is not None:
         raw["sector_value"] = str(sector_id)
@@ -692,12 +702,33 @@ def _sector_id(item: Any, code: str, sectors: Mapping[str, Any], spec: Any) -> i
             _("sector_value: %(key)r is for indicator %(other)s, not %(code)s")
             % {"key": key, "other": value.indicator_code, "code": code}
         )
-    return value.pk
+    return int(value.pk)
 
 
-def import_answers(
-    assessment_id: int, content: bytes, *, user: AbstractBaseUser, may_note: bool, filename: str = ""
-) -> int:
+IMPORTED_FIELDS = [*WRITTEN_FIELDS, "updated_by", "version", "updated_at", "seq"]
+
+
+def _write_rows(assessment: Assessment, values: Mapping[str, AnswerValues], user: User) -> None:
+    """Update the answers that exist, create the others (two queries beside the read)."""
+    existing = {row.code: row for row in Answer.objects.filter(assessment=assessment, code__in=values)}
+    changed, created = [], []
+    for code, answer_values in values.items():
+        row = existing.get(code) or Answer(assessment=assessment, code=code)
+        write_answer(row, answer_values)
+        row.updated_by = user
+        row.updated_at = timezone.now()  # bulk_update skips auto_now
+        row.seq = 0  # written by no page: open pages see their version is stale
+        if row.pk:
+            row.version = F("version") + 1
+            changed.append(row)
+        else:
+            row.version = 1
+            created.append(row)
+    Answer.objects.bulk_update(changed, IMPORTED_FIELDS)
+    Answer.objects.bulk_create(created)
+
+
+def import_answers(assessment_id: int, content: bytes, *, user: User, may_note: bool, filename: str = "") -> int:
     """Validate the file against the assessment's criteria, then save all of it or none.
 
     Returns the number of answers written; raises ImportFailed with every error found.
@@ -712,41 +743,7 @@ def import_answers(
         values, errors = validate(document, criteria_for(assessment.criteria_set), places, may_note=may_note)
         if errors:
             raise ImportFailed(errors)
-        existing = {row.code: row for row in Answer.objects.filter(assessment=assessment, code__in=values)}
-        changed, created = [], []
-        for code, answer_values in values.items():
-            row = existing.get(code) or Answer(assessment=assessment, code=code)
-            write_answer(row, answer_values)
-            row.updated_by = user
-            row.updated_at = timezone.now()  # bulk_update skips auto_now
-            row.seq = 0  # written by no page: open pages see their version is stale
-            if row.pk:
-                row.version = F("version") + 1
-                changed.append(row)
-            else:
-                row.version = 1
-                created.append(row)
-        fields = [
-            "value",
-            "inputs",
-            "choice",
-            "count",
-            "passed",
-            "na",
-            "na_reason",
-            "sector_value",
-            "leading",
-            "benchmark",
-            "values_source",
-            "comment",
-            "consultant_note",
-            "updated_by",
-            "version",
-            "updated_at",
-            "seq",
-        ]
-        Answer.objects.bulk_update(changed, fields)
-        Answer.objects.bulk_create(created)
+        _write_rows(assessment, values, user)
         audit(
             assessment,
             "answers.imported",

@@ -20,11 +20,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from assessment import reports
-from assessment.answers import context_for
 from assessment.formulas import FORMULAS
-from assessment.models import Assessment, Evidence, IndicatorType
-from assessment.scoring import IndicatorResult, score
-from assessment.specs import criteria_spec
+from assessment.models import Assessment, Evidence
+from assessment.scorecards import ScoringState, state_for
+from assessment.scoring import IndicatorResult
+from assessment.vocabulary import IndicatorType
 from greenmfg.bilingual import is_chinese, pick
 from greenmfg.filenames import file_part
 from ledger.models import DataSheet
@@ -53,10 +53,8 @@ def build_pack(assessment: Assessment, *, language: str, consultancy: Consultanc
         context = reports.build_context(assessment, language=language, consultancy=consultancy)
         html = render_to_string(TEMPLATE, context)
         pdf = reports.html_to_pdf(html)
-        source = reports.engine_input(assessment)
-        spec = criteria_spec(source.criteria)
-        card = score(spec, source.answers, reference=source.reference, context=context_for(assessment))
-        table = indicator_table(source, card.indicators, language)
+        source = state_for(assessment)  # a submitted assessment re-scored from its snapshot, as the PDF is
+        table = indicator_table(source, source.card.indicators, language)
         evidence = list(Evidence.objects.filter(assessment=assessment).order_by("code", "uploaded_at", "pk"))
         sheet = DataSheet.objects.prefetch_related("uses", "products").filter(
             company_id=assessment.company_id, year=assessment.year
@@ -132,7 +130,7 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def indicator_table(source: reports.EngineInput, results: Iterable[IndicatorResult], language: str) -> bytes:
+def indicator_table(source: ScoringState, results: Iterable[IndicatorResult], language: str) -> bytes:
     """One row per scored indicator: category, name, type, formula, raw figures, value, yardsticks, points;
     a second sheet with each raw figure on its own row (label, value, unit)."""
     from openpyxl import Workbook  # imported here: only the worker's filing pack needs it

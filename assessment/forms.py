@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessment.evidence import ACCEPT
-from assessment.models import ActionItem, CriteriaSet, FocusArea
+from assessment.models import ActionItem, CriteriaSet
+from assessment.vocabulary import FocusArea
 from greenmfg.bilingual import pick
 
 
@@ -17,7 +18,7 @@ class StartAssessmentForm(forms.Form):
     year = forms.IntegerField(label=_("Reporting year"), min_value=2000)
     title = forms.CharField(label=_("Title (optional)"), max_length=200, required=False)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["year"].initial = datetime.date.today().year - 1
         self.fields["year"].help_text = _("The year the figures you enter refer to, usually last year.")
@@ -27,12 +28,14 @@ class StartAssessmentForm(forms.Form):
             if latest is not None:
                 self.criteria_sets[area] = latest
         labels = dict(FocusArea.choices)
-        self.fields["area"].choices = [
+        area_field = self.fields["area"]
+        assert isinstance(area_field, forms.ChoiceField)
+        area_field.choices = [
             (area, f"{labels[area]} — {pick(cs, 'name')} ({cs.standard})") for area, cs in self.criteria_sets.items()
         ]
 
     def clean_year(self) -> int:
-        year = self.cleaned_data["year"]
+        year: int = self.cleaned_data["year"]
         if year > datetime.date.today().year:
             raise forms.ValidationError(_("The reporting year cannot be in the future."))
         return year

@@ -8,13 +8,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import gettext_noop
+from assessment.reasons import Reason, ReasonCode, reason
 
 HUNDRED = Decimal(100)
 
 
 class FormulaError(ValueError):
-    """The inputs cannot produce a value (a zero denominator, a missing figure)."""
+    """The inputs cannot produce a value (a zero denominator, a missing figure); `reason` says which."""
+
+    def __init__(self, why: Reason) -> None:
+        super().__init__(why.encode())
+        self.reason = why
 
 
 @dataclass(frozen=True)
@@ -43,12 +47,11 @@ class Formula:
     def evaluate(self, values: Mapping[str, Decimal]) -> Decimal:
         missing = [i.code for i in self.inputs if values.get(i.code) is None]
         if missing:
-            # wording matched by scoring.reason_text, which translates it for display
-            raise FormulaError(f"missing input(s): {', '.join(missing)}")
+            raise FormulaError(reason(ReasonCode.MISSING_INPUTS, names=", ".join(missing)))
         try:
             return self.compute(values)
         except (ZeroDivisionError, ArithmeticError) as exc:
-            raise FormulaError(gettext_noop("the denominator is zero")) from exc
+            raise FormulaError(reason(ReasonCode.ZERO_DENOMINATOR)) from exc
 
 
 def kwh_to_tce(kwh: Decimal) -> Decimal:
@@ -366,7 +369,11 @@ ENERGY_IN_KGCE: dict[str, Decimal] = {
 
 
 class UnitMismatch(ValueError):
-    pass
+    """A quota's unit cannot be converted into the formula's; `reason` says which units."""
+
+    def __init__(self, why: Reason) -> None:
+        super().__init__(why.encode())
+        self.reason = why
 
 
 def conversion_factor(source_unit: str, numerator_unit: str) -> Decimal:
@@ -376,8 +383,7 @@ def conversion_factor(source_unit: str, numerator_unit: str) -> Decimal:
         return Decimal(1)
     if source_num in ENERGY_IN_KGCE and numerator_unit in ENERGY_IN_KGCE:
         return ENERGY_IN_KGCE[source_num] / ENERGY_IN_KGCE[numerator_unit]
-    # wording matched by scoring.reason_text, which translates it for display
-    raise UnitMismatch(f"{source_unit} cannot be expressed in {numerator_unit}")
+    raise UnitMismatch(reason(ReasonCode.UNIT_MISMATCH, source=source_unit, target=numerator_unit))
 
 
 def denominator(unit: str) -> str:

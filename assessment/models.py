@@ -1,26 +1,19 @@
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from assessment.vocabulary import Choice, FocusArea, GateKind, IndicatorType, NaRule, Rating
 from organisations.models import Company, Consultancy, Province, Sector
 from policies.models import Mark, PolicyDocument
-
-
-class FocusArea(models.TextChoices):
-    FACTORY = "factory", _("Green factory")
-    DESIGN_PRODUCT = "design_product", _("Green design product")
-    PARK = "park", _("Green industrial park")
-    SUPPLY_CHAIN = "supply_chain", _("Green supply chain")
-
 
 # --- Criteria: what admins maintain -------------------------------------------------------------
 
 
-class CriteriaSetQuerySet(models.QuerySet):
+class CriteriaSetQuerySet(models.QuerySet["CriteriaSet"]):
     def published(self) -> "CriteriaSetQuerySet":
         return self.filter(status=CriteriaSet.Status.PUBLISHED)
 
@@ -28,9 +21,10 @@ class CriteriaSetQuerySet(models.QuerySet):
         return self.published().filter(area=area).order_by("-effective_date", "-id").first()
 
 
-class CriteriaSetManager(models.Manager.from_queryset(CriteriaSetQuerySet)):  # type: ignore[misc]
+class CriteriaSetManager(models.Manager.from_queryset(CriteriaSetQuerySet)):  # type: ignore[misc]  # from_queryset builds the base class at run time
     def get_by_natural_key(self, code: str) -> "CriteriaSet":
-        return self.get(code=code)
+        found: CriteriaSet = self.get(code=code)
+        return found
 
 
 class CriteriaSet(models.Model):
@@ -41,16 +35,8 @@ class CriteriaSet(models.Model):
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
 
-    class Rating(models.TextChoices):
-        # Relative listing: no national pass mark; compare with a regional reference value.
-        RELATIVE = "relative", _("Relative to the regional reference value")
-        STARS = "stars", _("Star bands")
-        ALL_PASS = "all_pass", _("Every indicator must pass")
-        BANDS = "bands", _("Score bands")
-
-    class NaRule(models.TextChoices):
-        RENORMALISE = "renormalise", _("Renormalise the remaining weights")
-        EXCLUDE = "exclude", _("Exclude from the maximum, no renormalisation")
+    Rating = Rating
+    NaRule = NaRule
 
     code = models.SlugField(_("Code"), max_length=80, unique=True)
     area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices)
@@ -114,19 +100,18 @@ class CriteriaSet(models.Model):
         return self.status == self.Status.DRAFT
 
 
-class ChildOfSetManager(models.Manager):
-    def get_by_natural_key(self, set_code: str, code: str) -> models.Model:
+_Child = TypeVar("_Child", bound=models.Model)
+
+
+class ChildOfSetManager(models.Manager[_Child]):
+    def get_by_natural_key(self, set_code: str, code: str) -> _Child:
         return self.get(criteria_set__code=set_code, code=code)
 
 
 class Gate(models.Model):
     """A pass/fail precondition: a basic requirement or an item of the negative list."""
 
-    class Kind(models.TextChoices):
-        BASIC = "basic", _("Basic requirement")
-        NEGATIVE = "negative", _("Negative list")
-        # Asked and shown, never a veto (e.g. park K7 "encouraged" systems and facilities).
-        ENCOURAGED = "encouraged", _("Encouraged, not a veto")
+    Kind = GateKind
 
     criteria_set = models.ForeignKey(
         CriteriaSet, on_delete=models.CASCADE, related_name="gates", verbose_name=_("Criteria set")
@@ -146,7 +131,7 @@ class Gate(models.Model):
         PolicyDocument, blank=True, related_name="gates", verbose_name=_("Policy basis")
     )
 
-    objects = ChildOfSetManager()
+    objects = ChildOfSetManager["Gate"]()
 
     class Meta:
         ordering = ["criteria_set", "order", "code"]
@@ -160,7 +145,7 @@ class Gate(models.Model):
     def natural_key(self) -> tuple[str, str]:
         return (self.criteria_set.code, self.code)
 
-    natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]  # Django reads this attribute of the function
 
 
 class Category(models.Model):
@@ -175,7 +160,7 @@ class Category(models.Model):
     name_en = models.CharField(_("Name (English)"), max_length=200)
     weight = models.DecimalField(_("Weight"), max_digits=7, decimal_places=3, help_text=_("Points of this category"))
 
-    objects = ChildOfSetManager()
+    objects = ChildOfSetManager["Category"]()
 
     class Meta:
         ordering = ["criteria_set", "order", "code"]
@@ -189,20 +174,10 @@ class Category(models.Model):
     def natural_key(self) -> tuple[str, str]:
         return (self.criteria_set.code, self.code)
 
-    natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]  # Django reads this attribute of the function
 
 
-class IndicatorType(models.TextChoices):
-    POSITIVE_QUANT = "positive_quant", _("Positive quantitative")
-    REVERSE_QUANT = "reverse_quant", _("Reverse quantitative")
-    BANDS = "bands", _("Range bands")
-    POSITIVE_QUAL = "positive_qual", _("Positive qualitative")
-    REVERSE_QUAL = "reverse_qual", _("Reverse qualitative")
-    COUNT = "count", _("Count toward a target")
-    PASS_FAIL = "pass_fail", _("Pass / fail")
-
-
-class IndicatorManager(models.Manager):
+class IndicatorManager(models.Manager["Indicator"]):
     def get_by_natural_key(self, set_code: str, code: str) -> "Indicator":
         return self.get(category__criteria_set__code=set_code, code=code)
 
@@ -274,7 +249,7 @@ class Indicator(models.Model):
     def natural_key(self) -> tuple[str, str]:
         return (self.category.criteria_set.code, self.code)
 
-    natural_key.dependencies = ["assessment.category"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["assessment.category"]  # type: ignore[attr-defined]  # Django reads this attribute of the function
 
 
 class Library(models.Model):
@@ -329,7 +304,7 @@ class Library(models.Model):
         return self.owner != self.Owner.PLATFORM
 
 
-class SectorValueQuerySet(models.QuerySet):
+class SectorValueQuerySet(models.QuerySet["SectorValue"]):
     def for_year(self, year: int) -> "SectorValueQuerySet":
         """Rows to offer for an evaluation year: editions superseded by then are left out. A row that
         only comes into force later stays (the only one shipped); the engine says so on the indicator."""
@@ -345,9 +320,10 @@ class SectorValueQuerySet(models.QuerySet):
         )
 
 
-class SectorValueManager(models.Manager.from_queryset(SectorValueQuerySet)):  # type: ignore[misc]
+class SectorValueManager(models.Manager.from_queryset(SectorValueQuerySet)):  # type: ignore[misc]  # from_queryset builds the base class at run time
     def get_by_natural_key(self, key: str) -> "SectorValue":
-        return self.get(key=key)
+        found: SectorValue = self.get(key=key)
+        return found
 
 
 class SectorValue(models.Model):
@@ -479,7 +455,7 @@ class RegionalReference(models.Model):
 # --- Assessments: what companies fill in ------------------------------------------------------
 
 
-class AssessmentQuerySet(models.QuerySet):
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def submitted(self) -> "AssessmentQuerySet":
         return self.filter(status=Assessment.Status.SUBMITTED)
 
@@ -556,10 +532,7 @@ class Answer(models.Model):
     accepted saves, so replays and stale saves can be detected.
     """
 
-    class Choice(models.TextChoices):
-        MET = "met", _("Met")
-        PARTLY = "partly", _("Partly met")
-        NOT_MET = "not_met", _("Not met")
+    Choice = Choice
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="answers", verbose_name=_("Assessment")

@@ -9,7 +9,6 @@ import os
 import ssl
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from urllib import request
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -26,13 +25,13 @@ def _context_without_ca_bundle(*args: object, **kwargs: object) -> ssl.SSLContex
 # At import, WeasyPrint builds a urllib fetcher for each of its three user-agent stylesheets, and each
 # loads the system CA bundle (~45 ms apiece) for HTTPS it never does. Give those fetchers a context
 # that loads nothing; our own fetcher (LocalFileFetcher) has no HTTPS handler at all.
-_create_https_context = http.client._create_https_context  # type: ignore[attr-defined]
-http.client._create_https_context = _context_without_ca_bundle  # type: ignore[attr-defined]
+_create_https_context = http.client._create_https_context  # type: ignore[attr-defined]  # private: swapped during the import only
+http.client._create_https_context = _context_without_ca_bundle  # type: ignore[attr-defined]  # private: swapped during the import only
 try:
     from weasyprint import HTML  # noqa: E402
     from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 finally:
-    http.client._create_https_context = _create_https_context  # type: ignore[attr-defined]
+    http.client._create_https_context = _create_https_context  # type: ignore[attr-defined]  # private: swapped during the import only
 
 CONTENT_TYPES = {
     ".css": "text/css",
@@ -49,18 +48,17 @@ def allowed_roots() -> list[Path]:
     """Directories WeasyPrint may read: our static files and uploaded media, nothing else."""
     roots = [Path(settings.STATIC_ROOT), Path(settings.MEDIA_ROOT)]
     for entry in settings.STATICFILES_DIRS:
-        roots.append(Path(entry[1] if isinstance(entry, (tuple, list)) else entry))
+        roots.append(Path(str(entry[1] if isinstance(entry, (tuple, list)) else entry)))
     return [Path(os.path.realpath(root)) for root in roots]
 
 
-class LocalFileFetcher(URLFetcher):
+class LocalFileFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints: URLFetcher is Any
     """Serves file:// URLs under the allowed roots; refuses every other URL (http, data, …)."""
 
     def __init__(self, roots: Iterable[Path] | None = None) -> None:
-        # Not URLFetcher.__init__: its urllib handlers load the system CA bundle, which we never use.
-        request.OpenerDirector.__init__(self)
-        self._fail_on_errors = False
-        self._allowed_protocols = ["file"]
+        # WeasyPrint's public options only: file URLs, no redirects, and an SSL context that loads no CA
+        # bundle (the HTTPS handler it installs is never used: `fetch` below reads local files itself).
+        super().__init__(ssl_context=_context_without_ca_bundle(), allowed_protocols=["file"], allow_redirects=False)
         self.roots = list(roots) if roots is not None else allowed_roots()
 
     def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> URLFetcherResponse:

@@ -1,7 +1,8 @@
 """The PDF report: context from an assessment, HTML from `reports/report.html`, PDF by WeasyPrint.
 
 Rendering runs in the task worker (`assessment.tasks.render_report_task`), never in a request;
-`enqueue_report` decides whether a new render is needed at all. The same functions serve
+`assessment.tasks.enqueue_report` decides whether a new render is needed at all (by `fingerprint`).
+The same functions serve
 `manage.py render_report` and the benchmark in bench/.
 """
 
@@ -10,26 +11,22 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import Count, F, Max
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
-from assessment import actionplan
-from assessment.answers import context_for
+from assessment import actionplan, vocabulary
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
@@ -37,28 +34,15 @@ from assessment.models import (
     Assessment,
     CriteriaSet,
     Evidence,
-    FocusArea,
     Gate,
     Indicator,
-    IndicatorType,
     Report,
     SectorValue,
-    Snapshot,
 )
-from assessment.scoring import (
-    AnswerData,
-    Context,
-    CriteriaSpec,
-    Scorecard,
-    Status,
-    Verdict,
-    gains,
-    reason_text,
-    score,
-    top_actions,
-)
-from assessment.specs import criteria_spec
-from assessment.submission import state_for
+from assessment.reasons import Reason, reason_text
+from assessment.scorecards import ScoringState, state_for
+from assessment.scoring import AnswerData, Scorecard, gains, top_actions
+from assessment.vocabulary import Choice, FocusArea, IndicatorType, Status, Verdict
 from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
 from greenmfg.filenames import file_part
 from ledger.energy import Carrier
@@ -73,43 +57,6 @@ logger = logging.getLogger(__name__)
 REPORT_LAYOUT_VERSION = "4"
 TEMPLATE = "reports/report.html"
 STYLESHEET = "css/report.css"
-
-
-# --- Engine input: the submission snapshot, or the live answers of a draft --------------------
-
-
-@dataclass(frozen=True)
-class EngineInput:
-    criteria: dict[str, Any]
-    answers: dict[str, AnswerData]
-    notes: dict[str, dict[str, str]]
-    reference: Decimal | None
-    reference_year: int | None
-    reference_source: str
-    frozen: bool  # True: from the snapshot taken at submission
-
-
-def engine_input(assessment: Assessment) -> EngineInput:
-    """The shared scoring state (assessment.submission.state_for) plus the notes of a snapshot."""
-    state = state_for(assessment)
-    notes = state.notes
-    if state.from_snapshot:
-        # Snapshots keep the notes inside the answers JSON (specs.answers_to_json).
-        items = (Snapshot.objects.get(assessment=assessment).answers or {}).get("indicators") or {}
-        notes = {
-            code: {key: str(item.get(key) or "") for key in ("comment", "consultant_note")}
-            for code, item in items.items()
-            if isinstance(item, dict)
-        }
-    return EngineInput(
-        criteria=state.criteria,
-        answers=state.answers,
-        notes=notes,
-        reference=state.reference,
-        reference_year=state.reference_year,
-        reference_source=state.reference_source,
-        frozen=state.from_snapshot,
-    )
 
 
 # --- Figures: one precision rule per kind of number ---------------------------------------------
@@ -136,11 +83,9 @@ def _figure(value: Decimal | None, places: int = 6) -> str:
     """A raw figure as entered: thousands separated, no trailing zeros, at most `places` decimals."""
     if value is None:
         return "–"
-    normal = (
-        value.quantize(Decimal(1).scaleb(-places)).normalize()
-        if value.as_tuple().exponent < -places
-        else value.normalize()
-    )  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # "n", "N" or "F" only for NaN and infinity
+    too_fine = isinstance(exponent, int) and exponent < -places
+    normal = value.quantize(Decimal(1).scaleb(-places)).normalize() if too_fine else value.normalize()
     if normal == normal.to_integral():
         normal = normal.quantize(Decimal(1))
     return f"{normal:,f}"
@@ -215,59 +160,19 @@ def document_number(number: str, language: str) -> str:
 
 
 def status_label(status: str) -> str:
-    return {
-        Status.MET: _("Met"),
-        Status.PARTLY: _("Partly met"),
-        Status.NOT_MET: _("Not met"),
-        Status.NA: _("Not applicable"),
-        Status.UNANSWERED: _("Not answered"),
-        Status.CANNOT_SCORE: _("Cannot be scored"),
-    }[Status(status)]
+    return str(Status(status).label)
 
 
 def verdict_text(card: Scorecard) -> tuple[str, str]:
     """A short verdict and the sentence explaining it."""
-    reference = _num(card.reference)
-    texts = {
-        Verdict.NOT_ELIGIBLE: (
-            _("Not eligible"),
-            _("A basic requirement or an item of the negative list is not met; the score does not count until it is."),
-        ),
-        Verdict.INCOMPLETE: (_("Incomplete"), _("Some basic requirements or indicators are still unanswered.")),
-        Verdict.ABOVE_REFERENCE: (
-            _("At or above the regional reference"),
-            _("The total reaches the regional reference value of %(ref)s points.") % {"ref": reference},
-        ),
-        Verdict.BELOW_REFERENCE: (
-            _("Below the regional reference"),
-            _("The total is below the regional reference value of %(ref)s points.") % {"ref": reference},
-        ),
-        Verdict.NO_REFERENCE: (
-            _("Scored"),
-            _(
-                "Selection is relative: no regional reference value has been entered yet, so the score cannot be compared."
-            ),
-        ),
-        Verdict.RATED: (_("Rated"), _("The rating follows the score bands of the criteria set.")),
-        Verdict.PASS: (_("Pass"), _("Every indicator is met.")),
-        Verdict.FAIL: (_("Fail"), _("At least one indicator is not met.")),
-    }
-    return texts.get(card.verdict, (str(card.verdict), ""))
+    return str(Verdict(card.verdict).label), vocabulary.verdict_text(card.verdict)
 
 
-# Engine reasons that carry an internal mark, said in words for a client.
-REASON_WORDS = {
-    "sector value marked uncertain [U], not official": gettext_noop(
-        "The sector value used is not confirmed against the official text of its standard, so these points are provisional."
-    ),
-}
 # Negative-list items are stored as statements to confirm; the report lists them under one heading.
 NEGATIVE_PREFIXES = ("None of the following applies:", "不存在以下情形：")
 
 
-def reason_words(reason: str) -> str:
-    if reason in REASON_WORDS:
-        return _(REASON_WORDS[reason])
+def reason_words(reason: Reason | None) -> str:
     return plain(reason_text(reason))
 
 
@@ -293,11 +198,11 @@ def _answer_text(spec: Mapping[str, Any], answer: AnswerData | None, language: s
         return _("Not applicable: %(reason)s") % {"reason": reason} if reason else _("Not applicable")
     kind = spec["indicator_type"]
     if kind in (IndicatorType.POSITIVE_QUAL, IndicatorType.REVERSE_QUAL):
-        return {"met": _("Met"), "partly": _("Partly met"), "not_met": _("Not met")}.get(
-            answer.choice, _("Not answered")
-        )
+        return str(Choice(answer.choice).label) if answer.choice in Choice.values else _("Not answered")
     if kind == IndicatorType.PASS_FAIL:
-        return {True: _("Yes"), False: _("No")}.get(answer.passed, _("Not answered"))  # type: ignore[arg-type]
+        if answer.passed is None:
+            return _("Not answered")
+        return _("Yes") if answer.passed else _("No")
     if kind == IndicatorType.COUNT:
         target = (spec.get("rule") or {}).get("target")
         if answer.count is None:
@@ -462,8 +367,7 @@ def _comparison(
     previous = _previous(assessment)
     if previous is None:
         return None
-    source = engine_input(previous)
-    before = score(criteria_spec(source.criteria), source.answers, reference=source.reference)
+    before = state_for(previous).card
     old_categories = {c.code: c for c in before.categories}
     rows = []
     for c in card.categories:
@@ -510,11 +414,11 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
 
     Call inside `translation.override(language)` (render_html does).
     """
-    source = engine_input(assessment)
-    spec = criteria_spec(source.criteria)
-    context = context_for(assessment)  # evaluation year and sector: quota editions, sector fit, limit values
-    card = score(spec, source.answers, reference=source.reference, context=context)
-    actions = top_actions(spec, source.answers, limit=5, reference=source.reference, context=context)
+    # Scored once, with the evaluation year and sector (quota editions, sector fit, limit values);
+    # a submitted assessment re-scored from its snapshot.
+    source = state_for(assessment)
+    spec, card = source.spec, source.card
+    actions = top_actions(spec, card, limit=5)
     criteria_set = assessment.criteria_set
     company = assessment.company
     zh = is_chinese(language)
@@ -525,7 +429,9 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         i.code: i
         for i in Indicator.objects.filter(category__criteria_set=criteria_set).prefetch_related("policy_basis")
     }
-    gate_rows = {g.code: g for g in Gate.objects.filter(criteria_set=criteria_set).prefetch_related("policy_basis")}
+    gate_rows: dict[str, Gate] = {
+        g.code: g for g in Gate.objects.filter(criteria_set=criteria_set).prefetch_related("policy_basis")
+    }
     sector_keys = [a.sector.key for a in source.answers.values() if a.sector is not None]
     sector_values = {v.key: v for v in SectorValue.objects.filter(key__in=sector_keys).select_related("library")}
     evidence: dict[str, list[str]] = {}
@@ -646,7 +552,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
                 }
             )
         if result.provisional:
-            why = row["reason"] or nobr(
+            why = cast(SafeString, row["reason"]) or nobr(
                 _("The standard gives no official rule for this case; the rule used is this app's.")
             )
             provisional_rules.setdefault(why, []).append(result.code)
@@ -666,7 +572,8 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     governing = list(criteria_set.governing_documents.all())
     cited_by: dict[int, list[str]] = {}
     documents: dict[int, PolicyDocument] = {}
-    for code, row_obj in [*gate_rows.items(), *indicator_rows.items()]:
+    rows_with_basis: list[tuple[str, Gate | Indicator]] = [*gate_rows.items(), *indicator_rows.items()]
+    for code, row_obj in rows_with_basis:
         for doc in row_obj.policy_basis.all():
             documents[doc.id] = doc
             cited_by.setdefault(doc.id, []).append(code)
@@ -686,7 +593,7 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "cited_by": ", ".join(cited_by.get(doc.id, [])),
         }
 
-    draft = not source.frozen
+    draft = not source.from_snapshot
     today = timezone.localdate()
     area = str(criteria_set.area)
     subject = (
@@ -735,7 +642,11 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "area": FocusArea(criteria_set.area).label,
         "area_code": area,
         "subject": subject,
-        "subject_label": {FocusArea.PARK: _("Park"), FocusArea.DESIGN_PRODUCT: _("Product")}.get(area, ""),  # type: ignore[call-overload]
+        "subject_label": _("Park")
+        if area == FocusArea.PARK
+        else _("Product")
+        if area == FocusArea.DESIGN_PRODUCT
+        else "",
         "key_figures": key_figures,
         "data_sheet": sheet,
         "criteria_set": {
@@ -815,32 +726,28 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "evidence_index": evidence_index,
         "without_evidence": without_evidence,
         "comparison": _comparison(assessment, card, category_names, indicator_names),
-        "action_plan": action_plan_context(
-            assessment, spec, source, card, context, indicator_names=indicator_names, language=language
-        ),
+        "action_plan": action_plan_context(assessment, source, indicator_names=indicator_names, language=language),
         "governing_documents": [policy_row(d) for d in governing],
         "cited_documents": [policy_row(d) for d in cited],
     }
 
 
 def action_plan_context(
-    assessment: Assessment,
-    spec: CriteriaSpec,
-    source: EngineInput,
-    card: Scorecard,
-    context: Context | None,
-    *,
-    indicator_names: Mapping[str, str],
-    language: str,
+    assessment: Assessment, source: ScoringState, *, indicator_names: Mapping[str, str], language: str
 ) -> dict[str, Any] | None:
     """The planned gaps in plan order and the total projected once they are met (actionplan.project)."""
     items = sorted((i for i in actionplan.items_for(assessment).values() if i.planned), key=actionplan.sort_key)
     if not items:
         return None
-    gain = gains(spec, card)
+    gain = gains(source.spec, source.card)
     money = unit_html("10k CNY", language)
     projection = actionplan.project(
-        spec, source.answers, card, [i.code for i in items], reference=source.reference, context=context
+        source.spec,
+        source.answers,
+        source.card,
+        [i.code for i in items],
+        reference=source.reference,
+        context=source.context,
     )
     cost, saving = actionplan.totals(items)
     payback = actionplan.payback_years(cost, saving)
@@ -1002,13 +909,6 @@ def download_name(report: Report) -> str:
 # --- Jobs: one render per assessment state, kept until the assessment changes -------------------
 
 
-def stale_after() -> timedelta:
-    return timedelta(minutes=settings.REPORT_STALE_MINUTES)
-
-
-MAX_ATTEMPTS = 3
-
-
 def fingerprint(
     assessment: Assessment, *, language: str, consultancy: Consultancy | None = None, kind: str = Report.Kind.PDF
 ) -> str:
@@ -1051,83 +951,6 @@ def fingerprint(
         *ActionItem.objects.filter(assessment=assessment).aggregate(latest=Max("updated_at"), n=Count("id")).values(),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
-def is_stale(report: Report, now: Any = None) -> bool:
-    """Running far longer than any render takes: the worker was killed."""
-    now = now or timezone.now()
-    return report.status == Report.Status.RUNNING and (
-        report.started_at is None or report.started_at < now - stale_after()
-    )
-
-
-def enqueue_report(
-    assessment: Assessment,
-    language: str,
-    user: Any,
-    consultancy: Consultancy | None = None,
-    kind: str = Report.Kind.PDF,
-) -> Report:
-    """The report (PDF or filing pack) for the assessment's current state: kept, in progress, or newly queued."""
-    if kind not in Report.Kind.values:
-        raise ValueError(f"unknown kind {kind!r}")
-    if language not in dict(settings.LANGUAGES):
-        raise ValueError(f"unknown language {language!r}")
-    with transaction.atomic():
-        # Lock the assessment row so two requests cannot both decide to queue a render.
-        # (SQLite: the IMMEDIATE transaction mode already serialises writers.)
-        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
-        fp = fingerprint(locked, language=language, consultancy=consultancy, kind=kind)
-        report = Report.objects.filter(assessment=locked, fingerprint=fp).order_by("-created_at").first()
-        if report is None:
-            report = Report.objects.create(
-                assessment=locked,
-                kind=kind,
-                language=language,
-                fingerprint=fp,
-                consultancy=consultancy,
-                requested_by=user,
-            )
-            return _queue(report)
-        if report.status == Report.Status.DONE or (
-            report.status in (Report.Status.QUEUED, Report.Status.RUNNING) and not is_stale(report)
-        ):
-            return report
-        return _queue(report)  # failed (retry asked for) or stale
-
-
-def retry_if_stale(report: Report) -> Report:
-    """Called on every status poll: a job left running by a killed worker is queued again."""
-    if not is_stale(report):
-        return report
-    with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report.pk)
-        if not is_stale(report):
-            return report
-        logger.warning("report %s: running since %s, worker presumably gone; retrying", report.pk, report.started_at)
-        return _queue(report)
-
-
-def _queue(report: Report) -> Report:
-    """Queue (or re-queue) a render; call inside a transaction, so row and task commit together."""
-    from assessment.tasks import render_report_task
-
-    if report.attempts >= MAX_ATTEMPTS:
-        report.status = Report.Status.FAILED
-        report.error = _mark_error(f"gave up after {report.attempts} attempts: the render did not finish")
-        report.finished_at = timezone.now()
-        report.save(update_fields=["status", "error", "finished_at"])
-        logger.error("report %s: %s", report.pk, report.error)
-        return report
-    result = render_report_task.enqueue(report.pk)
-    report.status = Report.Status.QUEUED
-    report.task_id = str(result.id)
-    report.progress = 0
-    report.error = ""
-    report.started_at = None
-    report.finished_at = None
-    report.save(update_fields=["status", "task_id", "progress", "error", "started_at", "finished_at"])
-    return report
 
 
 def _mark_error(message: str) -> str:

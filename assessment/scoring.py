@@ -17,15 +17,11 @@ the "renormalise" rule a category's remaining indicators are scaled to the categ
 the total is scaled back to the full weight when whole categories drop out.
 """
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from typing import Any
-
-from django.utils.translation import gettext, gettext_noop
 
 from assessment.formulas import (
     FORMULAS,
@@ -37,6 +33,18 @@ from assessment.formulas import (
     denominator,
     formula_for,
 )
+from assessment.reasons import Reason, ReasonCode, reason
+from assessment.vocabulary import (
+    QUALITATIVE,
+    VETO_GATE_KINDS,
+    Choice,
+    GateKind,
+    IndicatorType,
+    NaRule,
+    Rating,
+    Status,
+    Verdict,
+)
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -44,40 +52,13 @@ CENT = Decimal("0.01")
 FINE = Decimal("0.000001")
 
 
-class Status(StrEnum):
-    MET = "met"
-    PARTLY = "partly"
-    NOT_MET = "not_met"
-    NA = "na"
-    UNANSWERED = "unanswered"
-    CANNOT_SCORE = "cannot_score"
-
-
-class Verdict(StrEnum):
-    NOT_ELIGIBLE = "not_eligible"
-    INCOMPLETE = "incomplete"
-    ABOVE_REFERENCE = "above_reference"
-    BELOW_REFERENCE = "below_reference"
-    NO_REFERENCE = "no_reference"
-    RATED = "rated"
-    PASS = "pass"
-    FAIL = "fail"
-
-
-QUANTITATIVE = {"positive_quant", "reverse_quant"}
-QUALITATIVE = {"positive_qual", "reverse_qual"}
-DEFAULT_FRACTIONS = {
-    "positive_qual": {"met": ONE, "partly": Decimal("0.5"), "not_met": ZERO},
-    "reverse_qual": {"met": ZERO, "partly": Decimal("0.5"), "not_met": ONE},
+DEFAULT_FRACTIONS: dict[str, dict[str, Decimal]] = {
+    IndicatorType.POSITIVE_QUAL: {Choice.MET: ONE, Choice.PARTLY: Decimal("0.5"), Choice.NOT_MET: ZERO},
+    IndicatorType.REVERSE_QUAL: {Choice.MET: ZERO, Choice.PARTLY: Decimal("0.5"), Choice.NOT_MET: ONE},
 }
 
 
 # --- Input -------------------------------------------------------------------------------------
-
-
-# Gate kinds that veto: one "no" makes the assessment not eligible, one open answer leaves it
-# incomplete. "encouraged" items (e.g. park K7) are asked and shown but never veto.
-VETO_GATE_KINDS = frozenset({"basic", "negative"})
 
 
 @dataclass(frozen=True)
@@ -126,7 +107,7 @@ class CriteriaSpec:
     gates: tuple[GateSpec, ...]
     categories: tuple[CategorySpec, ...]
     rating_bands: tuple[Mapping[str, Any], ...] = ()
-    na_rule: str = "renormalise"
+    na_rule: str = NaRule.RENORMALISE
     provisional: bool = False
     version: str = ""
 
@@ -200,10 +181,10 @@ class IndicatorResult:
     values_from: str = ""  # "sector", "user", "criteria" or ""
     provisional: bool = False
     user_supplied: bool = False
-    reason: str = ""
+    reason: Reason | None = None
     fraction: Decimal = ZERO
-    # Warnings that do not stop scoring, as reason codes (see `reason_text`).
-    flags: list[str] = field(default_factory=list)
+    # Warnings that do not stop scoring (shown with `reasons.reason_text`).
+    flags: list[Reason] = field(default_factory=list)
     required: bool = True
 
     @property
@@ -240,8 +221,8 @@ class Scorecard:
     rating_provisional: bool = False
     reference: Decimal | None = None
     provisional: bool = False
-    # (indicator code, gate code, reason code): figures that breach a mandatory limit.
-    compliance: tuple[tuple[str, str, str], ...] = ()
+    # (indicator code, gate code, reason): figures that breach a mandatory limit.
+    compliance: tuple[tuple[str, str, Reason], ...] = ()
 
     @property
     def failed_gates(self) -> tuple[GateResult, ...]:
@@ -283,7 +264,7 @@ class Scorecard:
             "open_gates": [g.code for g in self.unanswered_gates],
             "open_indicators": [i.code for i in self.open_indicators],
             "compliance_problems": [
-                {"indicator": code, "gate": gate, "reason": reason} for code, gate, reason in self.compliance
+                {"indicator": code, "gate": gate, "reason": why.encode()} for code, gate, why in self.compliance
             ],
             "categories": [
                 {"code": c.code, "weight": _out(c.weight), "points": _out(c.points), "maximum": _out(c.maximum)}
@@ -304,8 +285,8 @@ class Scorecard:
                     "values_from": i.values_from,
                     "provisional": i.provisional,
                     "user_supplied": i.user_supplied,
-                    "reason": i.reason,
-                    "flags": list(i.flags),
+                    "reason": i.reason.encode() if i.reason else "",
+                    "flags": [flag.encode() for flag in i.flags],
                 }
                 for i in self.indicators
             ],
@@ -361,61 +342,7 @@ class Thresholds:
     benchmark: Decimal | None
     source: str  # "sector", "user", "criteria"
     provisional: bool = False
-    reason: str = ""
-
-
-# Reasons stay untranslated in results and frozen snapshots; they are translated when shown.
-# Older reasons are English sentences; newer ones are codes with parameters, "code|key=value|…".
-_REASON_PATTERNS = (
-    (re.compile(r"missing input\(s\): (?P<names>.+)"), gettext_noop("missing input(s): %(names)s")),
-    (
-        re.compile(r"(?P<source>.+) cannot be expressed in (?P<target>.+)"),
-        gettext_noop("%(source)s cannot be expressed in %(target)s"),
-    ),
-)
-
-REASON_CODES: dict[str, str] = {
-    "zero_denominator": gettext_noop("the denominator is zero, so the indicator cannot be scored"),
-    "reversed_thresholds": gettext_noop(
-        "the leading value %(leading)s and the benchmark %(benchmark)s are the wrong way round for this indicator "
-        "(%(direction)s)"
-    ),
-    "count_above_max": gettext_noop("%(count)s is more than the %(max)s functions the standard lists"),
-    "sector_and_user_values": gettext_noop(
-        "both a quota row and your own leading and benchmark values were given; keep one of them"
-    ),
-    "worse_than_limit": gettext_noop(
-        "worse than the quota's limit value %(limit)s %(unit)s (level 3, mandatory): a compliance problem, see basic requirement %(gate)s"
-    ),
-    "sector_mismatch": gettext_noop(
-        "the quota row is for sector %(quota_sector)s, not the company's sector %(company_sector)s"
-    ),
-    "edition_not_in_force": gettext_noop(
-        "%(edition)s comes into force on %(in_force)s, after the evaluation year %(year)s; no edition in force in %(year)s is shipped"
-    ),
-    "edition_superseded": gettext_noop(
-        "%(edition)s was superseded on %(superseded)s, before the evaluation year %(year)s"
-    ),
-    "na_app_rule": gettext_noop("N/A is allowed here by this app's rule, not by the standard (provisional)"),
-    "partial_rule_provisional": gettext_noop(
-        "the standard gives no rule for partial compliance; half points are provisional"
-    ),
-    "form_per_output": gettext_noop("per-output form (per 10k CNY of output value), GB/T 36132-2025 Annex B"),
-    "per_output_with_quota": gettext_noop(
-        "a quota row is per product, but the figures were given per output value (G); give Q for the quota, or your own per-output leading and benchmark values"
-    ),
-    "electricity_converted": gettext_noop(
-        "the quota is graded on electricity; kWh converted at the calorific equivalent %(factor)s kgce/kWh (GB/T 2589)"
-    ),
-    "coverage_share": gettext_noop(
-        "scored by coverage: %(part)s of %(total)s product categories have a carbon footprint"
-    ),
-}
-
-_DIRECTIONS = {
-    "reverse": gettext_noop("lower is better: the leading value must not be above the benchmark"),
-    "positive": gettext_noop("higher is better: the leading value must not be below the benchmark"),
-}
+    reason: Reason | None = None
 
 
 def _plain(value: Decimal) -> str:
@@ -423,41 +350,16 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def reason(code: str, **params: object) -> str:
-    """A reason code with its parameters, stored as plain text and translated by `reason_text`."""
-    parts = [code, *(f"{key}={value}" for key, value in params.items())]
-    return "|".join(str(part).replace("|", "/") for part in parts)
+# --- Checks the answers layer can call before saving (pure, return a Reason or None) ---------
 
 
-def reason_text(reason_: str) -> str:
-    """An engine reason in the active language (a user's own N/A reason comes back unchanged)."""
-    if not reason_:
-        return reason_
-    code, *parts = reason_.split("|")
-    if code in REASON_CODES:
-        params = dict(part.split("=", 1) for part in parts if "=" in part)
-        if "direction" in params:
-            params["direction"] = gettext(_DIRECTIONS.get(params["direction"], params["direction"]))
-        try:
-            return gettext(REASON_CODES[code]) % params
-        except (KeyError, ValueError, TypeError):
-            return gettext(REASON_CODES[code])
-    for pattern, msgid in _REASON_PATTERNS:
-        if match := pattern.fullmatch(reason_):
-            return gettext(msgid) % match.groupdict()
-    return gettext(reason_)
-
-
-# --- Checks the answers layer can call before saving (pure, return a reason code or "") -------
-
-
-def threshold_problem(indicator_type: str, leading: Decimal, benchmark: Decimal) -> str:
-    """A reason code when leading and benchmark are the wrong way round for the indicator's direction."""
-    if indicator_type == "reverse_quant" and leading > benchmark:
-        return reason("reversed_thresholds", leading=leading, benchmark=benchmark, direction="reverse")
-    if indicator_type == "positive_quant" and leading < benchmark:
-        return reason("reversed_thresholds", leading=leading, benchmark=benchmark, direction="positive")
-    return ""
+def threshold_problem(indicator_type: str, leading: Decimal, benchmark: Decimal) -> Reason | None:
+    """Why not, when leading and benchmark are the wrong way round for the indicator's direction."""
+    if indicator_type == IndicatorType.REVERSE_QUANT and leading > benchmark:
+        return reason(ReasonCode.REVERSED_THRESHOLDS, leading=leading, benchmark=benchmark, direction="reverse")
+    if indicator_type == IndicatorType.POSITIVE_QUANT and leading < benchmark:
+        return reason(ReasonCode.REVERSED_THRESHOLDS, leading=leading, benchmark=benchmark, direction="positive")
+    return None
 
 
 def count_limit(spec: IndicatorSpec) -> int | None:
@@ -468,19 +370,19 @@ def count_limit(spec: IndicatorSpec) -> int | None:
     return len(options) if isinstance(options, list) and options else None
 
 
-def count_problem(spec: IndicatorSpec, count: int) -> str:
-    """A reason code when a count is more than the listed options allow (F04 above 12)."""
+def count_problem(spec: IndicatorSpec, count: int) -> Reason | None:
+    """Why not, when a count is more than the listed options allow (F04 above 12)."""
     limit = count_limit(spec)
     if limit is not None and count > limit:
-        return reason("count_above_max", count=count, max=limit)
-    return ""
+        return reason(ReasonCode.COUNT_ABOVE_MAX, count=count, max=limit)
+    return None
 
 
-def values_problem(answer: AnswerData) -> str:
-    """A reason code when a quota row and the user's own leading/benchmark are both given."""
+def values_problem(answer: AnswerData) -> Reason | None:
+    """Why not, when a quota row and the user's own leading/benchmark are both given."""
     if answer.sector is not None and (answer.leading is not None or answer.benchmark is not None):
-        return "sector_and_user_values"
-    return ""
+        return reason(ReasonCode.SECTOR_AND_USER_VALUES)
+    return None
 
 
 def thresholds_for(spec: IndicatorSpec, answer: AnswerData) -> Thresholds | None:
@@ -491,13 +393,13 @@ def thresholds_for(spec: IndicatorSpec, answer: AnswerData) -> Thresholds | None
         factor = conversion_factor(sector.unit, formula.numerator_unit) if formula and not formula.is_rate else ONE
         benchmark = sector.benchmark
         provisional = not sector.official
-        reason = "" if sector.official else gettext_noop("sector value marked uncertain [U], not official")
+        why = None if sector.official else reason(ReasonCode.SECTOR_UNOFFICIAL)
         if benchmark is None:
             # The quota gives no level 2: its level-3 limit stands in (a product decision).
             benchmark = sector.limit if sector.limit is not None else sector.leading
             provisional = True
-            reason = gettext_noop("no level 2 in the quota; level 3 used as benchmark")
-        return Thresholds(sector.leading * factor, benchmark * factor, "sector", provisional, reason)
+            why = reason(ReasonCode.LIMIT_AS_BENCHMARK)
+        return Thresholds(sector.leading * factor, benchmark * factor, "sector", provisional, why)
     if answer.leading is not None and answer.benchmark is not None:
         return Thresholds(answer.leading, answer.benchmark, "user")
     if "leading" in spec.rule and "benchmark" in spec.rule:
@@ -514,7 +416,7 @@ def indicator_value(spec: IndicatorSpec, answer: AnswerData) -> tuple[Decimal | 
         if not answer.inputs:
             return None, True
         return formula.evaluate(answer.inputs), True
-    if spec.indicator_type == "count":
+    if spec.indicator_type == IndicatorType.COUNT:
         return (Decimal(answer.count) if answer.count is not None else None), False
     return answer.value, False
 
@@ -537,7 +439,6 @@ def score_indicator(
     force_met: bool = False,
     context: Context | None = None,
 ) -> IndicatorResult:
-    context = context or Context()
     base: dict[str, Any] = {
         "code": spec.code,
         "category": category,
@@ -551,56 +452,68 @@ def score_indicator(
     if answer is None:
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
     if answer.na:
-        if spec.allows_na and answer.na_reason.strip():
-            # N/A permissions are this app's rule, not the standard's [U]: always provisional.
-            return IndicatorResult(
-                status=Status.NA,
-                points=ZERO,
-                reason=answer.na_reason.strip(),
-                flags=["na_app_rule"],
-                **(base | {"maximum": ZERO, "provisional": True}),
-            )
-        reason_ = (
-            gettext_noop("N/A is not allowed for this indicator")
-            if not spec.allows_na
-            else gettext_noop("N/A needs a reason")
-        )
-        return IndicatorResult(status=Status.UNANSWERED, points=ZERO, reason=reason_, **base)
-
+        return _not_applicable(spec, answer, base)
     kind = spec.indicator_type
     if kind in QUALITATIVE:
-        part, total = answer.inputs.get("part"), answer.inputs.get("total")
-        if spec.rule.get("coverage") and part is not None and total is not None:
-            # F13: scored by coverage of product categories (our reading; the standard gives no formula).
-            if total == 0:
-                return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason="zero_denominator", **base)
-            flag = reason("coverage_share", part=_plain(part), total=_plain(total))
-            return _scored(spec, base | {"value": part / total * 100, "unit": "%"}, clamp(part / total), flags=[flag])
-        if not answer.choice:
-            return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
-        fractions = {k: Decimal(str(v)) for k, v in spec.rule.get("fractions", {}).items()} or DEFAULT_FRACTIONS[kind]
-        fraction = fractions[answer.choice]
-        flags = []
-        if answer.choice in spec.rule.get("provisional_choices", ()):
-            # The standard gives no partial rule [U]: the fraction is a placeholder.
-            base["provisional"] = True
-            flags.append("partial_rule_provisional")
-        return _scored(spec, base, fraction, flags=flags)
-    if kind == "pass_fail":
+        return _qualitative(spec, answer, base)
+    if kind == IndicatorType.PASS_FAIL:
         if answer.passed is None:
             return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
         return _scored(spec, base, ONE if answer.passed else ZERO)
+    return _measured(spec, answer, base, context or Context())
 
-    if kind == "count" and answer.count is not None and (problem := count_problem(spec, answer.count)):
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
+
+def _cannot_score(why: Reason | None, base: dict[str, Any], **extra: Any) -> IndicatorResult:
+    return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=why, **(base | extra))
+
+
+def _not_applicable(spec: IndicatorSpec, answer: AnswerData, base: dict[str, Any]) -> IndicatorResult:
+    if spec.allows_na and answer.na_reason.strip():
+        # N/A permissions are this app's rule, not the standard's [U]: always provisional.
+        return IndicatorResult(
+            status=Status.NA,
+            points=ZERO,
+            reason=reason(ReasonCode.NA_GIVEN, text=answer.na_reason.strip()),
+            flags=[reason(ReasonCode.NA_APP_RULE)],
+            **(base | {"maximum": ZERO, "provisional": True}),
+        )
+    why = reason(ReasonCode.NA_NEEDS_REASON if spec.allows_na else ReasonCode.NA_NOT_ALLOWED)
+    return IndicatorResult(status=Status.UNANSWERED, points=ZERO, reason=why, **base)
+
+
+def _qualitative(spec: IndicatorSpec, answer: AnswerData, base: dict[str, Any]) -> IndicatorResult:
+    part, total = answer.inputs.get("part"), answer.inputs.get("total")
+    if spec.rule.get("coverage") and part is not None and total is not None:
+        # F13: scored by coverage of product categories (our reading; the standard gives no formula).
+        if total == 0:
+            return _cannot_score(reason(ReasonCode.ZERO_DENOMINATOR), base)
+        flag = reason(ReasonCode.COVERAGE_SHARE, part=_plain(part), total=_plain(total))
+        return _scored(spec, base | {"value": part / total * 100, "unit": "%"}, clamp(part / total), flags=[flag])
+    if not answer.choice:
+        return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
+    fractions = {k: Decimal(str(v)) for k, v in spec.rule.get("fractions", {}).items()}
+    fraction = (fractions or DEFAULT_FRACTIONS[spec.indicator_type])[answer.choice]
+    flags: list[Reason] = []
+    if answer.choice in spec.rule.get("provisional_choices", ()):
+        # The standard gives no partial rule [U]: the fraction is a placeholder.
+        base["provisional"] = True
+        flags.append(reason(ReasonCode.PARTIAL_RULE_PROVISIONAL))
+    return _scored(spec, base, fraction, flags=flags)
+
+
+def _measured(spec: IndicatorSpec, answer: AnswerData, base: dict[str, Any], context: Context) -> IndicatorResult:
+    """Counts, bands and quantitative indicators: a value (typed or computed), then its rule."""
+    kind = spec.indicator_type
+    if kind == IndicatorType.COUNT and answer.count is not None and (problem := count_problem(spec, answer.count)):
+        return _cannot_score(problem, base)
     try:
         value, computed = indicator_value(spec, answer)
     except FormulaError as exc:
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, computed=True, reason=str(exc), **base)
+        return _cannot_score(exc.reason, base, computed=True)
     if value is None:
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
     unit = spec.unit
-    form_flags: list[str] = []
+    form_flags: list[Reason] = []
     if (
         spec.formula in PER_OUTPUT
         and (form := formula_for(spec.formula, answer.inputs)) is not None
@@ -608,39 +521,43 @@ def score_indicator(
     ):
         # Annex B per-output form: tce/10k CNY etc. No quota is per output value.
         unit = form.unit
-        form_flags.append("form_per_output")
+        form_flags.append(reason(ReasonCode.FORM_PER_OUTPUT))
         if answer.sector is not None:
             base |= {"value": value, "computed": computed, "unit": unit}
-            return IndicatorResult(
-                status=Status.CANNOT_SCORE, points=ZERO, reason="per_output_with_quota", flags=form_flags, **base
-            )
+            return _cannot_score(reason(ReasonCode.PER_OUTPUT_WITH_QUOTA), base, flags=form_flags)
     elif answer.sector is not None and spec.formula and not FORMULAS[spec.formula].is_rate:
         unit = f"{FORMULAS[spec.formula].numerator_unit}/{denominator(answer.sector.unit)}"
     base |= {"value": value, "computed": computed, "unit": unit}
-
-    if kind == "count":
+    if kind == IndicatorType.COUNT:
         target = Decimal(str(spec.rule.get("target", 1)))
         return _scored(spec, base, clamp(value / target))
-    if kind == "bands":
+    if kind == IndicatorType.BANDS:
         return _scored(spec, base, band_fraction(value, spec.rule.get("bands", [])))
+    return _linear(spec, answer, value, base, form_flags, context)
 
+
+def _linear(
+    spec: IndicatorSpec,
+    answer: AnswerData,
+    value: Decimal,
+    base: dict[str, Any],
+    form_flags: list[Reason],
+    context: Context,
+) -> IndicatorResult:
+    """A quantitative indicator between its benchmark and leading value (GB/T 36132-2025 §5)."""
     if problem := values_problem(answer):
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
+        return _cannot_score(problem, base)
     try:
         limits = thresholds_for(spec, answer)
     except UnitMismatch as exc:
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=str(exc), **base)
+        return _cannot_score(exc.reason, base)
     if limits is None or limits.leading is None or limits.benchmark is None:
-        return IndicatorResult(
-            status=Status.CANNOT_SCORE, points=ZERO, reason=gettext_noop("no leading or benchmark value"), **base
-        )
-    if problem := threshold_problem(kind, limits.leading, limits.benchmark):
-        return IndicatorResult(status=Status.CANNOT_SCORE, points=ZERO, reason=problem, **base)
-    fraction = linear_fraction(
-        value, leading=limits.leading, benchmark=limits.benchmark, reverse=kind == "reverse_quant"
-    )
+        return _cannot_score(reason(ReasonCode.NO_THRESHOLDS), base)
+    if problem := threshold_problem(spec.indicator_type, limits.leading, limits.benchmark):
+        return _cannot_score(problem, base)
+    reverse = spec.indicator_type == IndicatorType.REVERSE_QUANT
+    fraction = linear_fraction(value, leading=limits.leading, benchmark=limits.benchmark, reverse=reverse)
     flags, provisional = _sector_flags(spec, answer, value, context)
-    flags = form_flags + flags
     base |= {
         "leading": limits.leading,
         "benchmark": limits.benchmark,
@@ -649,42 +566,57 @@ def score_indicator(
         "provisional": spec.provisional or limits.provisional or provisional,
         "reason": limits.reason,
     }
-    return _scored(spec, base, fraction, flags=flags)
+    return _scored(spec, base, fraction, flags=form_flags + flags)
 
 
-def _sector_flags(spec: IndicatorSpec, answer: AnswerData, value: Decimal, context: Context) -> tuple[list[str], bool]:
+def _sector_flags(
+    spec: IndicatorSpec, answer: AnswerData, value: Decimal, context: Context
+) -> tuple[list[Reason], bool]:
     """Warnings about the quota row used: limit breached, wrong sector, edition not in force."""
     sector = answer.sector
     if sector is None:
         return [], False
-    flags: list[str] = []
+    flags: list[Reason] = []
     provisional = False
     formula = FORMULAS.get(spec.formula)
     if sector.unit.split("/", 1)[0].strip() == "kWh":
-        flags.append(reason("electricity_converted", factor=KWH_IN_KGCE))
+        flags.append(reason(ReasonCode.ELECTRICITY_CONVERTED, factor=KWH_IN_KGCE))
     if sector.limit is not None:
         factor = conversion_factor(sector.unit, formula.numerator_unit) if formula and not formula.is_rate else ONE
         limit = sector.limit * factor
-        worse = value > limit if spec.indicator_type == "reverse_quant" else value < limit
+        worse = value > limit if spec.indicator_type == IndicatorType.REVERSE_QUANT else value < limit
         if worse:
             flags.append(
-                reason("worse_than_limit", limit=_plain(sector.limit), unit=sector.unit, gate=context.limit_gate or "—")
+                reason(
+                    ReasonCode.WORSE_THAN_LIMIT,
+                    limit=_plain(sector.limit),
+                    unit=sector.unit,
+                    gate=context.limit_gate or "—",
+                )
             )
     if sector.sector and context.sector_codes is not None and sector.sector not in context.sector_codes:
         flags.append(
-            reason("sector_mismatch", quota_sector=sector.sector, company_sector=context.company_sector or "—")
+            reason(ReasonCode.SECTOR_MISMATCH, quota_sector=sector.sector, company_sector=context.company_sector or "—")
         )
     if context.year is not None:
         edition = sector.edition or sector.key
         if sector.in_force is not None and sector.in_force.year > context.year:
             flags.append(
-                reason("edition_not_in_force", edition=edition, in_force=sector.in_force.isoformat(), year=context.year)
+                reason(
+                    ReasonCode.EDITION_NOT_IN_FORCE,
+                    edition=edition,
+                    in_force=sector.in_force.isoformat(),
+                    year=context.year,
+                )
             )
             provisional = True
         if sector.superseded is not None and sector.superseded.year <= context.year:
             flags.append(
                 reason(
-                    "edition_superseded", edition=edition, superseded=sector.superseded.isoformat(), year=context.year
+                    ReasonCode.EDITION_SUPERSEDED,
+                    edition=edition,
+                    superseded=sector.superseded.isoformat(),
+                    year=context.year,
                 )
             )
             provisional = True
@@ -692,7 +624,7 @@ def _sector_flags(spec: IndicatorSpec, answer: AnswerData, value: Decimal, conte
 
 
 def _scored(
-    spec: IndicatorSpec, base: dict[str, Any], fraction: Decimal, *, flags: list[str] | None = None
+    spec: IndicatorSpec, base: dict[str, Any], fraction: Decimal, *, flags: list[Reason] | None = None
 ) -> IndicatorResult:
     return IndicatorResult(
         status=status_for(fraction), points=spec.points * fraction, fraction=fraction, flags=flags or [], **base
@@ -711,15 +643,7 @@ def score(
     context: Context | None = None,
 ) -> Scorecard:
     forced = frozenset(force_met)
-    context = context or Context()
-    if not context.limit_gate:
-        veto = [g.code for g in criteria.gates if g.kind == "basic"]
-        context = Context(
-            context.year,
-            context.sector_codes,
-            context.company_sector,
-            "B1" if "B1" in veto else (veto[0] if veto else ""),
-        )
+    context = _with_limit_gate(criteria, context or Context())
     gates = tuple(
         GateResult(g.code, g.kind, answers[g.code].passed if g.code in answers else None, g.text_zh, g.text_en)
         for g in criteria.gates
@@ -737,7 +661,7 @@ def score(
     full_weight = sum((c.weight for c in criteria.categories), ZERO)
     available = sum((c.maximum for c in categories), ZERO)
     earned = sum((c.points for c in categories), ZERO)
-    if criteria.na_rule == "renormalise" and available and available != full_weight:
+    if criteria.na_rule == NaRule.RENORMALISE and available and available != full_weight:
         total, maximum = earned * full_weight / available, full_weight
     else:
         total, maximum = earned, available
@@ -760,15 +684,23 @@ def score(
             (r.code, context.limit_gate, flag)
             for r in results
             for flag in r.flags
-            if flag.startswith("worse_than_limit")
+            if flag.code == ReasonCode.WORSE_THAN_LIMIT
         ),
     )
+
+
+def _with_limit_gate(criteria: CriteriaSpec, context: Context) -> Context:
+    """The gate a breach of a mandatory limit points at, when the context names none: B1, else the first basic one."""
+    if context.limit_gate:
+        return context
+    veto = [g.code for g in criteria.gates if g.kind == GateKind.BASIC]
+    return replace(context, limit_gate="B1" if "B1" in veto else (veto[0] if veto else ""))
 
 
 def _category_result(category: CategorySpec, scored: list[IndicatorResult], na_rule: str) -> CategoryResult:
     raw_points = sum((r.points for r in scored), ZERO)
     raw_maximum = sum((r.maximum for r in scored), ZERO)
-    if na_rule == "renormalise" and raw_maximum:
+    if na_rule == NaRule.RENORMALISE and raw_maximum:
         # N/A indicators leave; the remaining ones fill the category's weight.
         scale = category.weight / raw_maximum
         return CategoryResult(
@@ -788,14 +720,14 @@ def _verdict(
     if any(g.passed is False and g.vetoes for g in gates):
         return Verdict.NOT_ELIGIBLE, "", "", False
     incomplete = any(g.passed is None and g.vetoes for g in gates) or any(r.open for r in results)
-    if criteria.rating == "all_pass":
+    if criteria.rating == Rating.ALL_PASS:
         # One failed indicator is a definite fail even while others are open.
         if any(r.status == Status.NOT_MET for r in results):
             return Verdict.FAIL, "", "", False
         return (Verdict.INCOMPLETE if incomplete else Verdict.PASS), "", "", False
     if incomplete:
         return Verdict.INCOMPLETE, "", "", False
-    if criteria.rating in ("stars", "bands"):
+    if criteria.rating in (Rating.STARS, Rating.BANDS):
         rounded = round_points(total)
         for band in criteria.rating_bands:
             if rounded >= Decimal(str(band["min"])):
@@ -806,30 +738,6 @@ def _verdict(
     if round_points(total) >= reference:
         return Verdict.ABOVE_REFERENCE, "", "", False
     return Verdict.BELOW_REFERENCE, "", "", False
-
-
-VERDICT_TEXT: dict[str, str] = {
-    "not_eligible": gettext_noop("Not eligible: a basic requirement or negative-list item fails, whatever the score."),
-    "incomplete": gettext_noop(
-        "Incomplete: some basic requirements or required indicators are unanswered or cannot be scored, "
-        "so no verdict and no rating are given."
-    ),
-    "above_reference": gettext_noop("At or above the regional reference score."),
-    "below_reference": gettext_noop("Below the regional reference score."),
-    "no_reference": gettext_noop(
-        "Scored out of 100 against the leading and benchmark values; no regional reference score is recorded, "
-        "so the score is not placed against other units. MIIT lists new applicants that score at least the "
-        "regional average of existing national units."
-    ),
-    "rated": gettext_noop("Rated by score band."),
-    "pass": gettext_noop("Pass: every requirement is met."),
-    "fail": gettext_noop("Fail: every indicator must pass and at least one is not met."),
-}
-
-
-def verdict_text(verdict: str) -> str:
-    """What a verdict means, in the active language."""
-    return gettext(VERDICT_TEXT[verdict]) if verdict in VERDICT_TEXT else verdict
 
 
 def what_if(
@@ -854,10 +762,13 @@ def gains(criteria: CriteriaSpec, card: Scorecard) -> dict[str, Decimal]:
     full_weight = sum((c.weight for c in criteria.categories), ZERO)
     available = sum((c.maximum for c in card.categories), ZERO)
     overall = (
-        full_weight / available if criteria.na_rule == "renormalise" and available and available != full_weight else ONE
+        full_weight / available
+        if criteria.na_rule == NaRule.RENORMALISE and available and available != full_weight
+        else ONE
     )
     scale = {
-        c.code: (c.weight / c.raw_maximum if criteria.na_rule == "renormalise" and c.raw_maximum else ONE) * overall
+        c.code: (c.weight / c.raw_maximum if criteria.na_rule == NaRule.RENORMALISE and c.raw_maximum else ONE)
+        * overall
         for c in card.categories
     }
     return {
@@ -867,17 +778,15 @@ def gains(criteria: CriteriaSpec, card: Scorecard) -> dict[str, Decimal]:
     }
 
 
-def top_actions(
-    criteria: CriteriaSpec,
-    answers: Mapping[str, AnswerData],
-    *,
-    limit: int = 5,
-    reference: Decimal | None = None,
-    context: Context | None = None,
-) -> list[tuple[IndicatorResult, Decimal]]:
+def ranked_gaps(criteria: CriteriaSpec, card: Scorecard) -> list[tuple[IndicatorResult, Decimal]]:
+    """Every indicator not fully met with what meeting it would add (`gains`), largest gain first.
+
+    The one ranking the gap list, the what-if page, the PDF report and the CLI show."""
+    gain = gains(criteria, card)
+    ranked = [(result, gain.get(result.code, ZERO)) for result in card.gaps()]
+    return sorted(ranked, key=lambda pair: (-pair[1], pair[0].code))
+
+
+def top_actions(criteria: CriteriaSpec, card: Scorecard, *, limit: int = 5) -> list[tuple[IndicatorResult, Decimal]]:
     """The unmet indicators whose full compliance would raise the total most, with the gain."""
-    base = score(criteria, answers, reference=reference, context=context)
-    gain = gains(criteria, base)
-    ranked = [(result, gain[result.code]) for result in base.gaps() if gain.get(result.code, ZERO) > 0]
-    ranked.sort(key=lambda pair: (-pair[1], pair[0].code))
-    return ranked[:limit]
+    return [pair for pair in ranked_gaps(criteria, card) if pair[1] > 0][:limit]

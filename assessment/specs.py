@@ -20,8 +20,9 @@ from typing import Any
 
 from assessment.formulas import accepted_inputs
 from assessment.scoring import AnswerData, CategorySpec, CriteriaSpec, GateSpec, IndicatorSpec, SectorRef
+from assessment.vocabulary import Choice, NaRule
 
-CHOICES = {"met", "partly", "not_met"}
+CHOICES = frozenset(Choice.values)
 INDICATOR_KEYS = {
     "value",
     "inputs",
@@ -132,7 +133,7 @@ def criteria_spec(data: Mapping[str, Any]) -> CriteriaSpec:
         version=data.get("version", ""),
         rating=data["rating"],
         rating_bands=tuple(data.get("rating_bands") or ()),
-        na_rule=data.get("na_rule", "renormalise"),
+        na_rule=data.get("na_rule", NaRule.RENORMALISE),
         provisional=data.get("provisional", False),
         gates=tuple(GateSpec(g["code"], g["kind"], g.get("text_zh", ""), g.get("text_en", "")) for g in data["gates"]),
         categories=categories,
@@ -312,19 +313,7 @@ def _parse_indicator(
     if "value" in item and item["value"] is not None:
         fields["value"] = _decimal(item["value"], f"{where}.value")
     if "inputs" in item:
-        raw_inputs = item["inputs"]
-        if not isinstance(raw_inputs, dict):
-            raise AnswersError(f"{where}.inputs: expected an object")
-        allowed = accepted_inputs(spec.formula)  # with the Annex B per-output alternative (G)
-        inputs = {}
-        for key, raw in raw_inputs.items():
-            if key not in allowed:
-                raise AnswersError(f"{where}.inputs.{key}: not an input of this indicator's formula")
-            value = _decimal(raw, f"{where}.inputs.{key}")
-            if value < 0 and not allowed[key].allow_negative:
-                raise AnswersError(f"{where}.inputs.{key}: must not be negative")
-            inputs[key] = value
-        fields["inputs"] = inputs
+        fields["inputs"] = _parse_inputs(item["inputs"], spec, where)
     if item.get("choice"):
         if item["choice"] not in CHOICES:
             raise AnswersError(f"{where}.choice: expected one of {sorted(CHOICES)}, got {item['choice']!r}")
@@ -354,9 +343,30 @@ def _parse_indicator(
         raise AnswersError(f"{where}.values_source: say where your leading and benchmark values come from")
     if item.get("values_source"):
         fields["values_source"] = str(item["values_source"])
-    sector = item.get("sector_value")
+    if item.get("sector_value"):
+        fields["sector"] = _parse_sector(item["sector_value"], where, sector_lookup)
+    return AnswerData(**fields)
+
+
+def _parse_inputs(raw_inputs: Any, spec: IndicatorSpec, where: str) -> dict[str, Decimal]:
+    if not isinstance(raw_inputs, dict):
+        raise AnswersError(f"{where}.inputs: expected an object")
+    allowed = accepted_inputs(spec.formula)  # with the Annex B per-output alternative (G)
+    inputs = {}
+    for key, raw in raw_inputs.items():
+        if key not in allowed:
+            raise AnswersError(f"{where}.inputs.{key}: not an input of this indicator's formula")
+        value = _decimal(raw, f"{where}.inputs.{key}")
+        if value < 0 and not allowed[key].allow_negative:
+            raise AnswersError(f"{where}.inputs.{key}: must not be negative")
+        inputs[key] = value
+    return inputs
+
+
+def _parse_sector(sector: Any, where: str, sector_lookup: Callable[[str], SectorRef | None] | None) -> SectorRef:
+    """A sector value embedded in the document (snapshots), or a key looked up."""
     if isinstance(sector, dict):
-        fields["sector"] = SectorRef(
+        return SectorRef(
             key=sector["key"],
             unit=sector["unit"],
             leading=_opt(sector.get("leading")),
@@ -365,12 +375,10 @@ def _parse_indicator(
             official=sector.get("official", True),
             label=sector.get("label", ""),
         )
-    elif sector:
-        ref = sector_lookup(sector) if sector_lookup else None
-        if ref is None:
-            raise AnswersError(f"{where}.sector_value: unknown sector value {sector!r}")
-        fields["sector"] = ref
-    return AnswerData(**fields)
+    ref = sector_lookup(sector) if sector_lookup else None
+    if ref is None:
+        raise AnswersError(f"{where}.sector_value: unknown sector value {sector!r}")
+    return ref
 
 
 def _opt(raw: Any) -> Decimal | None:

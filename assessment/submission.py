@@ -1,24 +1,22 @@
 """Submission and what follows it: completeness, submit-once with a snapshot, reopen, re-assessment.
 
-The scoring state of an assessment comes from one of two places:
-- a draft is scored live from the database (`live_state`), in a constant number of queries;
-- a submitted (or superseded) one is read from its immutable `Snapshot` (`snapshot_state`), so
-  later admin edits of criteria or sector values never change what was submitted.
+The scoring state these read (a draft's live scorecard) comes from assessment.scorecards; submit
+freezes it into an immutable `Snapshot`, from which scorecards re-scores a submitted assessment.
 """
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from assessment import actionplan
-from assessment.answers import criteria_for, load_questionnaire, reference_row
+from assessment import actionplan, tasks
+from assessment.answers import criteria_for
 from assessment.models import (
     Answer,
     Assessment,
@@ -28,8 +26,11 @@ from assessment.models import (
     SectorValue,
     Snapshot,
 )
-from assessment.scoring import AnswerData, CriteriaSpec, Scorecard, Status, round_points, score
+from assessment.reasons import Reason, ReasonCode
+from assessment.scorecards import ScoringState, live_state
+from assessment.scoring import AnswerData, CriteriaSpec, round_points
 from assessment.specs import AnswersError, answer_data, answers_to_json, criteria_spec, parse_answers
+from assessment.vocabulary import Status
 
 log = logging.getLogger(__name__)
 
@@ -59,105 +60,21 @@ class Incomplete(SubmissionError):
 # --- Scoring state ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ScoringState:
-    """Everything the results, submit and what-if pages need, as plain data."""
-
-    criteria: dict[str, Any]  # specs.criteria_data form
-    spec: CriteriaSpec
-    answers: dict[str, AnswerData]
-    scorecard: dict[str, Any]  # Scorecard.to_dict form (+ reference_year / reference_source)
-    reference: Decimal | None
-    reference_year: int | None = None
-    reference_source: str = ""
-    from_snapshot: bool = False
-    notes: dict[str, dict[str, str]] = field(default_factory=dict)
-    card: Scorecard | None = None  # the live Scorecard object (drafts only)
-
-
 def known_codes(spec: CriteriaSpec) -> tuple[set[str], set[str]]:
     """(gate codes, scored indicator codes) of a spec."""
     return {g.code for g in spec.gates}, {i.code for i in spec.indicators()}
 
 
-def live_state(assessment: Assessment) -> ScoringState:
-    """A draft scored from the database through the questionnaire's loader (answers.load_questionnaire)."""
-    questionnaire = load_questionnaire(assessment)
-    criteria, card = questionnaire.criteria, questionnaire.scorecard
-    answers: dict[str, AnswerData] = {}
-    notes: dict[str, dict[str, str]] = {}
-    for code, row in questionnaire.rows.items():
-        # Rows for headings or codes no longer in the set are not part of the score or the snapshot.
-        if code not in criteria.gates and code not in criteria.indicators:
-            continue
-        answers[code] = questionnaire.answers[code]
-        if code in criteria.indicators and (row.comment or row.consultant_note):
-            notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
-    ref = reference_row(assessment) if card.reference is not None else None
-    scorecard = card.to_dict() | {
-        "reference_year": ref.year if ref else None,
-        "reference_source": ref.source if ref else "",
-    }
-    return ScoringState(
-        criteria=criteria.data,
-        spec=criteria.spec,
-        answers=answers,
-        scorecard=scorecard,
-        reference=card.reference,
-        reference_year=ref.year if ref else None,
-        reference_source=ref.source if ref else "",
-        notes=notes,
-        card=card,
-    )
-
-
-def snapshot_state(snapshot: Snapshot) -> ScoringState:
-    spec = criteria_spec(snapshot.criteria)
-    answers = parse_answers(snapshot.answers, spec)
-    reference = snapshot.scorecard.get("reference")
-    notes = {
-        code: {key: str(item.get(key) or "") for key in ("comment", "consultant_note")}
-        for code, item in snapshot.answers.get("indicators", {}).items()
-        if item.get("comment") or item.get("consultant_note")
-    }
-    return ScoringState(
-        criteria=snapshot.criteria,
-        notes=notes,
-        spec=spec,
-        answers=answers,
-        scorecard=snapshot.scorecard,
-        reference=Decimal(reference) if reference is not None else None,
-        reference_year=snapshot.scorecard.get("reference_year"),
-        reference_source=snapshot.scorecard.get("reference_source", ""),
-        from_snapshot=True,
-    )
-
-
-def state_for(assessment: Assessment) -> ScoringState:
-    """Submitted and superseded assessments are read from their snapshot, drafts scored live."""
-    if assessment.status != Assessment.Status.DRAFT:
-        snapshot = Snapshot.objects.filter(assessment=assessment).first()
-        if snapshot is not None:
-            return snapshot_state(snapshot)
-    return live_state(assessment)
-
-
-def rescore_snapshot(snapshot: Snapshot) -> Scorecard:
-    """Score the frozen criteria and answers again: must equal what was stored at submission."""
-    spec = criteria_spec(snapshot.criteria)
-    reference = snapshot.scorecard.get("reference")
-    return score(spec, parse_answers(snapshot.answers, spec), reference=Decimal(reference) if reference else None)
-
-
-def what_if_total(state: ScoringState, codes: Iterable[str]) -> dict[str, Any]:
-    """The scorecard (as a dict) if the given open indicators were fully met."""
-    open_codes = set(state.scorecard.get("gaps", []))
-    chosen = sorted(c for c in codes if c in open_codes)
-    card = score(state.spec, state.answers, reference=state.reference, force_met=chosen)
-    return card.to_dict() | {"chosen": chosen}
-
-
 # --- Completeness -----------------------------------------------------------------------------
+
+
+class Missing(models.TextChoices):
+    """What keeps an item from being submitted; the labels are the submit page's."""
+
+    UNANSWERED = "unanswered", _("Not answered")
+    NA_REASON = "na_reason", _("N/A needs a reason")
+    CANNOT_SCORE = "cannot_score", _("Cannot be scored yet")
+    INVALID = "invalid", _("Answer is not valid")
 
 
 @dataclass(frozen=True)
@@ -169,8 +86,9 @@ class Problem:
     category: str  # category code ("" for gates)
     name_zh: str
     name_en: str
-    reason: str  # "unanswered", "na_reason", "cannot_score", "invalid"
-    detail: str = ""
+    reason: Missing
+    why: Reason | None = None  # the engine's reason (na_reason, cannot_score)
+    detail: str = ""  # what the answers check refused (invalid)
 
 
 def snapshot_answers(state: ScoringState) -> dict[str, Any]:
@@ -184,23 +102,23 @@ def completeness(state: ScoringState) -> list[Problem]:
     for gate in state.spec.gates:
         answer = state.answers.get(gate.code)
         if answer is None or answer.passed is None:
-            problems.append(Problem(gate.code, "gate", "", gate.text_zh, gate.text_en, "unanswered"))
-    results = {i["code"]: i for i in state.scorecard["indicators"]}
+            problems.append(Problem(gate.code, "gate", "", gate.text_zh, gate.text_en, Missing.UNANSWERED))
+    results = {i.code: i for i in state.card.indicators}
     invalid = _invalid_answers(state)
     for category in state.spec.categories:
         for spec in category.indicators:
             result = results[spec.code]
             args = (spec.code, "indicator", category.code, spec.name_zh, spec.name_en)
-            if result["status"] == Status.UNANSWERED and result["reason"] == "N/A needs a reason":
-                problems.append(Problem(*args, "na_reason", result["reason"]))
+            if result.reason is not None and result.reason.code == ReasonCode.NA_NEEDS_REASON:
+                problems.append(Problem(*args, Missing.NA_REASON, result.reason))
             elif spec.code in invalid:
-                problems.append(Problem(*args, "invalid", invalid[spec.code]))
+                problems.append(Problem(*args, Missing.INVALID, detail=invalid[spec.code]))
             elif not spec.required:
                 continue
-            elif result["status"] == Status.UNANSWERED:
-                problems.append(Problem(*args, "unanswered", result["reason"]))
-            elif result["status"] == Status.CANNOT_SCORE:
-                problems.append(Problem(*args, "cannot_score", result["reason"]))
+            elif result.status == Status.UNANSWERED:
+                problems.append(Problem(*args, Missing.UNANSWERED, result.reason))
+            elif result.status == Status.CANNOT_SCORE:
+                problems.append(Problem(*args, Missing.CANNOT_SCORE, result.reason))
     return problems
 
 
@@ -219,9 +137,7 @@ def _invalid_answers(state: ScoringState) -> dict[str, str]:
 # --- Audit ------------------------------------------------------------------------------------
 
 
-def audit(
-    assessment: Assessment, action: str, user: AbstractBaseUser | None, summary: str, **details: Any
-) -> AuditEvent:
+def audit(assessment: Assessment, action: str, user: User | None, summary: str, **details: Any) -> AuditEvent:
     return AuditEvent.objects.create(
         actor=user if user is not None and user.is_authenticated else None,
         action=action,
@@ -235,13 +151,6 @@ def audit(
 # --- Submit -----------------------------------------------------------------------------------
 
 
-def _enqueue_report(assessment: Assessment, language: str, user: AbstractBaseUser) -> None:
-    # Imported here: assessment.reports reads the scoring state from this module.
-    from assessment.reports import enqueue_report
-
-    enqueue_report(assessment, language, user)
-
-
 def _enqueue_standing(assessment: Assessment) -> None:
     # Peer statistics (standing app) are refreshed by the worker; the job commits with the snapshot.
     from standing.tasks import refresh_after_submission_task
@@ -249,7 +158,7 @@ def _enqueue_standing(assessment: Assessment) -> None:
     refresh_after_submission_task.enqueue(assessment.pk)
 
 
-def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snapshot:
+def submit(assessment_id: int, *, user: User, language: str) -> Snapshot:
     """Lock the assessment and freeze its snapshot, exactly once.
 
     The row lock plus the status check inside one transaction serialise concurrent submits; the
@@ -268,14 +177,13 @@ def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snap
         if problems:
             raise Incomplete(problems)
         card = state.card
-        assert card is not None
         try:
             with transaction.atomic():
                 snapshot = Snapshot.objects.create(
                     assessment=assessment,
                     criteria=state.criteria,
                     answers=snapshot_answers(state),
-                    scorecard=state.scorecard,
+                    scorecard=state.snapshot_scorecard(),
                     total=round_points(card.total),
                     verdict=str(card.verdict),
                 )
@@ -296,7 +204,7 @@ def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snap
             verdict=snapshot.verdict,
         )
         # Inside the transaction: the report job exists exactly when the snapshot does.
-        _enqueue_report(assessment, language, user)
+        tasks.enqueue_report(assessment, language, user)
         _enqueue_standing(assessment)
     return snapshot
 
@@ -322,7 +230,7 @@ ANSWER_FIELDS = (
 )
 
 
-def reopen(assessment_id: int, *, user: AbstractBaseUser) -> Assessment:
+def reopen(assessment_id: int, *, user: User) -> Assessment:
     """A submitted assessment becomes superseded by a new draft revision with the same answers."""
     with transaction.atomic():
         old = Assessment.objects.select_for_update(of=("self",)).select_related("company").get(pk=assessment_id)
@@ -485,7 +393,7 @@ def map_answers(
     return mapped, unmapped
 
 
-def start_reassessment(source_id: int, *, user: AbstractBaseUser) -> tuple[Assessment, bool]:
+def start_reassessment(source_id: int, *, user: User) -> tuple[Assessment, bool]:
     """Next year's draft on the latest published criteria set, pre-filled by code.
 
     Returns (assessment, created); a second request returns the draft already started.

@@ -17,12 +17,12 @@ from organisations.models import AccessGrant, Company, Consultancy, Consultant, 
 
 @dataclass(frozen=True)
 class Access:
-    role: str  # owner / editor / viewer / consultant
+    role: Role
     consultancy_id: int | None = None
 
     @property
     def can_edit(self) -> bool:
-        return self.role in (Role.OWNER, Role.EDITOR, "consultant")
+        return self.role in (Role.OWNER, Role.EDITOR, Role.CONSULTANT)
 
     @property
     def can_manage(self) -> bool:
@@ -31,11 +31,11 @@ class Access:
 
     @property
     def can_reopen(self) -> bool:
-        return self.role in (Role.OWNER, "consultant")
+        return self.role in (Role.OWNER, Role.CONSULTANT)
 
     @property
     def is_consultant(self) -> bool:
-        return self.role == "consultant"
+        return self.role == Role.CONSULTANT
 
     def allows(self, need: str) -> bool:
         return {"read": True, "edit": self.can_edit, "manage": self.can_manage, "reopen": self.can_reopen}[need]
@@ -55,7 +55,7 @@ def company_access(user: AbstractBaseUser | AnonymousUser, company_id: int) -> A
         return None
     membership = Membership.objects.filter(user=user, company_id=company_id).values_list("role", flat=True).first()
     if membership:
-        return Access(role=membership)
+        return Access(role=Role(membership))
     grant = (
         AccessGrant.objects.active()
         .filter(company_id=company_id, consultancy__consultants__user=user)
@@ -63,7 +63,7 @@ def company_access(user: AbstractBaseUser | AnonymousUser, company_id: int) -> A
         .first()
     )
     if grant:
-        return Access(role="consultant", consultancy_id=grant)
+        return Access(role=Role.CONSULTANT, consultancy_id=grant)
     return None
 
 

@@ -19,6 +19,7 @@ from organisations.models import (
     Invitation,
     Membership,
     OwnershipClaim,
+    Role,
     Sector,
     Verification,
     VerificationQueue,
@@ -163,7 +164,7 @@ class VerificationQueueAdmin(LicenceAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("Owners"))
     def owners(self, obj: Company) -> str:
-        return ", ".join(m.user.email for m in obj.memberships.all() if m.role == "owner")
+        return ", ".join(m.user.email for m in obj.memberships.all() if m.role == Role.OWNER)
 
     @admin.display(description=_("Business licence"))
     def licence_thumbnail(self, obj: Company) -> str:

@@ -15,20 +15,21 @@ from assessment.models import Answer, Assessment, CriteriaSet, RegionalReference
 from assessment.scoring import AnswerData, score
 from assessment.specs import answer_data
 from ledger.models import DataSheet
-from organisations.models import AccessGrant, Company, Consultant, Membership
+from organisations.access import Access
+from organisations.models import AccessGrant, Company, Consultant, Membership, Role
 
 
 @dataclass
 class CompanyRow:
     company: Company
-    role: str  # owner / editor / viewer / consultant
+    role: Role
     assessments: list[Assessment]
     consultancies: list[str] = field(default_factory=list)  # through which a consultant sees it
     start_url: str | None = None
 
     @property
     def can_edit(self) -> bool:
-        return self.role in ("owner", "editor", "consultant")
+        return Access(self.role).can_edit
 
     @property
     def latest_score(self) -> Decimal | None:
@@ -119,7 +120,7 @@ def member_rows(user: AbstractBaseUser) -> list[CompanyRow]:
         .order_by("company__name")
     )
     return _score_drafts(
-        [CompanyRow(m.company, m.role, _scored(list(m.company.assessments.all()))) for m in memberships]
+        [CompanyRow(m.company, Role(m.role), _scored(list(m.company.assessments.all()))) for m in memberships]
     )
 
 
@@ -139,7 +140,7 @@ def client_rows(user: AbstractBaseUser, *, exclude: Set[int] = frozenset()) -> l
         row = rows.get(grant.company_id)
         if row is None:
             row = rows[grant.company_id] = CompanyRow(
-                grant.company, "consultant", _scored(list(grant.company.assessments.all()))
+                grant.company, Role.CONSULTANT, _scored(list(grant.company.assessments.all()))
             )
         row.consultancies.append(grant.consultancy.name)
     return _score_drafts(list(rows.values()))

@@ -14,7 +14,7 @@ from greenmfg.bilingual import pick
 from organisations.branding import contact_lines, normalise_colour
 from organisations.credit_code import validate_credit_code
 from organisations.identity import LicenceError, check_licence
-from organisations.models import Company, Consultancy, Role, Sector
+from organisations.models import MEMBER_ROLES, Company, Consultancy, Role, Sector
 
 User = get_user_model()
 
@@ -201,7 +201,7 @@ class ClaimForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"), max_length=254)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.EDITOR)
+    role = forms.ChoiceField(label=_("Role"), choices=MEMBER_ROLES, initial=Role.EDITOR)
 
     def __init__(self, *args: object, company: Company, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -215,7 +215,7 @@ class InviteForm(forms.Form):
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=MEMBER_ROLES)
 
 
 class GrantForm(forms.Form):

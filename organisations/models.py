@@ -266,9 +266,16 @@ class OwnershipClaim(models.Model):
 
 
 class Role(models.TextChoices):
+    """How a user reaches a company: as a member (owner, editor, viewer) or as a consultant of a
+    consultancy holding an access grant. Memberships and invitations take the member roles only."""
+
     OWNER = "owner", _("Owner")
     EDITOR = "editor", _("Editor")
     VIEWER = "viewer", _("Viewer")
+    CONSULTANT = "consultant", _("Consultant")
+
+
+MEMBER_ROLES = [(role.value, role.label) for role in (Role.OWNER, Role.EDITOR, Role.VIEWER)]
 
 
 class Membership(models.Model):
@@ -278,7 +285,7 @@ class Membership(models.Model):
     company = models.ForeignKey(
         Company, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Company")
     )
-    role = models.CharField(_("Role"), max_length=10, choices=Role.choices, default=Role.VIEWER)
+    role = models.CharField(_("Role"), max_length=10, choices=MEMBER_ROLES, default=Role.VIEWER)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
 
     class Meta:
@@ -296,7 +303,7 @@ class Invitation(models.Model):
         Company, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Company")
     )
     email = models.EmailField(_("Email"))
-    role = models.CharField(_("Role"), max_length=10, choices=Role.choices, default=Role.EDITOR)
+    role = models.CharField(_("Role"), max_length=10, choices=MEMBER_ROLES, default=Role.EDITOR)
     token = models.CharField(_("Token"), max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name=_("Invited by")

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from assessment.models import Assessment
 from greenmfg.login_throttle import client_ip
 from organisations import consultancy as consultancies
 from organisations import identity, invitations, membership
@@ -28,7 +29,15 @@ from organisations.forms import (
     SignupForm,
     find_user_by_email,
 )
-from organisations.models import AccessGrant, AccessRequest, Company, Consultant, Invitation, Membership, Role
+from organisations.models import (
+    MEMBER_ROLES,
+    AccessGrant,
+    AccessRequest,
+    Company,
+    Consultant,
+    Invitation,
+    Membership,
+)
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -113,7 +122,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         row.start_url = reverse("assessment_start", args=[row.company.pk]) if row.can_edit else None
         for assessment in row.assessments:
             # A draft opens the questionnaire; a submitted revision its results.
-            page = "assessment_overview" if assessment.status == "draft" else "assessment_results"
+            page = "assessment_overview" if assessment.status == Assessment.Status.DRAFT else "assessment_results"
             assessment.url = reverse(page, args=[assessment.pk])
     context = {
         "members": members,
@@ -227,7 +236,7 @@ def _members_page(request: HttpRequest, pk: int, *, invite_form: InviteForm | No
         "company": company,
         "access": access,
         "members": members,
-        "roles": Role.choices,
+        "roles": MEMBER_ROLES,
         "pending": pending,
         "invite_form": invite_form or InviteForm(company=company),
     }

@@ -10,15 +10,16 @@ from dataclasses import dataclass, field
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from assessment import vocabulary
 from greenmfg.bilingual import pick
 from policies.models import FocusArea, ListCount, ListRelease, Mark
 
 # Colour-blind-safe palette (Okabe–Ito), one colour per focus area.
 AREA_COLOURS = {
-    "factory": "#009E73",
-    "design_product": "#E69F00",
-    "park": "#0072B2",
-    "supply_chain": "#CC79A7",
+    vocabulary.FocusArea.FACTORY: "#009E73",
+    vocabulary.FocusArea.DESIGN_PRODUCT: "#E69F00",
+    vocabulary.FocusArea.PARK: "#0072B2",
+    vocabulary.FocusArea.SUPPLY_CHAIN: "#CC79A7",
 }
 
 

@@ -8,6 +8,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from assessment import vocabulary
+
 
 class Mark(models.TextChoices):
     """Confidence marks of the reference material (see shared reference files)."""
@@ -16,15 +18,6 @@ class Mark(models.TextChoices):
     SECONDARY = "S", _("Secondary source")
     DERIVED = "D", _("Derived")
     UNCERTAIN = "U", _("Uncertain")
-
-
-class AreaCode(models.TextChoices):
-    """Same values as assessment.models.FocusArea (that module imports this one, so no import back)."""
-
-    FACTORY = "factory", _("Green factory")
-    DESIGN_PRODUCT = "design_product", _("Green design product")
-    PARK = "park", _("Green industrial park")
-    SUPPLY_CHAIN = "supply_chain", _("Green supply chain")
 
 
 class CodeManager(models.Manager):
@@ -51,7 +44,7 @@ class SlugManager(models.Manager):
 class FocusArea(models.Model):
     """Descriptive content for one of the four focus areas of the Green Manufacturing System."""
 
-    code = models.CharField(_("Code"), max_length=20, choices=AreaCode.choices, unique=True)
+    code = models.CharField(_("Code"), max_length=20, choices=vocabulary.FocusArea.choices, unique=True)
     order = models.PositiveSmallIntegerField(_("Order"), default=0)
     title_zh = models.CharField(_("Title (Chinese)"), max_length=200)
     title_en = models.CharField(_("Title (English)"), max_length=200)
@@ -349,7 +342,7 @@ class ListCount(models.Model):
         ListRelease, on_delete=models.CASCADE, related_name="counts", verbose_name=_("List release")
     )
     # Blank area: a count reported for all areas together (e.g. "104 renamed").
-    area = models.CharField(_("Focus area"), max_length=20, choices=AreaCode.choices, blank=True)
+    area = models.CharField(_("Focus area"), max_length=20, choices=vocabulary.FocusArea.choices, blank=True)
     measure = models.CharField(_("Measure"), max_length=10, choices=Measure.choices, default=Measure.LISTED)
     value = models.PositiveIntegerField(_("Value"))
     approximate = models.BooleanField(_("Approximate"), default=False, help_text=_("Shown with ≈"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from assessment.scoring import AnswerData, Context, score
+from assessment.scoring import AnswerData, Context, Scorecard, round_points, score
 from assessment.specs import AnswersError, answers_to_json, criteria_spec, parse_answers
 from greenmfg.bilingual import pick
 
@@ -100,42 +100,38 @@ def carry(
 
 def impact(
     answers: Mapping[str, AnswerData],
-    scorecard: Mapping[str, Any],
+    scorecard: Scorecard,
     *,
     source: Mapping[str, Any],
     target: Mapping[str, Any],
     context: Context,
     language: str,
 ) -> Impact:
-    """`scorecard` is the assessment's own (Scorecard.to_dict form); the other set is scored here."""
+    """`scorecard` is the assessment's own; the other set is scored here. Points are rounded as printed."""
     mapped, unmapped = carry(answers, source=source, target=target, language=language)
-    card = score(criteria_spec(target), mapped, context=context).to_dict()
-    before = {i["code"]: i for i in scorecard.get("indicators", [])}
-    after = {i["code"]: i for i in card["indicators"]}
+    card = score(criteria_spec(target), mapped, context=context)
+    before = {i.code: i for i in scorecard.indicators}
+    after = {i.code: i for i in card.indicators}
     names = {code: pick(item, "name", language) for code, item in {**_index(source), **_index(target)}.items()}
     codes = list(before) + [code for code in after if code not in before]
     rows = [
         ImpactRow(
             code=code,
             name=names.get(code, ""),
-            before=_d(before[code]["points"]) if code in before else None,
-            after=_d(after[code]["points"]) if code in after else None,
-            maximum_before=_d(before[code]["maximum"]) if code in before else None,
-            maximum_after=_d(after[code]["maximum"]) if code in after else None,
+            before=round_points(before[code].points) if code in before else None,
+            after=round_points(after[code].points) if code in after else None,
+            maximum_before=round_points(before[code].maximum) if code in before else None,
+            maximum_after=round_points(after[code].maximum) if code in after else None,
         )
         for code in codes
     ]
     return Impact(
-        total_before=_d(scorecard.get("total")) or Decimal(0),
-        total_after=_d(card["total"]) or Decimal(0),
-        maximum_before=_d(scorecard.get("maximum")) or Decimal(0),
-        maximum_after=_d(card["maximum"]) or Decimal(0),
-        verdict_after=card["verdict"],
+        total_before=round_points(scorecard.total),
+        total_after=round_points(card.total),
+        maximum_before=round_points(scorecard.maximum),
+        maximum_after=round_points(card.maximum),
+        verdict_after=card.verdict,
         rows=rows,
         unmapped=unmapped,
         unanswered=[code for code in after if code not in mapped],
     )
-
-
-def _d(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))

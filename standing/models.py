@@ -3,7 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from assessment.models import Assessment, FocusArea
+from assessment.models import Assessment
+from assessment.vocabulary import FocusArea
 from organisations.models import Company, Province
 
 ALL = ""  # sector or province of a peer group over every sector / province

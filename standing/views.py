@@ -10,11 +10,11 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessment import submission
 from assessment.access import get_assessment_for_user
 from assessment.answers import context_for, criteria_for
 from assessment.models import Assessment, CriteriaSet, FocusArea, Snapshot
 from assessment.pdf import html_to_pdf
+from assessment.scorecards import state_for
 from greenmfg.bilingual import pick
 from ledger.sheets import figures_for
 from organisations.access import get_company_for_user
@@ -157,10 +157,10 @@ def criteria_impact(request: HttpRequest, pk: int) -> HttpResponse:
         "target_name": pick(target, "name") if target else "",
     }
     if target is not None:
-        state = submission.state_for(assessment)
+        state = state_for(assessment)
         context["impact"] = impact(
             state.answers,
-            state.scorecard,
+            state.card,
             source=state.criteria,
             target=criteria_for(target).data,
             context=context_for(assessment),

@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from assessment import actionplan, reports
-from assessment.answers import context_for
 from assessment.models import ActionItem
-from assessment.scoring import score, what_if
-from assessment.specs import criteria_spec
+from assessment.scorecards import state_for
+from assessment.scoring import what_if
 from organisations.models import AccessGrant, Consultancy, Consultant, Membership, Role
 from tests.test_reports import make_assessment, make_company, make_user, pdf_text
 
@@ -37,10 +36,8 @@ def setup(client):
 
 
 def engine(assessment):
-    source = reports.engine_input(assessment)
-    spec = criteria_spec(source.criteria)
-    context = context_for(assessment)
-    return source, spec, context, score(spec, source.answers, reference=source.reference, context=context)
+    source = state_for(assessment)
+    return source, source.spec, source.context, source.card
 
 
 def test_projection_is_the_engines_what_if_over_the_planned_gaps(setup):

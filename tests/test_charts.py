@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 
 from assessment.charts import ChartRow, category_bars, radar, rows_from_scorecard, text_width
+from assessment.scoring import CategoryResult, Scorecard
+from assessment.vocabulary import Verdict
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROWS = [
@@ -63,13 +65,19 @@ def test_radar_has_one_axis_and_one_vertex_per_category():
     assert len(root.findall(f"{SVG}circle")) == 3
 
 
-def test_rows_from_a_scorecard_dict():
-    card = {
-        "categories": [
-            {"code": "A", "points": "5.00", "maximum": "10.00"},
-            {"code": "B", "points": "1.00", "maximum": "0.00"},
-        ]
-    }
+def test_rows_from_a_scorecard_round_as_printed():
+    card = Scorecard(
+        "t",
+        (),
+        (),
+        (
+            CategoryResult("A", Decimal(10), Decimal("4.996"), Decimal(10), Decimal(5), Decimal(10)),
+            CategoryResult("B", Decimal(0), Decimal(1), Decimal(0), Decimal(1), Decimal(0)),
+        ),
+        Decimal(6),
+        Decimal(10),
+        Verdict.RATED,
+    )
     rows = rows_from_scorecard(card, {"A": "Energy"})
     assert rows == [
         ChartRow("Energy", Decimal("5.00"), Decimal("10.00")),

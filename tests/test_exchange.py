@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from assessment import exchange, submission
 from assessment.models import Answer, Assessment, AuditEvent
+from assessment.scorecards import live_state
 from tests.test_submission_helpers import answer, answer_all, make_sector_value, make_world
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def fresh_draft(world):
 
 
 def scorecard(assessment):
-    return submission.live_state(assessment).scorecard
+    return live_state(assessment).card.to_dict()
 
 
 def rows(assessment):

@@ -19,6 +19,7 @@ from assessment.models import (
     Answer,
     Assessment,
     Category,
+    ContextFigure,
     CriteriaSet,
     Evidence,
     Gate,
@@ -674,3 +675,45 @@ def test_admin_edit_of_a_draft_set_shows_on_the_cached_page(client):
     # M01 lost its policy basis; the other indicators keep theirs
     m01_block = page[page.index('id="ind-M01"') : page.index('id="ind-M02"')]
     assert "Test policy" not in m01_block and "Test policy" in page[page.index('id="ind-M02"') :]
+
+
+@pytest.mark.parametrize("change", ["policy title", "policy basis added", "context figure"])
+def test_what_a_cached_page_shows_from_outside_its_criteria_set_shows_at_once(client, change):
+    """Page rows are cached per criteria version with no time limit: every change they show bumps the version."""
+    company = make_company()
+    editor = member(company, "editor", Role.EDITOR)
+    criteria_set = make_criteria_set(0)
+    assessment = make_assessment(company, criteria_set)
+    url = reverse("assessment_category", args=[assessment.pk, "mgmt"])
+    client.force_login(editor)
+    assert "Test policy" in client.get(url).content.decode()  # rows cached now
+    before = CriteriaSet.objects.get(pk=criteria_set.pk).updated_at
+    if change == "policy title":
+        policy = PolicyDocument.objects.get(code="q-test-policy")
+        policy.title_en = "Renamed policy"
+        policy.save()
+        expected = "GB/T 99999-2025 Renamed policy"
+    elif change == "policy basis added":
+        extra = PolicyDocument.objects.create(
+            code="q-extra-policy",
+            kind="standard",
+            number="GB/T 88888-2026",
+            title_zh="补充",
+            title_en="Extra basis",
+            year=2026,
+        )
+        Indicator.objects.get(category__criteria_set=criteria_set, code="M01").policy_basis.add(extra)
+        expected = "GB/T 88888-2026 Extra basis"
+    else:
+        ContextFigure.objects.create(
+            key="q-context",
+            area=criteria_set.area,
+            indicator_code="M01",
+            text_zh="全国目标",
+            text_en="National target: 42 %",
+            document="Test plan",
+            source="test",
+        )
+        expected = "National target: 42 %"
+    assert CriteriaSet.objects.get(pk=criteria_set.pk).updated_at > before
+    assert expected in client.get(url).content.decode()

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from assessment import reports
 from assessment.charts import ChartRow, category_bars
 from assessment.models import Answer, Assessment
+from assessment.reasons import ReasonCode, reason, reason_text
 from greenmfg.bilingual import split_bilingual, unit_html
 
 # Every test shares the session's test database (the module fixture renders from it).
@@ -129,8 +130,8 @@ def test_uncertain_sector_value_is_said_in_words(demo, language):
     """Defect 3: "sector value marked uncertain [U], not official" becomes a sentence."""
     html, _pdf, _text = demo["factory", language]
     with translation.override(language):
-        sentence = translation.gettext(reports.REASON_WORDS["sector value marked uncertain [U], not official"])
-    assert sentence in html
+        sentence = reason_text(reason(ReasonCode.SECTOR_UNOFFICIAL))
+    assert sentence in html and "[U]" not in sentence
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

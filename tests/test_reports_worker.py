@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from assessment import reports
+from assessment import reports, tasks
 from assessment.models import Answer, Report
 from organisations.models import AccessGrant, Consultancy, Consultant, Role
 from tests.test_reports import make_assessment, make_company, make_user
@@ -83,7 +83,7 @@ def test_request_then_worker_then_owner_downloads_and_others_get_404(client, own
 def test_status_fragment_polls_while_generating_and_links_when_done(client, owner_and_assessment, run_worker):
     owner, assessment = owner_and_assessment
     client.force_login(owner)
-    report = reports.enqueue_report(assessment, "zh-hans", owner)
+    report = tasks.enqueue_report(assessment, "zh-hans", owner)
     url = reverse("report_status", args=[report.pk])
     html = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 2s"' in html and "0 %" in html
@@ -103,27 +103,27 @@ def test_status_fragment_polls_while_generating_and_links_when_done(client, owne
 
 def test_two_requests_make_one_report_and_one_job(owner_and_assessment):
     owner, assessment = owner_and_assessment
-    first = reports.enqueue_report(assessment, "en", owner)
-    second = reports.enqueue_report(assessment, "en", owner)
+    first = tasks.enqueue_report(assessment, "en", owner)
+    second = tasks.enqueue_report(assessment, "en", owner)
     assert first.pk == second.pk
     assert Report.objects.filter(assessment=assessment).count() == 1
     assert DBTaskResult.objects.filter(args_kwargs__args=[first.pk]).count() == 1
     # Another language is another report.
-    assert reports.enqueue_report(assessment, "zh-hans", owner).pk != first.pk
+    assert tasks.enqueue_report(assessment, "zh-hans", owner).pk != first.pk
 
 
 def test_finished_report_is_kept_until_the_assessment_changes(owner_and_assessment, run_worker):
     owner, assessment = owner_and_assessment
-    report = reports.enqueue_report(assessment, "en", owner)
+    report = tasks.enqueue_report(assessment, "en", owner)
     run_worker()
-    again = reports.enqueue_report(assessment, "en", owner)
+    again = tasks.enqueue_report(assessment, "en", owner)
     assert again.pk == report.pk and again.status == Report.Status.DONE
     assert DBTaskResult.objects.count() == 1
 
     answer = Answer.objects.get(assessment=assessment, code="T13")
     answer.choice = "met"
     answer.save()
-    changed = reports.enqueue_report(assessment, "en", owner)
+    changed = tasks.enqueue_report(assessment, "en", owner)
     assert changed.pk != report.pk and changed.status == Report.Status.QUEUED
     report.refresh_from_db()
     assert report.file and default_storage.exists(report.file.name)  # the old PDF is kept
@@ -136,7 +136,7 @@ def test_failed_render_is_reported_logged_and_retryable(client, owner_and_assess
         raise RuntimeError("the font cache exploded")
 
     monkeypatch.setattr(reports, "html_to_pdf", broken)
-    report = reports.enqueue_report(assessment, "en", owner)
+    report = tasks.enqueue_report(assessment, "en", owner)
     first_task = report.task_id
     with caplog.at_level("ERROR", logger="assessment.reports"):
         run_worker()
@@ -167,22 +167,26 @@ def test_failed_render_is_reported_logged_and_retryable(client, owner_and_assess
     assert report.status == Report.Status.DONE and report.attempts == 2
 
 
-def test_job_left_running_by_a_killed_worker_is_retried_on_the_next_poll(client, owner_and_assessment, run_worker):
+def test_job_left_running_by_a_killed_worker_is_retried_by_the_worker_sweep(client, owner_and_assessment, run_worker):
     owner, assessment = owner_and_assessment
-    report = reports.enqueue_report(assessment, "en", owner)
+    report = tasks.enqueue_report(assessment, "en", owner)
     old_task = report.task_id
     # The worker claimed the job and died mid-render.
     DBTaskResult.objects.filter(id=old_task).update(status="RUNNING", started_at=timezone.now() - timedelta(minutes=30))
     Report.objects.filter(pk=report.pk).update(
         status=Report.Status.RUNNING, progress=20, attempts=1, started_at=timezone.now() - timedelta(minutes=5)
     )
-
-    client.force_login(owner)
-    client.get(reverse("report_status", args=[report.pk]), headers={"HX-Request": "true"})
+    assert tasks.sweep_stale_reports() == []
     report.refresh_from_db()
     assert report.status == Report.Status.RUNNING and report.task_id == old_task  # 5 minutes: still working
 
     Report.objects.filter(pk=report.pk).update(started_at=timezone.now() - timedelta(minutes=30))
+    client.force_login(owner)
+    # The status poll only reads: it never re-queues.
+    client.get(reverse("report_status", args=[report.pk]), headers={"HX-Request": "true"})
+    report.refresh_from_db()
+    assert report.status == Report.Status.RUNNING and report.task_id == old_task
+    assert [r.pk for r in tasks.sweep_stale_reports()] == [report.pk]
     html = client.get(reverse("report_status", args=[report.pk]), headers={"HX-Request": "true"}).content.decode()
     report.refresh_from_db()
     assert report.status == Report.Status.QUEUED and report.task_id != old_task and "every 2s" in html
@@ -196,11 +200,12 @@ def test_job_left_running_by_a_killed_worker_is_retried_on_the_next_poll(client,
 
 def test_stale_job_gives_up_after_three_attempts(owner_and_assessment):
     owner, assessment = owner_and_assessment
-    report = reports.enqueue_report(assessment, "en", owner)
+    report = tasks.enqueue_report(assessment, "en", owner)
     Report.objects.filter(pk=report.pk).update(
         status=Report.Status.RUNNING, attempts=3, started_at=timezone.now() - timedelta(hours=1)
     )
-    report = reports.retry_if_stale(Report.objects.get(pk=report.pk))
+    assert [r.pk for r in tasks.sweep_stale_reports()] == [report.pk]
+    report.refresh_from_db()
     assert report.status == Report.Status.FAILED and "3 attempts" in report.error
 
 
@@ -215,7 +220,7 @@ def test_consultant_report_carries_the_consultancy(client, owner_and_assessment)
     report = Report.objects.get(assessment=assessment)
     assert report.consultancy == firm and report.requested_by == consultant
     # The company's own request is a different report (no consultancy branding).
-    assert reports.enqueue_report(assessment, "zh-hans", owner).pk != report.pk
+    assert tasks.enqueue_report(assessment, "zh-hans", owner).pk != report.pk
 
 
 def test_request_rejects_get_and_unknown_language(client, owner_and_assessment):
@@ -229,7 +234,7 @@ def test_request_rejects_get_and_unknown_language(client, owner_and_assessment):
 
 def test_download_of_an_unfinished_report_is_404(client, owner_and_assessment):
     owner, assessment = owner_and_assessment
-    report = reports.enqueue_report(assessment, "en", owner)
+    report = tasks.enqueue_report(assessment, "en", owner)
     client.force_login(owner)
     assert client.get(reverse("report_download", args=[report.pk])).status_code == 404
 
@@ -247,7 +252,7 @@ def test_panel_lists_latest_report_per_language(client, owner_and_assessment):
     from django.template.loader import render_to_string
 
     owner, assessment = owner_and_assessment
-    reports.enqueue_report(assessment, "en", owner)
+    tasks.enqueue_report(assessment, "en", owner)
     html = render_to_string("reports/_report_panel.html", {"assessment": assessment})
     assert reverse("report_request", args=[assessment.pk]) in html
     assert 'name="language"' in html and html.count('class="report-status') == 1
@@ -265,3 +270,25 @@ def test_a_changed_data_sheet_makes_a_new_report(owner_and_assessment):
     sheet.output_value = Decimal(2)
     sheet.save()
     assert len({before, with_sheet, reports.fingerprint(assessment, language="en")}) == 3
+
+
+def test_the_worker_sweeps_on_its_own_schedule(monkeypatch):
+    """manage.py worker runs tasks.sweep_stale_reports beside its polling loop, whatever the pages do."""
+    import threading
+
+    from assessment.management.commands import worker
+
+    stop = threading.Event()
+    rounds = []
+
+    def sweep():
+        rounds.append(1)
+        if len(rounds) == 2:
+            stop.set()
+        return []
+
+    monkeypatch.setattr(worker, "sweep_stale_reports", sweep)
+    monkeypatch.setattr(worker.connection, "close", lambda: None)
+    worker.sweep_until(stop, 0.001)
+    assert len(rounds) == 2
+    assert 1.0 <= worker.sweep_interval() <= 60.0

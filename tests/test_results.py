@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from assessment import submission
 from assessment.models import CriteriaSet, Indicator, RegionalReference
+from assessment.scorecards import live_state
+from assessment.scoring import round_points
 from tests.test_submission_helpers import answer, answer_all, make_criteria_set, make_world
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +26,7 @@ def test_results_show_total_verdict_and_one_bar_per_category():
     answer_all(world.assessment)
     response = results_page(world)
     body = response.content.decode()
-    card = submission.live_state(world.assessment).scorecard
+    card = live_state(world.assessment).card.to_dict()
     assert response.status_code == 200
     assert f'<span class="score-big" id="total-score">{card["total"]}</span>' in body
     assert body.count('<g class="bar">') == 3
@@ -65,7 +67,7 @@ def test_gaps_are_sorted_by_points_available_with_recommendation_and_policy_basi
     world = make_world(6)
     answer_all(world.assessment)
     answer(world.assessment, "X03", count=1)  # 1 of 4: the largest gap
-    card = submission.live_state(world.assessment).scorecard
+    card = live_state(world.assessment).card.to_dict()
     body = results_page(world).content.decode()
     order = re.findall(r'id="gap-(X\d\d)"', body)
     assert order == card["gaps"] and order[0] == "X03"
@@ -99,7 +101,7 @@ def test_stars_rating_is_shown():
     answer_all(world.assessment)
     for code in ("X02", "X03"):
         answer(world.assessment, code, choice="met", count=4)
-    card = submission.live_state(world.assessment).scorecard
+    card = live_state(world.assessment).card.to_dict()
     assert card["rating"]  # the synthetic set rates with star bands
     body = results_page(world).content.decode()
     assert card["rating"] in body and '<span class="stars" aria-hidden="true">★' in body
@@ -109,12 +111,12 @@ def test_what_if_without_javascript_re_renders_the_page_with_the_new_total():
     world = make_world(6)
     answer_all(world.assessment)
     answer(world.assessment, "X03", count=1)
-    state = submission.live_state(world.assessment)
-    expected = submission.what_if_total(state, ["X03"])
-    assert Decimal(expected["total"]) > Decimal(state.scorecard["total"])
+    state = live_state(world.assessment)
+    expected, chosen = state.what_if(["X03", "nonsense"])
+    assert chosen == ["X03"] and expected.total > state.card.total
     body = results_page(world, whatif=["X03", "nonsense"]).content.decode()
-    assert f'id="whatif-total">{expected["total"]}<' in body
-    gain = Decimal(expected["total"]) - Decimal(state.scorecard["total"])
+    assert f'id="whatif-total">{round_points(expected.total)}<' in body
+    gain = round_points(expected.total - state.card.total)
     assert f"+{gain}" in body
     assert 'value="X03" id="whatif-X03" checked' in body
 
@@ -166,6 +168,24 @@ def query_count(n_indicators: int) -> int:
 
 def test_results_query_count_does_not_grow_with_indicators():
     assert query_count(10) == query_count(100)
+
+
+@pytest.mark.parametrize("submitted", [False, True], ids=["draft", "submitted"])
+def test_results_page_queries(submitted, django_assert_num_queries):
+    """The results page with gap list, top actions and a what-if, in a fixed number of queries."""
+    world = make_world(30)
+    answer_all(world.assessment)
+    if submitted:
+        submission.submit(world.assessment.pk, user=world.owner, language="en")
+    client = world.client("viewer")
+    url = reverse("assessment_results", args=[world.assessment.pk])
+    client.get(url, **EN)  # warm the session and the criteria cache
+    # session, user, assessment (company, sector, criteria set), membership, sector family (context);
+    # a draft: its answers and the data sheet; a submitted one: its snapshot (once); the policy basis of
+    # the gaps (indicators, then prefetched documents); the report panel.
+    with django_assert_num_queries(9 if submitted else 10):
+        response = client.get(url, {"whatif": ["X02", "X03"]}, **EN)
+    assert response.status_code == 200 and 'id="whatif-total"' in response.content.decode()
 
 
 def test_submit_check_query_count_does_not_grow_with_indicators():

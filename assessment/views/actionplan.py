@@ -14,22 +14,19 @@ from django.views.decorators.http import require_http_methods
 
 from assessment import actionplan
 from assessment.access import get_assessment_for_user
-from assessment.answers import context_for
 from assessment.forms import ActionItemForm
 from assessment.models import Assessment
-from assessment.reports import engine_input
-from assessment.scoring import gains, score
-from assessment.specs import criteria_spec
-from assessment.views.results import STATUS_CLASSES, STATUS_LABELS, page_links
+from assessment.scorecards import state_for
+from assessment.scoring import IndicatorResult, gains
+from assessment.views.results import STATUS_CLASSES, page_links
+from assessment.vocabulary import Status
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
 
 
 def _plan_context(assessment: Assessment, access: Access, forms: dict[str, ActionItemForm] | None) -> dict[str, Any]:
-    source = engine_input(assessment)
-    spec = criteria_spec(source.criteria)
-    context = context_for(assessment)
-    card = score(spec, source.answers, reference=source.reference, context=context)
+    source = state_for(assessment)
+    spec, card = source.spec, source.card
     gain = gains(spec, card)
     items = actionplan.items_for(assessment)
     names = {i["code"]: pick(i, "name") for c in source.criteria["categories"] for i in c["indicators"]}
@@ -43,14 +40,16 @@ def _plan_context(assessment: Assessment, access: Access, forms: dict[str, Actio
             {
                 "code": result.code,
                 "name": names.get(result.code, result.code),
-                "status_label": STATUS_LABELS.get(str(result.status), str(result.status)),
-                "status_class": STATUS_CLASSES.get(str(result.status), "secondary"),
+                "status_label": Status(result.status).label,
+                "status_class": STATUS_CLASSES.get(result.status, "secondary"),
                 "gain": gain.get(result.code, Decimal(0)),
                 "form": form,
             }
         )
     planned = [code for code, item in items.items() if item.planned]
-    projection = actionplan.project(spec, source.answers, card, planned, reference=source.reference, context=context)
+    projection = actionplan.project(
+        spec, source.answers, card, planned, reference=source.reference, context=source.context
+    )
     cost, saving = actionplan.totals(items.values())
     return {
         "assessment": assessment,
@@ -92,7 +91,5 @@ def action_plan(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("action_plan", pk=pk)
 
 
-def _gap_codes(assessment: Assessment) -> list[Any]:
-    source = engine_input(assessment)
-    spec = criteria_spec(source.criteria)
-    return score(spec, source.answers, reference=source.reference, context=context_for(assessment)).gaps()
+def _gap_codes(assessment: Assessment) -> list[IndicatorResult]:
+    return state_for(assessment).card.gaps()

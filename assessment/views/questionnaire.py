@@ -6,7 +6,6 @@ their policy basis) come from the per-version cache in assessment.answers, answe
 sector values and evidence in one query each.
 """
 
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from assessment import vocabulary
 from assessment.access import get_assessment_for_user, get_evidence_for_user
 from assessment.answers import (
     DONE,
@@ -59,7 +59,10 @@ from assessment.models import (
     Indicator,
     SectorValue,
 )
-from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, reason_text, round_points, verdict_text
+from assessment.reasons import reason_text
+from assessment.scoring import GateResult, IndicatorResult, Scorecard, round_points
+from assessment.views import AuthenticatedRequest
+from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, IndicatorType, Status, verdict_text
 from greenmfg.bilingual import is_chinese, pick, unit_label
 from ledger.sheets import explain
 from organisations.access import Access, get_company_for_user
@@ -70,7 +73,7 @@ from policies.models import Mark
 
 
 @login_required
-def assessment_start(request: HttpRequest, company_pk: int) -> HttpResponse:
+def assessment_start(request: AuthenticatedRequest, company_pk: int) -> HttpResponse:
     company, _access = get_company_for_user(request.user, company_pk, need="edit")
     form = StartAssessmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -96,7 +99,7 @@ def _first_page_url(assessment: Assessment) -> str:
 
 
 @login_required
-def assessment_overview(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_overview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk)
     questionnaire = load_questionnaire(assessment)
     context = _common_context(assessment, access, questionnaire, current="")
@@ -104,16 +107,16 @@ def assessment_overview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def assessment_gates(request: HttpRequest, pk: int) -> HttpResponse:
+def assessment_gates(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _page(request, pk, None)
 
 
 @login_required
-def assessment_category(request: HttpRequest, pk: int, category_code: str) -> HttpResponse:
+def assessment_category(request: AuthenticatedRequest, pk: int, category_code: str) -> HttpResponse:
     return _page(request, pk, category_code)
 
 
-def _page(request: HttpRequest, pk: int, category_code: str | None) -> HttpResponse:
+def _page(request: AuthenticatedRequest, pk: int, category_code: str | None) -> HttpResponse:
     """One page of the questionnaire; a POST (no JavaScript) saves every answer on it."""
     assessment, access = get_assessment_for_user(request.user, pk, need="edit" if request.method == "POST" else "read")
     questionnaire = load_questionnaire(assessment)
@@ -196,7 +199,7 @@ def _save_one(
 
 
 @login_required
-def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def assessment_answer(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
     """Save one answer. The page's script gets JSON: the outcome, the new version, messages per
     field and the fragments to refresh (status, points, score panel, tabs), never the inputs the
     user may be typing in. Without JavaScript the question's form posts here and is sent back."""
@@ -240,7 +243,7 @@ def assessment_answer(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     )
 
 
-def _message_for(request: HttpRequest, parsed: ParsedAnswer, result: SaveResult | None) -> None:
+def _message_for(request: AuthenticatedRequest, parsed: ParsedAnswer, result: SaveResult | None) -> None:
     problems = " ".join(m for ms in parsed.all_messages().values() for m in ms)
     if parsed.values is None:
         messages.error(request, _("Not saved: %(errors)s") % {"errors": problems})
@@ -263,7 +266,7 @@ def _int(raw: str | None, default: Any = 0) -> Any:
 
 
 @login_required
-def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+def evidence_upload(request: AuthenticatedRequest, pk: int, code: str) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk, need="edit")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -275,7 +278,7 @@ def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if assessment.is_locked:
         error = _("This assessment has been submitted; evidence can no longer be changed.")
     elif not form.is_valid():
-        error = " ".join(form.errors.get("file", [])) or _("Choose a file to upload.")
+        error = " ".join(str(e) for e in form.errors.get("file", [])) or _("Choose a file to upload.")
     else:
         try:
             evidence = store_evidence(assessment, code, form.cleaned_data["file"], user=request.user)
@@ -287,7 +290,7 @@ def evidence_upload(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     evidence, _access = get_evidence_for_user(request.user, pk)
     response = FileResponse(
         evidence.file.open("rb"),
@@ -302,7 +305,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     evidence, access = get_evidence_for_user(request.user, pk, need="edit")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -318,7 +321,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _evidence_response(
-    request: HttpRequest, assessment: Assessment, access: Access, code: str, category: str | None, error: str
+    request: AuthenticatedRequest, assessment: Assessment, access: Access, code: str, category: str | None, error: str
 ) -> HttpResponse:
     if not request.htmx:
         if error:
@@ -382,17 +385,15 @@ class Page:
         return {sv.pk for sv in self.sector_values.get(code, [])}
 
 
-# Policy titles are not part of a criteria version: an edit of one shows after at most this long.
-PAGE_ROWS_TTL = 300.0  # seconds
-
-
 @dataclass(frozen=True)
 class PageRows:
-    """The criteria rows of one page, shared read-only by every assessment on that criteria version."""
+    """The criteria rows of one page, shared read-only by every assessment on that criteria version.
+
+    Kept on the cached criteria version; assessment.freshness bumps the version whenever a policy
+    document or a context figure shown here changes, so it is rebuilt and never served stale."""
 
     category: Category | None
     rows: list[Gate | Indicator]
-    built_at: float
     guidance: dict[tuple[str, str], str] = field(default_factory=dict)  # (language, code) → rendered HTML
     context: dict[str, list[ContextFigure]] = field(default_factory=dict)  # code → national policy figures
 
@@ -416,8 +417,8 @@ def _page_rows(criteria_set: CriteriaSet, criteria: Criteria, category_code: str
     """Gates or one category's indicators with their policy basis, memoised on the cached `criteria`
     (keyed by the set's pk + updated_at, which every admin edit of a draft set bumps)."""
     key = category_code or ""
-    cached = criteria.pages.get(key)
-    if cached is not None and time.monotonic() - cached.built_at < PAGE_ROWS_TTL:
+    cached: PageRows | None = criteria.pages.get(key)
+    if cached is not None:
         return cached
     category = None
     rows: list[Gate | Indicator]
@@ -438,7 +439,7 @@ def _page_rows(criteria_set: CriteriaSet, criteria: Criteria, category_code: str
         codes = [r.code for r in rows]
         for figure in ContextFigure.objects.filter(area=criteria_set.area, indicator_code__in=codes):
             context.setdefault(figure.indicator_code, []).append(figure)
-    page_rows = PageRows(category, rows, time.monotonic(), context=context)
+    page_rows = PageRows(category, rows, context=context)
     criteria.pages[key] = page_rows
     return page_rows
 
@@ -453,7 +454,7 @@ def _load_page(
     targets = {code: t for code, t in targets.items() if t is not None}
     # Quota rows where the criteria use them; library rows (platform, the company's, its consultancies') on every
     # quantitative indicator.
-    sv_codes = [r.code for r in rows if getattr(r, "indicator_type", "") in ("positive_quant", "reverse_quant")]
+    sv_codes = [r.code for r in rows if getattr(r, "indicator_type", "") in QUANTITATIVE]
     sector_values: dict[str, list[SectorValue]] = {}
     if sv_codes:
         consultancies = AccessGrant.objects.active().filter(company_id=assessment.company_id).values("consultancy_id")
@@ -577,16 +578,6 @@ class Item:
     context: list[str] = field(default_factory=list)  # national policy figures, shown beside the inputs
 
 
-STATUS_LABELS = {
-    Status.MET: gettext_lazy("Met"),
-    Status.PARTLY: gettext_lazy("Partly met"),
-    Status.NOT_MET: gettext_lazy("Not met"),
-    Status.NA: gettext_lazy("N/A"),
-    Status.UNANSWERED: gettext_lazy("Open"),
-    Status.CANNOT_SCORE: gettext_lazy("Needs values"),
-}
-
-
 def _items(page: Page, questionnaire: Questionnaire, states: dict[str, tuple[Any, SaveResult | None]]) -> list[Item]:
     card = questionnaire.scorecard
     results: dict[str, IndicatorResult | GateResult] = {r.code: r for r in card.indicators}
@@ -632,20 +623,20 @@ def _item(
     stored = values_from_row(answer, with_note=access.is_consultant)
     # After an error or a conflict the fields keep exactly what the user typed.
     keep_typed = parsed is not None and (parsed.values is None or (saved is not None and not saved.ok))
-    raw = dict(parsed.raw) if keep_typed else raw_from_values(stored)
-    is_gate = isinstance(row, Gate)
+    raw = dict(parsed.raw) if keep_typed and parsed is not None else raw_from_values(stored)
+    indicator = row if isinstance(row, Indicator) else None
     item = Item(
         code=row.code,
-        kind="gate" if is_gate else row.indicator_type,
-        name=pick(row, "text" if is_gate else "name"),
-        is_child=not is_gate and bool(row.parent_id),
+        kind=indicator.indicator_type if indicator else "gate",
+        name=pick(row, "name" if indicator else "text"),
+        is_child=indicator is not None and bool(indicator.parent_id),
         guidance_html=page.static.guidance_html(row),
         context=[f"{pick(f, 'text')} ({f.document}) [{f.mark}]" for f in page.static.context.get(row.code, [])],
-        unit="" if is_gate else row.unit,
-        required=True if is_gate else row.required,
-        allows_na=not is_gate and row.allows_na,
-        points=None if is_gate else row.points,
-        provisional=(not is_gate and row.provisional) or row.mark == Mark.UNCERTAIN,
+        unit=indicator.unit if indicator else "",
+        required=indicator.required if indicator else True,
+        allows_na=indicator is not None and indicator.allows_na,
+        points=indicator.points if indicator else None,
+        provisional=(indicator is not None and indicator.provisional) or row.mark == Mark.UNCERTAIN,
         raw=raw,
         errors=FieldErrors(
             parsed.all_messages()
@@ -681,39 +672,40 @@ def _item(
 def _fill_fields(
     item: Item, row: Gate | Indicator, page: Page, raw: dict[str, Any], errors: dict[str, list[str]]
 ) -> None:
-    radio = "choice" if item.kind in ("positive_qual", "reverse_qual") else "passed"
+    radio = "choice" if item.kind in QUALITATIVE else "passed"
     item.choice_name = f"{row.code}-{radio}"
     item.choice_errors = errors.get(radio, [])
     if isinstance(row, Gate):
-        question = {
-            # negative-list items are worded as statements to confirm ("None of the following applies: …")
-            Gate.Kind.NEGATIVE: (_("Yes, this statement is true for us"), _("No, an item of this list applies to us")),
-        }.get(row.kind, (_("Yes, we meet this requirement"), _("No, not yet")))
+        # negative-list items are worded as statements to confirm ("None of the following applies: …")
+        question = (
+            (_("Yes, this statement is true for us"), _("No, an item of this list applies to us"))
+            if row.kind == Gate.Kind.NEGATIVE
+            else (_("Yes, we meet this requirement"), _("No, not yet"))
+        )
         item.choices = [
             Choice("yes", question[0], raw.get("passed") == "yes"),
             Choice("no", question[1], raw.get("passed") == "no"),
         ]
         return
     kind = row.indicator_type
-    if kind in ("positive_qual", "reverse_qual"):
+    if kind in QUALITATIVE:
         labels = (
             (_("Met"), _("Partly met"), _("Not met"))
-            if kind == "positive_qual"
+            if kind == IndicatorType.POSITIVE_QUAL
             else (_("Occurs"), _("Partly"), _("Does not occur"))
         )
         item.choices = [
-            Choice(v, label, raw.get("choice") == v)
-            for v, label in zip(("met", "partly", "not_met"), labels, strict=True)
+            Choice(v, label, raw.get("choice") == v) for v, label in zip(vocabulary.Choice.values, labels, strict=True)
         ]
         return
-    if kind == "pass_fail":
+    if kind == IndicatorType.PASS_FAIL:
         item.requirement = pick(row.rule, "requirement")
         item.choices = [
             Choice("yes", _("Pass"), raw.get("passed") == "yes"),
             Choice("no", _("Fail"), raw.get("passed") == "no"),
         ]
         return
-    if kind == "count":
+    if kind == IndicatorType.COUNT:
         options = (
             row.rule.get("options_zh" if is_chinese() else "options_en")
             or row.rule.get("options_en")
@@ -746,7 +738,7 @@ def _fill_fields(
             item.inputs.append(InputField(name, label, spec.unit, str(raw.get(name, "")), errors.get(name, [])))
     else:
         item.value_field = InputField("value", _("Value"), row.unit, str(raw.get("value", "")), errors.get("value", []))
-    if kind in ("positive_quant", "reverse_quant"):
+    if kind in QUANTITATIVE:
         _fill_sector_values(item, row, page, raw)
 
 
@@ -768,7 +760,8 @@ def _fill_sheet(item: Item, page: Page, questionnaire: Questionnaire, raw: dict[
 def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, Any]) -> None:
     values = page.sector_values.get(row.code, [])
     selected = str(raw.get("sector_value", ""))
-    own, other = [], []
+    own: list[Choice] = []
+    other: list[Choice] = []
     # outside the f-string: makemessages cannot see gettext calls inside one
     leading_word, benchmark_word = _("leading"), _("benchmark")
     for sv in values:
@@ -777,7 +770,7 @@ def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, A
             page.company_sector_id in (sv.sector_id, sv.sector.parent_id)
             or sv.sector_id == page.company_sector_parent_id
         )
-        owner = f"{pick(sv.library, 'name')} ({sv.library.source}) · " if sv.library_id else ""
+        owner = f"{pick(sv.library, 'name')} ({sv.library.source}) · " if sv.library is not None else ""
         label = f"{owner}{sv.standard_edition} · {pick(sv, 'product')} · {leading_word} {plain_number(sv.leading)} / {benchmark_word} {plain_number(sv.benchmark) or '—'} {unit_label(sv.unit)} [{sv.mark}]"
         if not sv.is_official:
             label += " " + _("(provisional)")
@@ -800,14 +793,14 @@ VALUES_FROM = {
 
 def _fill_result(item: Item, result: Any, answer: Answer | None) -> None:
     if isinstance(result, GateResult):
-        item.status = {True: "met", False: "not_met", None: "unanswered"}[result.passed]
+        item.status = {True: Status.MET, False: Status.NOT_MET, None: Status.UNANSWERED}[result.passed]
         item.status_label = {True: _("Passed"), False: _("Failed"), None: _("Open")}[result.passed]
         item.open = result.passed is None
         return
     if result is None:
         return
     item.status = str(result.status)
-    item.status_label = str(STATUS_LABELS[result.status])
+    item.status_label = str(Status(result.status).label)
     item.open = result.status not in DONE
     item.scored = f"{round_points(result.points)} / {round_points(result.maximum)}"
     if result.value is not None and result.computed:
@@ -862,7 +855,7 @@ def _describe(item: Item, stored: Any, answer: Answer | None) -> str:
     for choice in item.choices:
         if (stored.choice or {True: "yes", False: "no"}.get(stored.passed)) == choice.value:
             parts.append(str(choice.label))
-    if stored.count is not None and item.kind == "count":
+    if stored.count is not None and item.kind == IndicatorType.COUNT:
         parts.append(_("%(count)s ticked") % {"count": stored.count})
     if stored.comment:
         parts.append(_("comment: %(comment)s") % {"comment": stored.comment[:80]})

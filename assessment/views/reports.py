@@ -2,19 +2,20 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from assessment import reports
+from assessment import reports, tasks
 from assessment.access import get_assessment_for_user, get_report_for_user
 from assessment.models import Report
+from assessment.views import AuthenticatedRequest
 from organisations.models import Consultancy
 
 
 @login_required
 @require_POST
-def report_request(request: HttpRequest, pk: int) -> HttpResponse:
+def report_request(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk)
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
@@ -23,25 +24,26 @@ def report_request(request: HttpRequest, pk: int) -> HttpResponse:
     if kind not in Report.Kind.values:
         return HttpResponseBadRequest("unknown kind")
     # A consultant's report carries the consultancy's name and logo on its cover.
-    consultancy = Consultancy.objects.filter(pk=access.consultancy_id).first() if access.is_consultant else None
-    report = reports.enqueue_report(assessment, language, request.user, consultancy, kind=kind)
-    if request.htmx:  # type: ignore[attr-defined]
+    firm = access.consultancy_id if access.is_consultant else None
+    consultancy = Consultancy.objects.filter(pk=firm).first() if firm is not None else None
+    report = tasks.enqueue_report(assessment, language, request.user, consultancy, kind=kind)
+    if request.htmx:
         return render(request, "reports/_report_list.html", {"assessment": assessment})
     return redirect("report_status", pk=report.pk)
 
 
 @login_required
 @require_GET
-def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+def report_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    # Read only: a report left running by a killed worker is re-queued by the worker loop (tasks.sweep_stale_reports).
     report, _access = get_report_for_user(request.user, pk)
-    report = reports.retry_if_stale(report)
-    template = "reports/_status.html" if request.htmx else "reports/status.html"  # type: ignore[attr-defined]
+    template = "reports/_status.html" if request.htmx else "reports/status.html"
     return render(request, template, {"report": report, "assessment": report.assessment})
 
 
 @login_required
 @require_GET
-def report_download(request: HttpRequest, pk: int) -> FileResponse:
+def report_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     report, _access = get_report_for_user(request.user, pk)
     if report.status != Report.Status.DONE or not report.file:
         raise Http404

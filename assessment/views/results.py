@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -19,45 +19,31 @@ from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent, Indicator
-from assessment.scoring import VETO_GATE_KINDS, gains, reason_text, score, verdict_text
+from assessment.reasons import reason_text
+from assessment.scorecards import ScoringState, live_state, state_for
+from assessment.scoring import IndicatorResult, Scorecard
+from assessment.views import AuthenticatedRequest
+from assessment.vocabulary import Rating, Status, verdict_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
 
-STATUS_LABELS = {
-    "met": gettext_lazy("Met"),
-    "partly": gettext_lazy("Partly met"),
-    "not_met": gettext_lazy("Not met"),
-    "na": gettext_lazy("Not applicable"),
-    "unanswered": gettext_lazy("Unanswered"),
-    "cannot_score": gettext_lazy("Cannot be scored"),
-}
 STATUS_CLASSES = {
-    "met": "success",
-    "partly": "warning",
-    "not_met": "danger",
-    "na": "secondary",
-    "unanswered": "light",
-    "cannot_score": "dark",
-}
-PROBLEM_LABELS = {
-    "unanswered": gettext_lazy("Not answered"),
-    "na_reason": gettext_lazy("N/A needs a reason"),
-    "cannot_score": gettext_lazy("Cannot be scored yet"),
-    "invalid": gettext_lazy("Answer is not valid"),
+    Status.MET: "success",
+    Status.PARTLY: "warning",
+    Status.NOT_MET: "danger",
+    Status.NA: "secondary",
+    Status.UNANSWERED: "light",
+    Status.CANNOT_SCORE: "dark",
 }
 
 
 # --- Helpers shared by the pages --------------------------------------------------------------
 
 
-def _decimal(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
 def user_label(user: Any) -> str:
     if user is None:
         return ""
-    return user.get_full_name() or user.email or user.get_username()
+    return str(user.get_full_name() or user.email or user.get_username())
 
 
 def page_links(assessment: Assessment, access: Access) -> dict[str, Any]:
@@ -100,148 +86,143 @@ def _catalogue(criteria: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict
 # --- Results ----------------------------------------------------------------------------------
 
 
-def _open_indicators(card: dict[str, Any], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Required indicators that keep the verdict incomplete (older snapshots: from the statuses)."""
-    codes = card.get("open_indicators")
-    if codes is None:
-        codes = [i["code"] for i in card["indicators"] if i["status"] in ("unanswered", "cannot_score")]
-    results = {i["code"]: i for i in card["indicators"]}
+def _open_indicators(card: Scorecard, catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Required indicators that keep the verdict incomplete."""
+    return [
+        {
+            "code": result.code,
+            "name": pick(catalogue.get(result.code, {}), "name") or result.code,
+            "status": Status(result.status).label,
+            "reason": reason_text(result.reason),
+        }
+        for result in card.open_indicators
+    ]
+
+
+def _compliance(card: Scorecard, catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "code": code,
             "name": pick(catalogue.get(code, {}), "name") or code,
-            "status": STATUS_LABELS.get(results.get(code, {}).get("status", ""), ""),
-            "reason": reason_text(results.get(code, {}).get("reason", "")),
+            "gate": gate,
+            "text": reason_text(why),
         }
-        for code in codes
+        for code, gate, why in card.compliance
     ]
 
 
-def _compliance(card: dict[str, Any], catalogue: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "code": p["indicator"],
-            "name": pick(catalogue.get(p["indicator"], {}), "name") or p["indicator"],
-            "gate": p["gate"],
-            "text": reason_text(p["reason"]),
-        }
-        for p in card.get("compliance_problems", [])
-    ]
+def _rating(card: Scorecard) -> str:
+    return card.rating_zh if is_chinese() and card.rating_zh else card.rating
 
 
-def _verdict(state: submission.ScoringState, card: dict[str, Any]) -> dict[str, Any]:
-    gates = {g["code"]: g for g in card["gates"]}
+def _verdict(state: ScoringState) -> dict[str, Any]:
+    card = state.card
     catalogue = _catalogue(state.criteria)[1]
     stars = 0
     bands = state.criteria.get("rating_bands") or []
-    if state.criteria.get("rating") == "stars" and card.get("rating"):
+    if state.criteria.get("rating") == Rating.STARS and card.rating:
         labels = [b.get("label_en") for b in bands]
-        if card["rating"] in labels:
-            stars = len(bands) - labels.index(card["rating"])
+        if card.rating in labels:
+            stars = len(bands) - labels.index(card.rating)
     return {
-        "code": card["verdict"],
-        "rating": card.get("rating_zh") if is_chinese() and card.get("rating_zh") else card.get("rating"),
+        "code": card.verdict,
+        "rating": _rating(card),
         "stars": range(stars),
-        "rating_provisional": card.get("rating_provisional"),
-        "failed_gates": [{"code": c, "text": pick(gates[c], "text")} for c in card["failed_gates"] if c in gates],
-        "open_gates": [
-            {"code": g["code"], "text": pick(g, "text")}
-            for g in card["gates"]
-            if g["passed"] is None and g.get("kind", "basic") in VETO_GATE_KINDS
-        ],
+        "rating_provisional": card.rating_provisional,
+        "failed_gates": [{"code": g.code, "text": pick(g, "text")} for g in card.failed_gates],
+        "open_gates": [{"code": g.code, "text": pick(g, "text")} for g in card.unanswered_gates],
         "open_indicators": _open_indicators(card, catalogue),
         "compliance": _compliance(card, catalogue),
-        "text": verdict_text(card["verdict"]),
-        "reference": _decimal(card.get("reference")),
+        "text": verdict_text(card.verdict),
+        "reference": card.reference,
         "reference_year": state.reference_year,
         "reference_source": state.reference_source,
-        "relative": state.criteria.get("rating") == "relative",
-        "provisional": card.get("provisional"),
+        "relative": state.criteria.get("rating") == Rating.RELATIVE,
+        "provisional": card.provisional,
     }
 
 
-def _what_if(state: submission.ScoringState, chosen: list[str], names: dict[str, str]) -> dict[str, Any] | None:
-    if not chosen:
+def _what_if(state: ScoringState, chosen: list[str], names: dict[str, str]) -> dict[str, Any] | None:
+    card, codes = state.what_if(chosen)
+    if not codes:
         return None
-    card = submission.what_if_total(state, chosen)
-    if not card["chosen"]:
-        return None
-    base = {c["code"]: Decimal(c["points"]) for c in state.scorecard["categories"]}
-    total, before = Decimal(card["total"]), Decimal(state.scorecard["total"])
+    base = {c.code: c.points for c in state.card.categories}
     return {
-        "chosen": card["chosen"],
-        "total": total,
-        "maximum": Decimal(card["maximum"]),
-        "gain": total - before,
-        "verdict": card["verdict"],
-        "rating": card.get("rating_zh") if is_chinese() and card.get("rating_zh") else card.get("rating"),
+        "chosen": codes,
+        "total": card.total,
+        "maximum": card.maximum,
+        "gain": card.total - state.card.total,
+        "verdict": card.verdict,
+        "rating": _rating(card),
         "categories": [
             {
-                "name": names.get(c["code"], c["code"]),
-                "points": Decimal(c["points"]),
-                "gain": Decimal(c["points"]) - base.get(c["code"], Decimal(0)),
+                "name": names.get(c.code, c.code),
+                "points": c.points,
+                "gain": c.points - base.get(c.code, Decimal(0)),
             }
-            for c in card["categories"]
+            for c in card.categories
         ],
     }
 
 
-def results_context(
-    assessment: Assessment, access: Access, state: submission.ScoringState, chosen: list[str]
-) -> dict[str, Any]:
-    card = state.scorecard
+def _result_row(result: IndicatorResult, info: dict[str, Any], category: str) -> dict[str, Any]:
+    """One indicator as the results page shows it (links, policies and what-if state added by the caller)."""
+    return {
+        "code": result.code,
+        "name": pick(info, "name") or result.code,
+        "category": category,
+        "status": result.status,
+        "status_label": Status(result.status).label,
+        "status_class": STATUS_CLASSES.get(result.status, "secondary"),
+        "points": result.points,
+        "maximum": result.maximum,
+        "gap": result.gap,
+        "value": result.value,
+        "unit": result.unit,
+        "leading": result.leading,
+        "benchmark": result.benchmark,
+        "values_from": result.values_from,
+        "user_supplied": result.user_supplied,
+        "provisional": result.provisional,
+        "reason": reason_text(result.reason),
+        "flags": [reason_text(flag) for flag in result.flags],
+        "recommendation": pick(info, "recommendation"),
+        "simulable": result.status != Status.NA,
+    }
+
+
+def results_context(assessment: Assessment, access: Access, state: ScoringState, chosen: list[str]) -> dict[str, Any]:
+    card = state.card
     names, catalogue = _catalogue(state.criteria)
-    results = {i["code"]: i for i in card["indicators"]}
-    gap_codes = card["gaps"]
+    ranked = state.ranked_gaps()
     # Policy basis is reference information: read in one prefetched query for the open indicators.
     basis = {
         i.code: list(i.policy_basis.all())
-        for i in Indicator.objects.filter(category__criteria_set_id=assessment.criteria_set_id, code__in=gap_codes)
+        for i in Indicator.objects.filter(
+            category__criteria_set_id=assessment.criteria_set_id, code__in=[r.code for r, _gain in ranked]
+        )
         .only("id", "code", "category_id")
         .prefetch_related("policy_basis")
     }
     editable = assessment.status == Assessment.Status.DRAFT and access.can_edit
     chosen_set = set(chosen)
-    # What meeting each open indicator would add to the total: the figure the what-if and the PDF show.
-    engine_card = state.card or score(state.spec, state.answers, reference=state.reference)
-    gain = gains(state.spec, engine_card)
 
-    def row(code: str) -> dict[str, Any]:
-        result, info = results[code], catalogue.get(code, {})
-        return {
-            "code": code,
-            "name": pick(info, "name") or code,
-            "category": names.get(result["category"], result["category"]),
-            "status": result["status"],
-            "status_label": STATUS_LABELS.get(result["status"], result["status"]),
-            "status_class": STATUS_CLASSES.get(result["status"], "secondary"),
-            "points": Decimal(result["points"]),
-            "maximum": Decimal(result["maximum"]),
-            "gap": gain.get(code, Decimal(result["maximum"]) - Decimal(result["points"])),
-            "value": _decimal(result["value"]),
-            "unit": result["unit"],
-            "leading": _decimal(result["leading"]),
-            "benchmark": _decimal(result["benchmark"]),
-            "values_from": result["values_from"],
-            "user_supplied": result["user_supplied"],
-            "provisional": result["provisional"],
-            "reason": reason_text(result["reason"]),
-            "flags": [reason_text(flag) for flag in result.get("flags", [])],
-            "recommendation": pick(info, "recommendation"),
-            "policies": basis.get(code, []),
-            "link": _indicator_link(assessment, result["category"], code) if editable else None,
-            "checked": code in chosen_set,
-            "simulable": result["status"] != "na",
+    def row(result: IndicatorResult) -> dict[str, Any]:
+        info = catalogue.get(result.code, {})
+        return _result_row(result, info, names.get(result.category, result.category)) | {
+            "policies": basis.get(result.code, []),
+            "link": _indicator_link(assessment, result.category, result.code) if editable else None,
+            "checked": result.code in chosen_set,
         }
 
     groups = [
         {
-            "name": names.get(c["code"], c["code"]),
-            "points": Decimal(c["points"]),
-            "maximum": Decimal(c["maximum"]),
-            "rows": [row(i["code"]) for i in card["indicators"] if i["category"] == c["code"]],
+            "name": names.get(c.code, c.code),
+            "points": c.points,
+            "maximum": c.maximum,
+            "rows": [row(i) for i in card.indicators if i.category == c.code],
         }
-        for c in card["categories"]
+        for c in card.categories
     ]
     chart_rows = rows_from_scorecard(card, names)
     return {
@@ -250,11 +231,12 @@ def results_context(
         "links": page_links(assessment, access),
         "criteria_name": pick(assessment.criteria_set, "name"),
         "state": state,
-        "total": Decimal(card["total"]),
-        "maximum": Decimal(card["maximum"]),
-        "verdict": _verdict(state, card),
+        "total": card.total,
+        "maximum": card.maximum,
+        "verdict": _verdict(state),
         "groups": groups,
-        "gaps": sorted((row(code) for code in gap_codes), key=lambda r: (-r["gap"], r["code"])),
+        # What meeting each open indicator adds to the total: the figure the what-if and the PDF show.
+        "gaps": [row(result) | {"gap": gain} for result, gain in ranked],
         "bars": category_bars(chart_rows, title=_("Scores by category")),
         "radar": radar(chart_rows, title=_("Share of each category's maximum")) if len(chart_rows) >= 3 else "",
         "what_if": _what_if(state, chosen, names),
@@ -264,9 +246,9 @@ def results_context(
 
 @login_required
 @require_GET
-def results(request: HttpRequest, pk: int) -> HttpResponse:
+def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk)
-    state = submission.state_for(assessment)
+    state = state_for(assessment)
     context = results_context(assessment, access, state, request.GET.getlist("whatif"))
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "assessment/_results_whatif.html", context)
@@ -297,8 +279,10 @@ def problem_rows(
             {
                 "code": problem.code,
                 "name": pick({"name_zh": problem.name_zh, "name_en": problem.name_en}, "name") or problem.code,
-                "reason": PROBLEM_LABELS.get(problem.reason, problem.reason),
-                "detail": reason_text(problem.detail) if problem.reason in ("invalid", "cannot_score") else "",
+                "reason": problem.reason.label,
+                "detail": reason_text(problem.why)
+                if problem.reason == submission.Missing.CANNOT_SCORE
+                else problem.detail,
                 "link": _gate_link(assessment, problem.code)
                 if problem.kind == "gate"
                 else _indicator_link(assessment, problem.category, problem.code),
@@ -309,7 +293,7 @@ def problem_rows(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
+def submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     need = "edit" if request.method == "POST" else "read"
     assessment, access = get_assessment_for_user(request.user, pk, need=need)
     status = 200
@@ -335,14 +319,14 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         "criteria_name": pick(assessment.criteria_set, "name"),
     }
     if assessment.status == Assessment.Status.DRAFT:
-        state = submission.live_state(assessment)
+        state = live_state(assessment)
         names = _catalogue(state.criteria)[0]
         problems = submission.completeness(state)
         context |= {
             "groups": problem_rows(assessment, problems, names),
             "problem_count": len(problems),
-            "total": Decimal(state.scorecard["total"]),
-            "maximum": Decimal(state.scorecard["maximum"]),
+            "total": state.card.total,
+            "maximum": state.card.maximum,
         }
     else:
         context["submitted_by"] = user_label(assessment.submitted_by)
@@ -354,7 +338,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def reopen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, _access = get_assessment_for_user(request.user, pk, need="reopen")
     try:
         new = submission.reopen(assessment.pk, user=request.user)
@@ -369,7 +353,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def history(request: HttpRequest, pk: int) -> HttpResponse:
+def history(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk)
     chain = submission.revisions(assessment)
     events = AuditEvent.objects.filter(
@@ -406,7 +390,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reassess(request: HttpRequest, pk: int) -> HttpResponse:
+def reassess(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, _access = get_assessment_for_user(request.user, pk, need="edit")
     try:
         new, created = submission.start_reassessment(assessment.pk, user=request.user)
@@ -440,7 +424,7 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_json(request: HttpRequest, pk: int) -> HttpResponse:
+def export_json(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, _access = get_assessment_for_user(request.user, pk)
     body = json.dumps(exchange.export_json(assessment), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -449,7 +433,7 @@ def export_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def export_xlsx(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, _access = get_assessment_for_user(request.user, pk)
     response = HttpResponse(
         exchange.export_xlsx(assessment),
@@ -475,7 +459,7 @@ class ImportForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_answers(request: HttpRequest, pk: int) -> HttpResponse:
+def import_answers(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk, need="edit")
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[exchange.RowError] = []

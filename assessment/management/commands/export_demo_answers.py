@@ -7,12 +7,13 @@ from django.core.management import BaseCommand, CommandParser
 from assessment import specs
 from assessment.answers import load_questionnaire
 from assessment.models import Assessment
+from assessment.vocabulary import FocusArea
 
-NAMES = {
-    "factory": "factory-demo-answers.json",
-    "supply_chain": "supply-chain-demo-answers.json",
-    "park": "park-demo-answers.json",
-    "design_product": "design-product-demo-answers.json",
+NAMES: dict[str, str] = {
+    FocusArea.FACTORY: "factory-demo-answers.json",
+    FocusArea.SUPPLY_CHAIN: "supply-chain-demo-answers.json",
+    FocusArea.PARK: "park-demo-answers.json",
+    FocusArea.DESIGN_PRODUCT: "design-product-demo-answers.json",
 }
 
 

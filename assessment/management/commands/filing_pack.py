@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
         assessment = (
             Assessment.objects.select_related("company__sector", "criteria_set")
-            .filter(pk=options["assessment_id"])
+            .filter(pk=int(str(options["assessment_id"])))
             .first()
         )
         if assessment is None:

@@ -1,5 +1,6 @@
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, CommandParser
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--html", type=Path, help="Also write the rendered HTML here")
         parser.add_argument("--consultancy", type=int, help="Consultancy id: its name and logo go on the cover")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         assessment = (
             Assessment.objects.select_related("company__sector", "criteria_set")
             .filter(pk=options["assessment_id"])
@@ -38,9 +39,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         html = reports.render_html(assessment, language=language, consultancy=consultancy)
         if options["html"]:
-            Path(options["html"]).write_text(html, encoding="utf-8")  # type: ignore[arg-type]
+            Path(options["html"]).write_text(html, encoding="utf-8")
         pdf = reports.html_to_pdf(html)
-        out = Path(options["out"])  # type: ignore[arg-type]
+        out = Path(options["out"])
         out.write_bytes(pdf.data)
         seconds = time.perf_counter() - started
         self.stdout.write(f"{out}: {pdf.pages} pages, {len(pdf.data) / 1024:.0f} KiB, {seconds:.2f} s")

@@ -126,7 +126,7 @@ class Command(BaseCommand):
     ) -> None:
         fixed = parse_answer(target, repaired(raw, errors), sector_value_ids=sector_ids, can_note=True)
         if fixed.values is None:  # what is left does not add up (e.g. a rate from two inputs): clear the figures
-            figures = {name: [] for name in fixed.errors}
+            figures: dict[str, list[str]] = {name: [] for name in fixed.errors}
             fixed = parse_answer(
                 target, repaired(repaired(raw, errors), figures), sector_value_ids=sector_ids, can_note=True
             )

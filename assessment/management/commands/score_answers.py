@@ -7,6 +7,8 @@ from django.core.management import BaseCommand, CommandError, CommandParser
 
 from assessment import scoring, specs
 from assessment.models import CriteriaSet, RegionalReference, SectorValue
+from assessment.reasons import reason_text
+from assessment.vocabulary import verdict_text
 from organisations.models import Sector
 
 
@@ -75,7 +77,7 @@ def score_document(
             raise specs.AnswersError(
                 f"indicators.{code_}.sector_value: {sector_value.key!r} holds values for {sector_value.indicator_code}, not {code_}"
             )
-    if reference is None and province:
+    if reference is None and province and year is not None:
         row = RegionalReference.objects.filter(area=criteria_set.area, province=province, year=year).first()
         reference = row.value if row else None
     context = scoring.Context(
@@ -86,15 +88,15 @@ def score_document(
     card = scoring.score(spec, answers, reference=reference, context=context)
     result = card.to_dict()
     result["criteria_version"] = criteria_set.version
-    result["verdict_text"] = scoring.verdict_text(result["verdict"])
+    result["verdict_text"] = verdict_text(result["verdict"])
+    result_by_code = {r.code: r for r in card.indicators}
     for item in result["indicators"]:
-        item["reason_text"] = scoring.reason_text(item["reason"])
-        item["flags_text"] = [scoring.reason_text(flag) for flag in item["flags"]]
-    for problem in result["compliance_problems"]:
-        problem["reason_text"] = scoring.reason_text(problem["reason"])
+        item["reason_text"] = reason_text(result_by_code[item["code"]].reason)
+        item["flags_text"] = [reason_text(flag) for flag in result_by_code[item["code"]].flags]
+    for problem, (_code, _gate, why) in zip(result["compliance_problems"], card.compliance, strict=True):
+        problem["reason_text"] = reason_text(why)
     result["top_actions"] = [
-        {"code": r.code, "gain": str(scoring.round_points(gain))}
-        for r, gain in scoring.top_actions(spec, answers, reference=reference, context=context)
+        {"code": r.code, "gain": str(scoring.round_points(gain))} for r, gain in scoring.top_actions(spec, card)
     ]
     return result
 

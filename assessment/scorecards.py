@@ -1,0 +1,147 @@
+"""The scoring state of an assessment: one engine `Scorecard` that every page, the report and the
+exports read.
+
+It comes from one of two places:
+- a draft is scored live from the database (`live_state`, through the questionnaire's loader), in a
+  constant number of queries;
+- a submitted (or superseded) one is re-scored from its immutable `Snapshot`: the frozen criteria and
+  answers (`snapshot_state`), so later admin edits of criteria or sector values never change what was
+  submitted. Submission proves the re-scored total equal to the stored one (tests/test_submission.py);
+  a snapshot that no longer agrees is logged, and its stored total stays the one of record.
+
+`Scorecard.to_dict` is written into a snapshot at submission and nowhere else: nothing turns its
+rounded strings back into numbers. This module imports neither submission nor reports, so
+submission → reports → scorecards has no cycle.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from assessment.answers import context_for, load_questionnaire, reference_row
+from assessment.models import Assessment, Snapshot
+from assessment.scoring import (
+    AnswerData,
+    Context,
+    CriteriaSpec,
+    IndicatorResult,
+    Scorecard,
+    ranked_gaps,
+    round_points,
+    score,
+)
+from assessment.specs import criteria_spec, parse_answers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScoringState:
+    """Everything the results, submit, what-if and report pages need: the criteria, answers and scorecard."""
+
+    criteria: dict[str, Any]  # specs.criteria_data form
+    spec: CriteriaSpec
+    answers: dict[str, AnswerData]
+    card: Scorecard
+    context: Context
+    reference_year: int | None = None
+    reference_source: str = ""
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)  # code → comment, consultant_note
+    from_snapshot: bool = False
+
+    @property
+    def reference(self) -> Decimal | None:
+        return self.card.reference
+
+    def ranked_gaps(self) -> list[tuple[IndicatorResult, Decimal]]:
+        """Every indicator not fully met with its gain, largest first (scoring.ranked_gaps)."""
+        return ranked_gaps(self.spec, self.card)
+
+    def what_if(self, codes: Iterable[str]) -> tuple[Scorecard, list[str]]:
+        """The scorecard if the chosen open indicators were fully met, and the codes that were open."""
+        open_codes = {r.code for r in self.card.gaps()}
+        chosen = sorted(c for c in set(codes) if c in open_codes)
+        card = score(self.spec, self.answers, reference=self.reference, force_met=chosen, context=self.context)
+        return card, chosen
+
+    def snapshot_scorecard(self) -> dict[str, Any]:
+        """What a snapshot stores: the scorecard's dict form plus where the reference came from."""
+        return self.card.to_dict() | {"reference_year": self.reference_year, "reference_source": self.reference_source}
+
+
+def live_state(assessment: Assessment) -> ScoringState:
+    """A draft scored from the database through the questionnaire's loader (answers.load_questionnaire).
+
+    The assessment needs its company (with sector) and criteria set selected."""
+    context = context_for(assessment)
+    questionnaire = load_questionnaire(assessment, context=context)
+    criteria, card = questionnaire.criteria, questionnaire.scorecard
+    answers: dict[str, AnswerData] = {}
+    notes: dict[str, dict[str, str]] = {}
+    for code, row in questionnaire.rows.items():
+        # Rows for headings or codes no longer in the set are not part of the score or the snapshot.
+        if code not in criteria.gates and code not in criteria.indicators:
+            continue
+        answers[code] = questionnaire.answers[code]
+        if code in criteria.indicators and (row.comment or row.consultant_note):
+            notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
+    ref = reference_row(assessment) if card.reference is not None else None
+    return ScoringState(
+        criteria=criteria.data,
+        spec=criteria.spec,
+        answers=answers,
+        card=card,
+        context=context,
+        reference_year=ref.year if ref else None,
+        reference_source=ref.source if ref else "",
+        notes=notes,
+    )
+
+
+def rescore_snapshot(snapshot: Snapshot, context: Context | None = None) -> Scorecard:
+    """Score the frozen criteria and answers again: must equal what was stored at submission."""
+    spec = criteria_spec(snapshot.criteria)
+    reference = snapshot.scorecard.get("reference")
+    answers = parse_answers(snapshot.answers, spec)
+    return score(spec, answers, reference=Decimal(reference) if reference else None, context=context)
+
+
+def snapshot_state(snapshot: Snapshot, context: Context | None = None) -> ScoringState:
+    """A submitted assessment re-scored from its snapshot (the evaluation year and sector as `context`)."""
+    spec = criteria_spec(snapshot.criteria)
+    reference = snapshot.scorecard.get("reference")
+    answers = parse_answers(snapshot.answers, spec)
+    context = context or Context()
+    card = score(spec, answers, reference=Decimal(reference) if reference is not None else None, context=context)
+    if round_points(card.total) != snapshot.total:
+        log.error("snapshot %s re-scores to %s, stored %s", snapshot.pk, round_points(card.total), snapshot.total)
+    notes = {
+        code: {key: str(item.get(key) or "") for key in ("comment", "consultant_note")}
+        for code, item in (snapshot.answers.get("indicators") or {}).items()
+        if isinstance(item, dict) and (item.get("comment") or item.get("consultant_note"))
+    }
+    return ScoringState(
+        criteria=snapshot.criteria,
+        spec=spec,
+        answers=answers,
+        card=card,
+        context=context,
+        reference_year=snapshot.scorecard.get("reference_year"),
+        reference_source=snapshot.scorecard.get("reference_source", ""),
+        notes=notes,
+        from_snapshot=True,
+    )
+
+
+def state_for(assessment: Assessment) -> ScoringState:
+    """Submitted and superseded assessments are re-scored from their snapshot, drafts scored live."""
+    if assessment.status != Assessment.Status.DRAFT:
+        try:
+            snapshot = assessment.snapshot  # kept on the instance: pages that show it ask no second time
+        except Snapshot.DoesNotExist:
+            snapshot = None
+        if snapshot is not None:
+            return snapshot_state(snapshot, context_for(assessment))
+    return live_state(assessment)
