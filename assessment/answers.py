@@ -140,6 +140,21 @@ def sheet_values(figures: Mapping[str, Any]) -> dict[str, tuple[Decimal, str]]:
     return {code: (Decimal(value), unit) for code, (value, unit) in (figures.get("inputs") or {}).items()}
 
 
+def sheet_for_indicator(sheet: Mapping[str, tuple[Decimal, str]], code: str) -> dict[str, tuple[Decimal, str]]:
+    """The sheet's inputs as one indicator sees them: the shared ones (E, V, ...) and those computed for it
+    alone ("X26.part" → "part": the parts and totals of share formulas differ per indicator)."""
+    prefix = f"{code}."
+    return {k: v for k, v in sheet.items() if "." not in k} | {
+        k.removeprefix(prefix): v for k, v in sheet.items() if k.startswith(prefix)
+    }
+
+
+def sheet_codes_for(codes: Collection[str], code: str) -> frozenset[str]:
+    """The input codes of one indicator that the sheet supplies (see `sheet_for_indicator`)."""
+    prefix = f"{code}."
+    return frozenset(c.removeprefix(prefix) for c in codes if "." not in c or c.startswith(prefix))
+
+
 def fill_from_sheet(
     spec: IndicatorSpec, own: Mapping[str, Decimal], sheet: Mapping[str, tuple[Decimal, str]]
 ) -> dict[str, Decimal]:
@@ -147,6 +162,7 @@ def fill_from_sheet(
     The per-output form (B.2, B.4, ...) is used when the answer gives G without Q, or the sheet has no Q."""
     if spec.formula not in FORMULAS:
         return {}
+    sheet = sheet_for_indicator(sheet, spec.code)
     alternative = PER_OUTPUT.get(spec.formula)
     per_output = alternative and "Q" not in own and ("G" in own or ("Q" not in sheet and "G" in sheet))
     formula = FORMULAS[alternative] if per_output and alternative else FORMULAS[spec.formula]

@@ -39,7 +39,9 @@ from assessment.answers import (
     progress_of,
     raw_from_values,
     save_answer,
+    sheet_codes_for,
     sheet_for,
+    sheet_for_indicator,
     sheet_values,
     start_assessment,
     values_from_row,
@@ -172,7 +174,7 @@ def _save_one(
         fields_from_post(request.POST, code, formula=formula),
         sector_value_ids=page.sector_value_ids(code),
         can_note=access.is_consultant,
-        sheet=page.sheet_codes,
+        sheet=sheet_codes_for(page.sheet_codes, code),
     )
     if parsed.values is None:
         return parsed, None
@@ -650,7 +652,7 @@ def _item(
         errors=FieldErrors(
             parsed.all_messages()
             if parsed is not None
-            else incomplete(stored, _item_kind(row), sheet=page.sheet_codes)
+            else incomplete(stored, _item_kind(row), sheet=sheet_codes_for(page.sheet_codes, row.code))
             if answer
             else {}
         ),
@@ -753,13 +755,15 @@ def _fill_fields(
 def _fill_sheet(item: Item, page: Page, questionnaire: Questionnaire, raw: dict[str, Any]) -> None:
     """Mark the inputs the data sheet supplies, with the figure, its calculation and the override reason."""
     url = reverse("data_sheet", args=[page.company_id, page.year])
+    sheet = sheet_for_indicator(questionnaire.sheet, item.code)
     for input_field in item.inputs:
         code = input_field.name.removeprefix("in-")
-        if code not in questionnaire.sheet:
+        if code not in sheet:
             continue
-        value, unit = questionnaire.sheet[code]
+        value, unit = sheet[code]
         input_field.sheet = f"{plain_number(value)} {unit_label(unit)}".strip()
-        input_field.calc = explain(questionnaire.sheet_figures, code)
+        own = f"{item.code}.{code}"
+        input_field.calc = explain(questionnaire.sheet_figures, own if own in questionnaire.sheet else code)
         input_field.reason = str(raw.get(f"why-{code}", ""))
         input_field.reason_errors = item.errors.get(f"why-{code}", [])
         input_field.sheet_url = url
