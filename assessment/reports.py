@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from assessment.answers import context_for
+from assessment.answers import context_for, count_yardsticks, yardsticks_sentence
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
@@ -786,6 +786,14 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             for c in categories
         ],
         "yardsticks": yardsticks,
+        "yardsticks_sentence": yardsticks_sentence(
+            count_yardsticks(
+                ((r.code, r.values_from, r.points) for r in card.indicators),
+                source.answers,
+                {k: v.library for k, v in sector_values.items() if v.library is not None},
+                card.total,
+            )
+        ),
         "provisional_rules": [{"why": why, "codes": ", ".join(codes)} for why, codes in provisional_rules.items()],
         "evidence_index": evidence_index,
         "without_evidence": without_evidence,

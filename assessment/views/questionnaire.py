@@ -46,6 +46,7 @@ from assessment.answers import (
     start_assessment,
     values_from_row,
     yardsticks_of,
+    yardsticks_sentence,
 )
 from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, evidence_labels, store_evidence
 from assessment.forms import EvidenceUploadForm, StartAssessmentForm
@@ -892,16 +893,7 @@ class PageLink:
 
 
 def _yardsticks_text(questionnaire: Questionnaire) -> str:
-    found = yardsticks_of(questionnaire)
-    if not found.not_official:
-        return ""
-    return _(
-        "%(part)s of %(total)s points rest on self-set yardsticks (%(consultancy)s of them on consultancy values)."
-    ) % {
-        "part": round_points(found.not_official),
-        "total": round_points(found.total),
-        "consultancy": round_points(found.consultancy),
-    }
+    return yardsticks_sentence(yardsticks_of(questionnaire))
 
 
 def _common_context(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
+from assessment.answers import yardsticks_of_card, yardsticks_sentence
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent, Indicator
 from assessment.scoring import VETO_GATE_KINDS, gains, reason_text, score, verdict_text
@@ -204,6 +205,7 @@ def results_context(
     # What meeting each open indicator would add to the total: the figure the what-if and the PDF show.
     engine_card = state.card or score(state.spec, state.answers, reference=state.reference)
     gain = gains(state.spec, engine_card)
+    yardsticks = yardsticks_of_card(card, state.answers)
 
     def row(code: str) -> dict[str, Any]:
         result, info = results[code], catalogue.get(code, {})
@@ -231,6 +233,7 @@ def results_context(
             "link": _indicator_link(assessment, result["category"], code) if editable else None,
             "checked": code in chosen_set,
             "simulable": result["status"] != "na",
+            "yardstick": yardsticks.source_of(code),
         }
 
     groups = [
@@ -257,6 +260,7 @@ def results_context(
         "bars": category_bars(chart_rows, title=_("Scores by category")),
         "radar": radar(chart_rows, title=_("Share of each category's maximum")) if len(chart_rows) >= 3 else "",
         "what_if": _what_if(state, chosen, names),
+        "yardsticks_sentence": yardsticks_sentence(yardsticks),
         "snapshot": getattr(assessment, "snapshot", None) if state.from_snapshot else None,
     }
 

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management import BaseCommand, CommandError, CommandParser
 
 from assessment import scoring, specs
+from assessment.answers import Yardsticks, yardsticks_of_card, yardsticks_sentence
 from assessment.models import CriteriaSet, RegionalReference, SectorValue
 from organisations.models import Sector
 
@@ -54,6 +55,20 @@ def evaluation_year(document: dict[str, Any]) -> int | None:
     return year
 
 
+def yardsticks_json(found: Yardsticks) -> dict[str, Any]:
+    """The library and source of every yardstick, and the points resting on self-set or consultancy values."""
+    return {
+        "total": str(found.total),
+        "self_set": str(found.self_set),
+        "consultancy": str(found.consultancy),
+        "not_official": str(found.not_official),
+        "summary": yardsticks_sentence(found),
+        "sources": [
+            {"code": s.code, "owner": s.owner, "owner_label": s.owner_label, "source": s.text()} for s in found.sources
+        ],
+    }
+
+
 def score_document(
     document: Any, *, reference: Decimal | None = None, province: str = "", sector: str = ""
 ) -> dict[str, Any]:
@@ -92,6 +107,7 @@ def score_document(
         item["flags_text"] = [scoring.reason_text(flag) for flag in item["flags"]]
     for problem in result["compliance_problems"]:
         problem["reason_text"] = scoring.reason_text(problem["reason"])
+    result["yardsticks"] = yardsticks_json(yardsticks_of_card(result, answers))
     result["top_actions"] = [
         {"code": r.code, "gain": str(scoring.round_points(gain))}
         for r, gain in scoring.top_actions(spec, answers, reference=reference, context=context)
