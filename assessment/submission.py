@@ -7,7 +7,7 @@ The scoring state of an assessment comes from one of two places:
 """
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from assessment.answers import criteria_for, load_questionnaire, reference_row
+from assessment.answers import criteria_for, load_questionnaire, reference_row, sheet_codes_for
 from assessment.models import (
     Answer,
     Assessment,
@@ -72,6 +72,8 @@ class ScoringState:
     from_snapshot: bool = False
     notes: dict[str, dict[str, str]] = field(default_factory=dict)
     card: Scorecard | None = None  # the live Scorecard object (drafts only)
+    # Per indicator: inputs typed over a figure of the data sheet without a reason (drafts only).
+    unexplained: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def known_codes(spec: CriteriaSpec) -> tuple[set[str], set[str]]:
@@ -93,6 +95,11 @@ def live_state(assessment: Assessment) -> ScoringState:
         if code in criteria.indicators and (row.comment or row.consultant_note):
             notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
     ref = reference_row(assessment) if card.reference is not None else None
+    unexplained = {
+        code: missing
+        for code, row in questionnaire.rows.items()
+        if code in criteria.indicators and (missing := unexplained_overrides(row.inputs, questionnaire.sheet, code))
+    }
     scorecard = card.to_dict() | {
         "reference_year": ref.year if ref else None,
         "reference_source": ref.source if ref else "",
@@ -107,7 +114,17 @@ def live_state(assessment: Assessment) -> ScoringState:
         reference_source=ref.source if ref else "",
         notes=notes,
         card=card,
+        unexplained=unexplained,
     )
+
+
+def unexplained_overrides(inputs: Mapping[str, Any] | None, sheet: Collection[str], code: str) -> tuple[str, ...]:
+    """The inputs of a stored answer typed over a figure of the data sheet without a reason."""
+    if not inputs or not sheet:
+        return ()
+    supplied = sheet_codes_for(sheet, code)
+    reasons = inputs.get("why") or {}
+    return tuple(sorted(k for k, v in inputs.items() if k in supplied and v not in (None, "") and not reasons.get(k)))
 
 
 def snapshot_state(snapshot: Snapshot) -> ScoringState:
@@ -192,6 +209,8 @@ def completeness(state: ScoringState) -> list[Problem]:
             args = (spec.code, "indicator", category.code, spec.name_zh, spec.name_en)
             if result["status"] == Status.UNANSWERED and result["reason"] == "N/A needs a reason":
                 problems.append(Problem(*args, "na_reason", result["reason"]))
+            elif spec.code in state.unexplained:
+                problems.append(Problem(*args, "override_reason", ", ".join(state.unexplained[spec.code])))
             elif spec.code in invalid:
                 problems.append(Problem(*args, "invalid", invalid[spec.code]))
             elif not spec.required:

@@ -45,6 +45,7 @@ PROBLEM_LABELS = {
     "na_reason": gettext_lazy("N/A needs a reason"),
     "cannot_score": gettext_lazy("Cannot be scored yet"),
     "invalid": gettext_lazy("Answer is not valid"),
+    "override_reason": gettext_lazy("A figure typed over the data sheet's needs a reason"),
 }
 
 
@@ -301,7 +302,11 @@ def problem_rows(
                 "code": problem.code,
                 "name": pick({"name_zh": problem.name_zh, "name_en": problem.name_en}, "name") or problem.code,
                 "reason": PROBLEM_LABELS.get(problem.reason, problem.reason),
-                "detail": reason_text(problem.detail) if problem.reason in ("invalid", "cannot_score") else "",
+                "detail": reason_text(problem.detail)
+                if problem.reason in ("invalid", "cannot_score")
+                else _("inputs: %(codes)s") % {"codes": problem.detail}
+                if problem.reason == "override_reason"
+                else "",
                 "link": _gate_link(assessment, problem.code)
                 if problem.kind == "gate"
                 else _indicator_link(assessment, problem.category, problem.code),
