@@ -334,6 +334,12 @@ class SectorValueQuerySet(models.QuerySet):
         only comes into force later stays (the only one shipped); the engine says so on the indicator."""
         return self.exclude(superseded__year__lte=year)
 
+    def offered(self, keep: Any = ()) -> "SectorValueQuerySet":
+        """A consultancy's or company's row once retired (superseded set) is offered only where an answer already
+        chose it (`keep`: row ids, or a subquery of them), so that answer keeps its values."""
+        retired = models.Q(library__owner__in=["consultancy", "company"], superseded__isnull=False)
+        return self.exclude(retired & ~models.Q(pk__in=keep))
+
     def visible_to(self, company_id: int, consultancy_ids: "models.QuerySet[Any] | list[int]") -> "SectorValueQuerySet":
         """Shipped rows, platform libraries, the company's own library and those of consultancies it granted access."""
         return self.filter(

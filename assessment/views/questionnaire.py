@@ -463,6 +463,9 @@ def _load_page(
         visible = (
             SectorValue.objects.filter(indicator_code__in=sv_codes, area=assessment.criteria_set.area)
             .visible_to(assessment.company_id, consultancies)
+            .offered(
+                Answer.objects.filter(assessment_id=assessment.pk, sector_value__isnull=False).values("sector_value_id")
+            )
             .select_related("sector", "library__consultancy")
         )
         uses_quotas = {r.code for r in rows if getattr(r, "uses_sector_values", False)}
