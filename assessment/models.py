@@ -338,7 +338,10 @@ class SectorValueQuerySet(models.QuerySet):
         """A consultancy's or company's row once retired (superseded set) is offered only where an answer already
         chose it (`keep`: row ids, or a subquery of them), so that answer keeps its values."""
         retired = models.Q(library__owner__in=["consultancy", "company"], superseded__isnull=False)
-        return self.exclude(retired & ~models.Q(pk__in=keep))
+        # A library row marked [U] is never offered as a yardstick (shipped quota rows marked [U] are shown,
+        # flagged as not official, where the criteria use quotas).
+        uncertain = models.Q(library__isnull=False, mark=Mark.UNCERTAIN)
+        return self.exclude(retired & ~models.Q(pk__in=keep)).exclude(uncertain)
 
     def visible_to(self, company_id: int, consultancy_ids: "models.QuerySet[Any] | list[int]") -> "SectorValueQuerySet":
         """Shipped rows, platform libraries, the company's own library and those of consultancies it granted access."""

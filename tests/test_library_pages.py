@@ -217,3 +217,33 @@ def test_others_get_404(client: Any) -> None:
     assert client.get(reverse("library_detail", args=[other_firm_library.pk])).status_code == 404
     platform = Library.objects.create(owner=Library.Owner.PLATFORM, name_zh="平台", name_en="Platform", source="x")
     assert client.get(reverse("library_detail", args=[platform.pk])).status_code == 404
+
+
+def test_a_library_row_marked_uncertain_is_never_offered(client: Any) -> None:
+    company = make_company()
+    owner = member(company, Role.OWNER)
+    platform = Library.objects.create(
+        owner=Library.Owner.PLATFORM, name_zh="平台", name_en="Platform rows", source="reference file"
+    )
+    for key, mark in (("plat-f07-s", "S"), ("plat-f07-u", "U")):
+        SectorValue.objects.create(
+            key=key,
+            indicator_code="F07",
+            sector=Sector.objects.get(code="30"),
+            product_zh="水泥",
+            product_en=f"Cement {mark}",
+            standard="ref",
+            unit="%",
+            leading=95,
+            benchmark=85,
+            mark=mark,
+            library=platform,
+        )
+    offered = SectorValue.objects.filter(library=platform).offered()
+    assert [r.key for r in offered] == ["plat-f07-s"]
+    assessment = Assessment.objects.create(
+        company=company, criteria_set=CriteriaSet.objects.latest_published("factory"), year=2025, created_by=owner
+    )
+    client.force_login(owner)
+    page = client.get(reverse("assessment_category", args=[assessment.pk, "resource"]), **EN).content.decode()
+    assert "Cement S" in page and "Cement U" not in page
