@@ -48,7 +48,7 @@ from assessment.scoring import (
     threshold_problem,
 )
 from assessment.specs import answer_data, criteria_data, criteria_spec
-from greenmfg.bilingual import pick
+from greenmfg.bilingual import pick, split_bilingual
 from ledger.sheets import figures_for
 from organisations.models import Sector
 
@@ -311,8 +311,8 @@ class YardstickSource:
 
     def text(self, language: str | None = None) -> str:
         """'Name (source)' in the reader's language (typed sources are shown as typed)."""
-        name = pick(self, "name", language)
-        return f"{name} ({self.source})" if name and self.source else name or self.source
+        name, source = pick(self, "name", language), split_bilingual(self.source, language)
+        return f"{name} ({source})" if name and source else name or source
 
     @property
     def owner_label(self) -> str:

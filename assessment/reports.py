@@ -401,7 +401,7 @@ def _yardstick(
                 else _("The company (self-set yardstick)")
             )
             return {
-                "source": f"{pick(library, 'name', language)} · {library.source}",
+                "source": f"{pick(library, 'name', language)} · {split_bilingual(library.source, language)}",
                 "owner": owner,
                 "kind": "library",
             }

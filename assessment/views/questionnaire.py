@@ -63,7 +63,7 @@ from assessment.models import (
     SectorValue,
 )
 from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, reason_text, round_points, verdict_text
-from greenmfg.bilingual import is_chinese, pick, unit_label
+from greenmfg.bilingual import is_chinese, pick, split_bilingual, unit_label
 from ledger.sheets import explain
 from organisations.access import Access, get_company_for_user
 from organisations.models import AccessGrant
@@ -785,7 +785,7 @@ def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, A
             page.company_sector_id in (sv.sector_id, sv.sector.parent_id)
             or sv.sector_id == page.company_sector_parent_id
         )
-        owner = f"{pick(sv.library, 'name')} ({sv.library.source}) · " if sv.library_id else ""
+        owner = f"{pick(sv.library, 'name')} ({split_bilingual(sv.library.source)}) · " if sv.library_id else ""
         label = f"{owner}{sv.standard_edition} · {pick(sv, 'product')} · {leading_word} {plain_number(sv.leading)} / {benchmark_word} {plain_number(sv.benchmark) or '—'} {unit_label(sv.unit)} [{sv.mark}]"
         if not sv.is_official:
             label += " " + _("(provisional)")
