@@ -73,6 +73,8 @@ class LibraryRowForm(forms.ModelForm):  # type: ignore[type-arg]
             "source": _("Who published it, and when"),
         }
 
+    field_order = ["target", "sector_code"]
+
     def __init__(self, *args: Any, targets: dict[str, Target], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.targets = targets
