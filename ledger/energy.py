@@ -327,6 +327,20 @@ SHARE_FIGURES: dict[str, tuple[str, str]] = {
 }
 
 
+# Design-product checks the sheet informs but cannot decide (pass/fail against the product's own specification):
+# indicator code → the sheet figure divided by the main product's output Q.
+PER_PRODUCT_NOTES: dict[str, str] = {"DE1": "E", "DR1": "M", "DR2": "V", "DV1": "P"}
+
+
+def per_product(inputs: Mapping[str, tuple[Decimal, str]], code: str) -> tuple[str, Decimal, str] | None:
+    """(input code, figure per unit of main product, its unit) for a design-product check, or None."""
+    numerator = PER_PRODUCT_NOTES.get(code)
+    if numerator is None or numerator not in inputs or "Q" not in inputs or not inputs["Q"][0]:
+        return None
+    value, unit = inputs[numerator]
+    return numerator, value / inputs["Q"][0], unit
+
+
 def share_inputs(result: Balance | None, figures: Figures) -> dict[str, tuple[Decimal, Decimal]]:
     """Part and total of every share indicator the sheet has both figures for: indicator code → (part, total)."""
     shares: dict[str, tuple[Decimal, Decimal]] = {}

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ledger.energy import (
@@ -26,6 +27,7 @@ from ledger.energy import (
     Rules,
     Use,
     balance,
+    per_product,
     sheet_inputs,
 )
 from ledger.models import Coefficient, DataSheet, EnergyUse, GridRegion, Quantity, figure_label
@@ -150,10 +152,13 @@ def figures_json(sheet: DataSheet, rows: list[Coefficient] | None = None) -> dic
     except CoefficientError as exc:
         result, used, error = None, [], str(exc)
     inputs = sheet_inputs(result, figures_of(sheet))
+    main = next((p for p in sheet.products.all() if p.main), None)
     data: dict[str, Any] = {
         "year": sheet.year,
         "inputs": {code: [_s(value), unit] for code, (value, unit) in inputs.items()},
         "error": error,
+        # the main product (Q): name and unit, for figures per product
+        "product": [main.name_zh, main.name_en, main.unit] if main else None,
     }
     if result is not None:
         data["steps"] = [
@@ -235,6 +240,22 @@ def _explain_share(figures: dict[str, Any], code: str) -> list[str]:
         else ("waste_generated", "waste_stored_utilised", "hazardous_generated")
     )
     return [" + ".join(figure_label(n) for n in names) + f" = {value}"]
+
+
+def per_product_note(figures: dict[str, Any], code: str) -> str:
+    """What the sheet says for a design-product check (e.g. DE1: energy per unit of the main product), or ""."""
+    inputs = {k: (Decimal(v), u) for k, (v, u) in (figures.get("inputs") or {}).items()}
+    found = per_product(inputs, code)
+    if found is None or not figures.get("product"):
+        return ""
+    numerator, value, unit = found
+    name_zh, name_en, product_unit = figures.get("product") or ("", "", "")
+    product = (name_zh if get_language().startswith("zh") else name_en) or name_zh
+    per = format(value.quantize(Decimal("0.000001")).normalize(), "f")
+    return _(
+        "From the data sheet: %(code)s / Q = %(value)s %(unit)s per %(product_unit)s of %(product)s. Compare it with "
+        "the product's evaluation specification; it is not scored."
+    ) % {"code": numerator, "value": per, "unit": unit, "product_unit": product_unit, "product": product}
 
 
 def explain(figures: dict[str, Any], code: str) -> list[str]:

@@ -180,3 +180,17 @@ def test_the_demo_sheet_drives_the_demo_supply_chain_and_park() -> None:
     # park-wide figures typed over the company's sheet, each with its reason
     eg3 = Answer.objects.get(assessment=park, code="EG3")
     assert set(eg3.inputs["why"]) == {"part", "total"}
+
+
+def test_the_demo_design_product_checks_show_the_sheet_figures_per_product(client: Any) -> None:
+    """Pass/fail checks are not scored from the sheet; the sheet's figure per unit of main product is shown."""
+    owner = member(Assessment.objects.get(pk=9004).company, Role.OWNER)
+    client.force_login(owner)
+    body = client.get(reverse("assessment_category", args=[9004, "energy"])).content.decode()
+    # E = 69 700 tce over 850 000 t of cement
+    assert "From the data sheet: E / Q = 0.082 tce per t of Cement." in body
+    water = client.get(reverse("assessment_category", args=[9004, "resource"])).content.decode()
+    assert "From the data sheet: V / Q = 0.24 m³ per t of Cement." in water  # 204 000 m³ / 850 000 t
+    demo = Assessment.objects.select_related("company__sector", "criteria_set").get(pk=9004)
+    before = load_questionnaire(demo).scorecard.total
+    assert before == load_questionnaire(demo, figures={}).scorecard.total  # not scored from the sheet

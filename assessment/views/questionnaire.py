@@ -64,7 +64,7 @@ from assessment.models import (
 )
 from assessment.scoring import GateResult, IndicatorResult, Scorecard, Status, reason_text, round_points, verdict_text
 from greenmfg.bilingual import is_chinese, pick, split_bilingual, unit_label
-from ledger.sheets import explain
+from ledger.sheets import explain, per_product_note
 from organisations.access import Access, get_company_for_user
 from organisations.models import AccessGrant
 from policies.models import Mark
@@ -581,6 +581,7 @@ class Item:
     upload_url: str = ""
     files: list[Evidence] = field(default_factory=list)
     context: list[str] = field(default_factory=list)  # national policy figures, shown beside the inputs
+    sheet_note: str = ""  # a design-product check: the data sheet's figure per product, not scored
 
 
 STATUS_LABELS = {
@@ -673,6 +674,8 @@ def _item(
     _fill_fields(item, row, page, raw, item.errors)
     if questionnaire.sheet and item.inputs:
         _fill_sheet(item, page, questionnaire, raw)
+    if questionnaire.sheet and item.kind == "pass_fail":
+        item.sheet_note = per_product_note(questionnaire.sheet_figures, row.code)
     _fill_result(item, result, answer)
     _fill_state(item, parsed, saved, stored, answer)
     for choice in item.choices:
