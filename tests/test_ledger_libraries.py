@@ -222,3 +222,22 @@ def test_national_policy_figures_show_beside_the_input_but_never_score(
     assert "target about 94 % by 2025" in body
     f07 = next(r for r in load_questionnaire(fresh(assessment)).scorecard.indicators if r.code == "F07")
     assert f07.values_from == "" and f07.points == 0  # no yardstick given: the policy figure is not one
+
+
+def test_a_snapshot_names_the_same_library_and_counts_the_same_points(firm_library: dict[str, Any]) -> None:
+    """Submitted assessments are read from their snapshot: the embedded row keeps its key, so the count agrees."""
+    from assessment import submission  # noqa: PLC0415
+    from assessment.answers import yardsticks_of_card  # noqa: PLC0415
+    from assessment.specs import parse_answers  # noqa: PLC0415
+
+    _owner, assessment = client_company(firm_library["firm"])
+    Answer.objects.create(assessment=assessment, code="F07", sector_value=firm_library["row"])
+    Answer.objects.create(
+        assessment=assessment, code="F08", leading=D(98), benchmark=D(80), values_source="our 2030 target"
+    )
+    live = submission.live_state(fresh(assessment))
+    frozen = parse_answers(submission.snapshot_answers(live), live.spec)
+    from_live = yardsticks_of_card(live.scorecard, live.answers)
+    from_snapshot = yardsticks_of_card(live.scorecard, frozen)
+    assert from_snapshot == from_live
+    assert from_snapshot.source_of("F07").owner == "consultancy"
