@@ -194,3 +194,13 @@ def test_the_demo_design_product_checks_show_the_sheet_figures_per_product(clien
     demo = Assessment.objects.select_related("company__sector", "criteria_set").get(pk=9004)
     before = load_questionnaire(demo).scorecard.total
     assert before == load_questionnaire(demo, figures={}).scorecard.total  # not scored from the sheet
+
+
+def test_the_supply_chain_page_shows_the_sheet_figures_with_their_source(client: Any) -> None:
+    owner = member(Assessment.objects.get(pk=9002).company, Role.OWNER)
+    client.force_login(owner)
+    x26 = Assessment.objects.get(pk=9002).criteria_set.categories.get(indicators__code="X26").code
+    body = client.get(reverse("assessment_category", args=[9002, x26])).content.decode()
+    assert 'name="X26-in-part"' in body and 'placeholder="72"' in body and 'placeholder="120"' in body
+    assert "Of which assessed as low-risk (number): 72" in body
+    assert "Suppliers (number): 120" in body
