@@ -247,3 +247,15 @@ def test_a_library_row_marked_uncertain_is_never_offered(client: Any) -> None:
     client.force_login(owner)
     page = client.get(reverse("assessment_category", args=[assessment.pk, "resource"]), **EN).content.decode()
     assert "Cement S" in page and "Cement U" not in page
+
+
+def test_the_company_tab_is_offered_to_members_not_to_its_consultants(client: Any) -> None:
+    company = make_company()
+    viewer = member(company, Role.VIEWER)
+    firm, consultant = firm_with_consultant()
+    AccessGrant.objects.create(company=company, consultancy=firm)
+    url = reverse("company_libraries", args=[company.pk])
+    client.force_login(viewer)
+    assert url in client.get(reverse("data_sheets", args=[company.pk]), **EN).content.decode()
+    client.force_login(consultant)
+    assert url not in client.get(reverse("data_sheets", args=[company.pk]), **EN).content.decode()
