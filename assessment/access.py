@@ -1,10 +1,11 @@
 """Permission-checked fetching of assessments and their children (see organisations.access)."""
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from assessment.models import Assessment, Evidence, Report
-from organisations.access import Access, company_access, require
+from assessment.models import Assessment, Evidence, Library, Report
+from organisations.access import Access, company_access, get_consultancy_for_user, require
 
 
 def get_assessment_for_user(
@@ -31,3 +32,26 @@ def get_report_for_user(user: AbstractBaseUser | AnonymousUser, pk: int, need: s
     if report is None:
         raise Http404
     return report, require(company_access(user, report.assessment.company_id), need)
+
+
+def library_access(user: AbstractBaseUser | AnonymousUser, library: Library, need: str) -> None:
+    """A company's library: its members read it, its owners and editors keep it (a consultant working for the
+    company neither: the company's own yardsticks are its own). A consultancy's library: its consultants."""
+    if library.company_id is not None:
+        access = require(company_access(user, library.company_id), "read")
+        if access.is_consultant:
+            raise Http404
+        if need == "edit" and not access.can_edit:
+            raise PermissionDenied
+    elif library.consultancy_id is not None:
+        get_consultancy_for_user(user, library.consultancy_id)
+    else:
+        raise Http404  # platform libraries are kept by staff in the admin
+
+
+def get_library_for_user(user: AbstractBaseUser | AnonymousUser, pk: int, need: str = "read") -> Library:
+    library = Library.objects.select_related("company", "consultancy").filter(pk=pk).first()
+    if library is None:
+        raise Http404
+    library_access(user, library, need)
+    return library

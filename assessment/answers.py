@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -31,9 +31,10 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from assessment.formulas import FORMULAS, PER_OUTPUT, Formula, FormulaError, accepted_inputs, formula_for
-from assessment.models import Answer, Assessment, CriteriaSet, Indicator, RegionalReference
+from assessment.models import Answer, Assessment, CriteriaSet, Indicator, Library, RegionalReference, SectorValue
 from assessment.reasons import reason_text
 from assessment.scoring import (
     AnswerData,
@@ -42,11 +43,13 @@ from assessment.scoring import (
     GateSpec,
     IndicatorSpec,
     Scorecard,
+    round_points,
     score,
     threshold_problem,
 )
 from assessment.specs import answer_data, criteria_data, criteria_spec
 from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, Choice, IndicatorType, Status
+from greenmfg.bilingual import pick, split_bilingual
 from ledger.sheets import figures_for
 from organisations.models import Sector
 
@@ -136,6 +139,21 @@ def sheet_values(figures: Mapping[str, Any]) -> dict[str, tuple[Decimal, str]]:
     return {code: (Decimal(value), unit) for code, (value, unit) in (figures.get("inputs") or {}).items()}
 
 
+def sheet_for_indicator(sheet: Mapping[str, tuple[Decimal, str]], code: str) -> dict[str, tuple[Decimal, str]]:
+    """The sheet's inputs as one indicator sees them: the shared ones (E, V, ...) and those computed for it
+    alone ("X26.part" → "part": the parts and totals of share formulas differ per indicator)."""
+    prefix = f"{code}."
+    return {k: v for k, v in sheet.items() if "." not in k} | {
+        k.removeprefix(prefix): v for k, v in sheet.items() if k.startswith(prefix)
+    }
+
+
+def sheet_codes_for(codes: Collection[str], code: str) -> frozenset[str]:
+    """The input codes of one indicator that the sheet supplies (see `sheet_for_indicator`)."""
+    prefix = f"{code}."
+    return frozenset(c.removeprefix(prefix) for c in codes if "." not in c or c.startswith(prefix))
+
+
 def fill_from_sheet(
     spec: IndicatorSpec, own: Mapping[str, Decimal], sheet: Mapping[str, tuple[Decimal, str]]
 ) -> dict[str, Decimal]:
@@ -143,6 +161,7 @@ def fill_from_sheet(
     The per-output form (B.2, B.4, ...) is used when the answer gives G without Q, or the sheet has no Q."""
     if spec.formula not in FORMULAS:
         return {}
+    sheet = sheet_for_indicator(sheet, spec.code)
     alternative = PER_OUTPUT.get(spec.formula)
     per_output = alternative and "Q" not in own and ("G" in own or ("Q" not in sheet and "G" in sheet))
     formula = FORMULAS[alternative] if per_output and alternative else FORMULAS[spec.formula]
@@ -260,6 +279,42 @@ def scorecard_for(assessment: Assessment) -> Scorecard:
     return load_questionnaire(assessment).scorecard
 
 
+# Who answers for a yardstick, as the results page and the CLI name it.
+YARDSTICK_OWNERS: dict[str, Any] = {
+    "platform": gettext_lazy("Platform library"),
+    "consultancy": gettext_lazy("Consultancy library"),
+    "company": gettext_lazy("Company library (self-set)"),
+    "quota": gettext_lazy("Quota standard"),
+    "user": gettext_lazy("Typed by the company (self-set)"),
+    "criteria": gettext_lazy("Default of the criteria set"),
+}
+
+
+@dataclass(frozen=True)
+class YardstickSource:
+    """Where one indicator's leading and benchmark values come from."""
+
+    code: str
+    # "platform", "consultancy" or "company" (a library), "quota" (a shipped quota row), "user" (typed), "criteria"
+    owner: str
+    name_zh: str  # the library's name or the quota row's label; empty for typed values and criteria defaults
+    name_en: str
+    source: str  # the library's source, the quota's edition or the typed source
+
+    @property
+    def self_set(self) -> bool:
+        return self.owner in ("user", "company", "consultancy")
+
+    def text(self, language: str | None = None) -> str:
+        """'Name (source)' in the reader's language (typed sources are shown as typed)."""
+        name, source = pick(self, "name", language), split_bilingual(self.source, language)
+        return f"{name} ({source})" if name and source else name or source
+
+    @property
+    def owner_label(self) -> str:
+        return str(YARDSTICK_OWNERS.get(self.owner, self.owner))
+
+
 @dataclass(frozen=True)
 class Yardsticks:
     """How many of the scored points rest on values the company or its consultancy chose, not official rows."""
@@ -267,38 +322,83 @@ class Yardsticks:
     total: Decimal
     self_set: Decimal  # the company's own values: typed, or its own library
     consultancy: Decimal
-    # (indicator code, library owner or "user", the library's name and source or the typed source)
-    sources: tuple[tuple[str, str, str], ...] = ()
+    sources: tuple[YardstickSource, ...] = ()  # every scored indicator that has a yardstick
 
     @property
     def not_official(self) -> Decimal:
         return self.self_set + self.consultancy
 
+    def source_of(self, code: str) -> YardstickSource | None:
+        return next((s for s in self.sources if s.code == code), None)
+
+
+def count_yardsticks(
+    results: Iterable[tuple[str, str, Decimal]],
+    answers: Mapping[str, AnswerData],
+    libraries: Mapping[str, Library],
+    total: Decimal,
+) -> Yardsticks:
+    """The one count of points by yardstick owner, for the questionnaire, results page, PDF and CLI.
+    `results`: (indicator code, values_from, points) per scored indicator; `libraries`: the library of each
+    library row (by sector value key) the answers use; a row without one is a shipped quota row."""
+    self_set = consultancy = Decimal(0)
+    sources: list[YardstickSource] = []
+    for code, values_from, points in results:
+        answer = answers.get(code)
+        if values_from == "user":
+            self_set += points
+            sources.append(YardstickSource(code, "user", "", "", answer.values_source if answer else ""))
+        elif values_from == "sector" and answer is not None and answer.sector is not None:
+            library = libraries.get(answer.sector.key)
+            if library is None:
+                label = answer.sector.label
+                sources.append(YardstickSource(code, "quota", label, label, answer.sector.edition))
+                continue
+            if library.owner == Library.Owner.CONSULTANCY:
+                consultancy += points
+            elif library.owner == Library.Owner.COMPANY:
+                self_set += points
+            sources.append(YardstickSource(code, library.owner, library.name_zh, library.name_en, library.source))
+        elif values_from == "criteria":
+            sources.append(YardstickSource(code, "criteria", "", "", ""))
+    return Yardsticks(total, self_set, consultancy, tuple(sources))
+
+
+def libraries_for(answers: Mapping[str, AnswerData]) -> dict[str, Library]:
+    """The library of every library row the answers use, by sector value key (one query)."""
+    keys = {a.sector.key for a in answers.values() if a.sector is not None}
+    if not keys:
+        return {}
+    rows = SectorValue.objects.filter(key__in=keys, library__isnull=False).select_related("library")
+    return {row.key: row.library for row in rows if row.library is not None}
+
 
 def yardsticks_of(questionnaire: Questionnaire) -> Yardsticks:
     """The points of every scored indicator, by where its leading and benchmark values come from."""
-    self_set = consultancy = Decimal(0)
-    sources = []
-    for result in questionnaire.scorecard.indicators:
-        if result.values_from == "user":
-            self_set += result.points
-            answer = questionnaire.answers.get(result.code)
-            sources.append((result.code, "user", answer.values_source if answer else ""))
-        elif result.values_from == "sector":
-            row = questionnaire.rows.get(result.code)
-            library = (
-                row.sector_value.library
-                if row is not None and row.sector_value is not None and row.sector_value.library_id
-                else None
-            )
-            if library is None or library.owner == "platform":
-                continue
-            if library.owner == "consultancy":
-                consultancy += result.points
-            else:
-                self_set += result.points
-            sources.append((result.code, library.owner, f"{library.name_en} ({library.source})"))
-    return Yardsticks(questionnaire.scorecard.total, self_set, consultancy, tuple(sources))
+    rows = (row.sector_value for row in questionnaire.rows.values() if row.sector_value_id)
+    libraries = {sv.key: sv.library for sv in rows if sv is not None and sv.library is not None}
+    results = ((r.code, r.values_from, r.points) for r in questionnaire.scorecard.indicators)
+    return count_yardsticks(results, questionnaire.answers, libraries, questionnaire.scorecard.total)
+
+
+def yardsticks_of_card(card: Scorecard, answers: Mapping[str, AnswerData]) -> Yardsticks:
+    """The same count from any scorecard, a submitted one re-scored from its snapshot included (results
+    page, PDF, CLI)."""
+    results = ((r.code, r.values_from, r.points) for r in card.indicators)
+    return count_yardsticks(results, answers, libraries_for(answers), card.total)
+
+
+def yardsticks_sentence(found: Yardsticks) -> str:
+    """'31.2 of 54.5 points rest on self-set yardsticks …', or '' when every yardstick is official."""
+    if not found.not_official:
+        return ""
+    return _(
+        "%(part)s of %(total)s points rest on self-set yardsticks (%(consultancy)s of them on consultancy values)."
+    ) % {
+        "part": round_points(found.not_official),
+        "total": round_points(found.total),
+        "consultancy": round_points(found.consultancy),
+    }
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -39,6 +39,9 @@ from assessment.answers import (
     load_questionnaire,
     parse_answer,
     plain_number,
+    sheet_codes_for,
+    sheet_for,
+    sheet_values,
     values_from_row,
     write_answer,
 )
@@ -118,6 +121,8 @@ def _item_json(values: AnswerValues, sector_key: str | None) -> dict[str, Any]:
         item["value"] = plain_number(values.value)
     if values.inputs:
         item["inputs"] = {k: plain_number(Decimal(v)) for k, v in values.inputs}
+    if values.reasons:
+        item["input_reasons"] = dict(values.reasons)
     if values.choice:
         item["choice"] = values.choice
     if values.options:
@@ -200,7 +205,14 @@ def export_xlsx(assessment: Assessment) -> bytes:
     """One row per gate and indicator: what it is, then one column per answer field or formula input."""
     criteria, values, sector_keys = _stored(assessment)
     data = criteria.data
-    columns = INFO_COLUMNS + ANSWER_COLUMNS[:1] + [f"input:{c}" for c in _input_codes(data)] + ANSWER_COLUMNS[1:]
+    inputs = _input_codes(data)
+    columns = (
+        INFO_COLUMNS
+        + ANSWER_COLUMNS[:1]
+        + [f"input:{c}" for c in inputs]
+        + [f"why:{c}" for c in inputs]  # the reason for a figure typed over the data sheet's
+        + ANSWER_COLUMNS[1:]
+    )
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
@@ -265,7 +277,11 @@ def _answer_lines(
                 "comment": answer.comment or None,
                 "consultant_note": answer.consultant_note or None,
             }
-            yield line | {f"input:{key}": _cell(Decimal(value)) for key, value in answer.inputs}
+            yield (
+                line
+                | {f"input:{key}": _cell(Decimal(value)) for key, value in answer.inputs}
+                | {f"why:{key}": reason for key, reason in answer.reasons}
+            )
 
 
 def _format_answer_sheet(sheet: Any, columns: list[str]) -> None:
@@ -504,6 +520,9 @@ def _row_item(row: Mapping[str, Any]) -> dict[str, Any]:
     inputs = {k: v for k, v in inputs.items() if v is not None}
     if inputs:
         item["inputs"] = inputs
+    reasons = {h.removeprefix("why:"): str(v).strip() for h, v in row.items() if h.startswith("why:") and _text(v)}
+    if reasons:
+        item["input_reasons"] = reasons
     for key in ("choice", "na_reason", "values_source", "sector_value", *NOTE_KEYS):
         if _text(row.get(key)):
             item[key] = str(row.get(key)).strip()
@@ -538,7 +557,7 @@ def _keys_for(spec: IndicatorSpec) -> set[str]:
         return keys | {"passed"}
     if kind == IndicatorType.COUNT:
         return keys | {"count", "options"}
-    keys |= {"inputs"} if FORMULAS.get(spec.formula) else {"value"}
+    keys |= {"inputs", "input_reasons"} if FORMULAS.get(spec.formula) else {"value"}
     if kind in QUANTITATIVE:
         keys |= {"leading", "benchmark", "values_source", "sector_value"}
     return keys
@@ -577,6 +596,7 @@ def _fields_from_item(item: Mapping[str, Any], spec: IndicatorSpec, sector_id: i
                 raise ValueError(_("inputs.%(key)s: not an input of this indicator's formula") % {"key": str(key)[:20]})
             if value is not None:
                 raw[f"in-{key}"] = _number_field(value, f"inputs.{key}")
+    raw |= _reason_fields(item.get("input_reasons"), spec)
     if item.get("passed") is not None:
         if not isinstance(item["passed"], bool):
             raise ValueError(_("passed: expected true or false"))
@@ -590,6 +610,19 @@ def _fields_from_item(item: Mapping[str, Any], spec: IndicatorSpec, sector_id: i
     if sector_id is not None:
         raw["sector_value"] = str(sector_id)
     return raw
+
+
+def _reason_fields(reasons: Any, spec: IndicatorSpec) -> dict[str, str]:
+    """input_reasons (input code → why it replaces the data sheet's figure) as the page's why-fields."""
+    if reasons is None:
+        return {}
+    if not isinstance(reasons, dict) or not all(isinstance(v, str) for v in reasons.values()):
+        raise ValueError(_("input_reasons: expected an object of input code → text"))
+    allowed = set(accepted_inputs(spec.formula))
+    unknown = sorted(str(k)[:20] for k in reasons if k not in allowed)
+    if unknown:
+        raise ValueError(_("input_reasons.%(key)s: not an input of this indicator's formula") % {"key": unknown[0]})
+    return {f"why-{key}": text for key, text in reasons.items()}
 
 
 def _count_fields(item: Mapping[str, Any], spec: IndicatorSpec) -> dict[str, Any]:
@@ -617,7 +650,9 @@ def _count_fields(item: Mapping[str, Any], spec: IndicatorSpec) -> dict[str, Any
     return {"options": [str(i) for i in options] or ["none"]}
 
 
-def _parse_item(target: GateSpec | IndicatorSpec, item: Any, sector_id: int | None, may_note: bool) -> AnswerValues:
+def _parse_item(
+    target: GateSpec | IndicatorSpec, item: Any, sector_id: int | None, may_note: bool, sheet: Collection[str] = ()
+) -> AnswerValues:
     if isinstance(target, GateSpec):
         if item is not None and not isinstance(item, bool):
             raise ValueError(_("expected true, false or null, got %(value)s") % {"value": json.dumps(item)[:40]})
@@ -626,20 +661,38 @@ def _parse_item(target: GateSpec | IndicatorSpec, item: Any, sector_id: int | No
         if not isinstance(item, dict):
             raise ValueError(_("expected an object"))
         raw = _fields_from_item(item, target, sector_id)
-    parsed = parse_answer(target, raw, sector_value_ids={sector_id} if sector_id else (), can_note=may_note)
+    parsed = parse_answer(
+        target,
+        raw,
+        sector_value_ids={sector_id} if sector_id else (),
+        can_note=may_note,
+        sheet=sheet_codes_for(sheet, target.code),
+    )
     problems = parsed.all_messages()
     if problems:
         name, messages = next(iter(problems.items()))
-        key = f"inputs.{name.removeprefix('in-')}" if name.startswith("in-") else name
+        key = (
+            f"inputs.{name.removeprefix('in-')}"
+            if name.startswith("in-")
+            else f"input_reasons.{name.removeprefix('why-')}"
+            if name.startswith("why-")
+            else name
+        )
         raise ValueError(f"{key}: {' '.join(messages)}")
     assert parsed.values is not None
     return parsed.values
 
 
 def validate(
-    document: Any, criteria: Any, places: Mapping[str, str] | None = None, *, may_note: bool = False
+    document: Any,
+    criteria: Any,
+    places: Mapping[str, str] | None = None,
+    *,
+    may_note: bool = False,
+    sheet: Collection[str] = (),
 ) -> tuple[dict[str, AnswerValues], list[RowError]]:
-    """Every gate and indicator checked on its own by the page's validator; returns (values, errors)."""
+    """Every gate and indicator checked on its own by the page's validator; returns (values, errors).
+    `sheet`: the inputs the company-year data sheet supplies (a figure typed over one needs its reason)."""
     places = places or {}
     if not isinstance(document, dict):
         return {}, [RowError(_("file"), _("the file must contain a JSON object"))]
@@ -682,7 +735,7 @@ def validate(
                 continue
             try:
                 sector_id = _sector_id(item, code, sectors, criteria.spec)
-                values[code] = _parse_item(target, item, sector_id, may_note)
+                values[code] = _parse_item(target, item, sector_id, may_note, sheet)
             except ValueError as exc:
                 errors.append(RowError(place, str(exc)))
     return values, errors
@@ -740,7 +793,10 @@ def import_answers(assessment_id: int, content: bytes, *, user: User, may_note: 
         )
         if assessment.status != Assessment.Status.DRAFT:
             raise ImportFailed([RowError(_("assessment"), _("only a draft assessment can import answers"))])
-        values, errors = validate(document, criteria_for(assessment.criteria_set), places, may_note=may_note)
+        sheet = frozenset(sheet_values(sheet_for(assessment)))
+        values, errors = validate(
+            document, criteria_for(assessment.criteria_set), places, may_note=may_note, sheet=sheet
+        )
         if errors:
             raise ImportFailed(errors)
         _write_rows(assessment, values, user)

@@ -1,14 +1,18 @@
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessment.evidence import ACCEPT
-from assessment.models import ActionItem, CriteriaSet
+from assessment.libraries import Target, new_row_key, unit_problem
+from assessment.models import ActionItem, CriteriaSet, Library, SectorValue
+from assessment.reasons import reason_text
+from assessment.scoring import threshold_problem
 from assessment.vocabulary import FocusArea
-from greenmfg.bilingual import pick
+from greenmfg.bilingual import pick, unit_label
+from organisations.models import Sector
 
 
 class StartAssessmentForm(forms.Form):
@@ -97,3 +101,68 @@ def _not_negative(value: Decimal | None) -> Decimal | None:
     if value is not None and value < 0:
         raise forms.ValidationError(_("Enter an amount of zero or more."))
     return value
+
+
+class LibraryForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Library
+        fields = ["name_zh", "name_en", "source"]
+
+
+class LibraryRowForm(forms.ModelForm):  # type: ignore[type-arg]
+    """One row of a consultancy's or company's library: leading and benchmark values for one indicator, sector
+    and product, with its source; checked as the scoring engine will use it (direction, unit)."""
+
+    target = forms.ChoiceField(label=_("Indicator"))
+    sector_code = forms.ChoiceField(label=_("Industry sector (GB/T 4754)"))
+
+    class Meta:
+        model = SectorValue
+        fields = ["product_zh", "product_en", "unit", "leading", "benchmark", "standard", "edition", "source"]
+        labels = {"standard": _("Document or study"), "source": _("Source")}
+        help_texts = {
+            "standard": _("e.g. the survey or report the values come from"),
+            "source": _("Who published it, and when"),
+        }
+
+    field_order = ["target", "sector_code"]
+
+    def __init__(self, *args: Any, targets: dict[str, Target], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.targets = targets
+        areas = dict(FocusArea.choices)
+        cast(forms.ChoiceField, self.fields["target"]).choices = [
+            (key, f"{areas[t.area]} · {t.code} {pick(t, 'name')}" + (f" ({unit_label(t.unit)})" if t.unit else ""))
+            for key, t in targets.items()
+        ]
+        cast(forms.ChoiceField, self.fields["sector_code"]).choices = [
+            (s.code, f"{s.code} {pick(s, 'name')}") for s in Sector.objects.all()
+        ]
+        for name in ("leading", "benchmark", "source", "product_zh", "unit"):
+            self.fields[name].required = True
+        if self.instance.pk:
+            self.initial.update(
+                target=f"{self.instance.area}:{self.instance.indicator_code}", sector_code=self.instance.sector.code
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        target = self.targets.get(data.get("target", ""))
+        leading, benchmark, unit = data.get("leading"), data.get("benchmark"), data.get("unit")
+        if target is not None and leading is not None and benchmark is not None:
+            if reversed_pair := threshold_problem(target.indicator_type, leading, benchmark):
+                self.add_error("benchmark", reason_text(reversed_pair))
+        if target is not None and unit and (unit_refused := unit_problem(target, unit)):
+            self.add_error("unit", unit_refused)
+        return data
+
+    def save_for(self, library: Library) -> SectorValue:
+        row: SectorValue = self.instance
+        target = self.targets[self.cleaned_data["target"]]
+        row.library = library
+        row.area, row.indicator_code = target.area, target.code
+        row.sector = Sector.objects.get(code=self.cleaned_data["sector_code"])
+        if not row.pk:
+            row.key = new_row_key(library, target.code)
+        row.save()
+        return row

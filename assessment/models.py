@@ -310,6 +310,17 @@ class SectorValueQuerySet(models.QuerySet["SectorValue"]):
         only comes into force later stays (the only one shipped); the engine says so on the indicator."""
         return self.exclude(superseded__year__lte=year)
 
+    def offered(self, keep: Any = ()) -> "SectorValueQuerySet":
+        """A consultancy's or company's row once retired (superseded set) is offered only where an answer already
+        chose it (`keep`: row ids, or a subquery of them), so that answer keeps its values."""
+        retired = models.Q(library__owner__in=["consultancy", "company"], superseded__isnull=False)
+        # A library row without figures: platform peer values withdrawn when their peers fell below the rule.
+        withdrawn = models.Q(library__isnull=False, leading__isnull=True)
+        # A library row marked [U] is never offered as a yardstick (shipped quota rows marked [U] are shown,
+        # flagged as not official, where the criteria use quotas).
+        uncertain = models.Q(library__isnull=False, mark=Mark.UNCERTAIN)
+        return self.exclude((retired | withdrawn) & ~models.Q(pk__in=keep)).exclude(uncertain)
+
     def visible_to(self, company_id: int, consultancy_ids: "models.QuerySet[Any] | list[int]") -> "SectorValueQuerySet":
         """Shipped rows, platform libraries, the company's own library and those of consultancies it granted access."""
         return self.filter(
@@ -393,6 +404,8 @@ class SectorValue(models.Model):
 
     @property
     def standard_edition(self) -> str:
+        if not self.standard:  # a library row named by its library (platform peer values: the year)
+            return self.edition
         return f"{self.standard}-{self.edition}" if self.edition else f"{self.standard} ({_('edition not stated')})"
 
     def in_force_in(self, year: int) -> bool:

@@ -27,6 +27,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessment import actionplan, vocabulary
+from assessment.answers import count_yardsticks, yardsticks_sentence
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
@@ -320,7 +321,7 @@ def _yardstick(
                 else _("The company (self-set yardstick)")
             )
             return {
-                "source": f"{pick(library, 'name', language)} · {library.source}",
+                "source": f"{pick(library, 'name', language)} · {split_bilingual(library.source, language)}",
                 "owner": owner,
                 "kind": "library",
             }
@@ -722,6 +723,14 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             for c in categories
         ],
         "yardsticks": yardsticks,
+        "yardsticks_sentence": yardsticks_sentence(
+            count_yardsticks(
+                ((r.code, r.values_from, r.points) for r in card.indicators),
+                source.answers,
+                {k: v.library for k, v in sector_values.items() if v.library is not None},
+                card.total,
+            )
+        ),
         "provisional_rules": [{"why": why, "codes": ", ".join(codes)} for why, codes in provisional_rules.items()],
         "evidence_index": evidence_index,
         "without_evidence": without_evidence,

@@ -15,12 +15,12 @@ submission → reports → scorecards has no cycle.
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from assessment.answers import context_for, load_questionnaire, reference_row
+from assessment.answers import context_for, load_questionnaire, reference_row, sheet_codes_for
 from assessment.models import Assessment, Snapshot
 from assessment.scoring import (
     AnswerData,
@@ -50,6 +50,8 @@ class ScoringState:
     reference_source: str = ""
     notes: dict[str, dict[str, str]] = field(default_factory=dict)  # code → comment, consultant_note
     from_snapshot: bool = False
+    # Per indicator: inputs typed over a figure of the data sheet without a reason (drafts only).
+    unexplained: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def reference(self) -> Decimal | None:
@@ -88,6 +90,11 @@ def live_state(assessment: Assessment) -> ScoringState:
         if code in criteria.indicators and (row.comment or row.consultant_note):
             notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
     ref = reference_row(assessment) if card.reference is not None else None
+    unexplained = {
+        code: missing
+        for code, row in questionnaire.rows.items()
+        if code in criteria.indicators and (missing := unexplained_overrides(row.inputs, questionnaire.sheet, code))
+    }
     return ScoringState(
         criteria=criteria.data,
         spec=criteria.spec,
@@ -97,7 +104,17 @@ def live_state(assessment: Assessment) -> ScoringState:
         reference_year=ref.year if ref else None,
         reference_source=ref.source if ref else "",
         notes=notes,
+        unexplained=unexplained,
     )
+
+
+def unexplained_overrides(inputs: Mapping[str, Any] | None, sheet: Collection[str], code: str) -> tuple[str, ...]:
+    """The inputs of a stored answer typed over a figure of the data sheet without a reason."""
+    if not inputs or not sheet:
+        return ()
+    supplied = sheet_codes_for(sheet, code)
+    reasons = inputs.get("why") or {}
+    return tuple(sorted(k for k, v in inputs.items() if k in supplied and v not in (None, "") and not reasons.get(k)))
 
 
 def rescore_snapshot(snapshot: Snapshot, context: Context | None = None) -> Scorecard:

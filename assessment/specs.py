@@ -37,6 +37,7 @@ INDICATOR_KEYS = {
     "sector_value",
     "comment",
     "consultant_note",
+    "input_reasons",  # why an input replaces the data sheet's figure: kept by import, not used in scoring
 }
 
 

@@ -75,6 +75,7 @@ class Missing(models.TextChoices):
     NA_REASON = "na_reason", _("N/A needs a reason")
     CANNOT_SCORE = "cannot_score", _("Cannot be scored yet")
     INVALID = "invalid", _("Answer is not valid")
+    OVERRIDE_REASON = "override_reason", _("A figure typed over the data sheet's needs a reason")
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,8 @@ def completeness(state: ScoringState) -> list[Problem]:
             args = (spec.code, "indicator", category.code, spec.name_zh, spec.name_en)
             if result.reason is not None and result.reason.code == ReasonCode.NA_NEEDS_REASON:
                 problems.append(Problem(*args, Missing.NA_REASON, result.reason))
+            elif spec.code in state.unexplained:
+                problems.append(Problem(*args, Missing.OVERRIDE_REASON, detail=", ".join(state.unexplained[spec.code])))
             elif spec.code in invalid:
                 problems.append(Problem(*args, Missing.INVALID, detail=invalid[spec.code]))
             elif not spec.required:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment.views import actionplan, questionnaire, reports, results
+from assessment.views import actionplan, libraries, questionnaire, reports, results
 
 urlpatterns = [
     # The questionnaire: start, pages, autosave of one answer, evidence.
@@ -22,6 +22,12 @@ urlpatterns = [
     path("assessments/<int:pk>/export.xlsx", results.export_xlsx, name="assessment_export_xlsx"),
     path("assessments/<int:pk>/import/", results.import_answers, name="assessment_import"),
     path("assessments/<int:pk>/plan/", actionplan.action_plan, name="action_plan"),
+    # Reference-value libraries kept by a company or a consultancy.
+    path("companies/<int:pk>/libraries/", libraries.company_libraries, name="company_libraries"),
+    path("consultancies/<int:pk>/libraries/", libraries.consultancy_libraries, name="consultancy_libraries"),
+    path("libraries/<int:pk>/", libraries.library_detail, name="library_detail"),
+    path("libraries/<int:pk>/rows/<int:row_pk>/", libraries.library_row, name="library_row"),
+    path("libraries/<int:pk>/rows/<int:row_pk>/retire/", libraries.library_row_retire, name="library_row_retire"),
     # PDF reports, made by the worker.
     path("assessments/<int:pk>/report/", reports.report_request, name="report_request"),
     path("reports/<int:pk>/status/", reports.report_status, name="report_status"),

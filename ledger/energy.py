@@ -28,6 +28,7 @@ GJ_PER_TCE = Decimal("29.3076")  # 1 kgce = 29 307.6 kJ (GB/T 2589)
 KWH_TCE = Decimal("0.0001229")  # electricity 当量值 0.1229 kgce/kWh
 THOUSAND = Decimal(1000)
 FOUR_PLACES = Decimal("0.0001")
+ZERO = Decimal(0)
 
 
 class Kind(models.TextChoices):
@@ -79,6 +80,20 @@ CARRIERS: dict[str, tuple[str, str]] = {
     Carrier.GREEN_DIRECT: (Kind.RENEWABLE, "kWh"),
     Carrier.GEC: (Kind.CERTIFICATE, "MWh"),
 }
+
+
+# Carriers counted as clean energy for the park's clean-energy share (EG3): the park criteria name natural gas,
+# electricity and renewables; coal, oil products and coal-derived gases are not clean.
+CLEAN_CARRIERS = frozenset(
+    {
+        Carrier.NATURAL_GAS,
+        Carrier.LPG,
+        Carrier.GRID,
+        Carrier.ONSITE_RENEWABLE,
+        Carrier.GREEN_TRADED,
+        Carrier.GREEN_DIRECT,
+    }
+)
 
 
 class Method(models.TextChoices):
@@ -143,6 +158,11 @@ class Balance:
     scope1: Decimal
     scope2: Decimal
     steps: tuple[Step, ...] = field(default=())
+
+    @property
+    def clean(self) -> Decimal:
+        """Clean energy (tce): natural gas, LPG and all electricity consumed (park EG3; our reading, [D])."""
+        return _round(sum((s.tce for s in self.steps if s.carrier in CLEAN_CARRIERS), Decimal(0)))
 
     @property
     def renewable_share(self) -> Decimal | None:
@@ -247,6 +267,30 @@ class Figures:
     land_area: Decimal | None = None  # A, m²
     building_footprint: Decimal | None = None  # B, m²
     output: Decimal | None = None  # Q, the main product's qualified output
+    # Product lines on the sheet, and those with a carbon footprint (F13's coverage of product categories).
+    product_lines: int = 0
+    footprinted_lines: int = 0
+    # Supply chain (GSCI X26, X41, X42): counts and quantities in the company's own unit.
+    suppliers: Decimal | None = None
+    suppliers_low_risk: Decimal | None = None
+    products_sold: Decimal | None = None
+    products_recovered: Decimal | None = None
+    packaging_used: Decimal | None = None
+    packaging_recovered: Decimal | None = None
+    # Park (RG5–RG8, CG1, HG1, HG4): the park operator's sheet.
+    wastewater_treated: Decimal | None = None
+    reclaimed_water_reused: Decimal | None = None
+    waste_heat_recoverable: Decimal | None = None
+    waste_heat_recovered: Decimal | None = None
+    waste_gas_generated: Decimal | None = None
+    waste_gas_recovered: Decimal | None = None
+    recyclables_generated: Decimal | None = None
+    recyclables_recovered: Decimal | None = None
+    high_tech_output: Decimal | None = None
+    waste_disposed: Decimal | None = None
+    hazardous_generated: Decimal | None = None
+    hazardous_handled: Decimal | None = None
+    green_area: Decimal | None = None
 
 
 # Formula input code → (figure, unit). Units let the questionnaire convert (CNY vs 10k CNY).
@@ -268,8 +312,58 @@ INPUT_FIGURES: dict[str, tuple[str, str]] = {
 }
 
 
+# Share indicators (formula part / total) the sheet computes, by indicator code: (part figure, total figure).
+# Their inputs are keyed "<indicator>.part" and "<indicator>.total", since part and total differ per indicator.
+SHARE_FIGURES: dict[str, tuple[str, str]] = {
+    "X26": ("suppliers_low_risk", "suppliers"),
+    "X41": ("products_recovered", "products_sold"),
+    "X42": ("packaging_recovered", "packaging_used"),
+    "RG5": ("reclaimed_water_reused", "wastewater_treated"),
+    "RG6": ("waste_heat_recovered", "waste_heat_recoverable"),
+    "RG7": ("waste_gas_recovered", "waste_gas_generated"),
+    "RG8": ("recyclables_recovered", "recyclables_generated"),
+    "CG1": ("high_tech_output", "output_value"),
+    "HG4": ("green_area", "land_area"),
+}
+
+
+# Design-product checks the sheet informs but cannot decide (pass/fail against the product's own specification):
+# indicator code → the sheet figure divided by the main product's output Q.
+PER_PRODUCT_NOTES: dict[str, str] = {"DE1": "E", "DR1": "M", "DR2": "V", "DV1": "P"}
+
+
+def per_product(inputs: Mapping[str, tuple[Decimal, str]], code: str) -> tuple[str, Decimal, str] | None:
+    """(input code, figure per unit of main product, its unit) for a design-product check, or None."""
+    numerator = PER_PRODUCT_NOTES.get(code)
+    if numerator is None or numerator not in inputs or "Q" not in inputs or not inputs["Q"][0]:
+        return None
+    value, unit = inputs[numerator]
+    return numerator, value / inputs["Q"][0], unit
+
+
+def share_inputs(result: Balance | None, figures: Figures) -> dict[str, tuple[Decimal, Decimal]]:
+    """Part and total of every share indicator the sheet has both figures for: indicator code → (part, total)."""
+    shares: dict[str, tuple[Decimal, Decimal]] = {}
+    for code, (part_name, total_name) in SHARE_FIGURES.items():
+        part, total = getattr(figures, part_name), getattr(figures, total_name)
+        if part is not None and total is not None:
+            shares[code] = (part, total)
+    if figures.product_lines:  # F13: product categories with a carbon footprint (one line, one category)
+        shares["F13"] = (Decimal(figures.footprinted_lines), Decimal(figures.product_lines))
+    if result is not None and result.energy:  # EG3: clean energy over E
+        shares["EG3"] = (result.clean, result.energy)
+    generated, utilised, disposed = figures.waste_generated, figures.waste_utilised, figures.waste_disposed
+    if generated is not None and utilised is not None and disposed is not None:
+        # HG1: general waste utilised or safely disposed of, plus hazardous waste handled, over all generated
+        # (stored waste of earlier years taken up counts on both sides, as Z_w in B.13)
+        stored, hazardous = figures.waste_stored_utilised or ZERO, figures.hazardous_generated or ZERO
+        part = utilised + disposed + (figures.hazardous_handled or ZERO)
+        shares["HG1"] = (part, generated + stored + hazardous)
+    return shares
+
+
 def sheet_inputs(result: Balance | None, figures: Figures) -> dict[str, tuple[Decimal, str]]:
-    """Every formula input the sheet supplies: code → (value, unit)."""
+    """Every formula input the sheet supplies: code → (value, unit); share inputs as "<indicator>.part"."""
     inputs: dict[str, tuple[Decimal, str]] = {}
     if result is not None and result.energy:
         inputs |= {"E": (result.energy, "tce"), "E_re": (result.renewable, "tce"), "C": (result.carbon, "tCO2")}
@@ -277,4 +371,6 @@ def sheet_inputs(result: Balance | None, figures: Figures) -> dict[str, tuple[De
         value = getattr(figures, name)
         if value is not None:
             inputs[code] = (value, unit)
+    for code, (part, total) in share_inputs(result, figures).items():
+        inputs[f"{code}.part"], inputs[f"{code}.total"] = (part, ""), (total, "")
     return inputs

@@ -7,9 +7,9 @@ from django import forms
 from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from ledger.energy import CARRIERS, Carrier, Kind
-from ledger.models import DataSheet, ProductOutput
-from ledger.sheets import FIGURE_FIELDS
+from ledger.energy import CARRIERS, SHARE_FIGURES, Carrier, Kind
+from ledger.models import DataSheet, ProductOutput, figure_label
+from ledger.sheets import SHEET_FIELDS
 
 AMOUNT = {"max_digits": 18, "decimal_places": 4, "min_value": Decimal(0), "required": False}
 
@@ -17,7 +17,7 @@ AMOUNT = {"max_digits": 18, "decimal_places": 4, "min_value": Decimal(0), "requi
 class DataSheetForm(forms.ModelForm):
     class Meta:
         model = DataSheet
-        fields = ["method", "grid_region", "gec_zero", *FIGURE_FIELDS]
+        fields = ["method", "grid_region", "gec_zero", *SHEET_FIELDS]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -29,6 +29,13 @@ class DataSheetForm(forms.ModelForm):
         land, footprint = data.get("land_area"), data.get("building_footprint")
         if footprint is not None and land is not None and footprint > land:
             self.add_error("building_footprint", _("The footprint cannot exceed the land area."))
+        for part_name, total_name in (*SHARE_FIGURES.values(), ("hazardous_handled", "hazardous_generated")):
+            part, total = data.get(part_name), data.get(total_name)
+            if part is not None and total is not None and part > total and part_name not in self.errors:
+                self.add_error(
+                    part_name,
+                    _("This cannot exceed “%(total)s”.") % {"total": figure_label(total_name)},
+                )
         if data.get("gec_zero") and data.get("method") != "market":
             self.add_error("gec_zero", _("Zero CO2 for certificates applies to the market method only."))
         return data

@@ -1,6 +1,7 @@
 """A company's yearly data sheet (企业能源资源台账) and the coefficients that convert it."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -9,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from ledger.energy import Carrier, Method
 from organisations.models import Company
 from policies.models import Mark
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 ZERO = Decimal(0)
 
@@ -78,7 +82,7 @@ class Coefficient(models.Model):
         return self.mark != Mark.VERIFIED
 
 
-def _amount(label: str, **kwargs: object) -> models.DecimalField:
+def _amount(label: "str | _StrPromise", **kwargs: Any) -> "models.DecimalField[Any, Any]":
     return models.DecimalField(
         label, max_digits=18, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(ZERO)], **kwargs
     )
@@ -123,6 +127,27 @@ class DataSheet(models.Model):
     pollutant = _amount(_("Main pollutants (t)"))
     land_area = _amount(_("Land area (m²)"))
     building_footprint = _amount(_("Building footprint (m²)"))
+    # Supply chain (GSCI X26, X41, X42)
+    suppliers = _amount(_("Suppliers (number)"))
+    suppliers_low_risk = _amount(_("Of which assessed as low-risk (number)"))
+    products_sold = _amount(_("Products sold (your unit)"))
+    products_recovered = _amount(_("End-of-life products recovered (same unit)"))
+    packaging_used = _amount(_("Packaging used (your unit)"))
+    packaging_recovered = _amount(_("Packaging recovered (same unit)"))
+    # Park (RG5–RG8, CG1, HG1, HG4), for a park operator's sheet
+    wastewater_treated = _amount(_("Wastewater treated (m³)"))
+    reclaimed_water_reused = _amount(_("Reclaimed water reused (m³)"))
+    waste_heat_recoverable = _amount(_("Recoverable waste heat (GJ)"))
+    waste_heat_recovered = _amount(_("Waste heat recovered (GJ)"))
+    waste_gas_generated = _amount(_("Usable waste gas generated (m³)"))
+    waste_gas_recovered = _amount(_("Waste gas recovered (m³)"))
+    recyclables_generated = _amount(_("Recoverable resources generated (t)"))
+    recyclables_recovered = _amount(_("Recycled resources recovered (t)"))
+    high_tech_output = _amount(_("High-tech industry output value (10k CNY)"))
+    waste_disposed = _amount(_("General solid waste safely disposed of (t)"))
+    hazardous_generated = _amount(_("Hazardous waste generated (t)"))
+    hazardous_handled = _amount(_("Hazardous waste utilised or safely disposed of (t)"))
+    green_area = _amount(_("Green-covered area (m²)"))
     # Formula inputs computed by ledger.sheets.recompute, read by the questionnaire in one query.
     figures = models.JSONField(_("Computed figures"), default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
@@ -135,6 +160,14 @@ class DataSheet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} {self.year}"
+
+
+def figure_label(name: str) -> str:
+    """The label of one figure of the data sheet, in the active language."""
+    field = DataSheet._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(name)
+    return str(field.verbose_name)
 
 
 class EnergyUse(models.Model):

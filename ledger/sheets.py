@@ -9,10 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ledger.energy import (
     CARRIERS,
+    CLEAN_CARRIERS,
+    SHARE_FIGURES,
     Balance,
     Carrier,
     CoefficientError,
@@ -24,9 +27,10 @@ from ledger.energy import (
     Rules,
     Use,
     balance,
+    per_product,
     sheet_inputs,
 )
-from ledger.models import Coefficient, DataSheet, EnergyUse, GridRegion, Quantity
+from ledger.models import Coefficient, DataSheet, EnergyUse, GridRegion, Quantity, figure_label
 
 FIGURE_FIELDS = (
     "process_co2",
@@ -44,6 +48,31 @@ FIGURE_FIELDS = (
     "land_area",
     "building_footprint",
 )
+SUPPLY_CHAIN_FIELDS = (
+    "suppliers",
+    "suppliers_low_risk",
+    "products_sold",
+    "products_recovered",
+    "packaging_used",
+    "packaging_recovered",
+)
+PARK_FIELDS = (
+    "wastewater_treated",
+    "reclaimed_water_reused",
+    "waste_heat_recoverable",
+    "waste_heat_recovered",
+    "waste_gas_generated",
+    "waste_gas_recovered",
+    "recyclables_generated",
+    "recyclables_recovered",
+    "high_tech_output",
+    "waste_disposed",
+    "hazardous_generated",
+    "hazardous_handled",
+    "green_area",
+)
+# Every figure of the sheet: the page's fields, the workbook's rows, the computation's inputs.
+SHEET_FIELDS = (*FIGURE_FIELDS, *SUPPLY_CHAIN_FIELDS, *PARK_FIELDS)
 
 
 def _grid_row(rows: list[Coefficient], region: str, year: int) -> Coefficient | None:
@@ -85,13 +114,15 @@ def factors_for(year: int, region: str, rows: list[Coefficient]) -> tuple[Factor
 
 
 def figures_of(sheet: DataSheet) -> Figures:
-    main = next((p for p in sheet.products.all() if p.main), None)
     products = list(sheet.products.all())
+    main = next((p for p in products if p.main), None)
     if main is None and len(products) == 1:
         main = products[0]
     return Figures(
-        **{name: getattr(sheet, name) for name in FIGURE_FIELDS if name != "process_co2"},
+        **{name: getattr(sheet, name) for name in SHEET_FIELDS if name != "process_co2"},
         output=main.quantity if main else None,
+        product_lines=len(products),
+        footprinted_lines=sum(1 for p in products if p.carbon_footprint),
     )
 
 
@@ -121,10 +152,13 @@ def figures_json(sheet: DataSheet, rows: list[Coefficient] | None = None) -> dic
     except CoefficientError as exc:
         result, used, error = None, [], str(exc)
     inputs = sheet_inputs(result, figures_of(sheet))
+    main = next((p for p in sheet.products.all() if p.main), None)
     data: dict[str, Any] = {
         "year": sheet.year,
         "inputs": {code: [_s(value), unit] for code, (value, unit) in inputs.items()},
         "error": error,
+        # the main product (Q): name and unit, for figures per product
+        "product": [main.name_zh, main.name_en, main.unit] if main else None,
     }
     if result is not None:
         data["steps"] = [
@@ -186,8 +220,48 @@ def steps_for_display(figures: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _explain_share(figures: dict[str, Any], code: str) -> list[str]:
+    """Where the part or total of a share indicator comes from ("X26.part")."""
+    indicator, side = code.split(".", 1)
+    value = (figures.get("inputs") or {}).get(code, [""])[0]
+    if indicator in SHARE_FIGURES:
+        return [f"{figure_label(SHARE_FIGURES[indicator][side == 'total'])}: {value}"]
+    if indicator == "F13":
+        what = _("products with a carbon footprint") if side == "part" else _("products on the data sheet")
+        return [f"{what}: {value}"]
+    if indicator == "EG3" and side == "part":
+        steps = [s for s in figures.get("steps", []) if s[0] in CLEAN_CARRIERS and s[3] != "0"]
+        return [f"{Carrier(s[0]).label}: {s[1]} {s[2]} → {s[3]} tce" for s in steps] + [f"Σ = {value} tce"]
+    if indicator == "EG3":
+        return [_("comprehensive energy consumption E: %(value)s tce") % {"value": value}]
+    names = (
+        ("waste_utilised", "waste_disposed", "hazardous_handled")
+        if side == "part"
+        else ("waste_generated", "waste_stored_utilised", "hazardous_generated")
+    )
+    return [" + ".join(figure_label(n) for n in names) + f" = {value}"]
+
+
+def per_product_note(figures: dict[str, Any], code: str) -> str:
+    """What the sheet says for a design-product check (e.g. DE1: energy per unit of the main product), or ""."""
+    inputs = {k: (Decimal(v), u) for k, (v, u) in (figures.get("inputs") or {}).items()}
+    found = per_product(inputs, code)
+    if found is None or not figures.get("product"):
+        return ""
+    numerator, value, unit = found
+    name_zh, name_en, product_unit = figures.get("product") or ("", "", "")
+    product = (name_zh if get_language().startswith("zh") else name_en) or name_zh
+    per = format(value.quantize(Decimal("0.000001")).normalize(), "f")
+    return _(
+        "From the data sheet: %(code)s / Q = %(value)s %(unit)s per %(product_unit)s of %(product)s. Compare it with "
+        "the product's evaluation specification; it is not scored."
+    ) % {"code": numerator, "value": per, "unit": unit, "product_unit": product_unit, "product": product}
+
+
 def explain(figures: dict[str, Any], code: str) -> list[str]:
     """The calculation behind one formula input, line by line, for the questionnaire."""
+    if "." in code:
+        return _explain_share(figures, code)
     steps = figures.get("steps", [])
     column = {"E": 3, "E_re": 5, "C": 4}.get(code)
     if column is None:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ledger.energy import CARRIERS
 from ledger.forms import DataSheetForm, EnergyFormSet, NewSheetForm, ProductFormSet
 from ledger.models import Coefficient, DataSheet
-from ledger.sheets import FIGURE_FIELDS, steps_for_display, store_sheet
+from ledger.sheets import FIGURE_FIELDS, PARK_FIELDS, SUPPLY_CHAIN_FIELDS, steps_for_display, store_sheet
 from ledger.workbook import MAX_BYTES, WorkbookError, export_sheet, form_data
 from organisations.access import get_company_for_user
 
@@ -81,6 +81,8 @@ def _save_or_show(
         "figures": figures,
         "rule_fields": [form[n] for n in ("method", "grid_region", "gec_zero")],
         "figure_fields": [form[n] for n in FIGURE_FIELDS],
+        "supply_chain_fields": [form[n] for n in SUPPLY_CHAIN_FIELDS],
+        "park_fields": [form[n] for n in PARK_FIELDS],
         "steps": steps_for_display(figures),
         "coefficients": coefficients,
     }

@@ -18,7 +18,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ledger.energy import CARRIERS, Carrier, Method
 from ledger.models import DataSheet, GridRegion
-from ledger.sheets import FIGURE_FIELDS
+from ledger.sheets import SHEET_FIELDS
 
 SHEET = "data_sheet"
 HEADER = ["key", "名称", "Name", "unit", "value", "feedstock", "measured_ncv", "evidence", "main", "carbon_footprint"]
@@ -63,7 +63,7 @@ def export_sheet(sheet: DataSheet) -> bytes:
     ws.append(HEADER)
     for name in RULES:
         ws.append([name, *_label(name), "", str(getattr(sheet, name))])
-    for name in FIGURE_FIELDS:
+    for name in SHEET_FIELDS:
         ws.append([name, *_label(name), "", _plain(getattr(sheet, name))])
     uses = {u.carrier: u for u in sheet.uses.all()} if sheet.pk else {}
     for carrier, (_kind, unit) in CARRIERS.items():
@@ -162,7 +162,7 @@ def form_data(content: bytes) -> dict[str, str]:
         if key != "product" and key in seen:
             raise WorkbookError(_("Row %(row)d: %(key)s appears twice.") % {"row": number, "key": key[:40]})
         seen.add(key)
-        if key in RULES or key in FIGURE_FIELDS:
+        if key in RULES or key in SHEET_FIELDS:
             data[key] = "on" if key == "gec_zero" and value.lower() in ("true", "1", "yes", "on") else value
             if key == "gec_zero" and data[key] != "on":
                 data.pop(key)

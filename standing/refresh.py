@@ -1,7 +1,8 @@
 """Keeping the summary tables current: one submission updates its entry and its four peer groups.
 
 Groups of an entry: (set, year) × (sector or all) × (province or all). Indicator peer values are
-kept for sector groups only (the yardstick libraries are per sector); wider groups keep totals.
+kept for sector groups only (the yardstick libraries are per sector); wider groups keep totals. A national
+sector group's peer values become rows of the platform library "Platform peer values" (standing.yardsticks).
 """
 
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,7 @@ from standing.peers import (
     refusal_of,
     summarise,
 )
+from standing.yardsticks import publish
 
 GroupKey = tuple[str, int, str, str]  # criteria set, year, sector, province
 
@@ -137,6 +139,7 @@ def refresh_group(key: GroupKey) -> PeerStat:
     stat, _ = PeerStat.objects.update_or_create(
         criteria_set=criteria_set, year=year, sector=sector, province=province, defaults=figures
     )
+    publish(stat)  # the sector's peer values as yardsticks (national sector groups only)
     return stat
 
 

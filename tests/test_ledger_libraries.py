@@ -1,15 +1,20 @@
 """Reference-value libraries: a consultancy's values offered to every client that granted it access, named with
 their source wherever they score; the points resting on self-set or consultancy yardsticks are counted."""
 
+import io
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from pypdf import PdfReader
 
+from assessment import reports
 from assessment.answers import load_questionnaire, yardsticks_of
+from assessment.management.commands.score_answers import score_document
 from assessment.models import Answer, Assessment, CriteriaSet, Library, SectorValue
+from assessment.scoring import round_points
 from ledger.models import DataSheet
 from organisations.models import AccessGrant, Consultancy, Role, Sector
 from tests.test_ledger_sheets import make_company, make_sheet, member
@@ -84,13 +89,19 @@ def test_two_clients_pick_the_consultancy_row_and_see_its_source(client: Any, fi
         assert f07.points > 0
         found = yardsticks_of(questionnaire)
         assert found.consultancy == f07.points
-        assert (
-            "F07",
-            "consultancy",
-            "Green Advisors water study (Survey of 40 Zhejiang cement plants, 2025)",
-        ) in found.sources
+        source = found.source_of("F07")
+        assert source is not None and source.owner == "consultancy"
+        assert source.text("en") == "Green Advisors water study (Survey of 40 Zhejiang cement plants, 2025)"
+        assert source.text("zh-hans") == "绿色顾问水效研究 (Survey of 40 Zhejiang cement plants, 2025)"
         results = client.get(reverse("assessment_results", args=[assessment.pk]), HTTP_ACCEPT_LANGUAGE="en")
         assert results.status_code == 200
+        body = results.content.decode()
+        assert (
+            "Yardstick: Consultancy library · Green Advisors water study (Survey of 40 Zhejiang cement plants, 2025)"
+        ) in body
+        with translation.override("en"):
+            html = reports.render_html(fresh(assessment), language="en")
+        assert "Green Advisors water study · Survey of 40 Zhejiang cement plants, 2025" in html
 
 
 def test_a_company_without_a_grant_neither_sees_nor_uses_the_row(client: Any, firm_library: dict[str, Any]) -> None:
@@ -131,8 +142,63 @@ def test_the_summary_counts_self_set_and_consultancy_points(client: Any, firm_li
     assert found.self_set == by_code["F08"].points > 0
     assert found.consultancy == by_code["F07"].points
     assert found.not_official == by_code["F07"].points + by_code["F08"].points
+    # one figure everywhere: questionnaire page, results page, PDF and CLI
+    expected = (
+        f"{round_points(found.not_official)} of {round_points(found.total)} points rest on self-set yardsticks "
+        f"({round_points(found.consultancy)} of them on consultancy values)."
+    )
     page = client.get(reverse("assessment_category", args=[assessment.pk, "resource"]), HTTP_ACCEPT_LANGUAGE="en")
-    assert "points rest on self-set yardsticks" in page.content.decode()
+    assert expected in page.content.decode()
+    results = client.get(reverse("assessment_results", args=[assessment.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert expected in results.content.decode()
+    assert results.context["yardsticks_sentence"] == expected
+    with translation.override("en"):
+        context = reports.build_context(fresh(assessment), language="en")
+    assert context["yardsticks_sentence"] == expected
+    reader = PdfReader(io.BytesIO(reports.render_pdf(fresh(assessment), language="en").data))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert expected in text
+    assert "Green Advisors water study" in text
+    with translation.override("zh-hans"):
+        zh = reports.build_context(fresh(assessment), language="zh-hans")["yardsticks_sentence"]
+    assert "self-set" not in zh and str(round_points(found.not_official)) in zh
+
+
+def test_the_cli_names_every_yardstick_and_counts_the_same_points(firm_library: dict[str, Any]) -> None:
+    _owner, assessment = client_company(firm_library["firm"])
+    Answer.objects.create(assessment=assessment, code="F07", sector_value=firm_library["row"])
+    Answer.objects.create(
+        assessment=assessment, code="F08", leading=D(98), benchmark=D(80), values_source="our 2030 target"
+    )
+    Answer.objects.create(assessment=assessment, code="F01", inputs={"E": "1000", "Q": "10000"})
+    found = yardsticks_of(load_questionnaire(fresh(assessment)))
+    document = {
+        "criteria_set": assessment.criteria_set.code,
+        "year": 2025,
+        "indicators": {
+            "F07": {"inputs": {"V": "5000", "V_r": "45000"}, "sector_value": "green-advisors-f07-cement"},
+            "F08": {
+                "inputs": {"Z": "42000", "Z_r": "41000", "Z_w": "3000"},
+                "leading": "98",
+                "benchmark": "80",
+                "values_source": "our 2030 target",
+            },
+        },
+    }
+    with translation.override("en"):
+        card = score_document(document, sector="30")
+    yardsticks = card["yardsticks"]
+    sources = {s["code"]: s for s in yardsticks["sources"]}
+    assert sources["F07"] == {
+        "code": "F07",
+        "owner": "consultancy",
+        "owner_label": "Consultancy library",
+        "source": "Green Advisors water study (Survey of 40 Zhejiang cement plants, 2025)",
+    }
+    assert sources["F08"]["owner"] == "user" and sources["F08"]["source"] == "our 2030 target"
+    assert D(yardsticks["consultancy"]) == found.consultancy > 0
+    assert D(yardsticks["not_official"]) > D(yardsticks["consultancy"])
+    assert "points rest on self-set yardsticks" in yardsticks["summary"]
 
 
 def test_library_owner_must_match_its_link(firm_library: dict[str, Any]) -> None:
@@ -156,3 +222,22 @@ def test_national_policy_figures_show_beside_the_input_but_never_score(
     assert "target about 94 % by 2025" in body
     f07 = next(r for r in load_questionnaire(fresh(assessment)).scorecard.indicators if r.code == "F07")
     assert f07.values_from == "" and f07.points == 0  # no yardstick given: the policy figure is not one
+
+
+def test_a_snapshot_names_the_same_library_and_counts_the_same_points(firm_library: dict[str, Any]) -> None:
+    """Submitted assessments are read from their snapshot: the embedded row keeps its key, so the count agrees."""
+    from assessment import submission  # noqa: PLC0415
+    from assessment.answers import yardsticks_of_card  # noqa: PLC0415
+    from assessment.specs import parse_answers  # noqa: PLC0415
+
+    _owner, assessment = client_company(firm_library["firm"])
+    Answer.objects.create(assessment=assessment, code="F07", sector_value=firm_library["row"])
+    Answer.objects.create(
+        assessment=assessment, code="F08", leading=D(98), benchmark=D(80), values_source="our 2030 target"
+    )
+    live = submission.live_state(fresh(assessment))
+    frozen = parse_answers(submission.snapshot_answers(live), live.spec)
+    from_live = yardsticks_of_card(live.card, live.answers)
+    from_snapshot = yardsticks_of_card(live.card, frozen)
+    assert from_snapshot == from_live
+    assert from_snapshot.source_of("F07").owner == "consultancy"

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from assessment.models import Answer, Assessment, CriteriaSet, Evidence, Report
+from assessment.models import Answer, Assessment, CriteriaSet, Evidence, Library, Report, SectorValue
 from ledger.models import DataSheet, EnergyUse
 from organisations.credit_code import check_character
 from organisations.models import (
@@ -100,6 +100,24 @@ def world(db: Any) -> dict[str, Any]:
     report.save()
     sheet = DataSheet.objects.create(company=company, year=2025, water_intake=123456)
     EnergyUse.objects.create(sheet=sheet, carrier="grid", quantity=1000)
+    library = Library.objects.create(
+        owner=Library.Owner.COMPANY, company=company, name_zh="自有标尺", name_en="Own yardsticks", source="own study"
+    )
+    library_row = SectorValue.objects.create(
+        key="isolated-f07",
+        indicator_code="F07",
+        sector=sector,
+        product_zh="水泥",
+        product_en="Cement",
+        standard="own study",
+        unit="%",
+        leading=95,
+        benchmark=85,
+        library=library,
+    )
+    firm_library = Library.objects.create(
+        owner=Library.Owner.CONSULTANCY, consultancy=firm, name_zh="顾问标尺", name_en="Firm yardsticks", source="x"
+    )
 
     outsider = User.objects.create_user("outsider@b.test", "outsider@b.test", "pw-b-123456")
     other = Company.objects.create(
@@ -118,6 +136,9 @@ def world(db: Any) -> dict[str, Any]:
         "evidence": evidence,
         "report": report,
         "outsider": outsider,
+        "library": library,
+        "library_row": library_row,
+        "firm_library": firm_library,
     }
 
 
@@ -170,6 +191,11 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "dynamic_form": lambda w: {"pk": w["company"].pk, "year": 2025},
     "dynamic_form_xlsx": lambda w: {"pk": w["company"].pk, "year": 2025},
     "dynamic_form_pdf": lambda w: {"pk": w["company"].pk, "year": 2025},
+    "company_libraries": lambda w: {"pk": w["company"].pk},
+    "consultancy_libraries": lambda w: {"pk": w["firm"].pk},
+    "library_detail": lambda w: {"pk": w["library"].pk},
+    "library_row": lambda w: {"pk": w["library"].pk, "row_pk": w["library_row"].pk},
+    "library_row_retire": lambda w: {"pk": w["library"].pk, "row_pk": w["library_row"].pk},
 }
 
 
@@ -218,6 +244,8 @@ def test_another_company_gets_404_without_data(client: Any, world: dict[str, Any
     assert AccessRequest.objects.pending().filter(pk=world["access_request"].pk).exists()
     assert DataSheet.objects.filter(company=world["company"], year=2025, water_intake=123456).exists()
     assert EnergyUse.objects.filter(sheet__company=world["company"]).count() == 1
+    assert SectorValue.objects.filter(pk=world["library_row"].pk, superseded__isnull=True, leading=95).exists()
+    assert Library.objects.filter(company=world["company"]).count() == 1
 
 
 @pytest.mark.parametrize("name", sorted(OBJECT_URLS))

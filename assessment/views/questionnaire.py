@@ -39,11 +39,14 @@ from assessment.answers import (
     progress_of,
     raw_from_values,
     save_answer,
+    sheet_codes_for,
     sheet_for,
+    sheet_for_indicator,
     sheet_values,
     start_assessment,
     values_from_row,
     yardsticks_of,
+    yardsticks_sentence,
 )
 from assessment.evidence import ACCEPT, EvidenceError, delete_evidence, evidence_labels, store_evidence
 from assessment.forms import EvidenceUploadForm, StartAssessmentForm
@@ -63,8 +66,8 @@ from assessment.reasons import reason_text
 from assessment.scoring import GateResult, IndicatorResult, Scorecard, round_points
 from assessment.views import AuthenticatedRequest
 from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, IndicatorType, Status, verdict_text
-from greenmfg.bilingual import is_chinese, pick, unit_label
-from ledger.sheets import explain
+from greenmfg.bilingual import is_chinese, pick, split_bilingual, unit_label
+from ledger.sheets import explain, per_product_note
 from organisations.access import Access, get_company_for_user
 from organisations.models import AccessGrant
 from policies.models import Mark
@@ -175,7 +178,7 @@ def _save_one(
         fields_from_post(request.POST, code, formula=formula),
         sector_value_ids=page.sector_value_ids(code),
         can_note=access.is_consultant,
-        sheet=page.sheet_codes,
+        sheet=sheet_codes_for(page.sheet_codes, code),
     )
     if parsed.values is None:
         return parsed, None
@@ -461,6 +464,9 @@ def _load_page(
         visible = (
             SectorValue.objects.filter(indicator_code__in=sv_codes, area=assessment.criteria_set.area)
             .visible_to(assessment.company_id, consultancies)
+            .offered(
+                Answer.objects.filter(assessment_id=assessment.pk, sector_value__isnull=False).values("sector_value_id")
+            )
             .select_related("sector", "library__consultancy")
         )
         uses_quotas = {r.code for r in rows if getattr(r, "uses_sector_values", False)}
@@ -576,6 +582,7 @@ class Item:
     upload_url: str = ""
     files: list[Evidence] = field(default_factory=list)
     context: list[str] = field(default_factory=list)  # national policy figures, shown beside the inputs
+    sheet_note: str = ""  # a design-product check: the data sheet's figure per product, not scored
 
 
 def _items(page: Page, questionnaire: Questionnaire, states: dict[str, tuple[Any, SaveResult | None]]) -> list[Item]:
@@ -641,7 +648,7 @@ def _item(
         errors=FieldErrors(
             parsed.all_messages()
             if parsed is not None
-            else incomplete(stored, _item_kind(row), sheet=page.sheet_codes)
+            else incomplete(stored, _item_kind(row), sheet=sheet_codes_for(page.sheet_codes, row.code))
             if answer
             else {}
         ),
@@ -658,15 +665,22 @@ def _item(
     _fill_fields(item, row, page, raw, item.errors)
     if questionnaire.sheet and item.inputs:
         _fill_sheet(item, page, questionnaire, raw)
+    if questionnaire.sheet and item.kind == IndicatorType.PASS_FAIL:
+        item.sheet_note = per_product_note(questionnaire.sheet_figures, row.code)
     _fill_result(item, result, answer)
     _fill_state(item, parsed, saved, stored, answer)
-    for choice in item.choices:
-        choice.dom_id = f"f-{row.code}-{choice.value}"
-    for option in item.options:
-        option.dom_id = f"f-{row.code}-o{option.value}"
+    _name_inputs(item)
     if item.points is not None:
         item.points_text = item.scored or floatformat(item.points, "-2")
     return item
+
+
+def _name_inputs(item: Item) -> None:
+    """The DOM ids of the choice and option inputs (the labels and the page's script refer to them)."""
+    for choice in item.choices:
+        choice.dom_id = f"f-{item.code}-{choice.value}"
+    for option in item.options:
+        option.dom_id = f"f-{item.code}-o{option.value}"
 
 
 def _fill_fields(
@@ -745,13 +759,15 @@ def _fill_fields(
 def _fill_sheet(item: Item, page: Page, questionnaire: Questionnaire, raw: dict[str, Any]) -> None:
     """Mark the inputs the data sheet supplies, with the figure, its calculation and the override reason."""
     url = reverse("data_sheet", args=[page.company_id, page.year])
+    sheet = sheet_for_indicator(questionnaire.sheet, item.code)
     for input_field in item.inputs:
         code = input_field.name.removeprefix("in-")
-        if code not in questionnaire.sheet:
+        if code not in sheet:
             continue
-        value, unit = questionnaire.sheet[code]
+        value, unit = sheet[code]
         input_field.sheet = f"{plain_number(value)} {unit_label(unit)}".strip()
-        input_field.calc = explain(questionnaire.sheet_figures, code)
+        own = f"{item.code}.{code}"
+        input_field.calc = explain(questionnaire.sheet_figures, own if own in questionnaire.sheet else code)
         input_field.reason = str(raw.get(f"why-{code}", ""))
         input_field.reason_errors = item.errors.get(f"why-{code}", [])
         input_field.sheet_url = url
@@ -770,7 +786,9 @@ def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, A
             page.company_sector_id in (sv.sector_id, sv.sector.parent_id)
             or sv.sector_id == page.company_sector_parent_id
         )
-        owner = f"{pick(sv.library, 'name')} ({sv.library.source}) · " if sv.library is not None else ""
+        owner = (
+            f"{pick(sv.library, 'name')} ({split_bilingual(sv.library.source)}) · " if sv.library is not None else ""
+        )
         label = f"{owner}{sv.standard_edition} · {pick(sv, 'product')} · {leading_word} {plain_number(sv.leading)} / {benchmark_word} {plain_number(sv.benchmark) or '—'} {unit_label(sv.unit)} [{sv.mark}]"
         if not sv.is_official:
             label += " " + _("(provisional)")
@@ -881,16 +899,7 @@ class PageLink:
 
 
 def _yardsticks_text(questionnaire: Questionnaire) -> str:
-    found = yardsticks_of(questionnaire)
-    if not found.not_official:
-        return ""
-    return _(
-        "%(part)s of %(total)s points rest on self-set yardsticks (%(consultancy)s of them on consultancy values)."
-    ) % {
-        "part": round_points(found.not_official),
-        "total": round_points(found.total),
-        "consultancy": round_points(found.consultancy),
-    }
+    return yardsticks_sentence(yardsticks_of(questionnaire))
 
 
 def _common_context(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
+from assessment.answers import yardsticks_of_card, yardsticks_sentence
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent, Indicator
 from assessment.reasons import reason_text
@@ -207,12 +208,15 @@ def results_context(assessment: Assessment, access: Access, state: ScoringState,
     editable = assessment.status == Assessment.Status.DRAFT and access.can_edit
     chosen_set = set(chosen)
 
+    yardsticks = yardsticks_of_card(card, state.answers)
+
     def row(result: IndicatorResult) -> dict[str, Any]:
         info = catalogue.get(result.code, {})
         return _result_row(result, info, names.get(result.category, result.category)) | {
             "policies": basis.get(result.code, []),
             "link": _indicator_link(assessment, result.category, result.code) if editable else None,
             "checked": result.code in chosen_set,
+            "yardstick": yardsticks.source_of(result.code),
         }
 
     groups = [
@@ -240,6 +244,7 @@ def results_context(assessment: Assessment, access: Access, state: ScoringState,
         "bars": category_bars(chart_rows, title=_("Scores by category")),
         "radar": radar(chart_rows, title=_("Share of each category's maximum")) if len(chart_rows) >= 3 else "",
         "what_if": _what_if(state, chosen, names),
+        "yardsticks_sentence": yardsticks_sentence(yardsticks),
         "snapshot": getattr(assessment, "snapshot", None) if state.from_snapshot else None,
     }
 
@@ -282,6 +287,8 @@ def problem_rows(
                 "reason": problem.reason.label,
                 "detail": reason_text(problem.why)
                 if problem.reason == submission.Missing.CANNOT_SCORE
+                else _("inputs: %(codes)s") % {"codes": problem.detail}
+                if problem.reason == submission.Missing.OVERRIDE_REASON
                 else problem.detail,
                 "link": _gate_link(assessment, problem.code)
                 if problem.kind == "gate"

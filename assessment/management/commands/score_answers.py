@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management import BaseCommand, CommandError, CommandParser
 
 from assessment import scoring, specs
+from assessment.answers import Yardsticks, yardsticks_of_card, yardsticks_sentence
 from assessment.models import CriteriaSet, RegionalReference, SectorValue
 from assessment.reasons import reason_text
 from assessment.vocabulary import verdict_text
@@ -56,6 +57,20 @@ def evaluation_year(document: dict[str, Any]) -> int | None:
     return year
 
 
+def yardsticks_json(found: Yardsticks) -> dict[str, Any]:
+    """The library and source of every yardstick, and the points resting on self-set or consultancy values."""
+    return {
+        "total": str(found.total),
+        "self_set": str(found.self_set),
+        "consultancy": str(found.consultancy),
+        "not_official": str(found.not_official),
+        "summary": yardsticks_sentence(found),
+        "sources": [
+            {"code": s.code, "owner": s.owner, "owner_label": s.owner_label, "source": s.text()} for s in found.sources
+        ],
+    }
+
+
 def score_document(
     document: Any, *, reference: Decimal | None = None, province: str = "", sector: str = ""
 ) -> dict[str, Any]:
@@ -95,6 +110,7 @@ def score_document(
         item["flags_text"] = [reason_text(flag) for flag in result_by_code[item["code"]].flags]
     for problem, (_code, _gate, why) in zip(result["compliance_problems"], card.compliance, strict=True):
         problem["reason_text"] = reason_text(why)
+    result["yardsticks"] = yardsticks_json(yardsticks_of_card(card, answers))
     result["top_actions"] = [
         {"code": r.code, "gain": str(scoring.round_points(gain))} for r, gain in scoring.top_actions(spec, card)
     ]
