@@ -447,11 +447,34 @@ def consultant_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = AddConsultantForm(request.POST)
     if not form.is_valid():
         return _consultancy_page(request, pk, add_form=form)
-    consultant = consultancies.add_consultant(firm, form.cleaned_data["email"])
+    email = form.cleaned_data["email"]
+    # The same answer whether or not an account uses the address: only its owner learns, by the link.
+    join_url = request.build_absolute_uri(reverse("consultancy_join", args=[consultancies.join_token(firm, email)]))
+    consultancies.send_join_invitation(firm, email, join_url=join_url)
     messages.success(
-        request, _("%(email)s is now a consultant of %(name)s.") % {"email": consultant.user.email, "name": firm.name}
+        request,
+        _("We e-mailed %(email)s a link to join %(name)s. They appear here once they have opened it.")
+        % {"email": email, "name": firm.name},
     )
     return redirect("consultancy_detail", firm.pk)
+
+
+def consultancy_join(request: HttpRequest, token: str) -> HttpResponse:
+    """Anyone holding the link sees which consultancy it is for; only the invited address can join."""
+    invitation = consultancies.read_join_token(token)
+    if invitation is None:
+        raise Http404
+    other_email = request.user.is_authenticated and not invitation.is_for(request.user)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not other_email:
+            consultancies.add_consultant(invitation.consultancy, request.user)
+            messages.success(request, _("You joined %(name)s.") % {"name": invitation.consultancy.name})
+            return redirect("consultancy_detail", invitation.consultancy.pk)
+    return render(
+        request, "organisations/consultancy_join.html", {"invitation": invitation, "other_email": other_email}
+    )
 
 
 @login_required
