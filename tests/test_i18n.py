@@ -21,13 +21,13 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _po_entries(path: Path) -> list[dict[str, str | list[str]]]:
-    """Entries of a .po file as {flags, msgid, msgid_plural, msgstr}; enough for makemessages output."""
+    """Entries of a .po file as {flags, msgctxt, msgid, msgid_plural, msgstr}; enough for makemessages output."""
     entries = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         lines = [line for line in block.strip().splitlines() if line and not line.startswith("#~")]
         if not any(line.startswith("msgid ") for line in lines):
             continue
-        entry: dict[str, str | list[str]] = {"flags": [], "msgid": "", "msgid_plural": "", "msgstr": ""}
+        entry: dict[str, str | list[str]] = {"flags": [], "msgctxt": "", "msgid": "", "msgid_plural": "", "msgstr": ""}
         key = ""
         for line in lines:
             if line.startswith("#,"):
@@ -70,6 +70,8 @@ def test_the_compiled_catalogue_matches_the_po_file():
     for e in _po_entries(LC / "django.po")[1:]:
         if e["msgid_plural"]:
             assert compiled.ngettext(e["msgid"], e["msgid_plural"], 2) == e["msgstr"], e["msgid"]
+        elif e["msgctxt"]:
+            assert compiled.pgettext(e["msgctxt"], e["msgid"]) == e["msgstr"], e["msgid"]
         else:
             assert compiled.gettext(e["msgid"]) == e["msgstr"], e["msgid"]
 
