@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from greenmfg.bilingual import pick
 from organisations.models import Company, Consultancy, Province, Sector
 from policies.models import Mark, PolicyDocument
 
@@ -103,7 +104,7 @@ class CriteriaSet(models.Model):
         verbose_name_plural = _("criteria sets")
 
     def __str__(self) -> str:
-        return f"{self.code} ({self.get_status_display()})"
+        return f"{pick(self, 'name')} · {self.code} ({self.get_status_display()})"
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
@@ -154,7 +155,7 @@ class Gate(models.Model):
         constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_gate_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.text_en[:60]}"
+        return f"{self.code} {pick(self, 'text')[:60]}"
 
     def natural_key(self) -> tuple[str, str]:
         return (self.criteria_set.code, self.code)
@@ -183,7 +184,7 @@ class Category(models.Model):
         constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_category_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name_en}"
+        return f"{self.code} {pick(self, 'name')}"
 
     def natural_key(self) -> tuple[str, str]:
         return (self.criteria_set.code, self.code)
@@ -268,7 +269,7 @@ class Indicator(models.Model):
         constraints = [models.UniqueConstraint(fields=["category", "code"], name="unique_indicator_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name_en}"
+        return f"{self.code} {pick(self, 'name')}"
 
     def natural_key(self) -> tuple[str, str]:
         return (self.category.criteria_set.code, self.code)
@@ -320,7 +321,7 @@ class Library(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name_en
+        return pick(self, "name")
 
     @property
     def self_set(self) -> bool:

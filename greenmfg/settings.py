@@ -81,14 +81,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    "django_tasks_db",
-    "axes",
+    "greenmfg.apps.TasksConfig",  # django_tasks_db, with a translated name
+    "greenmfg.apps.AxesConfig",  # axes, with a translated name
     "policies",
     "organisations",
     "ledger",
     "assessment",
     "standing",
-    "greenmfg",
+    "greenmfg.apps.GreenmfgConfig",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from greenmfg.health import healthz
+
+# The admin's header and page titles, in the staff member's language (Django's default says "Django").
+admin.site.site_header = _("greenmfg administration")
+admin.site.site_title = _("greenmfg administration")
+admin.site.index_title = _("Site administration")
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

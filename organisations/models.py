@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from greenmfg.bilingual import pick
 from organisations.credit_code import validate_credit_code
 
 
@@ -38,7 +39,7 @@ class Sector(models.Model):
         verbose_name_plural = _("sectors")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name_en}"
+        return f"{self.code} {pick(self, 'name')}"
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)

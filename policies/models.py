@@ -8,6 +8,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from greenmfg.bilingual import pick
+
 
 class Mark(models.TextChoices):
     """Confidence marks of the reference material (see shared reference files)."""
@@ -74,7 +76,7 @@ class FocusArea(models.Model):
         verbose_name_plural = _("focus areas")
 
     def __str__(self) -> str:
-        return self.title_en
+        return pick(self, "title")
 
     def get_absolute_url(self) -> str:
         return reverse("policy_area", args=[self.code])
@@ -120,7 +122,7 @@ class PolicyDocument(models.Model):
         verbose_name_plural = _("policy documents")
 
     def __str__(self) -> str:
-        return f"{self.number or self.code} {self.title_en}"
+        return f"{self.number or self.code} {pick(self, 'title')}"
 
     def get_absolute_url(self) -> str:
         return reverse("policy_document", args=[self.code])
@@ -163,7 +165,7 @@ class TimelineEvent(models.Model):
         verbose_name_plural = _("timeline events")
 
     def __str__(self) -> str:
-        return f"{self.year} {self.title_en}"
+        return f"{self.year} {pick(self, 'title')}"
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -200,7 +202,7 @@ class CompanyCase(models.Model):
         verbose_name_plural = _("company cases")
 
     def __str__(self) -> str:
-        return self.company_en
+        return pick(self, "company")
 
     def get_absolute_url(self) -> str:
         return reverse("policy_case", args=[self.slug])
@@ -238,7 +240,7 @@ class Fact(models.Model):
         verbose_name_plural = _("facts")
 
     def __str__(self) -> str:
-        return self.title_en
+        return pick(self, "title")
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -281,7 +283,7 @@ class ProcessRule(models.Model):
         verbose_name_plural = _("process rules")
 
     def __str__(self) -> str:
-        return self.title_en
+        return pick(self, "title")
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -324,7 +326,7 @@ class ListRelease(models.Model):
         verbose_name_plural = _("list releases")
 
     def __str__(self) -> str:
-        return self.label_en
+        return pick(self, "label")
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -369,7 +371,7 @@ class ListCount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.release.label_en} {self.area or 'all'} {self.measure}: {self.value}"
+        return f"{pick(self.release, 'label')} {self.area or 'all'} {self.measure}: {self.value}"
 
     def natural_key(self) -> tuple[str, str, str]:
         return (self.release.key, self.area, self.measure)

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import translation
 
 from assessment.models import (
     Answer,
@@ -104,8 +105,17 @@ def test_publish_refuses_invalid_set_with_the_problems(admin_client):
     )
     page = response.content.decode()
     assert "未发布。请先解决以下问题" in page  # the admin speaks the default language, zh-hans
-    assert "F01: code used 2 times" in page
-    assert "category energy: weight 30 ≠ sum of its indicators&#x27; points 29" in page
+    # The problems themselves in the admin's language too, with their figures.
+    assert "F01：代码使用了 2 次" in page
+    assert "一级指标 energy：分值 30 ≠ 其下指标分值之和 29" in page
+    with translation.override("en"):
+        english = admin_client.post(
+            url(CriteriaSet, "changelist"),
+            {"action": "publish", "_selected_action": [copy.pk]},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
+        ).content.decode()
+    assert "category energy: weight 30 ≠ sum of its indicators&#x27; points 29" in english
     copy.refresh_from_db()
     assert copy.status == "draft"
 

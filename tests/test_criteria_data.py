@@ -113,7 +113,7 @@ def test_publish_refuses_an_uncertain_item_that_is_not_provisional(admin_client)
         {"action": "publish", "_selected_action": [copy.pk]},
         follow=True,
     )
-    assert "F03: marked uncertain [U] but not provisional" in response.content.decode()
+    assert "F03：标为待核实 [U]，却未标为暂定" in response.content.decode()
     copy.refresh_from_db()
     assert copy.status == "draft"
     Indicator.objects.filter(category__criteria_set=copy, code="F03").update(provisional=True)
