@@ -11,9 +11,9 @@ class GreenmfgConfig(AppConfig):
     verbose_name = "greenmfg"
 
 
-class AxesConfig(AxesAppConfig):
+class AxesConfig(AxesAppConfig):  # type: ignore[misc]  # axes ships no type hints
     verbose_name = _("Login lockouts")
 
 
 class TasksConfig(TasksAppConfig):
-    verbose_name = _("Background tasks")
+    verbose_name = _("Background tasks")  # type: ignore[assignment]  # its base declares a plain str
