@@ -22,6 +22,7 @@ from assessment.models import Assessment, AuditEvent, Indicator
 from assessment.scoring import VETO_GATE_KINDS, gains, reason_text, score, verdict_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
+from standing.positions import regional_bar
 
 STATUS_LABELS = {
     "met": gettext_lazy("Met"),
@@ -269,6 +270,8 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     context = results_context(assessment, access, state, request.GET.getlist("whatif"))
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "assessment/_results_whatif.html", context)
+    # Which relative bar applies (as the standing page says): the staff figure, else the platform's estimate.
+    context["relative_bar"] = regional_bar(assessment) if context["verdict"]["relative"] else None
     return render(request, "assessment/results.html", context)
 
 
