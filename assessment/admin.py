@@ -33,18 +33,25 @@ from assessment.models import (
     Report,
     SectorValue,
     Snapshot,
+    event_summary,
 )
 
 
-def audit(request: HttpRequest, action: str, obj: Model, summary: str, **details: Any) -> None:
+def audit(request: HttpRequest, action: str, obj: Model, params: dict[str, Any], **details: Any) -> None:
+    """Record an event by its action code and parameters (models.EVENT_TEXTS), shown in the reader's language."""
     AuditEvent.objects.create(
         actor=request.user if request.user.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        summary=summary[:300],
-        details=details,
+        summary=event_summary(action, params)[:300],
+        details={**details, "params": params},
     )
+
+
+def _named(obj: Model) -> str:
+    """An object as audit texts name it, the same in both languages: its code where it has one."""
+    return str(getattr(obj, "code", "") or getattr(obj, "key", "") or obj)
 
 
 def owning_set(obj: Model | None) -> CriteriaSet | None:
@@ -84,7 +91,7 @@ class CriteriaAdminMixin:
         super().save_model(request, obj, form, change)  # type: ignore[misc]
         fields = sorted(form.changed_data) if change else []
         verb = "changed" if change else "added"
-        audit(request, f"criteria.{verb}", obj, f"{verb} {obj._meta.model_name} {obj}", fields=fields)
+        audit(request, f"criteria.{verb}", obj, {"object": _named(obj)}, fields=fields)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # After the many-to-many fields (policy basis) and the inlines: the new version is complete.
@@ -92,7 +99,7 @@ class CriteriaAdminMixin:
         touch(owning_set(form.instance))
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        audit(request, "criteria.deleted", obj, f"deleted {obj._meta.model_name} {obj}")
+        audit(request, "criteria.deleted", obj, {"object": _named(obj)})
         criteria_set = owning_set(obj)
         super().delete_model(request, obj)  # type: ignore[misc]
         if not isinstance(obj, CriteriaSet):
@@ -107,9 +114,9 @@ class CriteriaAdminMixin:
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save()
         for obj in instances:
-            audit(request, "criteria.inline_saved", obj, f"saved {obj._meta.model_name} {obj} via {form.instance}")
+            audit(request, "criteria.inline_saved", obj, {"object": _named(obj), "parent": _named(form.instance)})
         for obj in formset.deleted_objects:
-            audit(request, "criteria.inline_deleted", obj, f"deleted {obj._meta.model_name} {obj} via {form.instance}")
+            audit(request, "criteria.inline_deleted", obj, {"object": _named(obj), "parent": _named(form.instance)})
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # New or moved children may only go into draft sets.
@@ -184,7 +191,7 @@ def publish(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
             continue
         criteria_set.status = CriteriaSet.Status.PUBLISHED
         criteria_set.save(update_fields=["status", "updated_at"])
-        audit(request, "criteria.published", criteria_set, f"published {criteria_set.code}")
+        audit(request, "criteria.published", criteria_set, {"code": criteria_set.code})
         modeladmin.message_user(request, _("%(code)s is published.") % {"code": criteria_set.code}, messages.SUCCESS)
 
 
@@ -192,7 +199,7 @@ def publish(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QueryS
 def clone_as_draft(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
     for original in queryset:
         copy = clone_criteria_set(original)
-        audit(request, "criteria.cloned", copy, f"cloned {original.code} as {copy.code}", original=original.code)
+        audit(request, "criteria.cloned", copy, {"original": original.code, "code": copy.code}, original=original.code)
         modeladmin.message_user(
             request,
             _("%(code)s cloned as draft %(copy)s.") % {"code": original.code, "copy": copy.code},
@@ -205,7 +212,7 @@ def retire(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySe
     for criteria_set in queryset.filter(status=CriteriaSet.Status.PUBLISHED):
         criteria_set.status = CriteriaSet.Status.RETIRED
         criteria_set.save(update_fields=["status", "updated_at"])
-        audit(request, "criteria.retired", criteria_set, f"retired {criteria_set.code}")
+        audit(request, "criteria.retired", criteria_set, {"code": criteria_set.code})
         modeladmin.message_user(request, _("%(code)s is retired.") % {"code": criteria_set.code}, messages.SUCCESS)
 
 
@@ -289,7 +296,7 @@ class SectorValueAdmin(admin.ModelAdmin):
             request,
             "sector_value.changed" if change else "sector_value.added",
             obj,
-            f"{obj}",
+            {"object": _named(obj)},
             fields=sorted(form.changed_data),
         )
 
@@ -336,7 +343,7 @@ class RegionalReferenceAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: RegionalReference, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        audit(request, "reference.changed" if change else "reference.added", obj, f"{obj}")
+        audit(request, "reference.changed" if change else "reference.added", obj, {"object": str(obj)})
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -391,6 +398,10 @@ class EvidenceAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "summary"]
+    list_display = ["at", "actor", "action", "object_type", "object_id", "text"]
     list_filter = ["action", "object_type"]
     search_fields = ["summary", "object_id"]
+
+    @admin.display(description=gettext_lazy("Summary"))
+    def text(self, obj: AuditEvent) -> str:
+        return obj.text()

@@ -751,7 +751,7 @@ def import_answers(
             assessment,
             "answers.imported",
             user,
-            f"Imported {len(values)} answer(s)",
+            {"count": len(values)},
             codes=sorted(values),
             file=filename[:100],
         )

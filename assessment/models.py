@@ -3,6 +3,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from greenmfg.bilingual import pick
@@ -698,6 +699,46 @@ class Report(models.Model):
         return f"Report {self.assessment_id} {self.language} ({self.status})"
 
 
+# What each audit action says, translated when shown; an event's details["params"] fill it in.
+# `summary` keeps the English text (for searching the admin and for events stored before the codes).
+EVENT_TEXTS: dict[str, str] = {
+    "assessment.submitted": gettext_noop("Submitted revision %(revision)s"),
+    "assessment.superseded": gettext_noop("Reopened as revision %(revision)s"),
+    "assessment.revision_created": gettext_noop("Revision %(revision)s opened from revision %(previous)s"),
+    "assessment.created": gettext_noop("Re-assessment %(year)s pre-filled from %(source_year)s r%(source_revision)s"),
+    "answers.repaired": gettext_noop("Repaired answer %(code)s"),
+    "answers.imported": gettext_noop("Imported %(count)s answer(s)"),
+    "criteria.added": gettext_noop("Added %(object)s"),
+    "criteria.changed": gettext_noop("Changed %(object)s"),
+    "criteria.deleted": gettext_noop("Deleted %(object)s"),
+    "criteria.inline_saved": gettext_noop("Saved %(object)s in %(parent)s"),
+    "criteria.inline_deleted": gettext_noop("Deleted %(object)s from %(parent)s"),
+    "criteria.published": gettext_noop("Published %(code)s"),
+    "criteria.cloned": gettext_noop("Cloned %(original)s as %(code)s"),
+    "criteria.retired": gettext_noop("Retired %(code)s"),
+    "criteria.imported": gettext_noop("Imported %(code)s from %(file)s as a draft"),
+    "sector_value.added": gettext_noop("Added sector value %(object)s"),
+    "sector_value.changed": gettext_noop("Changed sector value %(object)s"),
+    "reference.added": gettext_noop("Added regional reference %(object)s"),
+    "reference.changed": gettext_noop("Changed regional reference %(object)s"),
+}
+
+
+def event_summary(action: str, params: dict[str, Any]) -> str:
+    """The English text stored with an event (its `summary`)."""
+    return _event_text(action, params) or action
+
+
+def _event_text(action: str, params: Any) -> str | None:
+    template = EVENT_TEXTS.get(action)
+    if template is None or not isinstance(params, dict):
+        return None
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class AuditEvent(models.Model):
     """Who changed criteria or an assessment's status, when, and what."""
 
@@ -723,3 +764,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+    def text(self) -> str:
+        """What happened, in the active language (events stored before the codes keep their summary)."""
+        template = EVENT_TEXTS.get(self.action)
+        params = self.details.get("params") if isinstance(self.details, dict) else None
+        if template is None or _event_text(self.action, params) is None:
+            return self.summary
+        return gettext(template) % params

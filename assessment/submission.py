@@ -26,6 +26,7 @@ from assessment.models import (
     Evidence,
     SectorValue,
     Snapshot,
+    event_summary,
 )
 from assessment.scoring import AnswerData, CriteriaSpec, Scorecard, Status, round_points, score
 from assessment.specs import AnswersError, answer_data, answers_to_json, criteria_spec, parse_answers
@@ -219,15 +220,16 @@ def _invalid_answers(state: ScoringState) -> dict[str, str]:
 
 
 def audit(
-    assessment: Assessment, action: str, user: AbstractBaseUser | None, summary: str, **details: Any
+    assessment: Assessment, action: str, user: AbstractBaseUser | None, params: dict[str, Any], **details: Any
 ) -> AuditEvent:
+    """Record an event by its action code and parameters (models.EVENT_TEXTS), shown in the reader's language."""
     return AuditEvent.objects.create(
         actor=user if user is not None and user.is_authenticated else None,
         action=action,
         object_type="assessment",
         object_id=str(assessment.pk),
-        summary=summary[:300],
-        details=details,
+        summary=event_summary(action, params)[:300],
+        details={**details, "params": params},
     )
 
 
@@ -288,7 +290,7 @@ def submit(assessment_id: int, *, user: AbstractBaseUser, language: str) -> Snap
             assessment,
             "assessment.submitted",
             user,
-            f"Submitted revision {assessment.revision}",
+            {"revision": assessment.revision},
             status_from=Assessment.Status.DRAFT,
             status_to=Assessment.Status.SUBMITTED,
             total=str(snapshot.total),
@@ -347,7 +349,7 @@ def reopen(assessment_id: int, *, user: AbstractBaseUser) -> Assessment:
             old,
             "assessment.superseded",
             user,
-            f"Reopened as revision {new.revision}",
+            {"revision": new.revision},
             status_from=Assessment.Status.SUBMITTED,
             status_to=Assessment.Status.SUPERSEDED,
             new_revision=new.pk,
@@ -356,7 +358,7 @@ def reopen(assessment_id: int, *, user: AbstractBaseUser) -> Assessment:
             new,
             "assessment.revision_created",
             user,
-            f"Revision {new.revision} opened from revision {old.revision}",
+            {"revision": new.revision, "previous": old.revision},
             status_to=Assessment.Status.DRAFT,
             previous=old.pk,
         )
@@ -525,7 +527,7 @@ def start_reassessment(source_id: int, *, user: AbstractBaseUser) -> tuple[Asses
             new,
             "assessment.created",
             user,
-            f"Re-assessment {new.year} pre-filled from {source.year} r{source.revision}",
+            {"year": new.year, "source_year": source.year, "source_revision": source.revision},
             status_to=Assessment.Status.DRAFT,
             prefilled_from=source.pk,
             criteria_set=target.code,
