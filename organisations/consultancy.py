@@ -16,9 +16,9 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from organisations import throttle
+from organisations import preferences, throttle
 from organisations.models import AccessGrant, AccessRequest, Company, Consultancy, Consultant
 
 
@@ -133,10 +133,11 @@ def read_join_token(token: str) -> JoinInvitation | None:
 
 
 def send_join_invitation(consultancy: Consultancy, email: str, *, join_url: str) -> None:
-    """Mail the join link, in the inviting administrator's active language."""
+    """Mail the join link, in the invited account's language (the administrator's when the address has none)."""
     context = {"consultancy": consultancy, "join_url": join_url, "valid_days": JOIN_MAX_AGE // 86400}
-    subject = render_to_string("organisations/email/consultant_join_subject.txt", context).strip()
-    body = render_to_string("organisations/email/consultant_join_body.txt", context)
+    with translation.override(preferences.language_for_email(email)):
+        subject = render_to_string("organisations/email/consultant_join_subject.txt", context).strip()
+        body = render_to_string("organisations/email/consultant_join_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
 
 

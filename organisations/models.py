@@ -405,3 +405,26 @@ class EmailConfirmation(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class AccountSettings(models.Model):
+    """What an account prefers; today the language of the e-mails the platform sends it.
+
+    Set to the language the person signed up in, and changed whenever they switch language while
+    logged in (organisations.preferences).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_settings", verbose_name=_("User")
+    )
+    language = models.CharField(
+        _("Language of e-mails"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        ordering = ["user"]
+        verbose_name = _("account settings")
+        verbose_name_plural = _("account settings")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language}"

@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from greenmfg.login_throttle import client_ip
 from organisations import consultancy as consultancies
-from organisations import identity, invitations, membership
+from organisations import identity, invitations, membership, preferences
 from organisations.access import Access, get_company_for_user, get_consultancy_for_user
 from organisations.dashboard import client_rows, consultancies_of, member_rows
 from organisations.forms import (
@@ -57,12 +58,22 @@ def signup(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 user = form.save()
+                preferences.remember_language(user, request.LANGUAGE_CODE)
                 identity.needs_confirmation(user)
                 _send_confirmation(request, user, next_url=_safe_next(request) or "")
             return render(request, "registration/signup_done.html", {"email": email})
     else:
         form = SignupForm(initial={"email": request.GET.get("email", "")})
     return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request)})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher; a logged-in user's choice also becomes the language of their e-mails."""
+    response = i18n.set_language(request)
+    if request.user.is_authenticated:
+        preferences.remember_language(request.user, request.POST.get("language", ""))
+    return response
 
 
 def _send_confirmation(request: HttpRequest, user: AbstractBaseUser, *, next_url: str) -> None:
