@@ -103,6 +103,15 @@ class CriteriaSet(models.Model):
         ordering = ["area", "-effective_date", "code"]
         verbose_name = _("criteria set")
         verbose_name_plural = _("criteria sets")
+        constraints = [
+            # Assessments pick the published set of an area; two of the same version would be ambiguous.
+            models.UniqueConstraint(
+                fields=["area", "version"],
+                condition=models.Q(status="published"),
+                name="one_published_set_per_area_version",
+                violation_error_message=_("Another published criteria set has the same focus area and version."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{pick(self, 'name')} · {self.code} ({self.get_status_display()})"
