@@ -86,7 +86,7 @@ class PeerStat(models.Model):
 class PeerBasis(models.Model):
     """Who stood behind one publication of a group's figures, so a refresh can refuse differencing.
 
-    `members`: company id → "fingerprint|consultancy ids" (standing.peers.Basis, encoded by standing.refresh).
+    `members`: company id → "fingerprint#consultancy ids" (standing.peers.Basis, encoded by standing.refresh).
     """
 
     stat = models.ForeignKey(PeerStat, on_delete=models.CASCADE, related_name="bases", verbose_name=_("Peer statistic"))

@@ -258,11 +258,14 @@ def position(totals: Sequence[Decimal], total: Decimal) -> Position:
 
 
 def fingerprint(total: Decimal, values: Mapping[str, Decimal | str] | None = None) -> str:
-    """A short digest of what one company contributes to a group's figures (its total and indicator values)."""
-    text = f"{Decimal(total):f}|" + ";".join(
-        f"{code}={Decimal(str(v)):f}" for code, v in sorted((values or {}).items())
-    )
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    """What one company contributes to a group's figures: its total, and a digest of its indicator values.
+
+    Totals-only groups (tens of thousands of companies) use the total as it is: no hashing per row.
+    """
+    if not values:
+        return str(total)
+    text = ";".join(f"{code}={Decimal(str(v)):f}" for code, v in sorted(values.items()))
+    return f"{total}|" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def changed_between(candidate: Basis, published: Basis) -> Census:

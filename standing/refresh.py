@@ -148,13 +148,14 @@ def _figures(stats: GroupStats | None, refused: Refusal | None) -> dict[str, Any
 
 
 def encode_basis(basis: Basis) -> dict[str, str]:
-    return {company: f"{digest}|{','.join(sorted(firms))}" for company, (digest, firms) in basis.items()}
+    """company id → "fingerprint#consultancy ids" (a fingerprint never holds "#")."""
+    return {company: f"{digest}#{','.join(sorted(firms))}" for company, (digest, firms) in basis.items()}
 
 
 def decode_basis(members: Mapping[str, str]) -> Basis:
     out: dict[str, tuple[str, frozenset[str]]] = {}
     for company, text in members.items():
-        digest, _bar, firms = text.partition("|")
+        digest, _sep, firms = text.rpartition("#")
         out[company] = (digest, frozenset(split_firms(firms)))
     return out
 
