@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from greenmfg.bilingual import pick
+from greenmfg.bilingual import is_chinese, pick
 from organisations.models import Company, Consultancy, Province, Sector
 from policies.models import Mark, PolicyDocument
 
@@ -60,6 +60,12 @@ class CriteriaSet(models.Model):
     name_en = models.CharField(_("Name (English)"), max_length=200)
     standard = models.CharField(
         _("Governing standard"), max_length=120, help_text=_("Governing standard or document, e.g. GB/T 36132-2025")
+    )
+    standard_en = models.CharField(
+        _("Governing standard (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("The standard's name in English where it differs, e.g. for a ministry notice"),
     )
     clause = models.CharField(
         _("Clause"), max_length=200, blank=True, help_text=_("Clause or table the set comes from")
@@ -122,6 +128,11 @@ class CriteriaSet(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def standard_label(self) -> str:
+        """The governing standard as the active language names it (a GB number reads the same in both)."""
+        return self.standard_en if self.standard_en and not is_chinese() else self.standard
 
 
 class ChildOfSetManager(models.Manager):

@@ -80,7 +80,7 @@ def make_criteria_set() -> CriteriaSet:
         code="org-test-factory",
         defaults={
             "area": "factory",
-            "version": "2025",
+            "version": "2025-org-test",  # the reference data publishes factory 2025
             "name_zh": "测试",
             "name_en": "Test",
             "standard": "GB/T 36132-2025",
