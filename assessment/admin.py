@@ -174,7 +174,11 @@ class IndicatorInline(FrozenInlineMixin, admin.TabularInline):
 class CloneForm(forms.Form):
     """What a new version of a criteria set is called: asked before cloning."""
 
-    code = forms.SlugField(label=gettext_lazy("Code of the new version"), max_length=80)
+    code = forms.SlugField(
+        label=gettext_lazy("Code of the new version"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
     version = forms.CharField(
         label=gettext_lazy("Version label"), max_length=40, help_text=gettext_lazy("e.g. 2026, or 2025 revision 2")
     )
