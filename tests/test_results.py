@@ -208,3 +208,28 @@ def test_results_say_which_relative_bar_applies():
     assert "Below the regional reference" in body
     zh = world.client("viewer").get(reverse("assessment_results", args=[world.assessment.pk])).content.decode()
     assert 'data-source="staff"' in zh and "Relative bar applied" not in zh
+
+
+def test_figures_follow_the_reports_precision_rules():
+    """Indicator values and yardsticks as the PDF report prints them (one rule per unit kind), points with two
+    decimals: rates one decimal, other measures three significant figures, not floatformat's four places."""
+    from assessment.reports import measure_text, points_text
+
+    world = make_world(6)
+    answer_all(world.assessment)
+    answer(
+        world.assessment,
+        "X01",
+        sector_value=None,
+        inputs={"E": "1234.5678", "Q": "10000"},
+        leading=Decimal("0.1"),
+        benchmark=Decimal("0.2"),
+        values_source="Industry association 2030",
+    )
+    card = submission.live_state(world.assessment).scorecard
+    row = next(i for i in card["indicators"] if i["code"] == "X01")
+    body = results_page(world).content.decode()
+    value = Decimal(row["value"])
+    assert measure_text(value, row.get("unit", "")) == "0.123"
+    assert '<td class="text-end">0.123 <span' in body  # not 0.1235
+    assert f"{points_text(Decimal(row['points']))} / {points_text(Decimal(row['maximum']))}" in body
