@@ -42,3 +42,14 @@ def test_the_questionnaire_subtitle_follows_the_language(client):
     assert SUPPLY_CHAIN_EN in page and SUPPLY_CHAIN_ZH not in page
     page = client.get(response["Location"], follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert SUPPLY_CHAIN_ZH in page and SUPPLY_CHAIN_EN not in page
+
+
+def test_the_english_report_names_the_english_standard():
+    from assessment import reports
+    from assessment.models import Assessment
+
+    assessment = Assessment.objects.get(pk=9002)  # the demo supply-chain assessment
+    english = reports.build_context(assessment, language="en")["criteria_set"]["standard"]
+    chinese = reports.build_context(assessment, language="zh-hans")["criteria_set"]["standard"]
+    assert SUPPLY_CHAIN_EN in english and "工信" not in english
+    assert "绿色供应链管理评价要求" in chinese and "MIIT" not in chinese
