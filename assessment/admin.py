@@ -7,16 +7,19 @@ Every change to criteria writes an AuditEvent.
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assessment import specs
-from assessment.criteria_io import clone_criteria_set
+from assessment.criteria_io import clone_criteria_set, next_draft_code, replaced_sets, version_taken_by
 from assessment.criteria_rules import mark_problems, validate_criteria
 from assessment.models import (
     Answer,
@@ -33,18 +36,25 @@ from assessment.models import (
     Report,
     SectorValue,
     Snapshot,
+    event_summary,
 )
 
 
-def audit(request: HttpRequest, action: str, obj: Model, summary: str, **details: Any) -> None:
+def audit(request: HttpRequest, action: str, obj: Model, params: dict[str, Any], **details: Any) -> None:
+    """Record an event by its action code and parameters (models.EVENT_TEXTS), shown in the reader's language."""
     AuditEvent.objects.create(
         actor=request.user if request.user.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
-        summary=summary[:300],
-        details=details,
+        summary=event_summary(action, params)[:300],
+        details={**details, "params": params},
     )
+
+
+def _named(obj: Model) -> str:
+    """An object as audit texts name it, the same in both languages: its code where it has one."""
+    return str(getattr(obj, "code", "") or getattr(obj, "key", "") or obj)
 
 
 def owning_set(obj: Model | None) -> CriteriaSet | None:
@@ -85,7 +95,7 @@ class CriteriaAdminMixin:
         super().save_model(request, obj, form, change)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
         fields = sorted(form.changed_data) if change else []
         verb = "changed" if change else "added"
-        audit(request, f"criteria.{verb}", obj, f"{verb} {obj._meta.model_name} {obj}", fields=fields)
+        audit(request, f"criteria.{verb}", obj, {"object": _named(obj)}, fields=fields)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # After the many-to-many fields (policy basis) and the inlines: the new version is complete.
@@ -93,7 +103,7 @@ class CriteriaAdminMixin:
         touch(owning_set(form.instance))
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
-        audit(request, "criteria.deleted", obj, f"deleted {obj._meta.model_name} {obj}")
+        audit(request, "criteria.deleted", obj, {"object": _named(obj)})
         criteria_set = owning_set(obj)
         super().delete_model(request, obj)  # type: ignore[misc]  # a mixin: the ModelAdmin or inline it is mixed into has the method
         if not isinstance(obj, CriteriaSet):
@@ -108,9 +118,9 @@ class CriteriaAdminMixin:
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save()
         for obj in instances:
-            audit(request, "criteria.inline_saved", obj, f"saved {obj._meta.model_name} {obj} via {form.instance}")
+            audit(request, "criteria.inline_saved", obj, {"object": _named(obj), "parent": _named(form.instance)})
         for obj in formset.deleted_objects:
-            audit(request, "criteria.inline_deleted", obj, f"deleted {obj._meta.model_name} {obj} via {form.instance}")
+            audit(request, "criteria.inline_deleted", obj, {"object": _named(obj), "parent": _named(form.instance)})
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         # New or moved children may only go into draft sets.
@@ -162,54 +172,129 @@ class IndicatorInline(FrozenInlineMixin, admin.TabularInline[Indicator, Category
     show_change_link = True
 
 
+class CloneForm(forms.Form):
+    """What a new version of a criteria set is called: asked before cloning."""
+
+    code = forms.SlugField(
+        label=gettext_lazy("Code of the new version"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
+    version = forms.CharField(
+        label=gettext_lazy("Version label"), max_length=40, help_text=gettext_lazy("e.g. 2026, or 2025 revision 2")
+    )
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        if CriteriaSet.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("A criteria set already has this code."), code="taken")
+        return code
+
+
+def _action_page(
+    modeladmin: admin.ModelAdmin[CriteriaSet], request: HttpRequest, template: str, **context: Any
+) -> TemplateResponse:
+    """An intermediate admin page that posts the same action again with "apply" (like the delete confirmation)."""
+    return TemplateResponse(
+        request,
+        f"admin/assessment/criteriaset/{template}",
+        {**modeladmin.admin_site.each_context(request), "opts": modeladmin.model._meta, **context},
+    )
+
+
 @admin.action(description=gettext_lazy("Publish (validate first)"))
-def publish(modeladmin: admin.ModelAdmin[CriteriaSet], request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
-    for criteria_set in queryset:
-        if criteria_set.status != CriteriaSet.Status.DRAFT:
-            modeladmin.message_user(
-                request, _("%(code)s: only a draft can be published.") % {"code": criteria_set.code}, messages.WARNING
-            )
-            continue
-        problems = validate_criteria(specs.criteria_data(criteria_set))
-        items = Indicator.objects.filter(category__criteria_set=criteria_set).values("code", "mark", "provisional")
-        problems += mark_problems(
-            {"code": criteria_set.code, "mark": criteria_set.mark, "provisional": criteria_set.provisional}, list(items)
+def publish(
+    modeladmin: admin.ModelAdmin[CriteriaSet], request: HttpRequest, queryset: QuerySet[CriteriaSet]
+) -> TemplateResponse | None:
+    drafts = list(queryset)
+    replaced = {cs.pk: replaced_sets(cs) for cs in drafts if cs.status == CriteriaSet.Status.DRAFT}
+    if any(replaced.values()) and "apply" not in request.POST:
+        # Offer to retire what each draft replaces (ticked): the admin decides, nothing is retired silently.
+        items = [{"draft": cs, "replaced": replaced.get(cs.pk, [])} for cs in drafts]
+        return _action_page(modeladmin, request, "publish.html", items=items, title=_("Publish criteria sets"))
+    retiring = {int(pk) for pk in request.POST.getlist("retire") if pk.isdigit()}
+    for criteria_set in drafts:
+        retire_now = [r for r in replaced.get(criteria_set.pk, []) if r.pk in retiring]
+        _publish_one(modeladmin, request, criteria_set, retire_now)
+    return None
+
+
+def _publish_one(
+    modeladmin: admin.ModelAdmin[CriteriaSet],
+    request: HttpRequest,
+    criteria_set: CriteriaSet,
+    retire_now: list[CriteriaSet],
+) -> None:
+    if criteria_set.status != CriteriaSet.Status.DRAFT:
+        modeladmin.message_user(
+            request, _("%(code)s: only a draft can be published.") % {"code": criteria_set.code}, messages.WARNING
         )
-        if problems:
-            modeladmin.message_user(
-                request,
-                _("%(code)s was not published. Fix these problems first: %(problems)s")
-                % {"code": criteria_set.code, "problems": "; ".join(problems)},
-                messages.ERROR,
+        return
+    problems = validate_criteria(specs.criteria_data(criteria_set))
+    items = Indicator.objects.filter(category__criteria_set=criteria_set).values("code", "mark", "provisional")
+    problems += mark_problems(
+        {"code": criteria_set.code, "mark": criteria_set.mark, "provisional": criteria_set.provisional}, list(items)
+    )
+    taken = version_taken_by(criteria_set, retiring={r.pk for r in retire_now})
+    if taken is not None:
+        problems.append(
+            _(
+                "%(other)s is already published for the same focus area and version %(version)s: retire it "
+                "when publishing, or give this draft another version"
             )
-            continue
+            % {"other": taken.code, "version": criteria_set.version}
+        )
+    if problems:
+        modeladmin.message_user(
+            request,
+            _("%(code)s was not published. Fix these problems first: %(problems)s")
+            % {"code": criteria_set.code, "problems": "; ".join(problems)},
+            messages.ERROR,
+        )
+        return
+    with transaction.atomic():
+        for old in retire_now:
+            _retire_one(modeladmin, request, old)
         criteria_set.status = CriteriaSet.Status.PUBLISHED
         criteria_set.save(update_fields=["status", "updated_at"])
-        audit(request, "criteria.published", criteria_set, f"published {criteria_set.code}")
-        modeladmin.message_user(request, _("%(code)s is published.") % {"code": criteria_set.code}, messages.SUCCESS)
+        audit(request, "criteria.published", criteria_set, {"code": criteria_set.code})
+    modeladmin.message_user(request, _("%(code)s is published.") % {"code": criteria_set.code}, messages.SUCCESS)
 
 
 @admin.action(description=gettext_lazy("Clone as new draft version"))
 def clone_as_draft(
     modeladmin: admin.ModelAdmin[CriteriaSet], request: HttpRequest, queryset: QuerySet[CriteriaSet]
-) -> None:
-    for original in queryset:
-        copy = clone_criteria_set(original)
-        audit(request, "criteria.cloned", copy, f"cloned {original.code} as {copy.code}", original=original.code)
-        modeladmin.message_user(
-            request,
-            _("%(code)s cloned as draft %(copy)s.") % {"code": original.code, "copy": copy.code},
-            messages.SUCCESS,
-        )
+) -> TemplateResponse | None:
+    if queryset.count() != 1:
+        modeladmin.message_user(request, _("Select one criteria set to clone."), messages.WARNING)
+        return None
+    original = queryset.get()
+    initial = {"code": next_draft_code(original.code), "version": original.version}
+    form = CloneForm(request.POST if "apply" in request.POST else None, initial=initial)
+    if not form.is_valid():
+        title = _("Clone %(code)s as a new version") % {"code": original.code}
+        return _action_page(modeladmin, request, "clone.html", form=form, original=original, title=title)
+    copy = clone_criteria_set(original, code=form.cleaned_data["code"], version=form.cleaned_data["version"])
+    audit(request, "criteria.cloned", copy, {"original": original.code, "code": copy.code}, original=original.code)
+    modeladmin.message_user(
+        request,
+        _("%(code)s cloned as draft %(copy)s.") % {"code": original.code, "copy": copy.code},
+        messages.SUCCESS,
+    )
+    return None
+
+
+def _retire_one(modeladmin: admin.ModelAdmin[CriteriaSet], request: HttpRequest, criteria_set: CriteriaSet) -> None:
+    criteria_set.status = CriteriaSet.Status.RETIRED
+    criteria_set.save(update_fields=["status", "updated_at"])
+    audit(request, "criteria.retired", criteria_set, {"code": criteria_set.code})
+    modeladmin.message_user(request, _("%(code)s is retired.") % {"code": criteria_set.code}, messages.SUCCESS)
 
 
 @admin.action(description=gettext_lazy("Retire"))
 def retire(modeladmin: admin.ModelAdmin[CriteriaSet], request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
     for criteria_set in queryset.filter(status=CriteriaSet.Status.PUBLISHED):
-        criteria_set.status = CriteriaSet.Status.RETIRED
-        criteria_set.save(update_fields=["status", "updated_at"])
-        audit(request, "criteria.retired", criteria_set, f"retired {criteria_set.code}")
-        modeladmin.message_user(request, _("%(code)s is retired.") % {"code": criteria_set.code}, messages.SUCCESS)
+        _retire_one(modeladmin, request, criteria_set)
 
 
 @admin.register(CriteriaSet)
@@ -292,7 +377,7 @@ class SectorValueAdmin(admin.ModelAdmin[SectorValue]):
             request,
             "sector_value.changed" if change else "sector_value.added",
             obj,
-            f"{obj}",
+            {"object": _named(obj)},
             fields=sorted(form.changed_data),
         )
 
@@ -339,7 +424,7 @@ class RegionalReferenceAdmin(admin.ModelAdmin[RegionalReference]):
 
     def save_model(self, request: HttpRequest, obj: RegionalReference, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        audit(request, "reference.changed" if change else "reference.added", obj, f"{obj}")
+        audit(request, "reference.changed" if change else "reference.added", obj, {"object": str(obj)})
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -394,6 +479,10 @@ class EvidenceAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "actor", "action", "object_type", "object_id", "summary"]
+    list_display = ["at", "actor", "action", "object_type", "object_id", "text"]
     list_filter = ["action", "object_type"]
     search_fields = ["summary", "object_id"]
+
+    @admin.display(description=gettext_lazy("Summary"))
+    def text(self, obj: AuditEvent) -> str:
+        return obj.text()

@@ -185,9 +185,34 @@ def next_draft_code(code: str) -> str:
 
 
 @transaction.atomic
-def clone_criteria_set(original: CriteriaSet) -> CriteriaSet:
+def clone_criteria_set(original: CriteriaSet, *, code: str | None = None, version: str | None = None) -> CriteriaSet:
     """A deep copy as a new draft version: gates, categories, indicators (with parents and policy basis)."""
     document = export_criteria(original)
-    document["code"] = next_draft_code(original.code)
+    document["code"] = code or next_draft_code(original.code)
+    if version:
+        document["version"] = version
     document["previous"] = original.code
     return import_criteria(document)
+
+
+def replaced_sets(criteria_set: CriteriaSet) -> list[CriteriaSet]:
+    """The published sets a draft replaces when published: its previous version and any published set
+    of the same area and version (two of those may not be published together)."""
+    published = CriteriaSet.objects.filter(area=criteria_set.area, status=CriteriaSet.Status.PUBLISHED)
+    return list(
+        published.filter(models.Q(pk=criteria_set.previous_id) | models.Q(version=criteria_set.version))
+        .exclude(pk=criteria_set.pk)
+        .order_by("code")
+    )
+
+
+def version_taken_by(criteria_set: CriteriaSet, *, retiring: set[int]) -> CriteriaSet | None:
+    """A published set that shares the draft's area and version and is not being retired with it."""
+    taken: CriteriaSet | None = (
+        CriteriaSet.objects.filter(
+            area=criteria_set.area, version=criteria_set.version, status=CriteriaSet.Status.PUBLISHED
+        )
+        .exclude(pk__in=[criteria_set.pk, *retiring])
+        .first()
+    )
+    return taken

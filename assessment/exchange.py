@@ -804,7 +804,7 @@ def import_answers(assessment_id: int, content: bytes, *, user: User, may_note: 
             assessment,
             "answers.imported",
             user,
-            f"Imported {len(values)} answer(s)",
+            {"count": len(values)},
             codes=sorted(values),
             file=filename[:100],
         )

@@ -3,10 +3,11 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from assessment.vocabulary import Choice, FocusArea, GateKind, IndicatorType, NaRule, Rating
+from greenmfg.bilingual import is_chinese, pick
 from organisations.models import Company, Consultancy, Province, Sector
 from policies.models import Mark, PolicyDocument
 
@@ -45,6 +46,12 @@ class CriteriaSet(models.Model):
     name_en = models.CharField(_("Name (English)"), max_length=200)
     standard = models.CharField(
         _("Governing standard"), max_length=120, help_text=_("Governing standard or document, e.g. GB/T 36132-2025")
+    )
+    standard_en = models.CharField(
+        _("Governing standard (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("The standard's name in English where it differs, e.g. for a ministry notice"),
     )
     clause = models.CharField(
         _("Clause"), max_length=200, blank=True, help_text=_("Clause or table the set comes from")
@@ -88,9 +95,18 @@ class CriteriaSet(models.Model):
         ordering = ["area", "-effective_date", "code"]
         verbose_name = _("criteria set")
         verbose_name_plural = _("criteria sets")
+        constraints = [
+            # Assessments pick the published set of an area; two of the same version would be ambiguous.
+            models.UniqueConstraint(
+                fields=["area", "version"],
+                condition=models.Q(status="published"),
+                name="one_published_set_per_area_version",
+                violation_error_message=_("Another published criteria set has the same focus area and version."),
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.code} ({self.get_status_display()})"
+        return f"{pick(self, 'name')} · {self.code} ({self.get_status_display()})"
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
@@ -98,6 +114,11 @@ class CriteriaSet(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def standard_label(self) -> str:
+        """The governing standard as the active language names it (a GB number reads the same in both)."""
+        return self.standard_en if self.standard_en and not is_chinese() else self.standard
 
 
 _Child = TypeVar("_Child", bound=models.Model)
@@ -140,7 +161,7 @@ class Gate(models.Model):
         constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_gate_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.text_en[:60]}"
+        return f"{self.code} {pick(self, 'text')[:60]}"
 
     def natural_key(self) -> tuple[str, str]:
         return (self.criteria_set.code, self.code)
@@ -169,7 +190,7 @@ class Category(models.Model):
         constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_category_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name_en}"
+        return f"{self.code} {pick(self, 'name')}"
 
     def natural_key(self) -> tuple[str, str]:
         return (self.criteria_set.code, self.code)
@@ -244,7 +265,7 @@ class Indicator(models.Model):
         constraints = [models.UniqueConstraint(fields=["category", "code"], name="unique_indicator_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name_en}"
+        return f"{self.code} {pick(self, 'name')}"
 
     def natural_key(self) -> tuple[str, str]:
         return (self.category.criteria_set.code, self.code)
@@ -296,7 +317,7 @@ class Library(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name_en
+        return pick(self, "name")
 
     @property
     def self_set(self) -> bool:
@@ -737,6 +758,46 @@ class ActionItem(models.Model):
         return bool(self.priority)
 
 
+# What each audit action says, translated when shown; an event's details["params"] fill it in.
+# `summary` keeps the English text (for searching the admin and for events stored before the codes).
+EVENT_TEXTS: dict[str, str] = {
+    "assessment.submitted": gettext_noop("Submitted revision %(revision)s"),
+    "assessment.superseded": gettext_noop("Reopened as revision %(revision)s"),
+    "assessment.revision_created": gettext_noop("Revision %(revision)s opened from revision %(previous)s"),
+    "assessment.created": gettext_noop("Re-assessment %(year)s pre-filled from %(source_year)s r%(source_revision)s"),
+    "answers.repaired": gettext_noop("Repaired answer %(code)s"),
+    "answers.imported": gettext_noop("Imported %(count)s answer(s)"),
+    "criteria.added": gettext_noop("Added %(object)s"),
+    "criteria.changed": gettext_noop("Changed %(object)s"),
+    "criteria.deleted": gettext_noop("Deleted %(object)s"),
+    "criteria.inline_saved": gettext_noop("Saved %(object)s in %(parent)s"),
+    "criteria.inline_deleted": gettext_noop("Deleted %(object)s from %(parent)s"),
+    "criteria.published": gettext_noop("Published %(code)s"),
+    "criteria.cloned": gettext_noop("Cloned %(original)s as %(code)s"),
+    "criteria.retired": gettext_noop("Retired %(code)s"),
+    "criteria.imported": gettext_noop("Imported %(code)s from %(file)s as a draft"),
+    "sector_value.added": gettext_noop("Added sector value %(object)s"),
+    "sector_value.changed": gettext_noop("Changed sector value %(object)s"),
+    "reference.added": gettext_noop("Added regional reference %(object)s"),
+    "reference.changed": gettext_noop("Changed regional reference %(object)s"),
+}
+
+
+def event_summary(action: str, params: dict[str, Any]) -> str:
+    """The English text stored with an event (its `summary`)."""
+    return _event_text(action, params) or action
+
+
+def _event_text(action: str, params: Any) -> str | None:
+    template = EVENT_TEXTS.get(action)
+    if template is None or not isinstance(params, dict):
+        return None
+    try:
+        return template % params
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class AuditEvent(models.Model):
     """Who changed criteria or an assessment's status, when, and what."""
 
@@ -762,3 +823,11 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+    def text(self) -> str:
+        """What happened, in the active language (events stored before the codes keep their summary)."""
+        template = EVENT_TEXTS.get(self.action)
+        params = self.details.get("params") if isinstance(self.details, dict) else None
+        if template is None or _event_text(self.action, params) is None:
+            return self.summary
+        return gettext(template) % params

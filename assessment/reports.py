@@ -342,6 +342,8 @@ def _yardstick(
 def _standard_line(criteria_set: Any, governing: list[PolicyDocument], language: str) -> str:
     """The governing standard in the report's language: Chinese document titles only in Chinese reports."""
     standard = criteria_set.standard or ""
+    if not is_chinese(language) and criteria_set.standard_en:
+        return str(criteria_set.standard_en)
     if is_chinese(language) or not has_cjk(standard):
         return standard
     for doc in governing:

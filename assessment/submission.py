@@ -25,6 +25,7 @@ from assessment.models import (
     Evidence,
     SectorValue,
     Snapshot,
+    event_summary,
 )
 from assessment.reasons import Reason, ReasonCode
 from assessment.scorecards import ScoringState, live_state
@@ -140,14 +141,15 @@ def _invalid_answers(state: ScoringState) -> dict[str, str]:
 # --- Audit ------------------------------------------------------------------------------------
 
 
-def audit(assessment: Assessment, action: str, user: User | None, summary: str, **details: Any) -> AuditEvent:
+def audit(assessment: Assessment, action: str, user: User | None, params: dict[str, Any], **details: Any) -> AuditEvent:
+    """Record an event by its action code and parameters (models.EVENT_TEXTS), shown in the reader's language."""
     return AuditEvent.objects.create(
         actor=user if user is not None and user.is_authenticated else None,
         action=action,
         object_type="assessment",
         object_id=str(assessment.pk),
-        summary=summary[:300],
-        details=details,
+        summary=event_summary(action, params)[:300],
+        details={**details, "params": params},
     )
 
 
@@ -200,7 +202,7 @@ def submit(assessment_id: int, *, user: User, language: str) -> Snapshot:
             assessment,
             "assessment.submitted",
             user,
-            f"Submitted revision {assessment.revision}",
+            {"revision": assessment.revision},
             status_from=Assessment.Status.DRAFT,
             status_to=Assessment.Status.SUBMITTED,
             total=str(snapshot.total),
@@ -260,7 +262,7 @@ def reopen(assessment_id: int, *, user: User) -> Assessment:
             old,
             "assessment.superseded",
             user,
-            f"Reopened as revision {new.revision}",
+            {"revision": new.revision},
             status_from=Assessment.Status.SUBMITTED,
             status_to=Assessment.Status.SUPERSEDED,
             new_revision=new.pk,
@@ -269,7 +271,7 @@ def reopen(assessment_id: int, *, user: User) -> Assessment:
             new,
             "assessment.revision_created",
             user,
-            f"Revision {new.revision} opened from revision {old.revision}",
+            {"revision": new.revision, "previous": old.revision},
             status_to=Assessment.Status.DRAFT,
             previous=old.pk,
         )
@@ -438,7 +440,7 @@ def start_reassessment(source_id: int, *, user: User) -> tuple[Assessment, bool]
             new,
             "assessment.created",
             user,
-            f"Re-assessment {new.year} pre-filled from {source.year} r{source.revision}",
+            {"year": new.year, "source_year": source.year, "source_revision": source.revision},
             status_to=Assessment.Status.DRAFT,
             prefilled_from=source.pk,
             criteria_set=target.code,

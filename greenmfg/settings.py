@@ -81,14 +81,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    "django_tasks_db",
-    "axes",
+    "greenmfg.apps.TasksConfig",  # django_tasks_db, with a translated name
+    "greenmfg.apps.AxesConfig",  # axes, with a translated name
     "policies",
     "organisations",
     "ledger",
     "assessment",
     "standing",
-    "greenmfg",
+    "greenmfg.apps.GreenmfgConfig",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +164,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# One date format per language on every page, the admin and the reports (greenmfg/formats/).
+FORMAT_MODULE_PATH = ["greenmfg.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -2,13 +2,23 @@
 
 An access code entered for a company only creates a request; an owner of the company accepts it,
 which is what grants access. Wrong codes are rate-limited per user and per client address.
+
+Consultants join by a signed link mailed to the address an administrator typed: the page that sends
+it answers the same whether or not an account uses that address, so it cannot be used to find out.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.utils import timezone
+from dataclasses import dataclass
+from typing import Any
 
-from organisations import throttle
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from organisations import preferences, throttle
 from organisations.models import AccessGrant, AccessRequest, Company, Consultancy, Consultant
 
 
@@ -89,6 +99,46 @@ def create_consultancy(consultancy: Consultancy, *, user: AbstractBaseUser) -> C
         consultancy.save()
         Consultant.objects.create(user=user, consultancy=consultancy, is_admin=True)
     return consultancy
+
+
+JOIN_SALT = "organisations.consultancy-join"
+JOIN_MAX_AGE = 14 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class JoinInvitation:
+    """What a join link says: which consultancy, for which address."""
+
+    consultancy: Consultancy
+    email: str
+
+    def is_for(self, user: AbstractBaseUser) -> bool:
+        return (getattr(user, "email", "") or "").strip().lower() == self.email
+
+
+def join_token(consultancy: Consultancy, email: str) -> str:
+    return signing.dumps({"c": consultancy.pk, "e": email.strip().lower()}, salt=JOIN_SALT, compress=True)
+
+
+def read_join_token(token: str) -> JoinInvitation | None:
+    """The invitation a link carries; None when it is forged, expired or its consultancy is gone."""
+    try:
+        data: Any = signing.loads(token, salt=JOIN_SALT, max_age=JOIN_MAX_AGE)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("c"), int) or not isinstance(data.get("e"), str):
+        return None
+    consultancy = Consultancy.objects.filter(pk=data["c"]).first()
+    return JoinInvitation(consultancy=consultancy, email=data["e"]) if consultancy else None
+
+
+def send_join_invitation(consultancy: Consultancy, email: str, *, join_url: str) -> None:
+    """Mail the join link, in the invited account's language (the administrator's when the address has none)."""
+    context = {"consultancy": consultancy, "join_url": join_url, "valid_days": JOIN_MAX_AGE // 86400}
+    with translation.override(preferences.language_for_email(email)):
+        subject = render_to_string("organisations/email/consultant_join_subject.txt", context).strip()
+        body = render_to_string("organisations/email/consultant_join_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
 
 
 def add_consultant(consultancy: Consultancy, user: AbstractBaseUser) -> Consultant:

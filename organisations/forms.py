@@ -274,13 +274,10 @@ class ConsultancyForm(forms.ModelForm):
 
 class AddConsultantForm(forms.Form):
     email = forms.EmailField(
-        label=_("Email"), max_length=254, help_text=_("The person must already have an account: ask them to sign up.")
+        label=_("Email"),
+        max_length=254,
+        help_text=_("We e-mail a link; the person joins when they open it (signing up first if they need to)."),
     )
 
-    def clean_email(self) -> AbstractBaseUser:
-        user = find_user_by_email(normalise_email(self.cleaned_data["email"]))
-        if user is None:
-            raise ValidationError(
-                _("No account uses this email. Ask the person to sign up first, then add them."), code="unknown"
-            )
-        return user
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])

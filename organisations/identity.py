@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from assessment.evidence import EvidenceError, check_name, detect
+from organisations import preferences
 from organisations.models import (
     AccessGrant,
     AccessRequest,
@@ -174,14 +175,13 @@ def reject_claim(claim: OwnershipClaim, *, by: AbstractBaseUser) -> OwnershipCla
 
 
 def _mail_former_owners(company: Company, emails: list[str]) -> None:
-    if not emails:
-        return
-    # No language is stored per user: the site's default language (Chinese).
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {"company": company}
-        subject = render_to_string("organisations/email/claim_transferred_subject.txt", context).strip()
-        body = render_to_string("organisations/email/claim_transferred_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails)
+    """One message to each former owner, in the language of their account."""
+    for email in emails:
+        with translation.override(preferences.language_for_email(email, fallback=settings.LANGUAGE_CODE)):
+            context = {"company": company}
+            subject = render_to_string("organisations/email/claim_transferred_subject.txt", context).strip()
+            body = render_to_string("organisations/email/claim_transferred_body.txt", context)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
 
 
 # --- E-mail confirmation ------------------------------------------------------------------------
@@ -222,14 +222,16 @@ def confirm_email(data: dict[str, Any]) -> EmailConfirmation | None:
 
 def send_confirmation(user: AbstractBaseUser, *, confirm_url: str) -> None:
     context = {"confirm_url": confirm_url, "valid_days": CONFIRM_MAX_AGE // 86400}
-    subject = render_to_string("registration/email/confirm_subject.txt", context).strip()
-    body = render_to_string("registration/email/confirm_body.txt", context)
+    with translation.override(preferences.language_of(user)):
+        subject = render_to_string("registration/email/confirm_subject.txt", context).strip()
+        body = render_to_string("registration/email/confirm_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
 def send_signup_notice(email: str, *, login_url: str, reset_url: str) -> None:
     """Someone signed up with an address that has an account: tell its owner, not the visitor."""
     context = {"login_url": login_url, "reset_url": reset_url}
-    subject = render_to_string("registration/email/signup_exists_subject.txt", context).strip()
-    body = render_to_string("registration/email/signup_exists_body.txt", context)
+    with translation.override(preferences.language_for_email(email)):
+        subject = render_to_string("registration/email/signup_exists_subject.txt", context).strip()
+        body = render_to_string("registration/email/signup_exists_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])

@@ -8,8 +8,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from organisations import preferences
 from organisations.models import Company, Invitation, Membership
 
 VALID_FOR = timedelta(days=14)
@@ -26,10 +27,11 @@ def create_invitation(*, company: Company, email: str, role: str, invited_by: Ab
 
 
 def send_invitation(invitation: Invitation, *, accept_url: str) -> None:
-    """Mail the accept link, in the inviter's active language."""
+    """Mail the accept link, in the invited account's language (the inviter's when the address has none)."""
     context = {"invitation": invitation, "accept_url": accept_url, "valid_days": VALID_FOR.days}
-    subject = render_to_string("organisations/email/invitation_subject.txt", context).strip()
-    body = render_to_string("organisations/email/invitation_body.txt", context)
+    with translation.override(preferences.language_for_email(invitation.email)):
+        subject = render_to_string("organisations/email/invitation_subject.txt", context).strip()
+        body = render_to_string("organisations/email/invitation_body.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
 
 

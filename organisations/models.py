@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from greenmfg.bilingual import pick
 from organisations.branding import validate_contact_lines, validate_hex_colour
 from organisations.credit_code import validate_credit_code
 
@@ -39,7 +40,7 @@ class Sector(models.Model):
         verbose_name_plural = _("sectors")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name_en}"
+        return f"{self.code} {pick(self, 'name')}"
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
@@ -475,3 +476,26 @@ class EmailConfirmation(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class AccountSettings(models.Model):
+    """What an account prefers; today the language of the e-mails the platform sends it.
+
+    Set to the language the person signed up in, and changed whenever they switch language while
+    logged in (organisations.preferences).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account_settings", verbose_name=_("User")
+    )
+    language = models.CharField(
+        _("Language of e-mails"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        ordering = ["user"]
+        verbose_name = _("account settings")
+        verbose_name_plural = _("account settings")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.language}"

@@ -47,6 +47,7 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("consultancies/new/", views.consultancy_create, name="consultancy_create"),
+    path("consultancies/join/<str:token>/", views.consultancy_join, name="consultancy_join"),
     path("consultancies/<int:pk>/", views.consultancy_detail, name="consultancy_detail"),
     path("consultancies/<int:pk>/logo/", views.consultancy_logo, name="consultancy_logo"),
     path("consultancies/<int:pk>/consultants/", views.consultant_add, name="consultant_add"),

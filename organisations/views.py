@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from assessment.models import Assessment
 from greenmfg.login_throttle import client_ip
 from organisations import consultancy as consultancies
-from organisations import identity, invitations, membership
+from organisations import identity, invitations, membership, preferences
 from organisations.access import Access, get_company_for_user, get_consultancy_for_user
 from organisations.dashboard import client_rows, consultancies_of, member_rows
 from organisations.forms import (
@@ -66,12 +67,22 @@ def signup(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 user = form.save()
+                preferences.remember_language(user, request.LANGUAGE_CODE)
                 identity.needs_confirmation(user)
                 _send_confirmation(request, user, next_url=_safe_next(request) or "")
             return render(request, "registration/signup_done.html", {"email": email})
     else:
         form = SignupForm(initial={"email": request.GET.get("email", "")})
     return render(request, "registration/signup.html", {"form": form, "next": _safe_next(request)})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher; a logged-in user's choice also becomes the language of their e-mails."""
+    response = i18n.set_language(request)
+    if request.user.is_authenticated:
+        preferences.remember_language(request.user, request.POST.get("language", ""))
+    return response
 
 
 def _send_confirmation(request: HttpRequest, user: AbstractBaseUser, *, next_url: str) -> None:
@@ -456,11 +467,34 @@ def consultant_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = AddConsultantForm(request.POST)
     if not form.is_valid():
         return _consultancy_page(request, pk, add_form=form)
-    consultant = consultancies.add_consultant(firm, form.cleaned_data["email"])
+    email = form.cleaned_data["email"]
+    # The same answer whether or not an account uses the address: only its owner learns, by the link.
+    join_url = request.build_absolute_uri(reverse("consultancy_join", args=[consultancies.join_token(firm, email)]))
+    consultancies.send_join_invitation(firm, email, join_url=join_url)
     messages.success(
-        request, _("%(email)s is now a consultant of %(name)s.") % {"email": consultant.user.email, "name": firm.name}
+        request,
+        _("We e-mailed %(email)s a link to join %(name)s. They appear here once they have opened it.")
+        % {"email": email, "name": firm.name},
     )
     return redirect("consultancy_detail", firm.pk)
+
+
+def consultancy_join(request: HttpRequest, token: str) -> HttpResponse:
+    """Anyone holding the link sees which consultancy it is for; only the invited address can join."""
+    invitation = consultancies.read_join_token(token)
+    if invitation is None:
+        raise Http404
+    other_email = request.user.is_authenticated and not invitation.is_for(request.user)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not other_email:
+            consultancies.add_consultant(invitation.consultancy, request.user)
+            messages.success(request, _("You joined %(name)s.") % {"name": invitation.consultancy.name})
+            return redirect("consultancy_detail", invitation.consultancy.pk)
+    return render(
+        request, "organisations/consultancy_join.html", {"invitation": invitation, "other_email": other_email}
+    )
 
 
 @login_required

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from assessment import vocabulary
+from greenmfg.bilingual import pick
 
 
 class Mark(models.TextChoices):
@@ -67,7 +68,7 @@ class FocusArea(models.Model):
         verbose_name_plural = _("focus areas")
 
     def __str__(self) -> str:
-        return self.title_en
+        return pick(self, "title")
 
     def get_absolute_url(self) -> str:
         return reverse("policy_area", args=[self.code])
@@ -113,7 +114,7 @@ class PolicyDocument(models.Model):
         verbose_name_plural = _("policy documents")
 
     def __str__(self) -> str:
-        return f"{self.number or self.code} {self.title_en}"
+        return f"{self.number or self.code} {pick(self, 'title')}"
 
     def get_absolute_url(self) -> str:
         return reverse("policy_document", args=[self.code])
@@ -156,7 +157,7 @@ class TimelineEvent(models.Model):
         verbose_name_plural = _("timeline events")
 
     def __str__(self) -> str:
-        return f"{self.year} {self.title_en}"
+        return f"{self.year} {pick(self, 'title')}"
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -193,7 +194,7 @@ class CompanyCase(models.Model):
         verbose_name_plural = _("company cases")
 
     def __str__(self) -> str:
-        return self.company_en
+        return pick(self, "company")
 
     def get_absolute_url(self) -> str:
         return reverse("policy_case", args=[self.slug])
@@ -231,7 +232,7 @@ class Fact(models.Model):
         verbose_name_plural = _("facts")
 
     def __str__(self) -> str:
-        return self.title_en
+        return pick(self, "title")
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -274,7 +275,7 @@ class ProcessRule(models.Model):
         verbose_name_plural = _("process rules")
 
     def __str__(self) -> str:
-        return self.title_en
+        return pick(self, "title")
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -317,7 +318,7 @@ class ListRelease(models.Model):
         verbose_name_plural = _("list releases")
 
     def __str__(self) -> str:
-        return self.label_en
+        return pick(self, "label")
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -362,7 +363,7 @@ class ListCount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.release.label_en} {self.area or 'all'} {self.measure}: {self.value}"
+        return f"{pick(self.release, 'label')} {self.area or 'all'} {self.measure}: {self.value}"
 
     def natural_key(self) -> tuple[str, str, str]:
         return (self.release.key, self.area, self.measure)

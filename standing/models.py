@@ -82,3 +82,22 @@ class PeerStat(models.Model):
     @property
     def published(self) -> bool:
         return not self.refusal
+
+
+class PeerBasis(models.Model):
+    """Who stood behind one publication of a group's figures, so a refresh can refuse differencing.
+
+    `members`: company id → "fingerprint#consultancy ids" (standing.peers.Basis, encoded by standing.refresh).
+    """
+
+    stat = models.ForeignKey(PeerStat, on_delete=models.CASCADE, related_name="bases", verbose_name=_("Peer statistic"))
+    members = models.JSONField(_("Companies behind the figures"), default=dict)
+    published_at = models.DateTimeField(_("Published at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["stat", "published_at", "pk"]
+        verbose_name = _("published peer basis")
+        verbose_name_plural = _("published peer bases")
+
+    def __str__(self) -> str:
+        return f"{self.stat} @ {self.published_at:%Y-%m-%d %H:%M}"

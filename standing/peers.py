@@ -10,9 +10,17 @@ Disclosure control (k-anonymity with a dominance rule): a statistic is computed 
 - no single consultancy works for more than MAX_SHARE of them, so a consultancy cannot
   subtract its own clients from a figure and learn about the few left.
 Refused statistics are not stored at all, so no page or export can show them.
+
+Differencing between refreshes: a group's figures are republished only when the companies whose
+figures differ from every earlier publication of the group (they joined, left or resubmitted)
+would themselves pass the rule above, or when nothing differs. Otherwise the group keeps the
+figures it has (or stays refused, "few_changes"). Subtracting any two published states of a group
+therefore always mixes at least K_COMPANIES companies from K_GROUPS consultancies-or-none, never
+one company's total or indicator value.
 """
 
 import bisect
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +47,11 @@ class Refusal(StrEnum):
     FEW_COMPANIES = "few_companies"
     FEW_GROUPS = "few_groups"
     DOMINANT = "dominant"
+    FEW_CHANGES = "few_changes"  # too few companies changed since an earlier publication (differencing)
+
+
+# company id → (fingerprint of the figures it contributes, its consultancies): who stood behind a publication
+Basis = Mapping[str, tuple[str, frozenset[str]]]
 
 
 class Band(StrEnum):
@@ -52,7 +65,7 @@ class Contributor:
     """One company's latest submitted total in a peer group."""
 
     company_id: int
-    consultancies: frozenset[int]
+    consultancies: frozenset[int | str]
     total: Decimal
     values: Mapping[str, Decimal] = field(default_factory=dict)  # indicator code → measured value
 
@@ -242,3 +255,33 @@ def position_on(values: Sequence[float], cumulative: Sequence[int], total: Decim
 def position(totals: Sequence[Decimal], total: Decimal) -> Position:
     """Where `total` stands among the sorted `totals`."""
     return position_on(*ladder(totals), total)
+
+
+def fingerprint(total: Decimal, values: Mapping[str, Decimal | str] | None = None) -> str:
+    """What one company contributes to a group's figures: its total, and a digest of its indicator values.
+
+    Totals-only groups (tens of thousands of companies) use the total as it is: no hashing per row.
+    """
+    if not values:
+        return str(total)
+    text = ";".join(f"{code}={Decimal(str(v)):f}" for code, v in sorted(values.items()))
+    return f"{total}|" + hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def changed_between(candidate: Basis, published: Basis) -> Census:
+    """The companies whose contribution differs between two bases: joined, left, or changed figures."""
+    firm_sets = [
+        candidate.get(company, published.get(company, ("", frozenset())))[1]
+        for company in candidate.keys() | published.keys()
+        if candidate.get(company, ("", frozenset()))[0] != published.get(company, ("", frozenset()))[0]
+    ]
+    return census(firm_sets)
+
+
+def may_publish(candidate: Basis, history: Iterable[Basis]) -> bool:
+    """True when subtracting the candidate from any earlier publication isolates no company (see module)."""
+    for published in history:
+        changed = changed_between(candidate, published)
+        if changed.companies and refusal_of(changed) is not None:
+            return False
+    return True

@@ -70,6 +70,17 @@ def standing_for(assessment: Assessment, *, total: Decimal, maximum: Decimal, pr
     )
 
 
+def regional_bar(assessment: Assessment) -> RelativeBar | None:
+    """The relative bar that applies to an assessment, for pages without the peer groups at hand (2 queries)."""
+    regional = PeerStat.objects.filter(
+        criteria_set=assessment.criteria_set.code,
+        year=assessment.year,
+        sector=ALL,
+        province=assessment.company.province,
+    ).first()
+    return relative_bar(assessment, regional)
+
+
 def relative_bar(assessment: Assessment, regional: PeerStat | None) -> RelativeBar | None:
     staff = (
         RegionalReference.objects.filter(

@@ -14,14 +14,17 @@ from django.db.models import QuerySet
 
 from assessment.models import Assessment, Snapshot
 from organisations.models import AccessGrant, Company
-from standing.models import ALL, Entry, PeerStat, split_firms
+from standing.models import ALL, Entry, PeerBasis, PeerStat, split_firms
 from standing.peers import (
+    Basis,
     Contributor,
     GroupStats,
     Refusal,
     census,
+    fingerprint,
     group_stats,
     ladder,
+    may_publish,
     refusal,
     refusal_of,
     summarise,
@@ -95,55 +98,83 @@ def company_groups(company_id: int) -> set[GroupKey]:
 
 
 def refresh_group(key: GroupKey) -> PeerStat:
+    """Recompute one group; publish its figures only when that reveals no single company (standing.peers)."""
     criteria_set, year, sector, province = key
     rows = Entry.objects.filter(criteria_set=criteria_set, year=year, counted=True)
     if sector:
         rows = rows.filter(sector=sector)
     if province:
         rows = rows.filter(province=province)
-    if sector:
-        stats, refused = _with_indicators(rows)
-    else:
-        # Groups over every sector are the large ones (up to every company of a year): totals only,
-        # read as plain tuples already sorted by the database.
-        found = list(rows.order_by("total").values_list("firms", "total", "maximum"))
-        people = census(split_firms(firms) for firms, _total, _maximum in found)
-        maximum = found[-1][2] if found else Decimal(100)
-        stats = summarise([total for _firms, total, _maximum in found], people=people, maximum=maximum)
-        refused = refusal_of(people)
-    figures: dict[str, Any] = {
-        "refusal": "",
-        "companies": 0,
-        "totals": [],
-        "mean": None,
-        "top5_mean": None,
-        "bottom5_mean": None,
-        "histogram": [],
-        "indicators": {},
-    }
-    if stats is None:
-        figures["refusal"] = str(refused)
-    else:
-        figures.update(
-            companies=stats.companies,
-            totals=list(ladder(stats.totals)),
-            mean=stats.mean,
-            top5_mean=stats.top5_mean,
-            bottom5_mean=stats.bottom5_mean,
-            histogram=list(stats.histogram),
-            indicators={
-                code: {"companies": p.companies, "mean": str(p.mean), "top5": str(p.top5)}
-                for code, p in stats.indicators.items()
-            },
-        )
-    stat, _ = PeerStat.objects.update_or_create(
-        criteria_set=criteria_set, year=year, sector=sector, province=province, defaults=figures
+    stats, refused, basis = _with_indicators(rows) if sector else _totals_only(rows)
+    stat, _ = PeerStat.objects.get_or_create(
+        criteria_set=criteria_set, year=year, sector=sector, province=province, defaults={"refusal": "few_companies"}
     )
+    history = [decode_basis(members) for members in stat.bases.values_list("members", flat=True)]
+    if stats is not None and not may_publish(basis, history):
+        if stat.published:
+            return stat  # the figures already shown stay; the next refresh that changes enough replaces them
+        stats, refused = None, Refusal.FEW_CHANGES
+    for name, value in _figures(stats, refused).items():
+        setattr(stat, name, value)
+    stat.save()
+    if stats is not None and (not history or history[-1] != basis):
+        PeerBasis.objects.create(stat=stat, members=encode_basis(basis))
     publish(stat)  # the sector's peer values as yardsticks (national sector groups only)
     return stat
 
 
-def _with_indicators(rows: QuerySet[Entry]) -> tuple[GroupStats | None, Refusal | None]:
+def _figures(stats: GroupStats | None, refused: Refusal | None) -> dict[str, Any]:
+    if stats is None:
+        return {
+            "refusal": str(refused),
+            "companies": 0,
+            "totals": [],
+            "mean": None,
+            "top5_mean": None,
+            "bottom5_mean": None,
+            "histogram": [],
+            "indicators": {},
+        }
+    return {
+        "refusal": "",
+        "companies": stats.companies,
+        "totals": list(ladder(stats.totals)),
+        "mean": stats.mean,
+        "top5_mean": stats.top5_mean,
+        "bottom5_mean": stats.bottom5_mean,
+        "histogram": list(stats.histogram),
+        "indicators": {
+            code: {"companies": p.companies, "mean": str(p.mean), "top5": str(p.top5)}
+            for code, p in stats.indicators.items()
+        },
+    }
+
+
+def encode_basis(basis: Basis) -> dict[str, str]:
+    """company id → "fingerprint#consultancy ids" (a fingerprint never holds "#")."""
+    return {company: f"{digest}#{','.join(sorted(firms))}" for company, (digest, firms) in basis.items()}
+
+
+def decode_basis(members: Mapping[str, str]) -> Basis:
+    out: dict[str, tuple[str, frozenset[str]]] = {}
+    for company, text in members.items():
+        digest, _sep, firms = text.rpartition("#")
+        out[company] = (digest, frozenset(split_firms(firms)))
+    return out
+
+
+def _totals_only(rows: QuerySet[Entry]) -> tuple[GroupStats | None, Refusal | None, Basis]:
+    """Groups over every sector are the large ones (up to every company of a year): totals only,
+    read as plain tuples already sorted by the database."""
+    found = list(rows.order_by("total").values_list("company_id", "firms", "total", "maximum"))
+    people = census(split_firms(firms) for _company, firms, _total, _maximum in found)
+    maximum = found[-1][3] if found else Decimal(100)
+    stats = summarise([total for _company, _firms, total, _maximum in found], people=people, maximum=maximum)
+    basis = {str(company): (fingerprint(total), frozenset(split_firms(firms))) for company, firms, total, _max in found}
+    return stats, refusal_of(people), basis
+
+
+def _with_indicators(rows: QuerySet[Entry]) -> tuple[GroupStats | None, Refusal | None, Basis]:
     contributors: list[Contributor] = []
     reverse: set[str] = set()
     maximum = Decimal(100)
@@ -156,7 +187,11 @@ def _with_indicators(rows: QuerySet[Entry]) -> tuple[GroupStats | None, Refusal 
         reverse.update(lower)
         maximum = row_maximum
     stats = group_stats(contributors, lower_is_better=reverse, maximum=maximum)
-    return stats, (refusal(contributors) if stats is None else None)
+    basis = {
+        str(c.company_id): (fingerprint(c.total, c.values), frozenset(str(f) for f in c.consultancies))
+        for c in contributors
+    }
+    return stats, (refusal(contributors) if stats is None else None), basis
 
 
 def refresh_groups(keys: Iterable[GroupKey]) -> None:

@@ -30,6 +30,9 @@ REFUSALS = {
     "few_companies": gettext_lazy("fewer than 10 companies"),
     "few_groups": gettext_lazy("companies from fewer than 3 different consultancies (or none)"),
     "dominant": gettext_lazy("one consultancy works for more than half of the companies"),
+    "few_changes": gettext_lazy(
+        "too few companies changed since the figures were last shown (a new figure could reveal one company)"
+    ),
 }
 
 

@@ -76,3 +76,42 @@ def test_company_changelist_columns_follow_the_language(admin_client):
     en = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "统一社会信用代码" in zh and "所属行业" in zh
     assert "Unified social credit code" in en and "Industry sector" in en
+
+
+@pytest.mark.django_db
+def test_admin_title_and_third_party_apps_follow_the_language(admin_client):
+    zh = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for label in ["greenmfg 管理后台", "登录锁定", "登录尝试", "登录日志", "后台任务", "任务结果"]:
+        assert label in zh, label
+    for label in ["Django", "Axes", "Access attempts", "Tasks Database Backend", "Task Results"]:
+        assert label not in zh, label
+    for label in ["greenmfg administration", "Login lockouts", "Access attempts", "Background tasks", "Task Results"]:
+        assert label in en, label
+
+
+@pytest.mark.django_db
+def test_lockout_and_task_pages_have_chinese_columns(admin_client):
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(username="someone", ip_address="10.0.0.1", failures_since_start=2)
+    attempts = admin_client.get(reverse("admin:axes_accessattempt_changelist"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    tasks = admin_client.get(
+        reverse("admin:django_tasks_database_dbtaskresult_changelist"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert attempts.status_code == tasks.status_code == 200
+    assert "IP 地址" in attempts.content.decode() and "用户名" in attempts.content.decode()
+    assert "选择任务结果查看" in tasks.content.decode()
+
+
+@pytest.mark.django_db
+def test_criteria_names_in_the_admin_follow_the_language(admin_client):
+    criteria_set = CriteriaSet.objects.get(code="factory-gbt36132-2025")
+    with translation.override("zh-hans"):
+        assert str(criteria_set).startswith(criteria_set.name_zh) and "已发布" in str(criteria_set)
+        assert str(criteria_set.categories.get(code="energy")) == "energy 能源低碳化"
+    with translation.override("en"):
+        assert str(criteria_set).startswith(criteria_set.name_en) and "Published" in str(criteria_set)
+    url = reverse("admin:assessment_category_changelist")
+    zh = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert criteria_set.name_zh in zh

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import translation
 
 from assessment.models import (
     Answer,
@@ -67,11 +68,16 @@ def test_published_set_and_children_are_read_only(admin_client):
     assert f01.name_en == "Energy consumption intensity"
 
 
-def clone(admin_client, code=FACTORY):
+def clone(admin_client, code=FACTORY, *, version="2026-draft"):
+    """Clone through the action's form: the new version's code and label are asked first."""
     cs = CriteriaSet.objects.get(code=code)
-    response = admin_client.post(
-        url(CriteriaSet, "changelist"), {"action": "clone_as_draft", "_selected_action": [cs.pk]}, follow=True
-    )
+    changelist = url(CriteriaSet, "changelist")
+    form = admin_client.post(changelist, {"action": "clone_as_draft", "_selected_action": [cs.pk]})
+    assert form.status_code == 200 and 'name="version"' in form.content.decode()
+    assert f'value="{code}-draft-1"' in form.content.decode()  # a free code proposed
+    assert not CriteriaSet.objects.filter(code=f"{code}-draft-1").exists()  # nothing cloned before the answer
+    data = {"action": "clone_as_draft", "_selected_action": [cs.pk], "apply": "1", "code": f"{code}-draft-1"}
+    response = admin_client.post(changelist, {**data, "version": version}, follow=True)
     assert response.status_code == 200
     return CriteriaSet.objects.get(code=f"{code}-draft-1")
 
@@ -100,22 +106,75 @@ def test_publish_refuses_invalid_set_with_the_problems(admin_client):
     f04.save()
     Gate.objects.create(criteria_set=copy, code="F01", kind="basic", text_zh="重复", text_en="duplicate")
     response = admin_client.post(
-        url(CriteriaSet, "changelist"), {"action": "publish", "_selected_action": [copy.pk]}, follow=True
+        url(CriteriaSet, "changelist"), {"action": "publish", "_selected_action": [copy.pk], "apply": "1"}, follow=True
     )
     page = response.content.decode()
     assert "未发布。请先解决以下问题" in page  # the admin speaks the default language, zh-hans
-    assert "F01: code used 2 times" in page
-    assert "category energy: weight 30 ≠ sum of its indicators&#x27; points 29" in page
+    # The problems themselves in the admin's language too, with their figures.
+    assert "F01：代码使用了 2 次" in page
+    assert "一级指标 energy：分值 30 ≠ 其下指标分值之和 29" in page
+    with translation.override("en"):
+        english = admin_client.post(
+            url(CriteriaSet, "changelist"),
+            {"action": "publish", "_selected_action": [copy.pk], "apply": "1"},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE="en",
+        ).content.decode()
+    assert "category energy: weight 30 ≠ sum of its indicators&#x27; points 29" in english
     copy.refresh_from_db()
     assert copy.status == "draft"
 
 
 def test_publish_valid_draft(admin_client):
     copy = clone(admin_client, "supply-chain-gsci-586")
+    original = CriteriaSet.objects.get(code="supply-chain-gsci-586")
+    # Publishing a new version first offers to retire the one it replaces.
+    offer = admin_client.post(url(CriteriaSet, "changelist"), {"action": "publish", "_selected_action": [copy.pk]})
+    assert f'name="retire" value="{original.pk}" checked' in offer.content.decode()
+    copy.refresh_from_db()
+    assert copy.status == "draft"
     response = admin_client.post(
-        url(CriteriaSet, "changelist"), {"action": "publish", "_selected_action": [copy.pk]}, follow=True
+        url(CriteriaSet, "changelist"),
+        {"action": "publish", "_selected_action": [copy.pk], "apply": "1", "retire": [original.pk]},
+        follow=True,
     )
     assert "已发布。" in response.content.decode()
     copy.refresh_from_db()
-    assert copy.status == "published"
+    original.refresh_from_db()
+    assert copy.status == "published" and original.status == "retired"
     assert AuditEvent.objects.filter(action="criteria.published", object_id=str(copy.pk)).exists()
+
+
+def test_two_published_sets_never_share_area_and_version(admin_client):
+    """Kept published, the replaced set blocks a draft of the same version, with a message, not an error page."""
+    copy = clone(
+        admin_client, "supply-chain-gsci-586", version=CriteriaSet.objects.get(code="supply-chain-gsci-586").version
+    )
+    response = admin_client.post(
+        url(CriteriaSet, "changelist"),
+        {"action": "publish", "_selected_action": [copy.pk], "apply": "1"},  # nothing ticked to retire
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "supply-chain-gsci-586 is already published for the same focus area and version" in page
+    copy.refresh_from_db()
+    assert copy.status == "draft"
+    # The database refuses it too, whatever the way in.
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CriteriaSet.objects.filter(pk=copy.pk).update(status="published")
+
+
+def test_cloning_asks_again_when_the_code_is_taken(admin_client):
+    cs = CriteriaSet.objects.get(code=FACTORY)
+    response = admin_client.post(
+        url(CriteriaSet, "changelist"),
+        {"action": "clone_as_draft", "_selected_action": [cs.pk], "apply": "1", "code": FACTORY, "version": "2026"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200 and "A criteria set already has this code." in response.content.decode()
+    assert 'value="2026"' in response.content.decode()  # what was typed is kept
+    assert CriteriaSet.objects.filter(previous=cs).count() == 0

@@ -104,21 +104,28 @@ def test_publish_refuses_an_uncertain_item_that_is_not_provisional(admin_client)
     original = CriteriaSet.objects.get(code=FACTORY)
     admin_client.post(
         reverse("admin:assessment_criteriaset_changelist"),
-        {"action": "clone_as_draft", "_selected_action": [original.pk]},
+        {
+            "action": "clone_as_draft",
+            "_selected_action": [original.pk],
+            "apply": "1",
+            "code": f"{FACTORY}-draft-1",
+            "version": "2026",
+        },
     )
     copy = CriteriaSet.objects.get(code=f"{FACTORY}-draft-1")
     Indicator.objects.filter(category__criteria_set=copy, code="F03").update(mark="U", provisional=False)
     response = admin_client.post(
         reverse("admin:assessment_criteriaset_changelist"),
-        {"action": "publish", "_selected_action": [copy.pk]},
+        {"action": "publish", "_selected_action": [copy.pk], "apply": "1"},
         follow=True,
     )
-    assert "F03: marked uncertain [U] but not provisional" in response.content.decode()
+    assert "F03：标为待核实 [U]，却未标为暂定" in response.content.decode()
     copy.refresh_from_db()
     assert copy.status == "draft"
     Indicator.objects.filter(category__criteria_set=copy, code="F03").update(provisional=True)
     admin_client.post(
-        reverse("admin:assessment_criteriaset_changelist"), {"action": "publish", "_selected_action": [copy.pk]}
+        reverse("admin:assessment_criteriaset_changelist"),
+        {"action": "publish", "_selected_action": [copy.pk], "apply": "1"},
     )
     copy.refresh_from_db()
     assert copy.status == "published"

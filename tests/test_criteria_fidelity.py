@@ -458,7 +458,13 @@ def test_provisional_star_bands_make_the_scorecard_provisional():
 # --- Publish checks ------------------------------------------------------------------------------
 
 
-def test_mark_u_items_must_be_provisional():
+@pytest.fixture
+def english():
+    with translation.override("en"):
+        yield
+
+
+def test_mark_u_items_must_be_provisional(english):
     assert mark_problems({"code": "s", "mark": "U", "provisional": False}, []) == [
         "s: the set is marked uncertain [U] but not provisional"
     ]
@@ -472,7 +478,7 @@ def test_mark_u_items_must_be_provisional():
     ) == ["X26: marked uncertain [U] but not provisional"]
 
 
-def test_validate_criteria_refuses_reversed_defaults_and_unknown_gate_kinds():
+def test_validate_criteria_refuses_reversed_defaults_and_unknown_gate_kinds(english):
     data = {
         "code": "x",
         "rating": "relative",

@@ -27,7 +27,7 @@ def _po_entries(path: Path) -> list[dict[str, str | list[str]]]:
         lines = [line for line in block.strip().splitlines() if line and not line.startswith("#~")]
         if not any(line.startswith("msgid ") for line in lines):
             continue
-        entry: dict[str, str | list[str]] = {"flags": [], "msgid": "", "msgid_plural": "", "msgstr": ""}
+        entry: dict[str, str | list[str]] = {"flags": [], "msgctxt": "", "msgid": "", "msgid_plural": "", "msgstr": ""}
         key = ""
         for line in lines:
             if line.startswith("#,"):
@@ -72,6 +72,8 @@ def test_the_compiled_catalogue_matches_the_po_file():
             assert compiled.pgettext(str(e["msgctxt"]), str(e["msgid"])) == e["msgstr"], e["msgid"]
         elif e["msgid_plural"]:
             assert compiled.ngettext(e["msgid"], e["msgid_plural"], 2) == e["msgstr"], e["msgid"]
+        elif e["msgctxt"]:
+            assert compiled.pgettext(e["msgctxt"], e["msgid"]) == e["msgstr"], e["msgid"]
         else:
             assert compiled.gettext(e["msgid"]) == e["msgstr"], e["msgid"]
 

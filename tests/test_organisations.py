@@ -80,7 +80,7 @@ def make_criteria_set() -> CriteriaSet:
         code="org-test-factory",
         defaults={
             "area": "factory",
-            "version": "2025",
+            "version": "2025-org-test",  # the reference data publishes factory 2025
             "name_zh": "测试",
             "name_en": "Test",
             "standard": "GB/T 36132-2025",
@@ -499,17 +499,64 @@ def test_a_logo_over_the_size_limit_is_refused(client, settings):
     assert not firm.logo
 
 
-def test_admin_adds_an_existing_user_as_consultant_and_unknown_emails_are_explained(client):
+def _join_link(message: str) -> str:
+    return re.search(r"https?://\S+/consultancies/join/\S+/", message).group(0)
+
+
+def test_adding_a_consultant_answers_the_same_whether_or_not_an_account_exists(client, mailoutbox):
+    admin = make_user("lead@consult.example")
+    firm = make_consultancy(admin=admin)
+    make_user("colleague@consult.example")
+    client.force_login(admin)
+    pages = []
+    for email in ("Colleague@consult.example", "nobody@consult.example"):
+        response = client.post(
+            reverse("consultant_add", args=[firm.pk]), {"email": email}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert response.status_code == 200
+        page = response.content.decode().replace(email.lower(), "EMAIL")
+        pages.append(re.sub(r"[A-Za-z0-9]{64}", "CSRF-TOKEN", page))
+    assert pages[0] == pages[1]
+    assert "We e-mailed EMAIL a link to join" in pages[0]
+    # Nobody joined yet: the list of consultants gives nothing away either.
+    assert list(Consultant.objects.filter(consultancy=firm).values_list("user__email", flat=True)) == [
+        "lead@consult.example"
+    ]
+    assert [m.to for m in mailoutbox] == [["colleague@consult.example"], ["nobody@consult.example"]]
+
+
+def test_the_invited_address_joins_by_the_mailed_link(client, mailoutbox):
     admin = make_user("lead@consult.example")
     firm = make_consultancy(admin=admin)
     colleague = make_user("colleague@consult.example")
     client.force_login(admin)
-    client.post(reverse("consultant_add", args=[firm.pk]), {"email": "Colleague@consult.example"})
+    client.post(reverse("consultant_add", args=[firm.pk]), {"email": "colleague@consult.example"})
+    link = _join_link(mailoutbox[0].body)
+    client.logout()
+    # Anonymous: the page says for whom it is; accepting asks to log in.
+    assert "colleague@consult.example" in client.get(link).content.decode()
+    assert reverse("login") in client.post(link)["Location"]
+    # Another account cannot use it.
+    client.force_login(make_user("other@example.com"))
+    response = client.post(link, HTTP_ACCEPT_LANGUAGE="en")
+    assert "You are logged in as other@example.com" in response.content.decode()
+    assert not Consultant.objects.filter(consultancy=firm).exclude(user=admin).exists()
+    # The invited person joins, as a consultant (not an administrator).
+    client.force_login(colleague)
+    response = client.post(link)
+    assert response.status_code == 302 and response["Location"] == reverse("consultancy_detail", args=[firm.pk])
     assert Consultant.objects.filter(consultancy=firm, user=colleague, is_admin=False).exists()
-    response = client.post(
-        reverse("consultant_add", args=[firm.pk]), {"email": "nobody@x.example"}, HTTP_ACCEPT_LANGUAGE="en"
-    )
-    assert "No account uses this email" in response.content.decode()
+
+
+def test_a_forged_or_altered_join_link_is_404(client, mailoutbox):
+    admin = make_user("lead@consult.example")
+    firm = make_consultancy(admin=admin)
+    client.force_login(admin)
+    client.post(reverse("consultant_add", args=[firm.pk]), {"email": "me@example.com"})
+    link = _join_link(mailoutbox[0].body)
+    client.force_login(make_user("me@example.com"))
+    assert client.get(link[:-3] + "xx/").status_code == 404
+    assert client.get(reverse("consultancy_join", args=["not-a-token"])).status_code == 404
 
 
 def test_the_last_consultancy_admin_cannot_be_removed(client):

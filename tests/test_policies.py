@@ -49,7 +49,7 @@ def make_criteria_set(code: str, *, status: str = CriteriaSet.Status.PUBLISHED) 
     return CriteriaSet.objects.create(
         code=code,
         area=AreaChoices.FACTORY,
-        version="2025",
+        version=f"2025-{code}",  # two published sets of an area never share a version
         name_zh=f"测试评价体系 {code}",
         name_en=f"Test criteria {code}",
         standard="GB/T 36132-2025",

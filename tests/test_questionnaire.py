@@ -80,7 +80,7 @@ def make_criteria_set(n_filler: int = 4, *, code: str | None = None) -> Criteria
     cs = CriteriaSet.objects.create(
         code=code or f"q-test-{number}",
         area="factory",
-        version="2025",
+        version=f"2025.{number}",  # two published sets of an area never share a version
         name_zh="测试标准",
         name_en="Test criteria",
         standard="GB/T 36132-2025",

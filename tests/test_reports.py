@@ -157,7 +157,7 @@ def make_criteria_set() -> CriteriaSet:
     cs = CriteriaSet.objects.create(
         code=SET_CODE,
         area="factory",
-        version="2025",
+        version="2025-test",  # the reference data publishes factory 2025
         name_zh="绿色工厂（测试用通则指标表）",
         name_en="Green factory (test copy of the general table)",
         standard="GB/T 36132-2025",

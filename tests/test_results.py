@@ -200,3 +200,56 @@ def test_submit_check_query_count_does_not_grow_with_indicators():
         return len(queries)
 
     assert count(10) == count(100)
+
+
+def test_results_say_which_relative_bar_applies():
+    """Staff reference when entered, else the platform's published provincial estimate, else none."""
+    from standing.models import PeerStat
+
+    criteria_set = make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE)
+    world = make_world(criteria_set=criteria_set)
+    answer_all(world.assessment)
+    body = results_page(world).content.decode()
+    assert 'data-source="none"' in body and "No relative bar applies yet" in body
+    # A refused platform statistic is no bar either.
+    stat = PeerStat.objects.create(
+        criteria_set=criteria_set.code, year=world.assessment.year, sector="", province="JS", refusal="few_companies"
+    )
+    assert 'data-source="none"' in results_page(world).content.decode()
+    PeerStat.objects.filter(pk=stat.pk).update(refusal="", companies=14, mean=Decimal("1.5"))
+    body = results_page(world).content.decode()
+    assert 'data-source="platform"' in body
+    assert "the platform's average in your province, 1.50 (14 companies, 2030)" in body
+    assert "Your total reaches it." in body
+    RegionalReference.objects.create(
+        area=criteria_set.area, province="JS", year=world.assessment.year - 1, value=Decimal("99.5"), source="List"
+    )
+    body = results_page(world).content.decode()
+    assert 'data-source="staff"' in body and "the regional reference score 99.50" in body
+    assert "Below the regional reference" in body
+    zh = world.client("viewer").get(reverse("assessment_results", args=[world.assessment.pk])).content.decode()
+    assert 'data-source="staff"' in zh and "Relative bar applied" not in zh
+
+
+def test_figures_follow_the_reports_precision_rules():
+    """Indicator values and yardsticks as the PDF report prints them (one rule per unit kind), points with two
+    decimals: rates one decimal, other measures three significant figures, not floatformat's four places."""
+    from assessment.reports import measure_text, points_text
+
+    world = make_world(6)
+    answer_all(world.assessment)
+    answer(
+        world.assessment,
+        "X01",
+        sector_value=None,
+        inputs={"E": "1234.5678", "Q": "10000"},
+        leading=Decimal("0.1"),
+        benchmark=Decimal("0.2"),
+        values_source="Industry association 2030",
+    )
+    row = submission.live_state(world.assessment).card.indicator("X01")
+    body = results_page(world).content.decode()
+    assert row.value is not None
+    assert measure_text(row.value, row.unit) == "0.123"
+    assert '<td class="text-end">0.123 <span' in body  # not 0.1235
+    assert f"{points_text(row.points)} / {points_text(row.maximum)}" in body

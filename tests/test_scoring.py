@@ -6,6 +6,7 @@ Each case states its arithmetic in a comment; expected figures are the engine's 
 from decimal import Decimal as D
 
 import pytest
+from django.utils import translation
 
 from assessment.criteria_rules import validate_criteria
 from assessment.scoring import (
@@ -546,7 +547,8 @@ def test_validate_criteria_finds_problems():
             }
         ],
     }
-    problems = validate_criteria(data)
+    with translation.override("en"):
+        problems = validate_criteria(data)
     text = "\n".join(problems)
     assert "G1: code used 2 times" in text
     assert "Q1: quantitative indicator without a rule" in text

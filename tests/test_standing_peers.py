@@ -133,3 +133,29 @@ def test_criteria_changes_between_years() -> None:
     assert (change.year, change.before, change.after) == (2026, "old", "new")
     assert change.added == ["C"] and change.removed == ["B"]
     assert change.repointed == [("A", Decimal(5), Decimal(8))]
+
+
+def test_republishing_needs_no_change_or_a_change_that_passes_the_rule() -> None:
+    from standing.peers import fingerprint, may_publish
+
+    def basis(n: int, *, start: int = 0, total: str = "50") -> dict[str, tuple[str, frozenset[str]]]:
+        return {
+            str(i): (fingerprint(Decimal(total)), frozenset({str(i % 3)}) if i % 3 else frozenset())
+            for i in range(start, start + n)
+        }
+
+    first = basis(10)
+    assert may_publish(first, [])
+    assert may_publish(dict(first), [first])  # nothing changed: the same figures again
+    assert not may_publish({**first, **basis(1, start=10)}, [first])  # one company joined
+    assert not may_publish({k: v for k, v in first.items() if k != "3"}, [first])  # one left
+    changed_total = {**first, "4": (fingerprint(Decimal("51")), first["4"][1])}
+    assert not may_publish(changed_total, [first])  # one resubmitted
+    assert fingerprint(Decimal("50"), {"X01": "1"}) != fingerprint(Decimal("50"), {"X01": "2"})
+    ten_more = {**first, **basis(10, start=10)}
+    assert may_publish(ten_more, [first])
+    # Every earlier publication counts: ten more, then one of them gone again, is one away from `ten_more`.
+    assert not may_publish({k: v for k, v in ten_more.items() if k != "12"}, [first, ten_more])
+    # Ten changes from one consultancy only fail the group rule.
+    one_firm = {**first, **{str(i): (fingerprint(Decimal(50)), frozenset({"7"})) for i in range(10, 20)}}
+    assert not may_publish(one_firm, [first])

@@ -379,3 +379,96 @@ def test_the_rebuild_command_recomputes_every_group_from_the_snapshots() -> None
     stat = PeerStat.objects.get(criteria_set=criteria_set.code, sector="", province="")
     assert stat.companies == 10 and stat.totals == [[float(40 + i) for i in range(10)], list(range(1, 11))]
     assert group[0].pk in Entry.objects.values_list("assessment_id", flat=True)
+
+
+# --- Differencing between refreshes ---------------------------------------------------------------
+
+
+def _published_state(criteria_set: CriteriaSet, sector: str, province: str) -> tuple[Any, ...] | None:
+    stat = PeerStat.objects.filter(criteria_set=criteria_set.code, year=2030, sector=sector, province=province).first()
+    if stat is None or stat.refusal:
+        return None
+    return (stat.companies, stat.totals, stat.mean, stat.top5_mean, stat.bottom5_mean, stat.histogram, stat.indicators)
+
+
+def _contributions(criteria_set: CriteriaSet, sector: str, province: str) -> dict[int, tuple[Any, frozenset[str]]]:
+    rows = Entry.objects.filter(criteria_set=criteria_set.code, year=2030, counted=True)
+    rows = rows.filter(sector=sector) if sector else rows
+    rows = rows.filter(province=province) if province else rows
+    return {
+        e.company_id: ((e.total, tuple(sorted(e.values.items()))), frozenset(split_firms(e.firms)))
+        for e in rows.only("company_id", "total", "values", "firms")
+    }
+
+
+def test_one_more_company_does_not_change_published_figures_until_enough_have() -> None:
+    criteria_set = make_criteria_set(4)
+    for a in peers(criteria_set, 10):
+        refresh_after_submission(a.pk)
+    before = _published_state(criteria_set, "ZT", "JS")
+    assert before is not None and before[0] == 10
+    # An 11th company: the mean of 11 minus the mean of 10 would give its total away.
+    late = peers(criteria_set, 1, start=90)[0]
+    refresh_after_submission(late.pk)
+    assert _published_state(criteria_set, "ZT", "JS") == before
+    # So would a resubmission of one company.
+    resubmitted = submitted(Assessment.objects.get(pk=late.pk).company, criteria_set, "12")
+    refresh_after_submission(resubmitted.pk)
+    assert _published_state(criteria_set, "ZT", "JS") == before
+    # Nine more (ten changes from three consultancies-or-none): republished, over 20 companies.
+    for a in peers(criteria_set, 9, start=60):
+        refresh_after_submission(a.pk)
+    after = _published_state(criteria_set, "ZT", "JS")
+    assert after is not None and after[0] == 20
+
+
+def test_no_two_published_states_differ_by_fewer_companies_than_the_rule_allows() -> None:
+    """Random joins, resubmissions and opt-outs; after each refresh the published figures of every group
+    are read as a user would. Any two distinct published states of a group differ by companies that
+    themselves pass the disclosure rule: subtracting them never isolates one company."""
+    import random
+
+    rng = random.Random(15)
+    criteria_set = make_criteria_set(4)
+    firms = [Consultancy.objects.create(name=f"Firm {i}") for i in range(4)]
+    groups = [("ZT", "JS"), ("ZT", ""), ("", "JS"), ("", "")]
+    seen: dict[tuple[str, str], list[tuple[tuple[Any, ...], dict[int, Any]]]] = {g: [] for g in groups}
+    companies: list[Company] = []
+    for step in range(70):
+        action = rng.random()
+        if action < 0.6 or len(companies) < 10:
+            company = make_company(f"Random {step}")
+            if rng.random() < 0.75:
+                AccessGrant.objects.create(company=company, consultancy=rng.choice(firms))
+            companies.append(company)
+            refresh_after_submission(submitted(company, criteria_set, str(rng.randint(20, 95))).pk)
+        elif action < 0.85:
+            company = rng.choice(companies)
+            total, value = str(rng.randint(20, 95)), str(rng.randint(1, 9))
+            refresh_after_submission(submitted(company, criteria_set, total, values={"X01": value}).pk)
+        else:
+            company = rng.choice(companies)
+            Company.objects.filter(pk=company.pk).update(peer_opt_in=not company.peer_opt_in)
+            company.refresh_from_db()
+            from standing.refresh import refresh_company
+
+            refresh_company(company.pk)
+        for group in groups:
+            state = _published_state(criteria_set, *group)
+            if state is not None and (not seen[group] or seen[group][-1][0] != state):
+                seen[group].append((state, _contributions(criteria_set, *group)))
+    published = 0
+    for group, states in seen.items():
+        published += len(states)
+        for i, (state_a, behind_a) in enumerate(states):
+            for state_b, behind_b in states[i + 1 :]:
+                if state_a == state_b:
+                    continue
+                changed = [
+                    (behind_a.get(c) or behind_b[c])[1]
+                    for c in behind_a.keys() | behind_b.keys()
+                    if (behind_a.get(c) or (None,))[0] != (behind_b.get(c) or (None,))[0]
+                ]
+                assert len(changed) >= K_COMPANIES, (group, len(changed))
+                assert refusal([PeerContributor(n, firms_, Decimal(0)) for n, firms_ in enumerate(changed)]) is None
+    assert published >= 8  # the walk published and republished figures, so the check had pairs to compare

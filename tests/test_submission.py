@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -262,6 +263,45 @@ def test_history_lists_revisions_and_status_changes():
     assert response.status_code == 200
     assert "r1" in body and "r2" in body
     assert "Reopened as revision 2" in body and "Submitted revision 1" in body
+    # The same events, dates and statuses in Chinese: stored as codes and parameters, translated when shown.
+    zh = world.client("viewer").get(reverse("assessment_history", args=[new.pk])).content.decode()
+    assert "重新打开为修订版 2" in zh and "已提交修订版 1" in zh and "修订版 2 由修订版 1 打开" in zh
+    assert "Reopened as" not in zh and "Submitted revision" not in zh
+    event = AuditEvent.objects.get(action="assessment.superseded")
+    assert event.details["params"] == {"revision": 2} and event.summary == "Reopened as revision 2"
+
+
+DATE_IN = {"en": r"\d{1,2} [A-Z][a-z]{2} \d{4}", "zh-hans": r"\d{4}年\d{1,2}月\d{1,2}日"}
+# What Django's stock formats would show: "Dec. 2, 2026", "12/02/2026", "5:39 p.m."
+FOREIGN = r"[A-Z][a-z]{2}\. \d|\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2}<|[ap]\.m\."
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_dates_have_one_format_per_language(language):
+    """History (started, submitted, events), submit and results pages: every date in the language's one form."""
+    world = make_world()
+    answer_all(world.assessment)
+    submit(world)
+    new = submission.reopen(world.assessment.pk, user=world.owner)
+    client = world.client("viewer")
+    pages = [
+        reverse("assessment_history", args=[new.pk]),
+        reverse("assessment_results", args=[world.assessment.pk]),
+        reverse("assessment_submit", args=[world.assessment.pk]),
+    ]
+    for url in pages:
+        body = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        text = re.sub(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", " ", body, flags=re.S)
+        assert re.search(DATE_IN[language], text), url
+        assert not re.search(FOREIGN, text), (url, re.search(FOREIGN, text))
+    history = client.get(pages[0], HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    when = timezone.localtime(new.created_at)
+    expected = (
+        f"{when.day} {when:%b %Y}, {when:%H:%M}"
+        if language == "en"
+        else f"{when.year}年{when.month}月{when.day}日 {when:%H:%M}"
+    )
+    assert expected in history
 
 
 def test_reopen_view_needs_owner_or_consultant():

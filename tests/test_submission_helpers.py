@@ -53,7 +53,7 @@ def make_criteria_set(
     criteria_set = CriteriaSet.objects.create(
         code=code,
         area=area,
-        version="2030",
+        version=f"2030.{n}",  # two published sets of an area never share a version
         name_zh=f"测试标准 {n}",
         name_en=f"Test criteria {n}",
         standard="T/TEST 1-2030",

@@ -56,6 +56,7 @@ PUBLIC_URLS = {
     "email_confirm",
     "email_confirm_resend",
     "company_claim",
+    "consultancy_join",
 }
 
 

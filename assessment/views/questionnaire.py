@@ -553,6 +553,7 @@ class Item:
     points_text: str = ""  # "scored / maximum" once scored, else the points available
     provisional: bool = False
     formula: str = ""
+    formula_words: str = ""  # a share's "qualifying part / total" said with the indicator's own quantities
     inputs: list[InputField] = field(default_factory=list)
     value_field: InputField | None = None
     choices: list[Choice] = field(default_factory=list)
@@ -740,16 +741,24 @@ def _fill_fields(
     if formula:
         item.formula = formula.expression
         own = {spec.code for spec in formula.inputs}
+        # A generic formula's inputs (the "share" formula's part and total) named by the indicator's rule.
+        named = row.rule.get("inputs") if isinstance(row.rule.get("inputs"), dict) else {}
         for spec in accepted_inputs(row.formula).values():
             name = f"in-{spec.code}"
-            label = spec.label_zh if is_chinese() else spec.label_en
+            label = pick(named.get(spec.code) or {}, "label") or (spec.label_zh if is_chinese() else spec.label_en)
+            unit = (named.get(spec.code) or {}).get("unit", spec.unit)
             if spec.code not in own:  # Annex B's per-output form: G instead of Q
                 label = _("%(input)s, instead of Q for the per-output form") % {"input": label}
                 item.formula = _("%(formula)s, or per output %(alternative)s") % {
                     "formula": formula.expression,
                     "alternative": FORMULAS[PER_OUTPUT[row.formula]].expression,
                 }
-            item.inputs.append(InputField(name, label, spec.unit, str(raw.get(name, "")), errors.get(name, [])))
+            item.inputs.append(InputField(name, label, unit, str(raw.get(name, "")), errors.get(name, [])))
+        if row.formula == "share" and len(item.inputs) == 2:
+            item.formula_words = _("%(part)s as a share of %(total)s: the first divided by the second, × 100 %%") % {
+                "part": item.inputs[0].label,
+                "total": item.inputs[1].label,
+            }
     else:
         item.value_field = InputField("value", _("Value"), row.unit, str(raw.get("value", "")), errors.get("value", []))
     if kind in QUANTITATIVE:

@@ -27,6 +27,7 @@ from assessment.views import AuthenticatedRequest
 from assessment.vocabulary import Rating, Status, verdict_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
+from standing.positions import regional_bar
 
 STATUS_CLASSES = {
     Status.MET: "success",
@@ -257,6 +258,8 @@ def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     context = results_context(assessment, access, state, request.GET.getlist("whatif"))
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "assessment/_results_whatif.html", context)
+    # Which relative bar applies (as the standing page says): the staff figure, else the platform's estimate.
+    context["relative_bar"] = regional_bar(assessment) if context["verdict"]["relative"] else None
     return render(request, "assessment/results.html", context)
 
 

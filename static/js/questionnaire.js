@@ -29,6 +29,16 @@
   }
   var client = newToken();
 
+  // On a phone the tabs scroll sideways: bring the current page's tab into view (centred when it can be).
+  function showActiveTab() {
+    var strip = document.querySelector("#q-tabs ul");
+    var active = strip ? strip.querySelector(".nav-link.active") : null;
+    if (!active || strip.scrollWidth <= strip.clientWidth) return;
+    var item = active.parentElement;
+    strip.scrollLeft = item.offsetLeft - strip.offsetLeft - (strip.clientWidth - item.offsetWidth) / 2;
+  }
+  showActiveTab();
+
   function Question(sec) {
     this.sec = sec;
     this.code = sec.getAttribute("data-autosave");
@@ -133,6 +143,7 @@
       var holder = document.createElement("template");
       holder.innerHTML = html[id].trim();
       if (holder.content.firstElementChild) old.replaceWith(holder.content.firstElementChild);
+      if (id === "q-tabs") showActiveTab();
     });
     this.pending = status === 200 ? data.pending || {} : {};
     this.showMessages(data.errors || {});

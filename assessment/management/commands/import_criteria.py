@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management import BaseCommand, CommandError, CommandParser
 
 from assessment.criteria_io import CriteriaImportError, import_criteria
-from assessment.models import AuditEvent
+from assessment.models import AuditEvent, event_summary
 
 
 class Command(BaseCommand):
@@ -27,10 +27,12 @@ class Command(BaseCommand):
             criteria_set = import_criteria(document, replace_draft=options["replace_draft"])
         except CriteriaImportError as exc:
             raise CommandError(f"{path}: {exc}") from None
+        params = {"code": criteria_set.code, "file": Path(path).name}
         AuditEvent.objects.create(
             action="criteria.imported",
             object_type="assessment.criteriaset",
             object_id=str(criteria_set.pk),
-            summary=f"imported {criteria_set.code} from {Path(path).name} as a draft",
+            summary=event_summary("criteria.imported", params),
+            details={"params": params},
         )
         self.stdout.write(f"imported {criteria_set.code} as a draft")

@@ -140,7 +140,7 @@ class Command(BaseCommand):
                 assessment,
                 "answers.repaired",
                 None,
-                f"Repaired answer {row.code}",
+                {"code": row.code},
                 code=row.code,
                 fields=sorted(errors),
             )

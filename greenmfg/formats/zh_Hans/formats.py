@@ -1,0 +1,9 @@
+"""Chinese display formats: 2026年12月2日 17:39 (see greenmfg.formats)."""
+
+DATE_FORMAT = "Y年n月j日"
+SHORT_DATE_FORMAT = DATE_FORMAT
+DATETIME_FORMAT = "Y年n月j日 H:i"
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "Y年n月"
+MONTH_DAY_FORMAT = "n月j日"
