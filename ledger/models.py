@@ -1,6 +1,7 @@
 """A company's yearly data sheet (企业能源资源台账) and the coefficients that convert it."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -9,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from ledger.energy import Carrier, Method
 from organisations.models import Company
 from policies.models import Mark
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ZERO = Decimal(0)
 
@@ -78,9 +82,15 @@ class Coefficient(models.Model):
         return self.mark != Mark.VERIFIED
 
 
-def _amount(label: str, **kwargs: object) -> models.DecimalField:
+def _amount(label: "StrOrPromise", help_text: "StrOrPromise" = "") -> models.DecimalField:
     return models.DecimalField(
-        label, max_digits=18, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(ZERO)], **kwargs
+        label,
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+        help_text=help_text,
     )
 
 

@@ -4,7 +4,7 @@ An access code entered for a company only creates a request; an owner of the com
 which is what grants access. Wrong codes are rate-limited per user and per client address.
 """
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +45,7 @@ def consultancy_for_code(code: str, *, user_id: int, ip: str | None) -> Consulta
     return consultancy
 
 
-def request_access(*, company: Company, consultancy: Consultancy, requested_by: AbstractBaseUser) -> AccessRequest:
+def request_access(*, company: Company, consultancy: Consultancy, requested_by: User) -> AccessRequest:
     """A pending request (the same one when asked twice); raises AlreadyGrantedError."""
     with transaction.atomic():
         if AccessGrant.objects.active().filter(company=company, consultancy=consultancy).exists():
@@ -56,7 +56,7 @@ def request_access(*, company: Company, consultancy: Consultancy, requested_by: 
         return AccessRequest.objects.create(company=company, consultancy=consultancy, requested_by=requested_by)
 
 
-def accept_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessGrant:
+def accept_request(request: AccessRequest, *, by: User) -> AccessGrant:
     with transaction.atomic():
         request = AccessRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != AccessRequest.Status.PENDING:
@@ -73,7 +73,7 @@ def accept_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessGra
         )
 
 
-def decline_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessRequest:
+def decline_request(request: AccessRequest, *, by: User) -> AccessRequest:
     if request.status != AccessRequest.Status.PENDING:
         raise RequestDecidedError
     request.status = AccessRequest.Status.DECLINED
@@ -83,7 +83,7 @@ def decline_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessRe
     return request
 
 
-def create_consultancy(consultancy: Consultancy, *, user: AbstractBaseUser) -> Consultancy:
+def create_consultancy(consultancy: Consultancy, *, user: User) -> Consultancy:
     """Save a new consultancy with its creator as its first (admin) consultant."""
     with transaction.atomic():
         consultancy.save()
@@ -91,7 +91,7 @@ def create_consultancy(consultancy: Consultancy, *, user: AbstractBaseUser) -> C
     return consultancy
 
 
-def add_consultant(consultancy: Consultancy, user: AbstractBaseUser) -> Consultant:
+def add_consultant(consultancy: Consultancy, user: User) -> Consultant:
     consultant, _created = Consultant.objects.get_or_create(user=user, consultancy=consultancy)
     return consultant
 
@@ -106,7 +106,7 @@ def remove_consultant(consultant: Consultant) -> None:
         consultant.delete()
 
 
-def grant_access(*, company: Company, consultancy: Consultancy, granted_by: AbstractBaseUser) -> AccessGrant:
+def grant_access(*, company: Company, consultancy: Consultancy, granted_by: User) -> AccessGrant:
     with transaction.atomic():
         if AccessGrant.objects.active().filter(company=company, consultancy=consultancy).exists():
             raise AlreadyGrantedError

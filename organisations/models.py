@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from organisations.credit_code import validate_credit_code
 
 
-class SectorManager(models.Manager):
+class SectorManager(models.Manager["Sector"]):
     def get_by_natural_key(self, code: str) -> "Sector":
         return self.get(code=code)
 

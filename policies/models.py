@@ -332,7 +332,7 @@ class ListRelease(models.Model):
     natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]
 
 
-class ListCountManager(models.Manager):
+class ListCountManager(models.Manager["ListCount"]):
     def get_by_natural_key(self, release_key: str, area: str, measure: str) -> "ListCount":
         return self.get(release__key=release_key, area=area, measure=measure)
 

@@ -8,7 +8,7 @@ import itertools
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -30,14 +30,13 @@ from organisations.models import AccessGrant, Company, Consultancy, Consultant, 
 from policies.models import PolicyDocument
 
 pytestmark = pytest.mark.django_db
-User = get_user_model()
 _numbers = itertools.count(1)
 
 
 # --- make_* helpers ---------------------------------------------------------------------------
 
 
-def make_user(name: str) -> "User":
+def make_user(name: str) -> User:
     return User.objects.create_user(
         username=f"{name}-{next(_numbers)}@example.com", email=f"{name}@example.com", password="pw-q-9f3k"
     )
@@ -58,13 +57,13 @@ def make_company(name: str = "Xiamen Test Works") -> Company:
     )
 
 
-def member(company: Company, name: str, role: str) -> "User":
+def member(company: Company, name: str, role: str) -> User:
     user = make_user(name)
     Membership.objects.create(user=user, company=company, role=role)
     return user
 
 
-def consultant_for(company: Company, *, revoked: bool = False) -> "User":
+def consultant_for(company: Company, *, revoked: bool = False) -> User:
     user = make_user("consultant")
     firm = Consultancy.objects.create(name=f"Advisors {next(_numbers)}")
     Consultant.objects.create(user=user, consultancy=firm)
