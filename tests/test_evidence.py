@@ -100,7 +100,8 @@ def test_good_files_are_stored_under_generated_names(client, assessment, editor,
     assert evidence.original_name == name and evidence.content_type == content_type and evidence.size == len(content)
     assert evidence.file.name.startswith(f"evidence/{assessment.pk}/")
     assert name not in evidence.file.name and "." not in evidence.file.name.rsplit("/", 1)[1]
-    assert default_storage.open(evidence.file.name).read() == content
+    with default_storage.open(evidence.file.name) as stored:
+        assert stored.read() == content
 
 
 def test_upload_without_htmx_redirects_back_to_the_indicator(client, assessment, editor):
@@ -256,6 +257,7 @@ def test_evidence_permission_ladder(client, who, download, delete, upload_status
     if who != "anonymous":
         client.force_login(users[who]())
     response = client.get(reverse("evidence_download", args=[evidence.pk]))
+    response.close()  # a download (FileResponse) holds its file open until closed
     assert response.status_code == download
     if download == 404:
         assert PDF not in response.content

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from organisations import urls as organisation_urls
 from organisations.models import AccessGrant, AccessRequest, Consultant, Invitation, Membership, Role
-from tests.test_organisations import company_data, make_company, make_consultancy, make_user, png_bytes
+from tests.factories import company_data, make_company, make_consultancy, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,9 @@ ACTORS = ["anonymous", "outsider", "revoked", "viewer", "editor", "owner", "cons
 
 
 def call(client, method: str, url: str, data: Any) -> Any:
-    return client.get(url) if method == "get" else client.post(url, data or {})
+    response = client.get(url) if method == "get" else client.post(url, data or {})
+    response.close()  # a download (FileResponse) holds its file open until closed; status and headers stay
+    return response
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -247,7 +247,8 @@ def test_reopen_copies_evidence_into_its_own_file():
     submit(world)
     new = submission.reopen(world.assessment.pk, user=world.owner)
     copy = new.evidence.get()
-    assert copy.file.name != evidence.file.name and copy.file.read() == b"%PDF-1.4"
+    with copy.file.open("rb"):
+        assert copy.file.name != evidence.file.name and copy.file.read() == b"%PDF-1.4"
 
 
 def test_history_lists_revisions_and_status_changes():
