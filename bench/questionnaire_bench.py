@@ -101,7 +101,8 @@ def main() -> None:
     # The test helpers build users, a company and a synthetic criteria set (pytest is a dev dependency).
     from assessment.models import Answer
     from organisations.models import Role
-    from tests.test_questionnaire import make_assessment, make_company, make_criteria_set, make_sector_value, member
+    from tests.factories import make_company, member
+    from tests.questionnaire_world import make_assessment, make_criteria_set, make_sector_value
 
     company = make_company()
     user = member(company, "bench", Role.EDITOR)

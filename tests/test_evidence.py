@@ -12,7 +12,8 @@ from PIL import Image
 from assessment.evidence import EvidenceError, check_name, detect
 from assessment.models import Assessment, Evidence
 from organisations.models import Role
-from tests.test_questionnaire import consultant_for, make_assessment, make_company, member
+from tests.factories import consultant_for, make_company, member
+from tests.questionnaire_world import make_assessment
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from assessment import submission
 from assessment.models import CriteriaSet, Indicator, RegionalReference
-from tests.test_submission_helpers import answer, answer_all, make_criteria_set, make_world
+from tests.worlds import answer, answer_all, make_criteria_set, make_world
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

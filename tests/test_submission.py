@@ -9,7 +9,7 @@ from assessment import reports, submission
 from assessment.models import Answer, Assessment, AuditEvent, Category, CriteriaSet, Gate, Indicator, Snapshot
 from assessment.scoring import round_points
 from assessment.urls import urlpatterns
-from tests.test_submission_helpers import answer, answer_all, make_criteria_set, make_sector_value, make_world
+from tests.worlds import answer, answer_all, make_criteria_set, make_sector_value, make_world
 
 pytestmark = pytest.mark.django_db
 
