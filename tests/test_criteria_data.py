@@ -15,7 +15,7 @@ from assessment.criteria_rules import mark_problems
 from assessment.management.commands.score_answers import sector_ref
 from assessment.models import CriteriaSet, Gate, Indicator, SectorValue
 from assessment.scoring import AnswerData, Context, score
-from tests.test_criteria_fidelity import F01, one
+from tests.specs import F01, one
 from tests.worlds import answer, answer_all, make_criteria_set, make_world, world_sector
 
 

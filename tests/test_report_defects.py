@@ -16,6 +16,8 @@ from assessment.models import Answer, Assessment
 from greenmfg.bilingual import split_bilingual, unit_html
 
 # Every test shares the session's test database (the module fixture renders from it).
+from tests.report_world import make_assessment
+
 pytestmark = pytest.mark.django_db
 
 AREAS = {"factory": 9001, "supply_chain": 9002, "park": 9003, "design_product": 9004}
@@ -308,8 +310,6 @@ def test_units_for_print(unit, language, expected):
 
 @pytest.mark.django_db
 def test_evidence_index_and_comparison_with_the_previous_revision():
-    from tests.test_reports import make_assessment
-
     first = make_assessment()
     second = Assessment.objects.create(
         company=first.company, criteria_set=first.criteria_set, year=first.year, revision=2, previous=first
@@ -344,7 +344,6 @@ def test_evidence_index_and_comparison_with_the_previous_revision():
 def test_company_profile_shows_products_output_and_energy_from_the_data_sheet(language):
     from ledger.models import DataSheet, EnergyUse, ProductOutput
     from ledger.sheets import recompute
-    from tests.test_reports import make_assessment
 
     assessment = make_assessment()
     sheet = DataSheet.objects.create(company=assessment.company, year=assessment.year, output_value=Decimal("96000"))
@@ -368,8 +367,6 @@ def test_company_profile_shows_products_output_and_energy_from_the_data_sheet(la
 
 @pytest.mark.django_db
 def test_company_profile_without_a_data_sheet_uses_the_assessments_figures():
-    from tests.test_reports import make_assessment
-
     assessment = make_assessment()
     with translation.override("en"):
         ctx = reports.build_context(assessment, language="en")
@@ -381,7 +378,6 @@ def test_company_profile_without_a_data_sheet_uses_the_assessments_figures():
 def test_assumptions_name_a_consultancy_library_as_the_owner_of_its_yardsticks():
     from assessment.models import Library, SectorValue
     from organisations.models import Consultancy
-    from tests.test_reports import make_assessment
 
     assessment = make_assessment()
     firm = Consultancy.objects.create(name="Green Advisors Ltd")
