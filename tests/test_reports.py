@@ -161,8 +161,7 @@ def test_submitted_assessment_uses_the_snapshot_and_has_no_watermark():
 
 def test_demo_factory_report_in_both_languages():
     assessment = demo_factory_assessment()
-    if assessment is None:
-        pytest.skip("fixtures/demo.json has no demo factory assessment yet")
+    assert assessment is not None, "fixtures/demo.json has a demo factory assessment"
     for language in ("zh-hans", "en"):
         with translation.override(language):
             ctx = reports.build_context(assessment, language=language)
