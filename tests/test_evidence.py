@@ -258,8 +258,9 @@ def test_evidence_permission_ladder(client, who, download, delete, upload_status
     if who != "anonymous":
         client.force_login(users[who]())
     response = client.get(reverse("evidence_download", args=[evidence.pk]))
-    response.close()  # a download (FileResponse) holds its file open until closed
     assert response.status_code == download
+    if download == 200:
+        assert b"".join(response.streaming_content) == PDF  # read to the end, which closes the file
     if download == 404:
         assert PDF not in response.content
     assert upload(client, assessment, "b.pdf", PDF, htmx=False).status_code == upload_status

@@ -192,4 +192,4 @@ def test_the_logo_is_served_as_an_attachment_that_is_not_sniffed(client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("attachment")
     assert "sandbox" in response["Content-Security-Policy"]
-    response.close()  # a FileResponse holds the stored file open until it is read or closed
+    assert b"".join(response.streaming_content) == png_bytes()  # read to the end, which closes the file

@@ -125,7 +125,8 @@ ACTORS = ["anonymous", "outsider", "revoked", "viewer", "editor", "owner", "cons
 
 def call(client, method: str, url: str, data: Any) -> Any:
     response = client.get(url) if method == "get" else client.post(url, data or {})
-    response.close()  # a download (FileResponse) holds its file open until closed; status and headers stay
+    if response.streaming:
+        b"".join(response.streaming_content)  # a download holds its file open until read to the end
     return response
 
 
