@@ -103,13 +103,13 @@ def _not_negative(value: Decimal | None) -> Decimal | None:
     return value
 
 
-class LibraryForm(forms.ModelForm):  # type: ignore[type-arg]
+class LibraryForm(forms.ModelForm[Library]):
     class Meta:
         model = Library
         fields = ["name_zh", "name_en", "source"]
 
 
-class LibraryRowForm(forms.ModelForm):  # type: ignore[type-arg]
+class LibraryRowForm(forms.ModelForm[SectorValue]):
     """One row of a consultancy's or company's library: leading and benchmark values for one indicator, sector
     and product, with its source; checked as the scoring engine will use it (direction, unit)."""
 

@@ -52,7 +52,7 @@ def allowed_roots() -> list[Path]:
     return [Path(os.path.realpath(root)) for root in roots]
 
 
-class LocalFileFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint ships no type hints: URLFetcher is Any
+class LocalFileFetcher(URLFetcher):
     """Serves file:// URLs under the allowed roots; refuses every other URL (http, data, …)."""
 
     def __init__(self, roots: Iterable[Path] | None = None) -> None:

@@ -101,7 +101,8 @@ def main() -> None:
     # The test helpers build users, a company and a synthetic criteria set (pytest is a dev dependency).
     from assessment.models import Answer
     from organisations.models import Role
-    from tests.test_questionnaire import make_assessment, make_company, make_criteria_set, make_sector_value, member
+    from tests.factories import make_company, member
+    from tests.questionnaire_world import make_assessment, make_criteria_set, make_sector_value
 
     company = make_company()
     user = member(company, "bench", Role.EDITOR)
@@ -118,20 +119,19 @@ def main() -> None:
     answer_url = reverse("assessment_answer", args=[pk, "M01"])
     trivial_url = reverse("bench_trivial", args=[pk])
 
+    saved = {"count": 0, "version": 0}
+
     def autosave(i: int) -> int:
         # alternate on the running count: every save changes the answer, whatever the number of runs
         data = {
-            "M01-choice": "met" if autosave.count % 2 else "partly",
-            "M01-version": str(autosave.version),
+            "M01-choice": "met" if saved["count"] % 2 else "partly",
+            "M01-version": str(saved["version"]),
             "client": "bench",
         }
-        autosave.count += 1
+        saved["count"] += 1
         response = client.post(answer_url, data, headers={"X-Autosave": "1"})
-        autosave.version = response.json()["version"]
+        saved["version"] = response.json()["version"]
         return response.status_code
-
-    autosave.version = 0  # type: ignore[attr-defined]
-    autosave.count = 0  # type: ignore[attr-defined]
 
     results = medians_ms(
         {

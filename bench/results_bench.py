@@ -33,7 +33,7 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     from assessment import submission
     from assessment.models import Assessment
-    from tests.test_submission_helpers import answer_all, make_world
+    from tests.worlds import answer_all, make_world
 
     world = make_world(args.indicators)
     answer_all(world.assessment)  # every indicator answered; the even ones only partly met: ~100 gaps

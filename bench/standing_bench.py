@@ -20,6 +20,7 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenmfg.settings")
@@ -135,7 +136,7 @@ def build(snapshots: int, rng: random.Random) -> tuple[int, User]:
             ),
             batch_size=5000,
         )
-        cards = []
+        cards: list[dict[str, Any]] = []
         for _ in assessments:
             total = Decimal(rng.randint(3000, 9800)) / 100
             cards.append(

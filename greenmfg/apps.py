@@ -11,7 +11,7 @@ class GreenmfgConfig(AppConfig):
     verbose_name = "greenmfg"
 
 
-class AxesConfig(AxesAppConfig):  # type: ignore[misc]  # axes ships no type hints
+class AxesConfig(AxesAppConfig):
     verbose_name = _("Login lockouts")
 
 

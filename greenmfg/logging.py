@@ -31,14 +31,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def _access_fields(atoms: Mapping) -> dict[str, object]:
+def _access_fields(atoms: Mapping[str, object]) -> dict[str, object]:
     """gunicorn's access log atoms (see gunicorn.glogging.Logger.atoms)."""
     status = atoms.get("s")
     return {
         "message": f"{atoms.get('m')} {atoms.get('U')} {status}",
         "method": atoms.get("m"),
         "path": atoms.get("U"),
-        "status": int(status) if str(status).isdigit() else status,
+        "status": int(str(status)) if str(status).isdigit() else status,
         "duration_ms": atoms.get("M"),
         "bytes": atoms.get("B"),
         "remote_addr": atoms.get("h"),

@@ -180,7 +180,7 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     # Uploads and PDFs: MEDIA_ROOT, which must be a shared filesystem when several app servers run.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, pre-compressed names served by WhiteNoise in production; plain names while developing.

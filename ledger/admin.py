@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Coefficient, DataSheet, EnergyUse, ProductOutput
@@ -31,6 +33,6 @@ class DataSheetAdmin(admin.ModelAdmin):
     actions = ["recompute_figures"]
 
     @admin.action(description=_("Recompute the figures (after a coefficient change)"))
-    def recompute_figures(self, request: object, queryset: object) -> None:
-        for sheet in queryset.prefetch_related("uses", "products"):  # type: ignore[attr-defined]
+    def recompute_figures(self, request: HttpRequest, queryset: QuerySet[DataSheet]) -> None:
+        for sheet in queryset.prefetch_related("uses", "products"):
             recompute(sheet)

@@ -11,7 +11,7 @@ from ledger.energy import CARRIERS, SHARE_FIGURES, Carrier, Kind
 from ledger.models import DataSheet, ProductOutput, figure_label
 from ledger.sheets import SHEET_FIELDS
 
-AMOUNT = {"max_digits": 18, "decimal_places": 4, "min_value": Decimal(0), "required": False}
+AMOUNT: dict[str, Any] = {"max_digits": 18, "decimal_places": 4, "min_value": Decimal(0), "required": False}
 
 
 class DataSheetForm(forms.ModelForm):
@@ -20,7 +20,8 @@ class DataSheetForm(forms.ModelForm):
         fields = ["method", "grid_region", "gec_zero", *SHEET_FIELDS]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         generated, stored, utilised = (
             data.get(n) for n in ("waste_generated", "waste_stored_utilised", "waste_utilised")
         )
@@ -63,7 +64,8 @@ class EnergyUseForm(forms.Form):
         return str(Carrier(self.initial["carrier"]).label)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         quantity, feedstock = data.get("quantity"), data.get("feedstock")
         is_fuel = CARRIERS.get(data.get("carrier", ""), ("", ""))[0] == Kind.FUEL
         if feedstock and not is_fuel:

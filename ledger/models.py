@@ -12,7 +12,7 @@ from organisations.models import Company
 from policies.models import Mark
 
 if TYPE_CHECKING:
-    from django.utils.functional import _StrPromise
+    from django_stubs_ext import StrOrPromise
 
 ZERO = Decimal(0)
 
@@ -82,7 +82,8 @@ class Coefficient(models.Model):
         return self.mark != Mark.VERIFIED
 
 
-def _amount(label: "str | _StrPromise", **kwargs: Any) -> "models.DecimalField[Any, Any]":
+def _amount(label: "StrOrPromise", **kwargs: Any) -> "models.DecimalField[Any, Any]":
+    """An optional physical quantity (t, m³, kWh …): never negative."""
     return models.DecimalField(
         label, max_digits=18, decimal_places=4, null=True, blank=True, validators=[MinValueValidator(ZERO)], **kwargs
     )

@@ -11,6 +11,7 @@ import zipfile
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Field
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from openpyxl import Workbook, load_workbook
@@ -36,6 +37,7 @@ class WorkbookError(ValueError):
 
 def _label(model_field: str) -> tuple[str, str]:
     field = DataSheet._meta.get_field(model_field)
+    assert isinstance(field, Field)  # a column of the sheet, never a reverse relation
     with override("zh-hans"):
         zh = str(field.verbose_name)
     with override("en"):

@@ -7,7 +7,7 @@ cannot even be confirmed to exist.
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -41,7 +41,7 @@ class Access:
         return {"read": True, "edit": self.can_edit, "manage": self.can_manage, "reopen": self.can_reopen}[need]
 
 
-def companies_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Company]:
+def companies_for(user: User | AnonymousUser) -> QuerySet[Company]:
     """Every company the user can read."""
     if not user.is_authenticated:
         return Company.objects.none()
@@ -50,7 +50,7 @@ def companies_for(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Company]:
     return Company.objects.filter(Q(memberships__user=user) | Q(pk__in=granted)).distinct()
 
 
-def company_access(user: AbstractBaseUser | AnonymousUser, company_id: int) -> Access | None:
+def company_access(user: User | AnonymousUser, company_id: int) -> Access | None:
     if not user.is_authenticated:
         return None
     membership = Membership.objects.filter(user=user, company_id=company_id).values_list("role", flat=True).first()
@@ -76,15 +76,13 @@ def require(access: Access | None, need: str) -> Access:
     return access
 
 
-def get_company_for_user(user: AbstractBaseUser | AnonymousUser, pk: int, need: str = "read") -> tuple[Company, Access]:
+def get_company_for_user(user: User | AnonymousUser, pk: int, need: str = "read") -> tuple[Company, Access]:
     access = require(company_access(user, pk), need)
     company = Company.objects.select_related("sector").get(pk=pk)
     return company, access
 
 
-def get_consultancy_for_user(
-    user: AbstractBaseUser | AnonymousUser, pk: int, need: str = "read"
-) -> tuple[Consultancy, Consultant]:
+def get_consultancy_for_user(user: User | AnonymousUser, pk: int, need: str = "read") -> tuple[Consultancy, Consultant]:
     """A consultancy seen by one of its consultants: 404 for anyone else, 403 for non-admins on `manage`."""
     if not user.is_authenticated:
         raise Http404

@@ -1,12 +1,14 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from greenmfg.http import signed_in_user
 from organisations import identity
 from organisations.models import (
     AccessGrant,
@@ -26,7 +28,7 @@ from organisations.models import (
 )
 
 
-def _serve_licence(field: object, content_type: str) -> HttpResponse:
+def _serve_licence(field: FieldFile, content_type: str) -> HttpResponseBase:
     """The stored licence, for staff only (admin views); its type was checked by content at upload."""
     if not field:
         raise Http404
@@ -47,7 +49,7 @@ def _licence_preview(url: str, content_type: str, *, height: int) -> str:
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Open the licence (PDF)"))
 
 
-class LicenceAdminMixin:
+class LicenceAdminMixin(admin.ModelAdmin):
     """A staff-only URL serving a model's licence file, and a preview beside the other fields."""
 
     licence_url_name = ""
@@ -56,23 +58,23 @@ class LicenceAdminMixin:
         own = [
             path(
                 "<int:pk>/licence/",
-                self.admin_site.admin_view(self.licence_view),  # type: ignore[attr-defined]
+                self.admin_site.admin_view(self.licence_view),
                 name=self.licence_url_name,
             )
         ]
-        return own + super().get_urls()  # type: ignore[misc]
+        return own + super().get_urls()
 
-    def licence_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if not self.has_view_permission(request):  # type: ignore[attr-defined]
+    def licence_view(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        if not self.has_view_permission(request):
             raise Http404
-        obj = get_object_or_404(self.model, pk=pk)  # type: ignore[attr-defined]
+        obj = get_object_or_404(self.model, pk=pk)
         return _serve_licence(obj.licence, obj.licence_type)
 
-    def preview(self, obj: object, *, height: int) -> str:
-        if not getattr(obj, "licence", None):
+    def preview(self, obj: Company | OwnershipClaim, *, height: int) -> str:
+        if not obj.licence:
             return "—"
-        url = reverse(f"admin:{self.licence_url_name}", args=[obj.pk])  # type: ignore[attr-defined]
-        return _licence_preview(url, obj.licence_type, height=height)  # type: ignore[attr-defined]
+        url = reverse(f"admin:{self.licence_url_name}", args=[obj.pk])
+        return _licence_preview(url, obj.licence_type, height=height)
 
 
 @admin.register(Sector)
@@ -99,7 +101,7 @@ class GrantInline(admin.TabularInline):
 
 @admin.action(description=_("Verify the identity (licence checked)"))
 def verify_companies(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Company]) -> None:
-    done = [identity.verify_company(company, by=request.user) for company in queryset.exclude(licence="")]
+    done = [identity.verify_company(company, by=signed_in_user(request)) for company in queryset.exclude(licence="")]
     modeladmin.message_user(
         request,
         ngettext("%(n)d company verified.", "%(n)d companies verified.", len(done)) % {"n": len(done)},
@@ -109,7 +111,7 @@ def verify_companies(modeladmin: admin.ModelAdmin, request: HttpRequest, queryse
 
 @admin.action(description=_("Reject the licence"))
 def reject_licences(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Company]) -> None:
-    done = [identity.reject_licence(company, by=request.user) for company in queryset]
+    done = [identity.reject_licence(company, by=signed_in_user(request)) for company in queryset]
     modeladmin.message_user(
         request,
         ngettext("%(n)d licence rejected.", "%(n)d licences rejected.", len(done)) % {"n": len(done)},
@@ -144,8 +146,17 @@ class VerificationQueueAdmin(LicenceAdminMixin, admin.ModelAdmin):
     list_select_related = ["sector"]
     search_fields = ["name", "credit_code"]
     ordering = ["licence_uploaded_at"]
-    fields = ["name", "credit_code", "sector", "province", "size", "owners", "licence_uploaded_at", "licence_preview"]
-    readonly_fields = fields
+    readonly_fields = (
+        "name",
+        "credit_code",
+        "sector",
+        "province",
+        "size",
+        "owners",
+        "licence_uploaded_at",
+        "licence_preview",
+    )
+    fields = readonly_fields
     actions = [verify_companies, reject_licences]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Company]:
@@ -180,7 +191,7 @@ def approve_claims(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset:
     approved = 0
     for claim in queryset.filter(status=ClaimStatus.PENDING):
         try:
-            identity.approve_claim(claim, by=request.user)
+            identity.approve_claim(claim, by=signed_in_user(request))
             approved += 1
         except identity.ClaimError:
             continue  # answered by an earlier claim in the same selection
@@ -193,7 +204,10 @@ def approve_claims(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset:
 
 @admin.action(description=_("Reject the claim"))
 def reject_claims(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[OwnershipClaim]) -> None:
-    rejected = [identity.reject_claim(claim, by=request.user) for claim in queryset.filter(status=ClaimStatus.PENDING)]
+    rejected = [
+        identity.reject_claim(claim, by=signed_in_user(request))
+        for claim in queryset.filter(status=ClaimStatus.PENDING)
+    ]
     modeladmin.message_user(
         request,
         ngettext("%(n)d claim rejected.", "%(n)d claims rejected.", len(rejected)) % {"n": len(rejected)},
@@ -217,7 +231,7 @@ class OwnershipClaimAdmin(LicenceAdminMixin, admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["company__name", "company__credit_code", "company_name", "claimant__email"]
     list_select_related = ["company", "claimant"]
-    fields = [
+    readonly_fields = (
         "company",
         "credit_code",
         "holder_verified",
@@ -230,8 +244,8 @@ class OwnershipClaimAdmin(LicenceAdminMixin, admin.ModelAdmin):
         "decided_at",
         "decided_by",
         "licence_preview",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields
     actions = [approve_claims, reject_claims]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

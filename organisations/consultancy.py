@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
@@ -55,7 +55,7 @@ def consultancy_for_code(code: str, *, user_id: int, ip: str | None) -> Consulta
     return consultancy
 
 
-def request_access(*, company: Company, consultancy: Consultancy, requested_by: AbstractBaseUser) -> AccessRequest:
+def request_access(*, company: Company, consultancy: Consultancy, requested_by: User) -> AccessRequest:
     """A pending request (the same one when asked twice); raises AlreadyGrantedError."""
     with transaction.atomic():
         if AccessGrant.objects.active().filter(company=company, consultancy=consultancy).exists():
@@ -66,7 +66,7 @@ def request_access(*, company: Company, consultancy: Consultancy, requested_by: 
         return AccessRequest.objects.create(company=company, consultancy=consultancy, requested_by=requested_by)
 
 
-def accept_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessGrant:
+def accept_request(request: AccessRequest, *, by: User) -> AccessGrant:
     with transaction.atomic():
         request = AccessRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != AccessRequest.Status.PENDING:
@@ -83,7 +83,7 @@ def accept_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessGra
         )
 
 
-def decline_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessRequest:
+def decline_request(request: AccessRequest, *, by: User) -> AccessRequest:
     if request.status != AccessRequest.Status.PENDING:
         raise RequestDecidedError
     request.status = AccessRequest.Status.DECLINED
@@ -93,7 +93,7 @@ def decline_request(request: AccessRequest, *, by: AbstractBaseUser) -> AccessRe
     return request
 
 
-def create_consultancy(consultancy: Consultancy, *, user: AbstractBaseUser) -> Consultancy:
+def create_consultancy(consultancy: Consultancy, *, user: User) -> Consultancy:
     """Save a new consultancy with its creator as its first (admin) consultant."""
     with transaction.atomic():
         consultancy.save()
@@ -112,7 +112,7 @@ class JoinInvitation:
     consultancy: Consultancy
     email: str
 
-    def is_for(self, user: AbstractBaseUser) -> bool:
+    def is_for(self, user: User) -> bool:
         return (getattr(user, "email", "") or "").strip().lower() == self.email
 
 
@@ -141,7 +141,7 @@ def send_join_invitation(consultancy: Consultancy, email: str, *, join_url: str)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
 
 
-def add_consultant(consultancy: Consultancy, user: AbstractBaseUser) -> Consultant:
+def add_consultant(consultancy: Consultancy, user: User) -> Consultant:
     consultant, _created = Consultant.objects.get_or_create(user=user, consultancy=consultancy)
     return consultant
 
@@ -156,7 +156,7 @@ def remove_consultant(consultant: Consultant) -> None:
         consultant.delete()
 
 
-def grant_access(*, company: Company, consultancy: Consultancy, granted_by: AbstractBaseUser) -> AccessGrant:
+def grant_access(*, company: Company, consultancy: Consultancy, granted_by: User) -> AccessGrant:
     with transaction.atomic():
         if AccessGrant.objects.active().filter(company=company, consultancy=consultancy).exists():
             raise AlreadyGrantedError

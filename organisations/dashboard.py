@@ -7,7 +7,7 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Prefetch
 
 from assessment.answers import criteria_for, progress_of, sheet_values, with_sheet
@@ -35,8 +35,9 @@ class CompanyRow:
     def latest_score(self) -> Decimal | None:
         """Total of the most recent submitted assessment, or None."""
         for assessment in self.assessments:
-            if assessment.status == Assessment.Status.SUBMITTED and assessment.score is not None:
-                return assessment.score
+            score: Decimal | None = assessment.score  # type: ignore[attr-defined]  # attached by _scored
+            if assessment.status == Assessment.Status.SUBMITTED and score is not None:
+                return score
         return None
 
 
@@ -45,8 +46,9 @@ def _scored(assessments: list[Assessment]) -> list[Assessment]:
     until `_score_drafts` fills in their live score."""
     for assessment in assessments:
         snapshot = getattr(assessment, "snapshot", None) if assessment.status != Assessment.Status.DRAFT else None
-        assessment.score = snapshot.total if snapshot else None
-        assessment.progress = None
+        # Attached to the instance for the dashboard template, which reads them beside the model's fields.
+        assessment.score = snapshot.total if snapshot else None  # type: ignore[attr-defined]
+        assessment.progress = None  # type: ignore[attr-defined]
     return assessments
 
 
@@ -100,8 +102,8 @@ def _score_drafts(rows: list[CompanyRow]) -> list[CompanyRow]:
                 with_sheet(criteria, answers[assessment.pk], sheet)
             card = score(criteria.spec, answers[assessment.pk], reference=reference)
             _gates, _categories, overall = progress_of(card)
-            assessment.score = card.total
-            assessment.progress = overall.percent
+            assessment.score = card.total  # type: ignore[attr-defined]  # attached as in _scored
+            assessment.progress = overall.percent  # type: ignore[attr-defined]
     return rows
 
 
@@ -112,7 +114,7 @@ def _assessments() -> Prefetch:
     return Prefetch("company__assessments", queryset=queryset)
 
 
-def member_rows(user: AbstractBaseUser) -> list[CompanyRow]:
+def member_rows(user: User) -> list[CompanyRow]:
     memberships = (
         Membership.objects.filter(user=user)
         .select_related("company", "company__sector")
@@ -124,7 +126,7 @@ def member_rows(user: AbstractBaseUser) -> list[CompanyRow]:
     )
 
 
-def client_rows(user: AbstractBaseUser, *, exclude: Set[int] = frozenset()) -> list[CompanyRow]:
+def client_rows(user: User, *, exclude: Set[int] = frozenset()) -> list[CompanyRow]:
     """Companies reached through an active grant to one of the user's consultancies."""
     grants = (
         AccessGrant.objects.active()
@@ -146,5 +148,5 @@ def client_rows(user: AbstractBaseUser, *, exclude: Set[int] = frozenset()) -> l
     return _score_drafts(list(rows.values()))
 
 
-def consultancies_of(user: AbstractBaseUser) -> list[Consultant]:
+def consultancies_of(user: User) -> list[Consultant]:
     return list(Consultant.objects.filter(user=user).select_related("consultancy"))

@@ -1,7 +1,9 @@
+from typing import Any
+
 from django import forms
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
@@ -16,8 +18,6 @@ from organisations.credit_code import validate_credit_code
 from organisations.identity import LicenceError, check_licence
 from organisations.models import MEMBER_ROLES, Company, Consultancy, Role, Sector
 
-User = get_user_model()
-
 FIRST_LIST_YEAR = 2017  # batch 1 of the national green manufacturing list
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_FORMATS = {"PNG", "JPEG"}  # what WeasyPrint embeds reliably in the PDF report
@@ -27,7 +27,7 @@ def normalise_email(value: str) -> str:
     return (value or "").strip().lower()
 
 
-def find_user_by_email(email: str) -> AbstractBaseUser | None:
+def find_user_by_email(email: str) -> User | None:
     return User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).order_by("pk").first()
 
 
@@ -51,8 +51,9 @@ class SignupForm(forms.Form):
         # Whether the address already has an account is told only to that address, by e-mail.
         return normalise_email(self.cleaned_data["email"])
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", ValidationError(_("The two passwords differ."), code="mismatch"))
@@ -64,7 +65,7 @@ class SignupForm(forms.Form):
                 self.add_error("password1", error)
         return cleaned
 
-    def save(self) -> AbstractBaseUser:
+    def save(self) -> User:
         email = self.cleaned_data["email"]
         # The email is the username: one thing to remember, and unique by construction.
         return User.objects.create_user(username=email, email=email, password=self.cleaned_data["password1"])
@@ -95,7 +96,7 @@ class CompanyForm(forms.ModelForm):
         model = Company
         fields = ["name", "credit_code", "sector", "province", "size", "staff", "list_level", "listed_year"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._group_sectors()
 
@@ -105,6 +106,7 @@ class CompanyForm(forms.ModelForm):
         if self.instance.sector_id:
             divisions = divisions | Sector.objects.filter(pk=self.instance.sector_id)
         field = self.fields["sector"]
+        assert isinstance(field, forms.ModelChoiceField)  # the model's ForeignKey
         field.queryset = divisions
         groups: dict[str, list[tuple[int, str]]] = {}
         for sector in divisions.select_related("parent").order_by("code"):
@@ -120,8 +122,9 @@ class CompanyForm(forms.ModelForm):
             )
         return year
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("listed_year") and not cleaned.get("list_level"):
             self.add_error("list_level", _("Choose the list the company appears on, or leave the year empty."))
         return cleaned
@@ -203,7 +206,7 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=MEMBER_ROLES, initial=Role.EDITOR)
 
-    def __init__(self, *args: object, company: Company, **kwargs: object) -> None:
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.company = company
 
@@ -252,10 +255,11 @@ class ConsultancyForm(forms.ModelForm):
     def clean_logo(self) -> object:
         logo = self.cleaned_data.get("logo")
         if isinstance(logo, UploadedFile):
-            if logo.size > LOGO_MAX_BYTES:
+            size, name = logo.size or 0, logo.name or ""  # always set on an upload
+            if size > LOGO_MAX_BYTES:
                 raise ValidationError(
                     _("The logo is too large (%(size)s); the limit is %(limit)s.")
-                    % {"size": filesizeformat(logo.size), "limit": filesizeformat(LOGO_MAX_BYTES)},
+                    % {"size": filesizeformat(size), "limit": filesizeformat(LOGO_MAX_BYTES)},
                     code="too_large",
                 )
             # forms.ImageField has opened it with Pillow already: `image` is set only for real images.
@@ -264,7 +268,7 @@ class ConsultancyForm(forms.ModelForm):
                 raise ValidationError(_("The logo must be a PNG or JPEG image."), code="format")
             # The evidence checks too: name matching content, nothing hidden after the image's end.
             try:
-                kind = detect(logo.name, logo, logo.size)
+                kind = detect(name, logo, size)
             except EvidenceError as error:
                 raise ValidationError(str(error), code="content") from None
             if kind.label != image_format:

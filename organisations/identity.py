@@ -8,7 +8,7 @@ claim instead; approving it makes the claimant the only owner and tells the form
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
@@ -76,7 +76,7 @@ def store_licence(company: Company, upload: Any) -> Company:
     return company
 
 
-def verify_company(company: Company, *, by: AbstractBaseUser) -> Company:
+def verify_company(company: Company, *, by: User) -> Company:
     company.verification = Verification.VERIFIED
     company.verified_at = timezone.now()
     company.verified_by = by
@@ -84,7 +84,7 @@ def verify_company(company: Company, *, by: AbstractBaseUser) -> Company:
     return company
 
 
-def reject_licence(company: Company, *, by: AbstractBaseUser) -> Company:
+def reject_licence(company: Company, *, by: User) -> Company:
     company.verification = Verification.REJECTED
     company.verified_at = None
     company.verified_by = by
@@ -98,7 +98,7 @@ def reject_licence(company: Company, *, by: AbstractBaseUser) -> Company:
 def open_claim(
     *,
     company: Company,
-    claimant: AbstractBaseUser,
+    claimant: User,
     company_name: str,
     contact_name: str,
     contact_phone: str,
@@ -118,7 +118,7 @@ def open_claim(
     return claim
 
 
-def approve_claim(claim: OwnershipClaim, *, by: AbstractBaseUser) -> list[str]:
+def approve_claim(claim: OwnershipClaim, *, by: User) -> list[str]:
     """Make the claimant the only owner of a verified company; returns the former owners' addresses.
 
     The former members lose access and the grants they gave are revoked: they acted for a company
@@ -159,12 +159,12 @@ def approve_claim(claim: OwnershipClaim, *, by: AbstractBaseUser) -> list[str]:
     return former
 
 
-def pending_claims_of(user: AbstractBaseUser) -> list[OwnershipClaim]:
+def pending_claims_of(user: User) -> list[OwnershipClaim]:
     """The user's own claims under review (shown with the name they typed, never the holder's)."""
     return list(OwnershipClaim.objects.filter(claimant=user, status=ClaimStatus.PENDING).order_by("-created_at"))
 
 
-def reject_claim(claim: OwnershipClaim, *, by: AbstractBaseUser) -> OwnershipClaim:
+def reject_claim(claim: OwnershipClaim, *, by: User) -> OwnershipClaim:
     if claim.status != ClaimStatus.PENDING:
         raise ClaimError
     claim.status = ClaimStatus.REJECTED
@@ -187,17 +187,17 @@ def _mail_former_owners(company: Company, emails: list[str]) -> None:
 # --- E-mail confirmation ------------------------------------------------------------------------
 
 
-def needs_confirmation(user: AbstractBaseUser) -> EmailConfirmation:
+def needs_confirmation(user: User) -> EmailConfirmation:
     confirmation, _created = EmailConfirmation.objects.get_or_create(user=user)
     return confirmation
 
 
-def is_confirmed(user: AbstractBaseUser) -> bool:
+def is_confirmed(user: User) -> bool:
     """True unless the account signed up and has not confirmed its address yet."""
     return not EmailConfirmation.objects.filter(user_id=user.pk, confirmed_at__isnull=True).exists()
 
 
-def confirmation_token(user: AbstractBaseUser, *, next_url: str = "") -> str:
+def confirmation_token(user: User, *, next_url: str = "") -> str:
     return signing.dumps({"u": user.pk, "e": user.email, "n": next_url}, salt=CONFIRM_SALT, compress=True)
 
 
@@ -220,7 +220,7 @@ def confirm_email(data: dict[str, Any]) -> EmailConfirmation | None:
     return confirmation
 
 
-def send_confirmation(user: AbstractBaseUser, *, confirm_url: str) -> None:
+def send_confirmation(user: User, *, confirm_url: str) -> None:
     context = {"confirm_url": confirm_url, "valid_days": CONFIRM_MAX_AGE // 86400}
     with translation.override(preferences.language_of(user)):
         subject = render_to_string("registration/email/confirm_subject.txt", context).strip()

@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -20,7 +20,7 @@ class InvitationError(Exception):
     """The invitation cannot be accepted by this user (used, expired, or another address)."""
 
 
-def create_invitation(*, company: Company, email: str, role: str, invited_by: AbstractBaseUser) -> Invitation:
+def create_invitation(*, company: Company, email: str, role: str, invited_by: User) -> Invitation:
     return Invitation.objects.create(
         company=company, email=email.strip().lower(), role=role, invited_by=invited_by, token=secrets.token_urlsafe(32)
     )
@@ -39,11 +39,11 @@ def is_expired(invitation: Invitation) -> bool:
     return invitation.created_at + VALID_FOR < timezone.now()
 
 
-def is_for(invitation: Invitation, user: AbstractBaseUser) -> bool:
+def is_for(invitation: Invitation, user: User) -> bool:
     return (getattr(user, "email", "") or "").strip().lower() == invitation.email.lower()
 
 
-def accept_invitation(invitation: Invitation, user: AbstractBaseUser) -> Membership:
+def accept_invitation(invitation: Invitation, user: User) -> Membership:
     """Add the user to the company. An existing membership keeps its role: accepting never demotes."""
     if invitation.accepted_at is not None:
         raise InvitationError("used")

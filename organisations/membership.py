@@ -1,6 +1,6 @@
 """Companies and their members: creating a company, changing roles, removing members."""
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from organisations.models import Company, Membership, Role
@@ -10,7 +10,7 @@ class LastOwnerError(Exception):
     """A company must always keep at least one owner."""
 
 
-def create_company(company: Company, *, owner: AbstractBaseUser) -> Company:
+def create_company(company: Company, *, owner: User) -> Company:
     """Save a new company and make its creator the owner."""
     with transaction.atomic():
         company.save()

@@ -12,7 +12,7 @@ from organisations.branding import validate_contact_lines, validate_hex_colour
 from organisations.credit_code import validate_credit_code
 
 
-class SectorManager(models.Manager):
+class SectorManager(models.Manager["Sector"]):
     def get_by_natural_key(self, code: str) -> "Sector":
         return self.get(code=code)
 

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -13,6 +13,7 @@ from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from assessment.models import Assessment
+from greenmfg.http import AuthenticatedHttpRequest
 from greenmfg.login_throttle import client_ip
 from organisations import consultancy as consultancies
 from organisations import identity, invitations, membership, preferences
@@ -85,7 +86,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _send_confirmation(request: HttpRequest, user: AbstractBaseUser, *, next_url: str) -> None:
+def _send_confirmation(request: HttpRequest, user: User, *, next_url: str) -> None:
     token = identity.confirmation_token(user, next_url=next_url)
     identity.send_confirmation(user, confirm_url=request.build_absolute_uri(reverse("email_confirm", args=[token])))
 
@@ -93,7 +94,7 @@ def _send_confirmation(request: HttpRequest, user: AbstractBaseUser, *, next_url
 def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
     data = identity.read_confirmation_token(token)
     confirmation = identity.confirm_email(data) if data else None
-    if confirmation is None:
+    if data is None or confirmation is None:
         return render(request, "registration/confirm_invalid.html", status=400)
     user = confirmation.user
     if not request.user.is_authenticated:
@@ -109,7 +110,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def email_confirm_resend(request: HttpRequest) -> HttpResponse:
+def email_confirm_resend(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not identity.is_confirmed(request.user):
         _send_confirmation(request, request.user, next_url=_safe_next(request) or "")
     messages.success(request, _("We sent the confirmation link to %(email)s again.") % {"email": request.user.email})
@@ -121,12 +122,12 @@ def _confirm_first(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def onboarding(request: HttpRequest) -> HttpResponse:
+def onboarding(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "organisations/onboarding.html")
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     members = member_rows(request.user)
     clients = client_rows(request.user, exclude={row.company.pk for row in members})
     for row in (*members, *clients):
@@ -134,7 +135,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for assessment in row.assessments:
             # A draft opens the questionnaire; a submitted revision its results.
             page = "assessment_overview" if assessment.status == Assessment.Status.DRAFT else "assessment_results"
-            assessment.url = reverse(page, args=[assessment.pk])
+            assessment.url = reverse(page, args=[assessment.pk])  # type: ignore[attr-defined]  # for the template
     context = {
         "members": members,
         "clients": clients,
@@ -148,7 +149,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def company_create(request: HttpRequest) -> HttpResponse:
+def company_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not identity.is_confirmed(request.user):
         return _confirm_first(request)
     form = CompanyForm(request.POST or None)
@@ -170,7 +171,7 @@ def company_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def company_claim(request: HttpRequest) -> HttpResponse:
+def company_claim(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not identity.is_confirmed(request.user):
         return _confirm_first(request)
     form = ClaimForm(request.POST, request.FILES)
@@ -192,7 +193,7 @@ def company_claim(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def company_licence(request: HttpRequest, pk: int) -> HttpResponse:
+def company_licence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company, access = get_company_for_user(request.user, pk, "manage")
     form = LicenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -218,13 +219,13 @@ def _company_page(
 
 
 @login_required
-def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def company_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company, access = get_company_for_user(request.user, pk)
     return _company_page(request, company, access)
 
 
 @login_required
-def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def company_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company, _access = get_company_for_user(request.user, pk, "manage")
     form = CompanyForm(request.POST or None, instance=company)
     if request.method == "POST" and form.is_valid() and form.taken_by() is not None:
@@ -255,14 +256,14 @@ def _members_page(request: HttpRequest, pk: int, *, invite_form: InviteForm | No
 
 
 @login_required
-def company_members(request: HttpRequest, pk: int) -> HttpResponse:
+def company_members(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Every member (and a granted consultant) may see who is on the team; only owners change it.
     return _members_page(request, pk)
 
 
 @login_required
 @require_POST
-def member_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def member_invite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company, _access = get_company_for_user(request.user, pk, "manage")
     form = InviteForm(request.POST, company=company)
     if not form.is_valid():
@@ -278,7 +279,7 @@ def member_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_role(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def member_role(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
     company, _access = get_company_for_user(request.user, pk, "manage")
     member = get_object_or_404(Membership.objects.select_related("user"), pk=member_pk, company=company)
     form = RoleForm(request.POST)
@@ -295,7 +296,7 @@ def member_role(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int, member_pk: int) -> HttpResponse:
     company, _access = get_company_for_user(request.user, pk, "manage")
     member = get_object_or_404(Membership.objects.select_related("user"), pk=member_pk, company=company)
     try:
@@ -311,7 +312,7 @@ def member_remove(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def invitation_cancel(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+def invitation_cancel(request: AuthenticatedHttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
     company, _access = get_company_for_user(request.user, pk, "manage")
     invitation = get_object_or_404(Invitation, pk=invitation_pk, company=company, accepted_at__isnull=True)
     invitation.delete()
@@ -343,7 +344,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def grant_create(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An access code entered by a member: a request that an owner accepts on the company page."""
     company, access = get_company_for_user(request.user, pk, "edit")
     if access.is_consultant:
@@ -374,7 +375,7 @@ def grant_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def access_request_decide(request: HttpRequest, pk: int, request_pk: int, decision: str) -> HttpResponse:
+def access_request_decide(request: AuthenticatedHttpRequest, pk: int, request_pk: int, decision: str) -> HttpResponse:
     company, _access = get_company_for_user(request.user, pk, "manage")
     access_request = get_object_or_404(
         AccessRequest.objects.select_related("consultancy"), pk=request_pk, company=company
@@ -394,7 +395,7 @@ def access_request_decide(request: HttpRequest, pk: int, request_pk: int, decisi
 
 @login_required
 @require_POST
-def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
+def grant_revoke(request: AuthenticatedHttpRequest, pk: int, grant_pk: int) -> HttpResponse:
     company, _access = get_company_for_user(request.user, pk, "manage")
     grant = get_object_or_404(AccessGrant.objects.select_related("consultancy"), pk=grant_pk, company=company)
     consultancies.revoke_access(grant)
@@ -406,7 +407,7 @@ def grant_revoke(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
 
 
 @login_required
-def consultancy_create(request: HttpRequest) -> HttpResponse:
+def consultancy_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ConsultancyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         firm = consultancies.create_consultancy(form.save(commit=False), user=request.user)
@@ -431,7 +432,7 @@ def _consultancy_page(
 
 
 @login_required
-def consultancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def consultancy_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return _consultancy_page(request, pk)
     firm, _me = get_consultancy_for_user(request.user, pk, "manage")
@@ -444,13 +445,14 @@ def consultancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def consultancy_logo(request: HttpRequest, pk: int) -> HttpResponse:
+def consultancy_logo(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     firm, _me = get_consultancy_for_user(request.user, pk)
     if not firm.logo:
         raise Http404
+    stored = firm.logo.name or ""  # set: the field is not empty
     # A download, never rendered by the browser as anything but the declared image type.
-    response = FileResponse(firm.logo.open("rb"), as_attachment=True, filename=_logo_name(firm.logo.name))
-    response["Content-Type"] = "image/png" if firm.logo.name.lower().endswith(".png") else "image/jpeg"
+    response = FileResponse(firm.logo.open("rb"), as_attachment=True, filename=_logo_name(stored))
+    response["Content-Type"] = "image/png" if stored.lower().endswith(".png") else "image/jpeg"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
@@ -462,7 +464,7 @@ def _logo_name(stored: str) -> str:
 
 @login_required
 @require_POST
-def consultant_add(request: HttpRequest, pk: int) -> HttpResponse:
+def consultant_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     firm, _me = get_consultancy_for_user(request.user, pk, "manage")
     form = AddConsultantForm(request.POST)
     if not form.is_valid():
@@ -499,7 +501,7 @@ def consultancy_join(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def consultant_remove(request: HttpRequest, pk: int, consultant_pk: int) -> HttpResponse:
+def consultant_remove(request: AuthenticatedHttpRequest, pk: int, consultant_pk: int) -> HttpResponse:
     firm, _me = get_consultancy_for_user(request.user, pk, "manage")
     consultant = get_object_or_404(Consultant.objects.select_related("user"), pk=consultant_pk, consultancy=firm)
     try:

@@ -15,7 +15,7 @@ from greenmfg.bilingual import pick
 from policies.models import FocusArea, ListCount, ListRelease, Mark
 
 # Colour-blind-safe palette (Okabe–Ito), one colour per focus area.
-AREA_COLOURS = {
+AREA_COLOURS: dict[str, str] = {
     vocabulary.FocusArea.FACTORY: "#009E73",
     vocabulary.FocusArea.DESIGN_PRODUCT: "#E69F00",
     vocabulary.FocusArea.PARK: "#0072B2",

@@ -122,7 +122,7 @@ class PolicyDocument(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.code,)
 
-    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]  # read by Django's serializers
 
 
 class TimelineEvent(models.Model):
@@ -162,7 +162,7 @@ class TimelineEvent(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.key,)
 
-    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]  # read by Django's serializers
 
 
 class CompanyCase(models.Model):
@@ -202,7 +202,7 @@ class CompanyCase(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
-    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]  # read by Django's serializers
 
 
 class Fact(models.Model):
@@ -237,7 +237,7 @@ class Fact(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.key,)
 
-    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]  # read by Django's serializers
 
 
 class ProcessRule(models.Model):
@@ -280,7 +280,7 @@ class ProcessRule(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.key,)
 
-    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]  # read by Django's serializers
 
 
 class ListRelease(models.Model):
@@ -323,10 +323,10 @@ class ListRelease(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.key,)
 
-    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]  # read by Django's serializers
 
 
-class ListCountManager(models.Manager):
+class ListCountManager(models.Manager["ListCount"]):
     def get_by_natural_key(self, release_key: str, area: str, measure: str) -> "ListCount":
         return self.get(release__key=release_key, area=area, measure=measure)
 
@@ -368,4 +368,4 @@ class ListCount(models.Model):
     def natural_key(self) -> tuple[str, str, str]:
         return (self.release.key, self.area, self.measure)
 
-    natural_key.dependencies = ["policies.listrelease"]  # type: ignore[attr-defined]
+    natural_key.dependencies = ["policies.listrelease"]  # type: ignore[attr-defined]  # read by Django's serializers

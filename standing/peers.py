@@ -65,7 +65,7 @@ class Contributor:
     """One company's latest submitted total in a peer group."""
 
     company_id: int
-    consultancies: frozenset[int | str]
+    consultancies: frozenset[int | str]  # ids; the summary table keeps them as text, read as such
     total: Decimal
     values: Mapping[str, Decimal] = field(default_factory=dict)  # indicator code → measured value
 

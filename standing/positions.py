@@ -58,7 +58,10 @@ def standing_for(assessment: Assessment, *, total: Decimal, maximum: Decimal, pr
     scopes = []
     for _set, _year, s, p in keys:
         stat = stats.get((s, p))
-        placed = position_on(*stat.totals, total) if stat is not None and stat.published else None
+        placed = None
+        if stat is not None and stat.published:
+            values, cumulative = stat.totals
+            placed = position_on(values, cumulative, total)
         scopes.append(Scope(s, p, stat, placed))
     regional = stats.get((ALL, province))
     return Standing(

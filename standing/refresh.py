@@ -71,7 +71,7 @@ def record(assessment_id: int) -> set[GroupKey]:
             AccessGrant.objects.active().filter(company=company).values_list("consultancy_id", flat=True).distinct()
         )
     )
-    key = {"company": company, "criteria_set": assessment.criteria_set.code, "year": assessment.year}
+    key: dict[str, Any] = {"company": company, "criteria_set": assessment.criteria_set.code, "year": assessment.year}
     affected: set[GroupKey] = set()
     old = Entry.objects.filter(**key).values_list("sector", "province").first()
     if old is not None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: test settings, then users → companies → assessments (make_* helpers)."""
+"""Shared fixtures: test settings and the reference data, loaded once. The make_* helpers are in tests/factories.py."""
 
 import pytest
 from django.core.management import call_command

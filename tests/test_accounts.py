@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from tests.test_organisations import make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -98,7 +98,7 @@ def test_signup_ignores_an_offsite_next(client):
 
 
 def test_login_by_email_in_any_case_then_logout_by_post(client):
-    make_user("mei@example.com", PASSWORD)
+    make_user("mei@example.com", password=PASSWORD)
     response = client.post(reverse("login"), {"username": " Mei@Example.COM ", "password": PASSWORD})
     assert response.status_code == 302 and response.url == reverse("dashboard")
     assert client.get(reverse("dashboard")).status_code == 200
@@ -110,7 +110,7 @@ def test_login_by_email_in_any_case_then_logout_by_post(client):
 
 
 def test_login_page_labels_the_field_email_and_explains_a_wrong_password(client):
-    make_user("mei@example.com", PASSWORD)
+    make_user("mei@example.com", password=PASSWORD)
     page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert re.search(r"<label[^>]*for=\"id_username\"[^>]*>\s*Email", page)
     assert reverse("password_reset") in page and reverse("signup") in page
@@ -123,7 +123,7 @@ def test_login_page_labels_the_field_email_and_explains_a_wrong_password(client)
 
 
 def test_login_keeps_next(client):
-    make_user("mei@example.com", PASSWORD)
+    make_user("mei@example.com", password=PASSWORD)
     response = client.post(
         reverse("login"), {"username": "mei@example.com", "password": PASSWORD, "next": reverse("company_create")}
     )
@@ -137,7 +137,7 @@ def test_anonymous_dashboard_redirects_to_login(client):
 
 
 def test_password_reset_sends_a_link_that_sets_a_new_password(client):
-    user = make_user("mei@example.com", PASSWORD)
+    user = make_user("mei@example.com", password=PASSWORD)
     response = client.post(reverse("password_reset"), {"email": "Mei@Example.com"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.url == reverse("password_reset_done")
     assert len(mail.outbox) == 1
@@ -170,7 +170,7 @@ def test_password_reset_for_an_unknown_email_sends_nothing_and_says_the_same(cli
 
 
 def test_password_reset_mail_is_sent_to_chinese_users_too(client):
-    make_user("mei@example.com", PASSWORD)
+    make_user("mei@example.com", password=PASSWORD)
     client.post(reverse("password_reset"), {"email": "mei@example.com"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body

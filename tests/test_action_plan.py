@@ -14,7 +14,8 @@ from assessment.models import ActionItem
 from assessment.scorecards import state_for
 from assessment.scoring import what_if
 from organisations.models import AccessGrant, Consultancy, Consultant, Membership, Role
-from tests.test_reports import make_assessment, make_company, make_user, pdf_text
+from tests.factories import make_user, member
+from tests.report_world import make_assessment, make_company, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,7 @@ def test_ladder_anonymous_other_company_viewer_and_editors(client, setup):
     response = client.get(url)
     assert response.status_code == 302 and "login" in response["Location"]
 
-    outsider = make_user("outsider", make_company("Other Co", "91320500MA1TEST002"))
+    outsider = member(make_company("Other Co", "91320500MA1TEST002"), "outsider", Role.OWNER)
     client.force_login(outsider)
     assert client.get(url).status_code == 404
     assert client.post(url, plan_post(T13={"priority": "high"})).status_code == 404

@@ -10,7 +10,8 @@ from assessment.answers import AnswerValues, Outcome, parse_answer, save_answer,
 from assessment.models import Answer, Assessment
 from assessment.scoring import GateSpec, IndicatorSpec
 from organisations.models import Role
-from tests.test_questionnaire import make_assessment, make_company, make_sector_value, member
+from tests.factories import consultant_for, make_company, member
+from tests.questionnaire_world import make_assessment, make_sector_value
 
 pytestmark = pytest.mark.django_db
 AUTOSAVE = {"X-Autosave": "1"}
@@ -342,8 +343,6 @@ def test_autosave_after_submission_is_refused(client, assessment, editor):
     ],
 )
 def test_autosave_permission_ladder(client, who, expected):
-    from tests.test_questionnaire import consultant_for
-
     company = make_company()
     assessment = make_assessment(company)
     users = {
@@ -398,8 +397,6 @@ def test_forged_fields_cannot_change_scores_status_criteria_or_notes(client, ass
 
 
 def test_consultant_sets_a_note(client, assessment):
-    from tests.test_questionnaire import consultant_for
-
     client.force_login(consultant_for(assessment.company))
     response = post(
         client, assessment, "M01", {"choice": "met", "consultant_note": "Ask for the 2024 audit.", "version": "0"}

@@ -12,7 +12,8 @@ from django.db import connection, connections
 
 from assessment.answers import AnswerValues, Outcome, save_answer
 from assessment.models import Answer
-from tests.test_questionnaire import make_assessment, make_company
+from tests.factories import make_company
+from tests.questionnaire_world import make_assessment
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are only real on PostgreSQL")

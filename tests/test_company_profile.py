@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from assessment import reports
 from organisations.models import AccessGrant, Consultancy, Consultant, ManagementCertificate, Role
-from tests.test_organisations import company_data
-from tests.test_organisations import make_company as org_company
-from tests.test_organisations import make_user as org_user
-from tests.test_reports import make_assessment, make_company, make_user, pdf_text
+from tests.factories import company_data, make_user, member
+from tests.factories import make_company as org_company
+from tests.factories import make_user as org_user
+from tests.report_world import make_assessment, make_company, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +42,12 @@ ISO14001 = {
 
 def test_ladder_owner_edits_viewer_and_consultant_read_others_404(client):
     company = make_company()
-    owner = make_user("owner", company, Role.OWNER)
-    viewer = make_user("viewer", company, Role.VIEWER)
+    owner = member(company, "owner", Role.OWNER)
+    viewer = member(company, "viewer", Role.VIEWER)
     url = reverse(URL, args=[company.pk])
 
     assert client.get(url).status_code == 302  # anonymous: to the login page
-    client.force_login(make_user("outsider", make_company("Other", "91320500MA1TEST002"), Role.OWNER))
+    client.force_login(member(make_company("Other", "91320500MA1TEST002"), "outsider", Role.OWNER))
     assert client.get(url).status_code == 404
     assert client.post(url, formset(ISO14001)).status_code == 404
 
@@ -93,7 +93,7 @@ def test_ladder_owner_edits_viewer_and_consultant_read_others_404(client):
 )
 def test_bad_certificates_are_refused_in_the_users_language_and_kept(client, language, messages):
     company = make_company()
-    owner = make_user("owner", company, Role.OWNER)
+    owner = member(company, "owner", Role.OWNER)
     client.force_login(owner)
     data = formset(
         {"system": "iso50001", "number": "EN-777", "valid_from": "2026-01-01", "valid_until": "2025-01-01"},

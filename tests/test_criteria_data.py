@@ -15,8 +15,8 @@ from assessment.criteria_rules import mark_problems
 from assessment.management.commands.score_answers import sector_ref
 from assessment.models import CriteriaSet, Gate, Indicator, SectorValue
 from assessment.scoring import AnswerData, Context, score
-from tests.test_criteria_fidelity import F01, one
-from tests.test_submission_helpers import answer, answer_all, make_criteria_set, make_sector, make_world
+from tests.specs import F01, one
+from tests.worlds import answer, answer_all, make_criteria_set, make_world, world_sector
 
 
 @pytest.fixture(autouse=True)
@@ -256,7 +256,7 @@ def test_results_name_open_indicators_and_compliance_problems():
         key="test-limit",
         area="factory",
         indicator_code="X01",
-        sector=make_sector(),
+        sector=world_sector(),
         product_zh="产品",
         product_en="Product",
         standard="GB 0000",

@@ -15,11 +15,8 @@ from assessment.formulas import kwh_to_tce
 from assessment.reasons import Reason, ReasonCode, reason, reason_text
 from assessment.scoring import (
     AnswerData,
-    CategorySpec,
     Context,
-    CriteriaSpec,
     GateSpec,
-    IndicatorSpec,
     SectorRef,
     count_problem,
     score,
@@ -27,28 +24,8 @@ from assessment.scoring import (
     values_problem,
 )
 from assessment.vocabulary import Status, Verdict, verdict_text
+from tests.specs import F01, E, ind, one, user
 
-
-def ind(code, kind, points, **kw):
-    return IndicatorSpec(code=code, indicator_type=kind, points=D(str(points)), **kw)
-
-
-def one(*indicators, rating="relative", gates=(), bands=()):
-    weight = sum((i.points for i in indicators), D(0))
-    return CriteriaSpec(
-        code="t",
-        rating=rating,
-        gates=gates,
-        rating_bands=bands,
-        categories=(CategorySpec("c", weight, tuple(indicators)),),
-    )
-
-
-def user(value, leading, benchmark):
-    return AnswerData(value=D(value), leading=D(leading), benchmark=D(benchmark), values_source="test")
-
-
-F01 = ind("F01", "reverse_quant", 8, formula="energy_intensity", uses_sector_values=True, unit="tce/product unit")
 POS = ind("P", "positive_quant", 8, unit="%")
 REV = ind("R", "reverse_quant", 8, unit="t/t")
 F04_OPTIONS = [
@@ -76,10 +53,6 @@ STARS = (
     {"min": 85, "label_zh": "五星", "label_en": "Five stars", "provisional": True},
     {"min": 0, "label_zh": "一星", "label_en": "One star", "provisional": True},
 )
-
-
-def E(e, q, sector=None, **kw):
-    return AnswerData(inputs={"E": D(e), "Q": D(q)}, sector=sector, **kw)
 
 
 # --- Verdicts: one test per rule ----------------------------------------------------------------

@@ -4,8 +4,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
+
+from tests.factories import make_user
 
 POLICY = {
     "default-src": ["'self'"],
@@ -18,16 +19,6 @@ POLICY = {
     "form-action": ["'self'"],
 }
 NONCE_DIRECTIVES = ("script-src", "style-src")
-
-
-def make_user(*, staff: bool = False, superuser: bool = False):
-    return get_user_model().objects.create_user(
-        username=f"csp-{staff}-{superuser}@example.com",
-        email=f"csp-{staff}-{superuser}@example.com",
-        password="a-long-Passphrase-42",
-        is_staff=staff or superuser,
-        is_superuser=superuser,
-    )
 
 
 def parse_policy(header: str) -> dict[str, list[str]]:
@@ -91,7 +82,7 @@ def test_public_pages_send_the_exact_policy(client, db, name):
 
 @pytest.mark.parametrize("name", ["dashboard", "password_change"])
 def test_authenticated_pages_send_the_exact_policy(client, db, name):
-    client.force_login(make_user())
+    client.force_login(make_user("csp"))
 
     response = client.get(reverse(name), follow=True)
 
@@ -100,7 +91,7 @@ def test_authenticated_pages_send_the_exact_policy(client, db, name):
 
 
 def test_the_admin_works_under_the_policy_with_a_nonce(client, db):
-    user = make_user(superuser=True)
+    user = make_user("csp-admin", superuser=True)
     client.force_login(user)
     pages = [
         reverse("admin:index"),
@@ -124,7 +115,7 @@ def test_the_admin_login_page_sends_the_policy(client, db):
 
 
 def test_each_response_gets_a_fresh_nonce(client, db):
-    client.force_login(make_user(superuser=True))
+    client.force_login(make_user("csp-admin", superuser=True))
 
     first = client.get(reverse("admin:index"))["Content-Security-Policy"]
     second = client.get(reverse("admin:index"))["Content-Security-Policy"]

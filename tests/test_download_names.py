@@ -8,7 +8,7 @@ from django.urls import reverse
 from assessment.models import Report
 from assessment.reports import download_name
 from greenmfg.filenames import file_part
-from tests.test_submission_helpers import make_world
+from tests.worlds import make_world
 
 pytestmark = pytest.mark.django_db
 

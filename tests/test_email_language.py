@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from organisations import identity, preferences
 from organisations.models import AccountSettings, Company
-from tests.test_identity_claims import VALID_CODE, licence_png
-from tests.test_organisations import make_company, make_consultancy, make_user
+from tests.factories import VALID_CODE, make_company, make_consultancy, make_user
+from tests.test_identity_claims import licence_png
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Gr33n-language-test"

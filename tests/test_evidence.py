@@ -12,7 +12,8 @@ from PIL import Image
 from assessment.evidence import EvidenceError, check_name, detect
 from assessment.models import Assessment, Evidence
 from organisations.models import Role
-from tests.test_questionnaire import consultant_for, make_assessment, make_company, member
+from tests.factories import consultant_for, make_company, member
+from tests.questionnaire_world import make_assessment
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -100,7 +101,8 @@ def test_good_files_are_stored_under_generated_names(client, assessment, editor,
     assert evidence.original_name == name and evidence.content_type == content_type and evidence.size == len(content)
     assert evidence.file.name.startswith(f"evidence/{assessment.pk}/")
     assert name not in evidence.file.name and "." not in evidence.file.name.rsplit("/", 1)[1]
-    assert default_storage.open(evidence.file.name).read() == content
+    with default_storage.open(evidence.file.name) as stored:
+        assert stored.read() == content
 
 
 def test_upload_without_htmx_redirects_back_to_the_indicator(client, assessment, editor):
@@ -257,6 +259,8 @@ def test_evidence_permission_ladder(client, who, download, delete, upload_status
         client.force_login(users[who]())
     response = client.get(reverse("evidence_download", args=[evidence.pk]))
     assert response.status_code == download
+    if download == 200:
+        assert b"".join(response.streaming_content) == PDF  # read to the end, which closes the file
     if download == 404:
         assert PDF not in response.content
     assert upload(client, assessment, "b.pdf", PDF, htmx=False).status_code == upload_status

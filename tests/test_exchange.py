@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from assessment import exchange, submission
 from assessment.models import Answer, Assessment, AuditEvent
 from assessment.scorecards import live_state
-from tests.test_submission_helpers import answer, answer_all, make_sector_value, make_world
+from tests.worlds import answer, answer_all, make_sector_value, make_world
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

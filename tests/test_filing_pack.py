@@ -17,7 +17,8 @@ from assessment import filing
 from assessment.models import Evidence, Report
 from ledger.models import DataSheet
 from organisations.models import Role
-from tests.test_reports import make_assessment, make_company, make_user, pdf_text
+from tests.factories import member
+from tests.report_world import make_assessment, make_company, pdf_text
 from tests.test_reports_worker import run_worker  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def owner_and_assessment():
     company = make_company()
-    owner = make_user("owner@example.com", company, Role.OWNER)
+    owner = member(company, "owner@example.com", Role.OWNER)
     assessment = make_assessment(company=company, user=owner)
     for item in Evidence.objects.filter(assessment=assessment):
         item.file.save("x", ContentFile(f"content of {item.original_name}".encode()), save=True)
@@ -91,7 +92,7 @@ def test_pack_is_made_by_the_worker_and_lists_its_contents(client, owner_and_ass
     sheet = load_workbook(io.BytesIO(pack.read("4-数据表-2025.xlsx"))).active
     assert any(row[0] == "water_intake" and row[4] == "42000" for row in sheet.iter_rows(values_only=True))
 
-    other = make_user("other@example.com", make_company("别家公司", "91320500MA1TEST002"), Role.OWNER)
+    other = member(make_company("别家公司", "91320500MA1TEST002"), "other@example.com", Role.OWNER)
     client.force_login(other)
     assert client.get(reverse("report_download", args=[report.pk])).status_code == 404
     assert client.post(url, {"language": "en", "kind": "filing"}).status_code == 404

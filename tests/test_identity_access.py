@@ -8,7 +8,7 @@ from django.utils import translation
 
 from organisations import throttle
 from organisations.models import AccessGrant, AccessRequest, Membership, Role
-from tests.test_organisations import make_company, make_consultancy, make_user, png_bytes
+from tests.factories import make_company, make_consultancy, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +192,4 @@ def test_the_logo_is_served_as_an_attachment_that_is_not_sniffed(client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("attachment")
     assert "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == png_bytes()  # read to the end, which closes the file

@@ -22,7 +22,7 @@ from organisations.models import (
     Role,
     Verification,
 )
-from tests.test_organisations import (
+from tests.factories import (
     VALID_CODE,
     company_data,
     make_company,
@@ -125,7 +125,8 @@ def test_the_owner_uploads_a_licence_and_the_company_waits_for_review(client):
     assert company.verification == Verification.PENDING
     assert company.licence_type == "image/png" and company.licence.name.startswith("licences/")
     assert "licence.png" not in company.licence.name  # stored under a generated name
-    assert company.licence.read() == png_bytes()
+    with company.licence.open("rb"):
+        assert company.licence.read() == png_bytes()
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from django.urls import reverse
 from assessment.answers import progress_of, scorecard_for
 from assessment.models import Answer, Assessment, CriteriaSet
 from organisations.models import AccessGrant
-from tests.test_organisations import make_company, make_consultancy, make_user
+from tests.factories import make_company, make_consultancy, make_sheet, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +72,6 @@ def test_pages_link_a_favicon_that_exists(client):
 
 
 def test_the_draft_score_uses_the_data_sheet_as_the_questionnaire_does(client, client_draft):
-    from tests.test_ledger_sheets import make_sheet
-
     draft, lead = client_draft
     make_sheet(draft.company, year=draft.year)
     # F03 (renewable share): own yardsticks, and E_re and E left to the sheet

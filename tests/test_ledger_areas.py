@@ -13,7 +13,8 @@ from assessment.models import Answer, Assessment, CriteriaSet
 from ledger.models import DataSheet, ProductOutput
 from ledger.sheets import explain, recompute
 from organisations.models import Role
-from tests.test_ledger_sheets import make_company, make_sheet, member, sheet_post
+from tests.factories import cement_company as make_company
+from tests.factories import make_sheet, member, sheet_post
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def _english(client: Any) -> None:
 
 
 def draft(company: Any, area: str) -> Assessment:
-    owner = member(company, Role.OWNER)
+    owner = member(company, "owner", Role.OWNER)
     made = Assessment.objects.create(
         company=company, criteria_set=CriteriaSet.objects.latest_published(area), year=2025, created_by=owner
     )
@@ -147,7 +148,7 @@ def test_the_part_of_one_indicator_is_not_offered_to_another() -> None:
 )
 def test_a_part_larger_than_its_total_is_refused(client: Any, field: str, value: str, message: str) -> None:
     company = make_company()
-    owner = member(company, Role.OWNER)
+    owner = member(company, "owner", Role.OWNER)
     client.force_login(owner)
     data = sheet_post(suppliers="120", products_sold="8", land_area="400", **{field: value})
     response = client.post(reverse("data_sheet", args=[company.pk, 2025]), data)
@@ -158,7 +159,7 @@ def test_a_part_larger_than_its_total_is_refused(client: Any, field: str, value:
 
 def test_the_sheet_page_saves_supply_chain_and_park_figures(client: Any) -> None:
     company = make_company()
-    owner = member(company, Role.OWNER)
+    owner = member(company, "owner", Role.OWNER)
     client.force_login(owner)
     data = sheet_post(suppliers="120", suppliers_low_risk="72", wastewater_treated="1000", reclaimed_water_reused="250")
     response = client.post(reverse("data_sheet", args=[company.pk, 2025]), data)
@@ -184,7 +185,7 @@ def test_the_demo_sheet_drives_the_demo_supply_chain_and_park() -> None:
 
 def test_the_demo_design_product_checks_show_the_sheet_figures_per_product(client: Any) -> None:
     """Pass/fail checks are not scored from the sheet; the sheet's figure per unit of main product is shown."""
-    owner = member(Assessment.objects.get(pk=9004).company, Role.OWNER)
+    owner = member(Assessment.objects.get(pk=9004).company, "owner", Role.OWNER)
     client.force_login(owner)
     body = client.get(reverse("assessment_category", args=[9004, "energy"])).content.decode()
     # E = 69 700 tce over 850 000 t of cement
@@ -197,7 +198,7 @@ def test_the_demo_design_product_checks_show_the_sheet_figures_per_product(clien
 
 
 def test_the_supply_chain_page_shows_the_sheet_figures_with_their_source(client: Any) -> None:
-    owner = member(Assessment.objects.get(pk=9002).company, Role.OWNER)
+    owner = member(Assessment.objects.get(pk=9002).company, "owner", Role.OWNER)
     client.force_login(owner)
     x26 = Assessment.objects.get(pk=9002).criteria_set.categories.get(indicators__code="X26").code
     body = client.get(reverse("assessment_category", args=[9002, x26])).content.decode()

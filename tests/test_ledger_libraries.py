@@ -17,7 +17,7 @@ from assessment.models import Answer, Assessment, CriteriaSet, Library, SectorVa
 from assessment.scoring import round_points
 from ledger.models import DataSheet
 from organisations.models import AccessGrant, Consultancy, Role, Sector
-from tests.test_ledger_sheets import make_company, make_sheet, member
+from tests.factories import make_company, make_sheet, member
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +51,8 @@ def firm_library() -> dict[str, Any]:
 
 
 def client_company(firm: Consultancy, *, granted: bool = True) -> tuple[Any, Assessment]:
-    company = make_company()
-    owner = member(company, Role.OWNER)
+    company = make_company("Ledger Cement Co", sector=Sector.objects.get(code="30"), province="ZJ")
+    owner = member(company, "owner", Role.OWNER)
     if granted:
         AccessGrant.objects.create(company=company, consultancy=firm)
     make_sheet(company, water_intake=D(5000), water_reused=D(45000))

@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 from assessment import exchange, submission
 from assessment.models import Answer, Assessment, CriteriaSet
 from organisations.models import Role
-from tests.test_ledger_sheets import make_company, make_sheet, member
+from tests.factories import cement_company as make_company
+from tests.factories import make_sheet, member
 
 pytestmark = pytest.mark.django_db
 WHY = "meter replaced in May: corrected intake"
@@ -29,7 +30,7 @@ def _english(client: Any) -> Any:
 
 def company_with_sheet() -> tuple[Any, Any]:
     company = make_company()
-    owner = member(company, Role.OWNER)
+    owner = member(company, "owner", Role.OWNER)
     make_sheet(company, water_intake=D(5000), water_reused=D(45000))
     return company, owner
 
@@ -111,7 +112,7 @@ def test_input_reasons_must_name_inputs_of_the_formula() -> None:
 
 def test_without_a_sheet_no_reason_is_needed() -> None:
     company = make_company()
-    owner = member(company, Role.OWNER)
+    owner = member(company, "owner", Role.OWNER)
     target = draft(company, owner)
     document = {"criteria_set": target.criteria_set.code, "indicators": {"F07": {"inputs": {"V": "15000"}}}}
     assert exchange.import_answers(target.pk, json.dumps(document).encode(), user=owner, may_note=False) == 1

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from assessment.models import Answer, Assessment, CriteriaSet, Library, SectorValue
 from organisations.models import AccessGrant, Consultancy, Consultant, Role, Sector
-from tests.test_ledger_sheets import make_company, make_sheet, make_user, member
+from tests.factories import cement_company as make_company
+from tests.factories import make_sheet, make_user, member
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -67,7 +68,7 @@ def test_a_consultant_creates_a_library_and_adds_a_row_every_client_is_offered(c
     )
     # a client that granted access sees it on its questionnaire, with the library's name and source
     company = make_company()
-    owner = member(company, Role.OWNER)
+    owner = member(company, "owner", Role.OWNER)
     AccessGrant.objects.create(company=company, consultancy=firm)
     assessment = Assessment.objects.create(
         company=company, criteria_set=CriteriaSet.objects.latest_published("factory"), year=2025, created_by=owner
@@ -137,7 +138,7 @@ def test_editing_and_retiring_a_row(client: Any) -> None:
     assert row.leading == D(97)
     # a client's answer chose the row before it is retired: it keeps it; a new assessment is not offered it
     company = make_company()
-    owner = member(company, Role.OWNER)
+    owner = member(company, "owner", Role.OWNER)
     AccessGrant.objects.create(company=company, consultancy=firm)
     make_sheet(company, water_intake=D(5000), water_reused=D(45000))
     factory = CriteriaSet.objects.latest_published("factory")
@@ -188,7 +189,7 @@ def test_anonymous_is_sent_to_login(client: Any) -> None:
 def test_company_members_read_owners_and_editors_keep(client: Any) -> None:
     company = make_company()
     library = company_library(company)
-    viewer, editor = member(company, Role.VIEWER), member(company, Role.EDITOR)
+    viewer, editor = member(company, "viewer", Role.VIEWER), member(company, "editor", Role.EDITOR)
     client.force_login(viewer)
     assert client.get(reverse("company_libraries", args=[company.pk]), **EN).status_code == 200
     page = client.get(reverse("library_detail", args=[library.pk]), **EN)
@@ -206,7 +207,7 @@ def test_others_get_404(client: Any) -> None:
     firm, consultant = firm_with_consultant()
     AccessGrant.objects.create(company=company, consultancy=firm)
     other_firm_library = firm_library(Consultancy.objects.create(name="Elsewhere"))
-    outsider = member(make_company(), Role.OWNER)
+    outsider = member(make_company(), "owner", Role.OWNER)
     client.force_login(outsider)
     assert client.get(reverse("library_detail", args=[library.pk])).status_code == 404
     assert client.get(reverse("consultancy_libraries", args=[firm.pk])).status_code == 404
@@ -221,7 +222,7 @@ def test_others_get_404(client: Any) -> None:
 
 def test_a_library_row_marked_uncertain_is_never_offered(client: Any) -> None:
     company = make_company()
-    owner = member(company, Role.OWNER)
+    owner = member(company, "owner", Role.OWNER)
     platform = Library.objects.create(
         owner=Library.Owner.PLATFORM, name_zh="平台", name_en="Platform rows", source="reference file"
     )
@@ -251,7 +252,7 @@ def test_a_library_row_marked_uncertain_is_never_offered(client: Any) -> None:
 
 def test_the_company_tab_is_offered_to_members_not_to_its_consultants(client: Any) -> None:
     company = make_company()
-    viewer = member(company, Role.VIEWER)
+    viewer = member(company, "viewer", Role.VIEWER)
     firm, consultant = firm_with_consultant()
     AccessGrant.objects.create(company=company, consultancy=firm)
     url = reverse("company_libraries", args=[company.pk])

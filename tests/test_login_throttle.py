@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from django.urls import reverse
 
 from greenmfg.login_throttle import client_ip
+from tests.factories import make_user
 
 EMAIL = "throttle@example.com"
 PASSWORD = "a-long-Passphrase-42"
@@ -16,7 +16,7 @@ PASSWORD = "a-long-Passphrase-42"
 
 @pytest.fixture
 def user(db):
-    return get_user_model().objects.create_user(username=EMAIL, email=EMAIL, password=PASSWORD)
+    return make_user(EMAIL, password=PASSWORD)
 
 
 def login(client, password: str, *, email: str = EMAIL, ip: str = "203.0.113.7"):

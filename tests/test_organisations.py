@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -14,10 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
-from PIL import Image
 
 from assessment.models import Assessment, CriteriaSet, Snapshot
-from organisations.credit_code import check_character
 from organisations.forms import CompanyForm
 from organisations.models import (
     AccessGrant,
@@ -30,49 +28,12 @@ from organisations.models import (
     Role,
     Sector,
 )
+from tests.factories import VALID_CODE, company_data, make_company, make_consultancy, make_sector, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
-User = get_user_model()
-VALID_CODE = "91350100M000100Y43"
 
 
-# --- make_* helpers (imported by the other organisations/accounts test modules) -------------------
-
-
-def credit_code(n: int) -> str:
-    first17 = f"913501000000{n:05d}"
-    return first17 + check_character(first17)
-
-
-def make_user(email: str, password: str = "pw-for-tests-9f3k") -> "User":
-    return User.objects.create_user(username=email, email=email, password=password)
-
-
-def make_sector() -> Sector:
-    section, _ = Sector.objects.get_or_create(code="C", defaults={"name_zh": "制造业", "name_en": "Manufacturing"})
-    division, _ = Sector.objects.get_or_create(
-        code="26", defaults={"parent": section, "name_zh": "化学原料和化学制品制造业", "name_en": "Chemicals"}
-    )
-    return division
-
-
-_counter = iter(range(1, 100000))
-
-
-def make_company(name: str = "Fuzhou Green Chem", owner: "User | None" = None) -> Company:
-    company = Company.objects.create(
-        name=name, credit_code=credit_code(next(_counter)), sector=make_sector(), province="FJ", size="medium"
-    )
-    if owner is not None:
-        Membership.objects.create(user=owner, company=company, role=Role.OWNER)
-    return company
-
-
-def make_consultancy(name: str = "Blue Sky Advisors", admin: "User | None" = None) -> Consultancy:
-    firm = Consultancy.objects.create(name=name)
-    if admin is not None:
-        Consultant.objects.create(user=admin, consultancy=firm, is_admin=True)
-    return firm
+# --- helpers of this module ----------------------------------------------------------------------
 
 
 def make_criteria_set() -> CriteriaSet:
@@ -102,24 +63,6 @@ def make_assessment(company: Company, *, year: int = 2025, total: str | None = N
             assessment=assessment, criteria={}, answers={}, scorecard={}, total=Decimal(total), verdict="pass"
         )
     return assessment
-
-
-def png_bytes(size: tuple[int, int] = (40, 20), fmt: str = "PNG") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (20, 140, 60)).save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def company_data(**overrides: object) -> dict:
-    data = {
-        "name": "Xiamen Steel",
-        "credit_code": VALID_CODE,
-        "sector": make_sector().pk,
-        "province": "FJ",
-        "size": "large",
-    }
-    data.update(overrides)
-    return data
 
 
 # --- Credit code in the company form -------------------------------------------------------------

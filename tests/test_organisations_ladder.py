@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from organisations import urls as organisation_urls
 from organisations.models import AccessGrant, AccessRequest, Consultant, Invitation, Membership, Role
-from tests.test_organisations import company_data, make_company, make_consultancy, make_user, png_bytes
+from tests.factories import company_data, make_company, make_consultancy, make_user, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +138,10 @@ ACTORS = ["anonymous", "outsider", "revoked", "viewer", "editor", "owner", "cons
 
 
 def call(client, method: str, url: str, data: Any) -> Any:
-    return client.get(url) if method == "get" else client.post(url, data or {})
+    response = client.get(url) if method == "get" else client.post(url, data or {})
+    if response.streaming:
+        b"".join(response.streaming_content)  # a download holds its file open until read to the end
+    return response
 
 
 @pytest.mark.parametrize("actor", ACTORS)

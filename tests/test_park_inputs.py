@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.test_organisations import make_company, make_user
+from tests.factories import make_company, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -257,9 +257,9 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path):
         STATIC_ROOT=str(tmp_path / "static"),
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
-    log = (tmp_path / "stdout.log").open("w")
+    log, errors = (tmp_path / "stdout.log").open("w"), (tmp_path / "stderr.log").open("w")
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn")], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.PIPE
+        [str(Path(sys.executable).parent / "gunicorn")], cwd=BASE_DIR, env=env, stdout=log, stderr=errors
     )
     try:
         deadline = time.monotonic() + 30
@@ -268,7 +268,9 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path):
                 status, headers, body = _get(f"http://127.0.0.1:{port}/healthz")
                 break
             except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                assert server.poll() is None and time.monotonic() < deadline, (
+                    "gunicorn did not start: " + (tmp_path / "stderr.log").read_text()
+                )
                 time.sleep(0.2)
         redirect_status, redirect_headers, _ = _get(f"http://127.0.0.1:{port}/accounts/login/")
         # gunicorn trusts X-Forwarded-Proto from a proxy on the same machine (FORWARDED_ALLOW_IPS).
@@ -277,6 +279,7 @@ def test_gunicorn_serves_the_app_with_json_logs(tmp_path):
         server.terminate()
         server.wait(timeout=30)
         log.close()
+        errors.close()
 
     assert status == 200
     assert json.loads(body) == {"status": "ok", "database": "ok"}

@@ -9,7 +9,8 @@ from django.utils import translation
 from assessment import reports
 from organisations.branding import normalise_colour, report_template, validate_contact_lines, validate_hex_colour
 from organisations.models import AccessGrant, Consultancy, Consultant, Role
-from tests.test_reports import make_assessment, make_company, make_user, pdf_text
+from tests.factories import make_user, member
+from tests.report_world import make_assessment, make_company, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -77,9 +78,9 @@ def test_settings_form_refuses_bad_colours_in_the_users_language_and_keeps_the_i
 
 def test_a_non_admin_consultant_cannot_change_the_template(client):
     firm = Consultancy.objects.create(name="Blue Advisors")
-    member = make_user("member@firm.test")
-    Consultant.objects.create(user=member, consultancy=firm)
-    client.force_login(member)
+    colleague = make_user("member@firm.test")
+    Consultant.objects.create(user=colleague, consultancy=firm)
+    client.force_login(colleague)
     response = client.post(reverse("consultancy_detail", args=[firm.pk]), {"name": "x", "brand_colour": "#000000"})
     assert response.status_code == 403
     firm.refresh_from_db()
@@ -88,7 +89,7 @@ def test_a_non_admin_consultant_cannot_change_the_template(client):
 
 def test_consultants_reports_use_the_template_on_cover_footer_and_sign_off(client):
     company = make_company()
-    owner = make_user("owner", company, Role.OWNER)
+    owner = member(company, "owner", Role.OWNER)
     assessment = make_assessment(company=company, user=owner)
     firm = Consultancy.objects.create(
         name="蓝天咨询", brand_colour="#1d4e89", accent_colour="#8a5a00", contact_lines=CONTACT

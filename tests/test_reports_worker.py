@@ -12,7 +12,8 @@ from django_tasks_db.models import DBTaskResult
 from assessment import reports, tasks
 from assessment.models import Answer, Report
 from organisations.models import AccessGrant, Consultancy, Consultant, Role
-from tests.test_reports import make_assessment, make_company, make_user
+from tests.factories import make_user, member
+from tests.report_world import make_assessment, make_company
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def run_worker(monkeypatch):
 @pytest.fixture
 def owner_and_assessment():
     company = make_company()
-    owner = make_user("owner@example.com", company, Role.OWNER)
+    owner = member(company, "owner@example.com", Role.OWNER)
     return owner, make_assessment(company=company, user=owner)
 
 
@@ -69,7 +70,7 @@ def test_request_then_worker_then_owner_downloads_and_others_get_404(client, own
     assert response["Content-Disposition"].startswith("attachment;")
     assert "-r1-en.pdf" in response["Content-Disposition"]
 
-    other = make_user("other@example.com", make_company("别家公司", "91320500MA1TEST002"), Role.OWNER)
+    other = member(make_company("别家公司", "91320500MA1TEST002"), "other@example.com", Role.OWNER)
     client.force_login(other)
     assert client.get(reverse("report_download", args=[report.pk])).status_code == 404
     assert client.get(reverse("report_status", args=[report.pk])).status_code == 404

@@ -10,7 +10,7 @@ from assessment import submission
 from assessment.models import CriteriaSet, Indicator, RegionalReference
 from assessment.scorecards import live_state
 from assessment.scoring import round_points
-from tests.test_submission_helpers import answer, answer_all, make_criteria_set, make_world
+from tests.worlds import answer, answer_all, make_criteria_set, make_world
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

@@ -14,41 +14,17 @@ from assessment.scoring import (
     CategorySpec,
     CriteriaSpec,
     GateSpec,
-    IndicatorSpec,
     SectorRef,
     score,
     top_actions,
     what_if,
 )
 from assessment.vocabulary import Status, Verdict
-
-
-def ind(code, kind, points, **kw):
-    return IndicatorSpec(code=code, indicator_type=kind, points=D(str(points)), **kw)
-
-
-def one(indicator, *, rating="relative", gates=(), bands=()):
-    """A set with one category holding one indicator worth its own points."""
-    return CriteriaSpec(
-        code="t",
-        rating=rating,
-        gates=gates,
-        rating_bands=bands,
-        categories=(CategorySpec("c", indicator.points, (indicator,)),),
-    )
-
+from tests.specs import E, ind, one, user
 
 REV = ind("F01", "reverse_quant", 8, formula="energy_intensity", uses_sector_values=True, unit="tce/product unit")
 POS = ind("P", "positive_quant", 8, unit="%")
 CEMENT = SectorRef("cement", "kgce/t", D("80"), D("87"), D("94"))
-
-
-def E(e, q, sector=None, **kw):
-    return AnswerData(inputs={"E": D(e), "Q": D(q)}, sector=sector, **kw)
-
-
-def user(value, leading, benchmark):
-    return AnswerData(value=D(value), leading=D(leading), benchmark=D(benchmark), values_source="test")
 
 
 # (id, spec, answers, code, expected points, expected status, extra checks on the indicator result)

@@ -3,16 +3,10 @@
 import importlib
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import clear_url_caches, reverse
 
 import greenmfg.urls
-
-PASSWORD = "a-long-Passphrase-42"
-
-
-def make_user(email: str, *, staff: bool = False):
-    return get_user_model().objects.create_user(username=email, email=email, password=PASSWORD, is_staff=staff)
+from tests.factories import PASSWORD, make_user
 
 
 @pytest.fixture

@@ -67,19 +67,19 @@ def test_no_env_file_is_fine(tmp_path):
     read_env_file(tmp_path / "missing")
 
 
+@pytest.mark.skipif(shutil.which("git") is None or not (BASE_DIR / ".git").exists(), reason="not a git checkout")
 def test_env_file_is_git_ignored():
-    if shutil.which("git") is None or not (BASE_DIR / ".git").exists():
-        pytest.skip("not a git checkout")
     done = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=BASE_DIR)
     assert done.returncode == 0, ".env is not git-ignored"
 
 
+@pytest.mark.skipif(
+    ENV_FILE.exists() and not ENV_FILE.read_text().startswith(WRITTEN_BY_SETUP),
+    reason="this .env was not written by bin/setup (bin/setup keeps an existing one)",
+)
 def test_bin_setup_wrote_a_development_env_file():
-    if not ENV_FILE.exists():
-        pytest.fail("No .env: run bin/setup --no-serve, which writes one.")
+    assert ENV_FILE.exists(), "No .env: run bin/setup --no-serve, which writes one."
     text = ENV_FILE.read_text()
-    if not text.startswith(WRITTEN_BY_SETUP):
-        pytest.skip("this .env was not written by bin/setup (bin/setup keeps an existing one)")
     values = dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
     assert values["DEBUG"] == "1"
     assert values["SECRET_KEY"].startswith("django-insecure-") and len(values["SECRET_KEY"]) >= 66
@@ -93,9 +93,11 @@ def test_debug_off_refuses_a_development_key():
     assert "SECRET_KEY must be set when DEBUG is off, to a real key: django-insecure- keys" in done.stderr
 
 
+@pytest.mark.skipif(
+    not ENV_FILE.exists() or not ENV_FILE.read_text().startswith(WRITTEN_BY_SETUP),
+    reason="needs the .env that bin/setup writes",
+)
 def test_production_still_refuses_to_start_without_a_real_key_next_to_bin_setups_env():
-    if not ENV_FILE.exists() or not ENV_FILE.read_text().startswith(WRITTEN_BY_SETUP):
-        pytest.skip("needs the .env that bin/setup writes")
 
     done = manage("check", DEBUG="0")
 

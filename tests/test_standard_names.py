@@ -6,7 +6,7 @@ from django.utils import translation
 
 from assessment.models import CriteriaSet
 from organisations.models import Membership
-from tests.test_organisations import make_company, make_user
+from tests.factories import make_company, make_user
 
 pytestmark = pytest.mark.django_db
 SUPPLY_CHAIN_ZH = "工信厅节函〔2016〕586号 附件 绿色供应链管理评价要求"

@@ -16,7 +16,7 @@ from assessment.models import Assessment, Snapshot
 from ledger.models import DataSheet
 from organisations.models import Company, dynamic_form_due
 from standing import dynamic
-from tests.test_submission_helpers import make_criteria_set, make_world
+from tests.worlds import make_criteria_set, make_world
 
 pytestmark = pytest.mark.django_db
 

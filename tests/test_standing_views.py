@@ -18,7 +18,8 @@ from standing.models import Entry, PeerStat, split_firms
 from standing.peers import K_COMPANIES, refusal
 from standing.peers import Contributor as PeerContributor
 from standing.refresh import refresh_after_submission, refresh_all
-from tests.test_submission_helpers import answer_all, make_company, make_criteria_set, make_user, make_world
+from tests.factories import make_user
+from tests.worlds import answer_all, make_criteria_set, make_world, world_company
 
 pytestmark = pytest.mark.django_db
 
@@ -73,11 +74,11 @@ def submitted(
 
 
 def peers(criteria_set: CriteriaSet, n: int, *, firms: int = 3, start: int = 40) -> list[Assessment]:
-    """n peer companies (same sector and province as make_company) spread over `firms` consultancies-or-none."""
+    """n peer companies (same sector and province as world_company) spread over `firms` consultancies-or-none."""
     consultancies = [Consultancy.objects.create(name=f"Firm {i}") for i in range(1, firms)]
     out = []
     for i in range(n):
-        company = make_company(f"Peer {i}")
+        company = world_company(f"Peer {i}")
         if i % firms:
             AccessGrant.objects.create(company=company, consultancy=consultancies[i % firms - 1])
         out.append(submitted(company, criteria_set, str(start + i), values={"X01": str(1 + i)}))
@@ -159,7 +160,7 @@ def test_no_stored_or_shown_figure_comes_from_fewer_companies() -> None:
     pages = []
     for province, n in (("JS", 9), ("ZJ", 11), ("SD", 2)):
         for i in range(n):
-            company = make_company(f"{province} {i}")
+            company = world_company(f"{province} {i}")
             Company.objects.filter(pk=company.pk).update(province=province)
             if i % 3:
                 AccessGrant.objects.create(company=company, consultancy=firms[i % 3])
@@ -437,7 +438,7 @@ def test_no_two_published_states_differ_by_fewer_companies_than_the_rule_allows(
     for step in range(70):
         action = rng.random()
         if action < 0.6 or len(companies) < 10:
-            company = make_company(f"Random {step}")
+            company = world_company(f"Random {step}")
             if rng.random() < 0.75:
                 AccessGrant.objects.create(company=company, consultancy=rng.choice(firms))
             companies.append(company)

@@ -11,7 +11,7 @@ from assessment.models import Answer, Assessment, AuditEvent, Category, Criteria
 from assessment.scorecards import live_state, rescore_snapshot, state_for
 from assessment.scoring import round_points
 from assessment.urls import urlpatterns
-from tests.test_submission_helpers import answer, answer_all, make_criteria_set, make_sector_value, make_world
+from tests.worlds import answer, answer_all, make_criteria_set, make_sector_value, make_world
 
 pytestmark = pytest.mark.django_db
 
@@ -249,7 +249,8 @@ def test_reopen_copies_evidence_into_its_own_file():
     submit(world)
     new = submission.reopen(world.assessment.pk, user=world.owner)
     copy = new.evidence.get()
-    assert copy.file.name != evidence.file.name and copy.file.read() == b"%PDF-1.4"
+    with copy.file.open("rb"):
+        assert copy.file.name != evidence.file.name and copy.file.read() == b"%PDF-1.4"
 
 
 def test_history_lists_revisions_and_status_changes():

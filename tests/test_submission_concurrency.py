@@ -12,7 +12,7 @@ from django.db import connection
 
 from assessment import reports, submission
 from assessment.models import Assessment, AuditEvent, Snapshot
-from tests.test_submission_helpers import answer_all, make_world
+from tests.worlds import answer_all, make_world
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.management import BaseCommand
 from django.db import transaction
 
@@ -11,9 +11,9 @@ DEMO_CONSULTANT = ("consultant@demo.greenmfg.cn", "demo-consultant-2026")
 DEMO_CONSULTANCY = "Demo Green Consulting 演示绿色咨询"
 
 
-def ensure_user(email: str, password: str, *, staff: bool = False) -> object:
+def ensure_user(email: str, password: str, *, staff: bool = False) -> User:
     """Create or reset a demo user, so the printed password always works."""
-    user, _created = get_user_model().objects.get_or_create(username=email, defaults={"email": email})
+    user, _created = User.objects.get_or_create(username=email, defaults={"email": email})
     user.email = email
     user.is_staff = user.is_superuser = staff
     user.is_active = True

@@ -1,5 +1,6 @@
-"""make_* helpers for the submission, results and exchange tests: a synthetic criteria set,
-a company with every role, and complete answers. No tests here."""
+"""A synthetic world for the submission, results, exchange and standing tests: a criteria set with every
+kind of item, a company with every role (and a stranger), and complete answers. People and companies come
+from tests/factories.py; this module adds what is particular to the world."""
 
 import datetime
 import itertools
@@ -19,9 +20,9 @@ from assessment.models import (
     Indicator,
     SectorValue,
 )
-from organisations.credit_code import ALPHABET, check_character
 from organisations.models import AccessGrant, Company, Consultancy, Consultant, Membership, Sector
 from policies.models import PolicyDocument
+from tests.factories import make_company, make_sector, make_user
 
 _serial = itertools.count(1)
 BANDS = [
@@ -31,9 +32,9 @@ BANDS = [
 ]
 
 
-def make_sector() -> Sector:
-    sector, _ = Sector.objects.get_or_create(code="ZT", defaults={"name_zh": "测试行业", "name_en": "Test industry"})
-    return sector
+def world_sector() -> Sector:
+    """The world's industry: its own code, so its peer groups hold only the companies a test makes."""
+    return make_sector("ZT")
 
 
 def make_criteria_set(
@@ -116,7 +117,7 @@ def make_sector_value(indicator_code: str = "X01", *, key: str | None = None) ->
         key=key or f"test-sv-{next(_serial)}",
         area=FocusArea.FACTORY,
         indicator_code=indicator_code,
-        sector=make_sector(),
+        sector=world_sector(),
         product_zh="测试产品",
         product_en="Test product",
         standard="GB 0000",
@@ -125,18 +126,6 @@ def make_sector_value(indicator_code: str = "X01", *, key: str | None = None) ->
         leading=Decimal("0.1"),
         benchmark=Decimal("0.2"),
         mark="V",
-    )
-
-
-def credit_code() -> str:
-    body = f"91110000{next(_serial):09d}"
-    body = "".join(ch if ch in ALPHABET else "0" for ch in body)
-    return body + check_character(body)
-
-
-def make_user(name: str) -> User:
-    return User.objects.create_user(
-        username=f"{name}-{next(_serial)}", email=f"{name}{next(_serial)}@example.com", password="pw"
     )
 
 
@@ -158,16 +147,15 @@ class World:
         return client
 
 
-def make_company(name: str = "Test Co") -> Company:
-    return Company.objects.create(
-        name=name, credit_code=credit_code(), sector=make_sector(), province="JS", size="medium"
-    )
+def world_company(name: str = "Test Co") -> Company:
+    """A company of the world's industry in Jiangsu."""
+    return make_company(name, sector=world_sector(), province="JS")
 
 
 def make_world(n_indicators: int = 10, criteria_set: CriteriaSet | None = None) -> World:
     """A company with owner, editor and viewer, a granted and a revoked consultant, a stranger
     (owner of another company), and one draft assessment."""
-    company = make_company()
+    company = world_company()
     users = {role: make_user(role) for role in ("owner", "editor", "viewer", "consultant", "revoked", "stranger")}
     for role in ("owner", "editor", "viewer"):
         Membership.objects.create(user=users[role], company=company, role=role)
@@ -179,7 +167,7 @@ def make_world(n_indicators: int = 10, criteria_set: CriteriaSet | None = None) 
     AccessGrant.objects.create(
         company=company, consultancy=old_firm, revoked_at=datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
     )
-    other = make_company("Other Co")
+    other = world_company("Other Co")
     Membership.objects.create(user=users["stranger"], company=other, role="owner")
     criteria_set = criteria_set or make_criteria_set(n_indicators)
     assessment = Assessment.objects.create(
