@@ -11,6 +11,7 @@ import itertools
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
@@ -162,3 +163,7 @@ def sheet_post(**overrides: str) -> dict[str, str]:
     for i, carrier in enumerate(CARRIERS):
         data[f"energy-{i}-quantity"] = quantities.get(carrier, "")
     return data | overrides
+
+
+def licence_png(name: str = "licence.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, png_bytes(), content_type="image/png")

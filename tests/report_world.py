@@ -2,6 +2,8 @@
 and a complete draft with notes, evidence and a sector value (tests/test_reports*.py, test_report_defects.py)."""
 
 import io
+import re
+import subprocess
 from datetime import date
 from decimal import Decimal
 
@@ -303,3 +305,11 @@ def embedded_fonts(reader: PdfReader) -> set[str]:
                 if any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                     names.add(str(d.get("/BaseFont", "")))
     return names
+
+
+DEMO_COMPANY = "浙江示范建材有限公司（演示）"
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")  # Han, CJK punctuation, full-width forms
+
+
+def pdftotext(data: bytes, *layout: str) -> str:
+    return subprocess.run(["pdftotext", *layout, "-", "-"], input=data, capture_output=True, check=True).stdout.decode()

@@ -205,7 +205,7 @@ def test_new_sections_keep_each_report_in_its_language(language):
     """The action plan, certificates and a consultancy's template add no word of the other language."""
     from assessment.models import Assessment
     from organisations.models import ManagementCertificate
-    from tests.test_report_defects import CJK, COMPANY, pdftotext
+    from tests.report_world import CJK, DEMO_COMPANY, pdftotext
 
     assessment = Assessment.objects.select_related("company", "criteria_set").get(pk=9001)
     zh = language == "zh-hans"
@@ -239,7 +239,7 @@ def test_new_sections_keep_each_report_in_its_language(language):
         assert not words, sorted(words)
         assert "行动计划" in text and "已认证的管理体系" in text and "已过期" in text
     else:
-        rest = text.replace(COMPANY, "").replace("(引领值)", "").replace("(基准值)", "")
+        rest = text.replace(DEMO_COMPANY, "").replace("(引领值)", "").replace("(基准值)", "")
         assert not CJK.findall(rest), sorted(set(CJK.findall(rest)))
         assert "Action plan" in text and "Certified management systems" in text and "expired" in text
 

@@ -6,8 +6,7 @@ from django.urls import reverse
 
 from organisations import identity, preferences
 from organisations.models import AccountSettings, Company
-from tests.factories import VALID_CODE, make_company, make_consultancy, make_user
-from tests.test_identity_claims import licence_png
+from tests.factories import VALID_CODE, licence_png, make_company, make_consultancy, make_user
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Gr33n-language-test"

@@ -19,7 +19,6 @@ from ledger.models import DataSheet
 from organisations.models import Role
 from tests.factories import member
 from tests.report_world import make_assessment, make_company, pdf_text
-from tests.test_reports_worker import run_worker  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 

@@ -25,6 +25,7 @@ from organisations.models import (
 from tests.factories import (
     VALID_CODE,
     company_data,
+    licence_png,
     make_company,
     make_consultancy,
     make_user,
@@ -55,10 +56,6 @@ def docx_bytes() -> bytes:
         )
         package.writestr("word/document.xml", "<w:document/>")
     return buffer.getvalue()
-
-
-def licence_png(name: str = "licence.png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ the extracted text of each PDF is checked for every defect a consultant found in
 
 import io
 import re
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -17,18 +16,13 @@ from assessment.reasons import ReasonCode, reason, reason_text
 from greenmfg.bilingual import split_bilingual, unit_html
 
 # Every test shares the session's test database (the module fixture renders from it).
-from tests.report_world import make_assessment
+from tests.report_world import CJK, make_assessment, pdftotext
+from tests.report_world import DEMO_COMPANY as COMPANY
 
 pytestmark = pytest.mark.django_db
 
 AREAS = {"factory": 9001, "supply_chain": 9002, "park": 9003, "design_product": 9004}
 LANGUAGES = ("zh-hans", "en")
-COMPANY = "浙江示范建材有限公司（演示）"
-CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
-
-
-def pdftotext(data: bytes, *layout: str) -> str:
-    return subprocess.run(["pdftotext", *layout, "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
 
 
 @pytest.fixture(scope="module")

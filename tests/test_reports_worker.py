@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -23,19 +22,6 @@ def client(client, settings):
     # The assertions below read the English messages; the site's default language is zh-hans.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
-
-
-@pytest.fixture
-def run_worker(monkeypatch):
-    """Process every queued task with the real `db_worker --batch` command, in this test's transaction."""
-    # The worker drops "unusable" connections between tasks; inside a test transaction that would
-    # abort the transaction, so keep the connection.
-    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
-
-    def run() -> None:
-        call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
-
-    return run
 
 
 @pytest.fixture

@@ -19,70 +19,10 @@ from standing.peers import K_COMPANIES, refusal
 from standing.peers import Contributor as PeerContributor
 from standing.refresh import refresh_after_submission, refresh_all
 from tests.factories import make_user
+from tests.standing_world import english, peers, submitted
 from tests.worlds import answer_all, make_criteria_set, make_world, world_company
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def run_worker(monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
-
-    def run() -> None:
-        call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
-
-    return run
-
-
-def english(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    client.cookies["django_language"] = "en"
-    return client
-
-
-def submitted(
-    company: Company, criteria_set: CriteriaSet, total: str, *, year: int = 2030, values: dict[str, str] | None = None
-) -> Assessment:
-    """A submitted assessment with a minimal frozen snapshot (the standing tables read only these fields)."""
-    assessment = Assessment.objects.create(
-        company=company, criteria_set=criteria_set, year=year, status=Assessment.Status.SUBMITTED
-    )
-    indicators = [
-        {"code": code, "value": value, "points": "5.00", "maximum": "10.00"} for code, value in (values or {}).items()
-    ]
-    Snapshot.objects.create(
-        assessment=assessment,
-        total=Decimal(total),
-        verdict="pass",
-        answers={},
-        criteria={
-            "code": criteria_set.code,
-            "gates": [],
-            "categories": [
-                {
-                    "code": "C1",
-                    "indicators": [
-                        {"code": c, "indicator_type": "reverse_quant", "points": "10"} for c in (values or {})
-                    ],
-                }
-            ],
-        },
-        scorecard={"total": total, "maximum": "100.00", "indicators": indicators, "categories": []},
-    )
-    return assessment
-
-
-def peers(criteria_set: CriteriaSet, n: int, *, firms: int = 3, start: int = 40) -> list[Assessment]:
-    """n peer companies (same sector and province as world_company) spread over `firms` consultancies-or-none."""
-    consultancies = [Consultancy.objects.create(name=f"Firm {i}") for i in range(1, firms)]
-    out = []
-    for i in range(n):
-        company = world_company(f"Peer {i}")
-        if i % firms:
-            AccessGrant.objects.create(company=company, consultancy=consultancies[i % firms - 1])
-        out.append(submitted(company, criteria_set, str(start + i), values={"X01": str(1 + i)}))
-    return out
 
 
 def numbers(html: str) -> set[str]:

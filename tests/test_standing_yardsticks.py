@@ -13,7 +13,7 @@ from organisations.models import AccessGrant, Company, Consultancy
 from standing.models import PeerStat
 from standing.refresh import refresh_after_submission, refresh_company
 from standing.yardsticks import NAME_EN, peer_rows
-from tests.test_standing_views import english, peers, submitted
+from tests.standing_world import english, peers, submitted
 from tests.worlds import make_criteria_set, make_world
 
 pytestmark = pytest.mark.django_db
