@@ -3,13 +3,17 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessment import submission
-from assessment.models import CriteriaSet, Indicator, RegionalReference
+from assessment.models import Assessment, CriteriaSet, Indicator, RegionalReference
 from assessment.scorecards import live_state
 from assessment.scoring import round_points
+from organisations.models import Membership, Role
+from policies.models import PolicyDocument
+from tests.factories import make_user
 from tests.worlds import answer, answer_all, make_criteria_set, make_world
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +257,28 @@ def test_figures_follow_the_reports_precision_rules():
     assert measure_text(row.value, row.unit) == "0.123"
     assert '<td class="text-end">0.123 <span' in body  # not 0.1235
     assert f"{points_text(row.points)} / {points_text(row.maximum)}" in body
+
+
+def test_shared_basis_is_what_every_open_indicator_cites():
+    from assessment.views.results import shared_basis
+
+    a, b, c = (PolicyDocument(pk=n, code=x) for n, x in enumerate("abc", start=1))
+    assert shared_basis({}) == ([], {})
+    assert shared_basis({"X1": [a, b]}) == ([], {"X1": [a, b]})  # one gap: nothing to share
+    assert shared_basis({"X1": [a, b], "X2": [b, a, c]}) == ([a, b], {"X1": [], "X2": [c]})
+    assert shared_basis({"X1": [a], "X2": [b]}) == ([], {"X1": [a], "X2": [b]})
+
+
+def test_the_gap_list_prints_the_shared_policy_basis_once():
+    # The demo supply-chain assessment: every gap cites the same three documents. They were printed in
+    # every one of its eleven gaps; now once above the list.
+    assessment = Assessment.objects.get(pk=9002)
+    user = make_user("sc-viewer")
+    Membership.objects.create(user=user, company=assessment.company, role=Role.VIEWER)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    html = client.get(reverse("assessment_results", args=[assessment.pk])).content.decode()
+    gaps = html[html.index('id="gaps-heading"') : html.index('id="detail-heading"')]
+    assert 'id="common-basis"' in gaps
+    assert gaps.count("GB/T 33635-2017") == 1
+    assert gaps.count('<li class="list-group-item') > 2

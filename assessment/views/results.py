@@ -1,6 +1,7 @@
 """Submission, results with the what-if simulator, revisions, re-assessment, export and import."""
 
 import json
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,7 @@ from assessment.views import AuthenticatedRequest
 from assessment.vocabulary import Rating, Status, verdict_text
 from greenmfg.bilingual import is_chinese, pick
 from organisations.access import Access
+from policies.models import PolicyDocument
 from standing.positions import regional_bar
 
 STATUS_CLASSES = {
@@ -193,19 +195,34 @@ def _result_row(result: IndicatorResult, info: dict[str, Any], category: str) ->
     }
 
 
+def _gap_basis(assessment: Assessment, codes: list[str]) -> dict[str, list[PolicyDocument]]:
+    """The policy basis of each open indicator, in one prefetched query (reference information)."""
+    return {
+        i.code: list(i.policy_basis.all())
+        for i in Indicator.objects.filter(category__criteria_set_id=assessment.criteria_set_id, code__in=codes)
+        .only("id", "code", "category_id")
+        .prefetch_related("policy_basis")
+    }
+
+
+def shared_basis(
+    basis: Mapping[str, Sequence[PolicyDocument]],
+) -> tuple[list[PolicyDocument], dict[str, list[PolicyDocument]]]:
+    """The documents every open indicator cites (shown once above the gap list) and, per indicator, the
+    ones it cites besides; with fewer than two open indicators nothing is shared."""
+    lists = [list(docs) for docs in basis.values()]
+    if len(lists) < 2:
+        return [], {code: list(docs) for code, docs in basis.items()}
+    shared = set.intersection(*(set(docs) for docs in lists))
+    common = [doc for doc in lists[0] if doc in shared]
+    return common, {code: [doc for doc in docs if doc not in shared] for code, docs in basis.items()}
+
+
 def results_context(assessment: Assessment, access: Access, state: ScoringState, chosen: list[str]) -> dict[str, Any]:
     card = state.card
     names, catalogue = _catalogue(state.criteria)
     ranked = state.ranked_gaps()
-    # Policy basis is reference information: read in one prefetched query for the open indicators.
-    basis = {
-        i.code: list(i.policy_basis.all())
-        for i in Indicator.objects.filter(
-            category__criteria_set_id=assessment.criteria_set_id, code__in=[r.code for r, _gain in ranked]
-        )
-        .only("id", "code", "category_id")
-        .prefetch_related("policy_basis")
-    }
+    common_basis, basis = shared_basis(_gap_basis(assessment, [r.code for r, _gain in ranked]))
     editable = assessment.status == Assessment.Status.DRAFT and access.can_edit
     chosen_set = set(chosen)
 
@@ -242,6 +259,7 @@ def results_context(assessment: Assessment, access: Access, state: ScoringState,
         "groups": groups,
         # What meeting each open indicator adds to the total: the figure the what-if and the PDF show.
         "gaps": [row(result) | {"gap": gain} for result, gain in ranked],
+        "common_basis": common_basis,
         "bars": category_bars(chart_rows, title=_("Scores by category")),
         "radar": radar(chart_rows, title=_("Share of each category's maximum")) if len(chart_rows) >= 3 else "",
         "what_if": _what_if(state, chosen, names),
