@@ -196,13 +196,18 @@ def _result_row(result: IndicatorResult, info: dict[str, Any], category: str) ->
 
 
 def _gap_basis(assessment: Assessment, codes: list[str]) -> dict[str, list[PolicyDocument]]:
-    """The policy basis of each open indicator, in one prefetched query (reference information)."""
-    return {
-        i.code: list(i.policy_basis.all())
-        for i in Indicator.objects.filter(category__criteria_set_id=assessment.criteria_set_id, code__in=codes)
-        .only("id", "code", "category_id")
-        .prefetch_related("policy_basis")
-    }
+    """The policy basis of each open indicator (reference information): which indicator cites which
+    document in one query, then each cited document once, in the documents' own order."""
+    pairs = list(
+        PolicyDocument.objects.filter(
+            indicators__category__criteria_set_id=assessment.criteria_set_id, indicators__code__in=codes
+        ).values_list("indicators__code", "pk")
+    )
+    documents = {doc.pk: doc for doc in PolicyDocument.objects.filter(pk__in={pk for _code, pk in pairs})}
+    basis: dict[str, list[PolicyDocument]] = {}
+    for code, pk in pairs:  # in PolicyDocument.Meta.ordering
+        basis.setdefault(code, []).append(documents[pk])
+    return basis
 
 
 def shared_basis(
