@@ -20,7 +20,7 @@ from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
 from assessment.answers import yardsticks_of_card, yardsticks_sentence
 from assessment.charts import category_bars, radar, rows_from_scorecard
-from assessment.models import Assessment, AuditEvent, Indicator
+from assessment.models import Assessment, AuditEvent
 from assessment.reasons import reason_text
 from assessment.scorecards import ScoringState, live_state, state_for
 from assessment.scoring import IndicatorResult, Scorecard
