@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from assessment import reports, submission
+from assessment import submission, tasks
 from assessment.models import Assessment, AuditEvent, Snapshot
 from tests.worlds import answer_all, make_world
 
@@ -27,7 +27,7 @@ def test_two_concurrent_submits_make_one_snapshot_and_one_report_job(
     reload_reference_data, transactional_db, monkeypatch
 ):
     calls: list[int] = []
-    monkeypatch.setattr(reports, "enqueue_report", lambda assessment, language, user: calls.append(assessment.pk))
+    monkeypatch.setattr(tasks, "enqueue_report", lambda assessment, language, user: calls.append(assessment.pk))
     world = make_world(20)
     answer_all(world.assessment)
     barrier = threading.Barrier(2)
