@@ -66,6 +66,9 @@ class PeerStat(models.Model):
     bottom5_mean = models.DecimalField(_("Bottom 5 % mean"), max_digits=7, decimal_places=2, null=True, blank=True)
     histogram = models.JSONField(_("Histogram"), default=list, blank=True)
     indicators = models.JSONField(_("Indicator peer values"), default=dict, blank=True)
+    # Who stands behind the published figures, as counts (standing.peers.Headcount): wider and narrower
+    # groups are checked against each other with it.
+    headcount = models.JSONField(_("Companies behind the figures (counts)"), default=dict, blank=True)
     refreshed_at = models.DateTimeField(_("Refreshed at"), auto_now=True)
 
     class Meta:

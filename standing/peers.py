@@ -17,6 +17,13 @@ would themselves pass the rule above, or when nothing differs. Otherwise the gro
 figures it has (or stays refused, "few_changes"). Subtracting any two published states of a group
 therefore always mixes at least K_COMPANIES companies from K_GROUPS consultancies-or-none, never
 one company's total or indicator value.
+
+Differencing between groups: a group lies inside wider ones (a sector in a province inside the sector
+nationally and inside the province's all-sector group, all of them inside the national all-sector
+group). Two published groups one inside the other are subtracted as easily as two publications of
+one group, so a group is published beside a wider one only when the companies of the wider one that
+are not in it are none, or would pass the rule above themselves (`complement_refusal`); otherwise the
+narrower group is withheld ("complement"). The check reads only each group's `Headcount`.
 """
 
 import bisect
@@ -48,6 +55,7 @@ class Refusal(StrEnum):
     FEW_GROUPS = "few_groups"
     DOMINANT = "dominant"
     FEW_CHANGES = "few_changes"  # too few companies changed since an earlier publication (differencing)
+    COMPLEMENT = "complement"  # a wider published group holds too few companies besides this one
 
 
 # company id → (fingerprint of the figures it contributes, its consultancies): who stood behind a publication
@@ -117,6 +125,55 @@ def census(firm_sets: Iterable[Iterable[int | str]]) -> Census:
             alone = False
         none = none or alone
     return Census(companies, len(served) + (1 if none else 0), max(served.values(), default=0))
+
+
+@dataclass(frozen=True)
+class Headcount:
+    """Who stands behind a group's published figures, as counts: enough to judge what is left when
+    a narrower group is subtracted from it."""
+
+    companies: int = 0
+    alone: int = 0  # companies without a consultancy
+    served: Mapping[str, int] = field(default_factory=dict)  # consultancy id → companies it serves
+
+    @classmethod
+    def of(cls, firm_sets: Iterable[Iterable[int | str]]) -> "Headcount":
+        companies = alone = 0
+        served: Counter[str] = Counter()
+        for firms in firm_sets:
+            companies += 1
+            names = [str(f) for f in firms]
+            served.update(names)
+            alone += not names
+        return cls(companies, alone, dict(served))
+
+    def as_json(self) -> dict[str, object]:
+        return {"companies": self.companies, "alone": self.alone, "served": dict(self.served)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> "Headcount":
+        served = data.get("served")
+        return cls(
+            int(str(data.get("companies", 0))),
+            int(str(data.get("alone", 0))),
+            {str(k): int(str(v)) for k, v in served.items()} if isinstance(served, dict) else {},
+        )
+
+
+def complement_refusal(wider: Headcount, narrower: Headcount) -> Refusal | None:
+    """May `narrower` be published beside `wider`, which contains it? Not when the companies of `wider`
+    outside `narrower` are some but too few (or counts show that `narrower` is no longer inside `wider`)."""
+    companies = wider.companies - narrower.companies
+    alone = wider.alone - narrower.alone
+    served = {f: wider.served.get(f, 0) - narrower.served.get(f, 0) for f in set(wider.served) | set(narrower.served)}
+    if companies < 0 or alone < 0 or any(n < 0 for n in served.values()):
+        return Refusal.COMPLEMENT  # not inside the wider group as published: judge nothing, withhold
+    if companies == 0:
+        return None
+    rest = Census(
+        companies, sum(1 for n in served.values() if n) + (1 if alone else 0), max(served.values(), default=0)
+    )
+    return Refusal.COMPLEMENT if refusal_of(rest) is not None else None
 
 
 def refusal_of(people: Census) -> Refusal | None:

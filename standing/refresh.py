@@ -6,6 +6,7 @@ sector group's peer values become rows of the platform library "Platform peer va
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -19,8 +20,10 @@ from standing.peers import (
     Basis,
     Contributor,
     GroupStats,
+    Headcount,
     Refusal,
     census,
+    complement_refusal,
     fingerprint,
     group_stats,
     ladder,
@@ -114,13 +117,56 @@ def refresh_group(key: GroupKey) -> PeerStat:
         if stat.published:
             return stat  # the figures already shown stay; the next refresh that changes enough replaces them
         stats, refused = None, Refusal.FEW_CHANGES
+    headcount = Headcount.of(firms for _digest, firms in basis.values())
+    relatives = _published_relatives(key)
+    if stats is not None and any(complement_refusal(wider, headcount) for wider in relatives.wider.values()):
+        stats, refused = None, Refusal.COMPLEMENT
     for name, value in _figures(stats, refused).items():
         setattr(stat, name, value)
+    stat.headcount = headcount.as_json() if stats is not None else {}
     stat.save()
     if stats is not None and (not history or history[-1] != basis):
         PeerBasis.objects.create(stat=stat, members=encode_basis(basis))
     publish(stat)  # the sector's peer values as yardsticks (national sector groups only)
+    if stats is not None:
+        for narrower in relatives.narrower:
+            if complement_refusal(headcount, Headcount.from_json(narrower.headcount)):
+                withhold(narrower, Refusal.COMPLEMENT)
     return stat
+
+
+@dataclass(frozen=True)
+class Relatives:
+    wider: dict[GroupKey, Headcount]  # published groups that contain the group
+    narrower: list[PeerStat]  # published groups inside it
+
+
+def _published_relatives(key: GroupKey) -> Relatives:
+    """The published groups of the same criteria set and year that contain the group or lie inside it."""
+    criteria_set, year, sector, province = key
+    wider: dict[GroupKey, Headcount] = {}
+    narrower: list[PeerStat] = []
+    rows = PeerStat.objects.filter(criteria_set=criteria_set, year=year, refusal="").only(
+        "sector", "province", "headcount", "criteria_set", "year"
+    )
+    for other in rows:
+        if (other.sector, other.province) == (sector, province):
+            continue
+        if other.sector in (ALL, sector) and other.province in (ALL, province):
+            wider[(criteria_set, year, other.sector, other.province)] = Headcount.from_json(other.headcount)
+        elif sector in (ALL, other.sector) and province in (ALL, other.province):
+            narrower.append(other)
+    return Relatives(wider, narrower)
+
+
+def withhold(stat: PeerStat, why: Refusal) -> None:
+    """Take a published group's figures down (a wider group changed around it)."""
+    stat.refresh_from_db()
+    for name, value in _figures(None, why).items():
+        setattr(stat, name, value)
+    stat.headcount = {}
+    stat.save()
+    publish(stat)
 
 
 def _figures(stats: GroupStats | None, refused: Refusal | None) -> dict[str, Any]:

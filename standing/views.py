@@ -33,6 +33,9 @@ REFUSALS = {
     "few_changes": gettext_lazy(
         "too few companies changed since the figures were last shown (a new figure could reveal one company)"
     ),
+    "complement": gettext_lazy(
+        "a wider group shown here holds too few companies besides these (the difference could reveal one company)"
+    ),
 }
 
 

@@ -159,3 +159,39 @@ def test_republishing_needs_no_change_or_a_change_that_passes_the_rule() -> None
     # Ten changes from one consultancy only fail the group rule.
     one_firm = {**first, **{str(i): (fingerprint(Decimal(50)), frozenset({"7"})) for i in range(10, 20)}}
     assert not may_publish(one_firm, [first])
+
+
+# --- Differencing between a group and a wider one ------------------------------------------------
+
+
+def _heads(*firm_sets: tuple[str, ...]) -> "peers.Headcount":
+    return peers.Headcount.of(firm_sets)
+
+
+@pytest.mark.parametrize(
+    ("wider", "narrower", "refused"),
+    [
+        # the same companies: nothing is left over, both may stand
+        ([("a",), ("b",), ()] * 4, [("a",), ("b",), ()] * 4, False),
+        # one company outside the narrower group: the difference would be that company
+        ([("a",), ("b",), ()] * 4 + [("c",)], [("a",), ("b",), ()] * 4, True),
+        # ten companies outside it, from three consultancies-or-none: a difference reveals no one
+        ([("a",), ("b",), ()] * 4 + [("c",), ("d",), ()] * 4, [("a",), ("b",), ()] * 4, False),
+        # ten outside, but eight of them served by one consultancy (dominance)
+        ([("a",), ("b",), ()] * 4 + [("c",)] * 8 + [("d",), ()], [("a",), ("b",), ()] * 4, True),
+        # counts that show the narrower group is not inside the wider one as published
+        ([("a",)] * 10, [("a",)] * 11, True),
+        ([("a",)] * 12, [()] * 11, True),
+    ],
+)
+def test_a_narrower_group_stands_beside_a_wider_one_only_when_the_rest_passes_the_rule(wider, narrower, refused):
+    result = peers.complement_refusal(_heads(*wider), _heads(*narrower))
+    assert (result == peers.Refusal.COMPLEMENT) is refused
+    assert result in (None, peers.Refusal.COMPLEMENT)
+
+
+def test_a_headcount_survives_its_json_form():
+    heads = _heads(("1", "2"), (), ("2",))
+    assert heads == peers.Headcount(3, 1, {"1": 1, "2": 2})
+    assert peers.Headcount.from_json(heads.as_json()) == heads
+    assert peers.Headcount.from_json({}) == peers.Headcount()

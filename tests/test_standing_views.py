@@ -17,7 +17,7 @@ from organisations.models import AccessGrant, Company, Consultancy, Membership
 from standing.models import Entry, PeerStat, split_firms
 from standing.peers import K_COMPANIES, refusal
 from standing.peers import Contributor as PeerContributor
-from standing.refresh import refresh_after_submission, refresh_all
+from standing.refresh import record, refresh_after_submission, refresh_all, refresh_all_groups, refresh_groups
 from tests.factories import make_user
 from tests.standing_world import english, peers, submitted
 from tests.worlds import answer_all, make_criteria_set, make_world, world_company
@@ -413,3 +413,52 @@ def test_no_two_published_states_differ_by_fewer_companies_than_the_rule_allows(
                 assert len(changed) >= K_COMPANIES, (group, len(changed))
                 assert refusal([PeerContributor(n, firms_, Decimal(0)) for n, firms_ in enumerate(changed)]) is None
     assert published >= 8  # the walk published and republished figures, so the check had pairs to compare
+
+
+# --- Differencing between groups ------------------------------------------------------------------
+
+
+def _jiangsu_and_one_outsider(criteria_set: CriteriaSet) -> tuple[list[Assessment], str]:
+    """Ten peers in Jiangsu and one company of the same industry in Zhejiang, submitted, not yet refreshed."""
+    jiangsu = peers(criteria_set, 10)
+    outsider = world_company("Zhejiang works")
+    Company.objects.filter(pk=outsider.pk).update(province="ZJ")
+    outsider.refresh_from_db()
+    assessments = [*jiangsu, submitted(outsider, criteria_set, "55", values={"X01": "3"})]
+    for a in assessments:
+        record(a.pk)
+    return assessments, jiangsu[0].company.sector.code
+
+
+def _stats(criteria_set: CriteriaSet) -> dict[tuple[str, str], PeerStat]:
+    return {(s.sector, s.province): s for s in PeerStat.objects.filter(criteria_set=criteria_set.code, year=2030)}
+
+
+def test_a_group_inside_a_wider_one_is_withheld_when_the_difference_is_one_company() -> None:
+    # The industry nationally (11) is shown; the industry in Jiangsu (10) would be that figure minus the
+    # Zhejiang company's own, so it is withheld, as is Jiangsu over all industries.
+    criteria_set = make_criteria_set(4)
+    _assessments, sector = _jiangsu_and_one_outsider(criteria_set)
+    refresh_all_groups()
+    stats = _stats(criteria_set)
+    assert stats[sector, ""].published and stats[sector, ""].companies == 11
+    assert stats[sector, "JS"].refusal == "complement" and stats[sector, "JS"].companies == 0
+    assert stats["", "JS"].refusal == "complement"
+    # No two published groups, one inside the other, differ by one to nine companies.
+    published = [s for s in stats.values() if s.published]
+    for wide in published:
+        for narrow in published:
+            inside = wide.sector in ("", narrow.sector) and wide.province in ("", narrow.province)
+            if inside and wide is not narrow:
+                assert wide.companies - narrow.companies == 0 or wide.companies - narrow.companies >= 10
+
+
+def test_a_published_group_is_withheld_when_a_wider_group_is_published_around_it() -> None:
+    # Two workers may refresh the groups in either order: the narrow group first, then the wide one.
+    criteria_set = make_criteria_set(4)
+    _assessments, sector = _jiangsu_and_one_outsider(criteria_set)
+    refresh_groups([(criteria_set.code, 2030, sector, "JS")])
+    assert _stats(criteria_set)[sector, "JS"].published  # nothing wider is shown yet
+    refresh_groups([(criteria_set.code, 2030, sector, "")])
+    cell = _stats(criteria_set)[sector, "JS"]
+    assert cell.refusal == "complement" and cell.totals == [] and cell.mean is None
