@@ -20,9 +20,10 @@ one company's total or indicator value.
 
 Differencing between groups: a group lies inside wider ones (a sector in a province inside the sector
 nationally and inside the province's all-sector group, all of them inside the national all-sector
-group). Two published groups one inside the other are subtracted as easily as two publications of
-one group, so a group is published beside a wider one only when the companies of the wider one that
-are not in it are none, or would pass the rule above themselves (`complement_refusal`); otherwise the
+group). A wider group minus the published groups of one kind inside it (one province's sectors, one
+sector's provinces, all sectors …) leaves the companies of the unpublished ones, so a group is published
+only when, for every wider published group, what is left besides it and its published siblings of the
+same kind is no company at all or would pass the rule above itself (`complement_refusal`); otherwise the
 narrower group is withheld ("complement"). The check reads only each group's `Headcount`.
 """
 
@@ -146,6 +147,12 @@ class Headcount:
             served.update(names)
             alone += not names
         return cls(companies, alone, dict(served))
+
+    def __add__(self, other: "Headcount") -> "Headcount":
+        """Two disjoint groups' companies together (sibling groups: sectors of a province, …)."""
+        served = Counter(self.served)
+        served.update(other.served)
+        return Headcount(self.companies + other.companies, self.alone + other.alone, dict(served))
 
     def as_json(self) -> dict[str, object]:
         return {"companies": self.companies, "alone": self.alone, "served": dict(self.served)}

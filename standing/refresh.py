@@ -118,8 +118,8 @@ def refresh_group(key: GroupKey) -> PeerStat:
             return stat  # the figures already shown stay; the next refresh that changes enough replaces them
         stats, refused = None, Refusal.FEW_CHANGES
     headcount = Headcount.of(firms for _digest, firms in basis.values())
-    relatives = _published_relatives(key)
-    if stats is not None and any(complement_refusal(wider, headcount) for wider in relatives.wider.values()):
+    published = Published.of(criteria_set, year, exclude=(sector, province))
+    if stats is not None and published.would_isolate((sector, province), headcount):
         stats, refused = None, Refusal.COMPLEMENT
     for name, value in _figures(stats, refused).items():
         setattr(stat, name, value)
@@ -129,34 +129,60 @@ def refresh_group(key: GroupKey) -> PeerStat:
         PeerBasis.objects.create(stat=stat, members=encode_basis(basis))
     publish(stat)  # the sector's peer values as yardsticks (national sector groups only)
     if stats is not None:
-        for narrower in relatives.narrower:
-            if complement_refusal(headcount, Headcount.from_json(narrower.headcount)):
-                withhold(narrower, Refusal.COMPLEMENT)
+        for narrower in published.isolated_inside((sector, province), headcount):
+            withhold(narrower, Refusal.COMPLEMENT)
     return stat
 
 
+Where = tuple[str, str]  # sector, province (ALL for every one)
+
+
+def _inside(narrow: Where, wide: Where) -> bool:
+    return narrow != wide and wide[0] in (ALL, narrow[0]) and wide[1] in (ALL, narrow[1])
+
+
+def _kind(where: Where) -> tuple[bool, bool]:
+    """Groups of one kind partition a wider group: the sectors of a province, the provinces of a sector …"""
+    return where[0] == ALL, where[1] == ALL
+
+
 @dataclass(frozen=True)
-class Relatives:
-    wider: dict[GroupKey, Headcount]  # published groups that contain the group
-    narrower: list[PeerStat]  # published groups inside it
+class Published:
+    """The published groups of one criteria set and year, by (sector, province), with their headcounts."""
 
+    stats: dict[Where, PeerStat]
 
-def _published_relatives(key: GroupKey) -> Relatives:
-    """The published groups of the same criteria set and year that contain the group or lie inside it."""
-    criteria_set, year, sector, province = key
-    wider: dict[GroupKey, Headcount] = {}
-    narrower: list[PeerStat] = []
-    rows = PeerStat.objects.filter(criteria_set=criteria_set, year=year, refusal="").only(
-        "sector", "province", "headcount", "criteria_set", "year"
-    )
-    for other in rows:
-        if (other.sector, other.province) == (sector, province):
-            continue
-        if other.sector in (ALL, sector) and other.province in (ALL, province):
-            wider[(criteria_set, year, other.sector, other.province)] = Headcount.from_json(other.headcount)
-        elif sector in (ALL, other.sector) and province in (ALL, other.province):
-            narrower.append(other)
-    return Relatives(wider, narrower)
+    @classmethod
+    def of(cls, criteria_set: str, year: int, *, exclude: Where) -> "Published":
+        rows = PeerStat.objects.filter(criteria_set=criteria_set, year=year, refusal="").only(
+            "criteria_set", "year", "sector", "province", "headcount", "companies"
+        )
+        return cls({(r.sector, r.province): r for r in rows if (r.sector, r.province) != exclude})
+
+    def headcount(self, where: Where) -> Headcount:
+        return Headcount.from_json(self.stats[where].headcount)
+
+    def siblings(self, kind: tuple[bool, bool], wide: Where) -> list[Where]:
+        return [w for w in self.stats if _kind(w) == kind and _inside(w, wide)]
+
+    def would_isolate(self, where: Where, headcount: Headcount) -> bool:
+        """Would publishing `where` leave, in some wider published group, a few companies besides it and its
+        published siblings of the same kind?"""
+        for wide in (w for w in self.stats if _inside(where, w)):
+            together = sum((self.headcount(x) for x in self.siblings(_kind(where), wide)), headcount)
+            if complement_refusal(self.headcount(wide), together):
+                return True
+        return False
+
+    def isolated_inside(self, where: Where, headcount: Headcount) -> list[PeerStat]:
+        """The published groups inside `where` to withhold now that it is published: per kind, the smallest
+        first, until what is left besides the rest of that kind isolates no one."""
+        withheld: list[PeerStat] = []
+        for kind in {_kind(w) for w in self.stats if _inside(w, where)}:
+            members = sorted(self.siblings(kind, where), key=lambda w: self.stats[w].companies)
+            while members and complement_refusal(headcount, sum((self.headcount(w) for w in members), Headcount())):
+                withheld.append(self.stats[members.pop(0)])
+        return withheld
 
 
 def withhold(stat: PeerStat, why: Refusal) -> None:

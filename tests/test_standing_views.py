@@ -462,3 +462,25 @@ def test_a_published_group_is_withheld_when_a_wider_group_is_published_around_it
     refresh_groups([(criteria_set.code, 2030, sector, "")])
     cell = _stats(criteria_set)[sector, "JS"]
     assert cell.refusal == "complement" and cell.totals == [] and cell.mean is None
+
+
+def test_published_siblings_never_leave_a_few_companies_of_a_wider_group_uncovered() -> None:
+    # The industry nationally: ten companies in Jiangsu, ten in Zhejiang and one in Shanghai. Jiangsu and
+    # Zhejiang may each be shown beside the national figure, but not both: the national figure minus the
+    # two would be the Shanghai company.
+    criteria_set = make_criteria_set(4)
+    jiangsu = peers(criteria_set, 10)
+    zhejiang = peers(criteria_set, 10, start=60)
+    Company.objects.filter(pk__in=[a.company_id for a in zhejiang]).update(province="ZJ")
+    shanghai = world_company("Shanghai works")
+    Company.objects.filter(pk=shanghai.pk).update(province="SH")
+    shanghai.refresh_from_db()
+    for a in [*jiangsu, *zhejiang, submitted(shanghai, criteria_set, "55", values={"X01": "3"})]:
+        record(a.pk)
+    refresh_all_groups()
+    stats = _stats(criteria_set)
+    sector = jiangsu[0].company.sector.code
+    assert stats[sector, ""].published and stats[sector, ""].companies == 21
+    shown = [p for p in ("JS", "ZJ", "SH") if stats[sector, p].published]
+    assert len(shown) == 1  # Shanghai is too small; of Jiangsu and Zhejiang only one stands
+    assert stats[sector, "ZJ" if shown == ["JS"] else "JS"].refusal == "complement"
