@@ -9,8 +9,9 @@ The same functions serve
 import hashlib
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from pathlib import Path
@@ -42,7 +43,7 @@ from assessment.models import (
 )
 from assessment.reasons import Reason, reason_text
 from assessment.scorecards import ScoringState, state_for
-from assessment.scoring import AnswerData, Scorecard, gains, top_actions
+from assessment.scoring import AnswerData, IndicatorResult, Scorecard, gains, top_actions
 from assessment.vocabulary import Choice, FocusArea, IndicatorType, Status, Verdict
 from greenmfg.bilingual import has_cjk, is_chinese, pick, split_bilingual, unit_html
 from greenmfg.filenames import file_part
@@ -412,29 +413,32 @@ def report_number(assessment: Assessment) -> str:
     return f"GM-{assessment.year}-{assessment.company_id:05d}-{assessment.pk:05d}-R{assessment.revision}"
 
 
-def build_context(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> dict[str, Any]:
-    """Everything the report template shows, computed here; the template only loops and branches.
+@dataclass(frozen=True)
+class ReportSources:
+    """What the report's sections read, fetched once: the scored state, the criteria rows with their policy
+    basis, the sector values used, the evidence file names and the names of categories and indicators."""
 
-    Call inside `translation.override(language)` (render_html does).
-    """
+    state: ScoringState
+    language: str
+    specs: dict[str, tuple[dict[str, Any], dict[str, Any]]]  # indicator code → (indicator, category) data
+    category_names: dict[str, str]
+    indicator_names: dict[str, str]
+    indicator_rows: dict[str, Indicator]
+    gate_rows: dict[str, Gate]
+    sector_values: dict[str, SectorValue]
+    evidence: dict[str, list[str]]
+    products: dict[str, str]
+
+    @property
+    def zh(self) -> bool:
+        return is_chinese(self.language)
+
+
+def report_sources(assessment: Assessment, language: str) -> ReportSources:
     # Scored once, with the evaluation year and sector (quota editions, sector fit, limit values);
     # a submitted assessment re-scored from its snapshot.
     source = state_for(assessment)
-    spec, card = source.spec, source.card
-    actions = top_actions(spec, card, limit=5)
     criteria_set = assessment.criteria_set
-    company = assessment.company
-    zh = is_chinese(language)
-    sep = "；" if zh else "; "
-    colon = "：" if zh else ": "
-
-    indicator_rows = {
-        i.code: i
-        for i in Indicator.objects.filter(category__criteria_set=criteria_set).prefetch_related("policy_basis")
-    }
-    gate_rows: dict[str, Gate] = {
-        g.code: g for g in Gate.objects.filter(criteria_set=criteria_set).prefetch_related("policy_basis")
-    }
     sector_keys = [a.sector.key for a in source.answers.values() if a.sector is not None]
     sector_values = {v.key: v for v in SectorValue.objects.filter(key__in=sector_keys).select_related("library")}
     evidence: dict[str, list[str]] = {}
@@ -442,15 +446,26 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         Evidence.objects.filter(assessment=assessment).only("code", "original_name").order_by("code", "original_name")
     ):
         evidence.setdefault(item.code, []).append(item.original_name)
-    products = product_units(source.answers, sector_values, language)
+    specs = {i["code"]: (i, c) for c in source.criteria["categories"] for i in c["indicators"]}
+    return ReportSources(
+        state=source,
+        language=language,
+        specs=specs,
+        category_names={c["code"]: pick(c, "name") for c in source.criteria["categories"]},
+        indicator_names={code: pick(s, "name") for code, (s, _c) in specs.items()},
+        indicator_rows={
+            i.code: i
+            for i in Indicator.objects.filter(category__criteria_set=criteria_set).prefetch_related("policy_basis")
+        },
+        gate_rows={g.code: g for g in Gate.objects.filter(criteria_set=criteria_set).prefetch_related("policy_basis")},
+        sector_values=sector_values,
+        evidence=evidence,
+        products=product_units(source.answers, sector_values, language),
+    )
 
-    specs_by_code = {i["code"]: (i, c) for c in source.criteria["categories"] for i in c["indicators"]}
-    category_names = {c["code"]: pick(c, "name") for c in source.criteria["categories"]}
-    indicator_names = {code: pick(s, "name") for code, (s, _c) in specs_by_code.items()}
 
-    # Summary
-    verdict, verdict_reason = verdict_text(card)
-    gates = [
+def _gate_rows(card: Scorecard) -> list[dict[str, Any]]:
+    return [
         {
             "code": g.code,
             "negative": g.kind == Gate.Kind.NEGATIVE,
@@ -461,90 +476,107 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         }
         for g in card.gates
     ]
-    top = [
+
+
+def _top_action_rows(src: ReportSources) -> list[dict[str, Any]]:
+    return [
         {
             "code": result.code,
-            "name": nobr(indicator_names[result.code]),
-            "category": category_names.get(result.category, ""),
+            "name": nobr(src.indicator_names[result.code]),
+            "category": src.category_names.get(result.category, ""),
             "gain": points_text(gain),
-            "recommendation": nobr(plain(pick(specs_by_code[result.code][0], "recommendation"))),
+            "recommendation": nobr(plain(pick(src.specs[result.code][0], "recommendation"))),
         }
-        for result, gain in actions
+        for result, gain in top_actions(src.state.spec, src.state.card, limit=5)
     ]
 
-    # Scores per category
-    categories = [
+
+def _category_rows(src: ReportSources) -> list[dict[str, Any]]:
+    return [
         {
             "code": result.code,
-            "name": category_names.get(result.code, result.code),
+            "name": src.category_names.get(result.code, result.code),
             "points": points_text(result.points),
             "maximum": points_text(result.maximum),
             "percent": share_text(result.points, result.maximum),
         }
-        for result in card.categories
+        for result in src.state.card.categories
     ]
-    chart_rows = [ChartRow(c["name"], r.points, r.maximum) for c, r in zip(categories, card.categories, strict=True)]
-    overall = (card.total / card.maximum) if card.maximum else None
 
-    # Indicators: detail for all, gaps for the open ones
-    details_by_category: dict[str, list[dict[str, Any]]] = {c["code"]: [] for c in categories}
-    details: dict[str, dict[str, Any]] = {}
-    yardsticks: list[dict[str, Any]] = []
-    provisional_rules: dict[SafeString, list[str]] = {}  # reason → indicator codes, so each rule is stated once
+
+def _indicator_row(src: ReportSources, result: IndicatorResult, yard: dict[str, Any]) -> dict[str, Any]:
+    """One indicator's detail block: its answer, figures, yardstick, points, notes and evidence."""
+    language = src.language
+    ind_spec, _category = src.specs[result.code]
+    answer = src.state.answers.get(result.code)
+    notes = src.state.notes.get(result.code, {})
+    parent = src.specs.get(ind_spec.get("parent") or "")
+    product = src.products.get(result.code, "")
+    unit = unit_html(indicator_unit(result.unit, product), language, product=product, material="t")
+    quantitative = ind_spec["indicator_type"] in (IndicatorType.POSITIVE_QUANT, IndicatorType.REVERSE_QUANT)
+    reason = reason_words(result.reason)
+    if (
+        answer is not None
+        and answer.na
+        and reason.strip() in (answer.na_reason.strip(), split_bilingual(answer.na_reason, language))
+    ):
+        reason = ""  # the N/A reason is already the answer
+    reason = split_bilingual(reason, language)
+    return {
+        "code": result.code,
+        "name": nobr(src.indicator_names[result.code]),
+        "parent": f"{parent[0]['code']} {pick(parent[0], 'name')}" if parent else "",
+        "type": IndicatorType(ind_spec["indicator_type"]).label,
+        "status": str(result.status),
+        "status_label": status_label(result.status),
+        "answer": _answer_text(ind_spec, answer, language),
+        "inputs": _inputs(ind_spec, answer, language, product),
+        "value": _quantity(measure_text(result.value, result.unit), unit)
+        if result.value is not None and quantitative
+        else "",
+        "computed": result.computed,
+        "yardstick": (
+            mark_safe(
+                f"{_quantity(measure_text(result.leading, result.unit), unit)} / {_quantity(measure_text(result.benchmark, result.unit), unit)}"
+            )  # noqa: S308
+            if result.leading is not None
+            else ""
+        ),
+        "yardstick_source": nobr(yard["source"]),
+        "points": points_text(result.points),
+        "maximum": points_text(result.maximum),
+        "lost": points_text(result.gap),
+        "provisional": result.provisional,
+        "user_supplied": result.user_supplied,
+        "reason": nobr(reason),
+        "flags": [nobr(reason_words(flag)) for flag in result.flags],
+        "evidence": src.evidence.get(result.code, []),
+        "comment": split_bilingual(notes.get("comment", ""), language),
+        "consultant_note": split_bilingual(notes.get("consultant_note", ""), language),
+        "recommendation": nobr(plain(pick(ind_spec, "recommendation"))),
+    }
+
+
+@dataclass(frozen=True)
+class IndicatorSections:
+    details: dict[str, dict[str, Any]]  # code → detail block
+    by_category: dict[str, list[dict[str, Any]]]
+    yardsticks: list[dict[str, Any]]  # the assumptions table
+    provisional_rules: dict[SafeString, list[str]]  # reason → indicator codes, so each rule is stated once
+
+
+def _indicator_sections(src: ReportSources) -> IndicatorSections:
+    """Detail for every indicator, and from it the assumptions: yardsticks and provisional rules."""
+    card = src.state.card
+    sections = IndicatorSections({}, {c.code: [] for c in card.categories}, [], {})
     for result in card.indicators:
-        ind_spec, _category = specs_by_code[result.code]
-        answer = source.answers.get(result.code)
-        notes = source.notes.get(result.code, {})
-        parent = specs_by_code.get(ind_spec.get("parent") or "")
-        product = products.get(result.code, "")
-        unit = unit_html(indicator_unit(result.unit, product), language, product=product, material="t")
-        quantitative = ind_spec["indicator_type"] in (IndicatorType.POSITIVE_QUANT, IndicatorType.REVERSE_QUANT)
-        yard = _yardstick(result, answer, sector_values, ind_spec, language)
-        reason = reason_words(result.reason)
-        if (
-            answer is not None
-            and answer.na
-            and reason.strip() in (answer.na_reason.strip(), split_bilingual(answer.na_reason, language))
-        ):
-            reason = ""  # the N/A reason is already the answer
-        reason = split_bilingual(reason, language)
-        row = {
-            "code": result.code,
-            "name": nobr(indicator_names[result.code]),
-            "parent": f"{parent[0]['code']} {pick(parent[0], 'name')}" if parent else "",
-            "type": IndicatorType(ind_spec["indicator_type"]).label,
-            "status": str(result.status),
-            "status_label": status_label(result.status),
-            "answer": _answer_text(ind_spec, answer, language),
-            "inputs": _inputs(ind_spec, answer, language, product),
-            "value": _quantity(measure_text(result.value, result.unit), unit)
-            if result.value is not None and quantitative
-            else "",
-            "computed": result.computed,
-            "yardstick": (
-                mark_safe(
-                    f"{_quantity(measure_text(result.leading, result.unit), unit)} / {_quantity(measure_text(result.benchmark, result.unit), unit)}"
-                )  # noqa: S308
-                if result.leading is not None
-                else ""
-            ),
-            "yardstick_source": nobr(yard["source"]),
-            "points": points_text(result.points),
-            "maximum": points_text(result.maximum),
-            "lost": points_text(result.gap),
-            "provisional": result.provisional,
-            "user_supplied": result.user_supplied,
-            "reason": nobr(reason),
-            "flags": [nobr(reason_words(flag)) for flag in result.flags],
-            "evidence": evidence.get(result.code, []),
-            "comment": split_bilingual(notes.get("comment", ""), language),
-            "consultant_note": split_bilingual(notes.get("consultant_note", ""), language),
-            "recommendation": nobr(plain(pick(ind_spec, "recommendation"))),
-        }
-        details[result.code] = row
-        details_by_category.setdefault(result.category, []).append(row)
+        ind_spec, _category = src.specs[result.code]
+        yard = _yardstick(result, src.state.answers.get(result.code), src.sector_values, ind_spec, src.language)
+        row = _indicator_row(src, result, yard)
+        sections.details[result.code] = row
+        sections.by_category.setdefault(result.category, []).append(row)
         if row["yardstick"]:
-            yardsticks.append(
+            sections.yardsticks.append(
                 {
                     "code": result.code,
                     "name": row["name"],
@@ -558,24 +590,33 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             why = cast(SafeString, row["reason"]) or nobr(
                 _("The standard gives no official rule for this case; the rule used is this app's.")
             )
-            provisional_rules.setdefault(why, []).append(result.code)
-    gaps = [details[r.code] for r in card.gaps()]
-    evidence_index = [
-        {"code": r.code, "name": details[r.code]["name"], "files": evidence.get(r.code, [])}
-        for r in card.indicators
-        if evidence.get(r.code)
-    ]
-    without_evidence = [
-        {"code": r.code, "name": details[r.code]["name"]}
-        for r in card.indicators
-        if not evidence.get(r.code) and r.status not in (Status.NA, Status.UNANSWERED)
-    ]
+            sections.provisional_rules.setdefault(why, []).append(result.code)
+    return sections
 
-    # Policy basis, once per document: governing documents, then everything cited, with who cites it.
+
+def _evidence_sections(src: ReportSources, details: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    indicators = src.state.card.indicators
+    return {
+        "evidence_index": [
+            {"code": r.code, "name": details[r.code]["name"], "files": src.evidence.get(r.code, [])}
+            for r in indicators
+            if src.evidence.get(r.code)
+        ],
+        "without_evidence": [
+            {"code": r.code, "name": details[r.code]["name"]}
+            for r in indicators
+            if not src.evidence.get(r.code) and r.status not in (Status.NA, Status.UNANSWERED)
+        ],
+    }
+
+
+def _policy_sections(criteria_set: CriteriaSet, src: ReportSources) -> tuple[list[PolicyDocument], dict[str, Any]]:
+    """Policy basis, once per document: governing documents, then everything cited, with who cites it."""
+    language = src.language
     governing = list(criteria_set.governing_documents.all())
     cited_by: dict[int, list[str]] = {}
     documents: dict[int, PolicyDocument] = {}
-    rows_with_basis: list[tuple[str, Gate | Indicator]] = [*gate_rows.items(), *indicator_rows.items()]
+    rows_with_basis: list[tuple[str, Gate | Indicator]] = [*src.gate_rows.items(), *src.indicator_rows.items()]
     for code, row_obj in rows_with_basis:
         for doc in row_obj.policy_basis.all():
             documents[doc.id] = doc
@@ -596,150 +637,190 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
             "cited_by": ", ".join(cited_by.get(doc.id, [])),
         }
 
-    draft = not source.from_snapshot
-    today = timezone.localdate()
-    area = str(criteria_set.area)
-    subject = (
-        nobr(split_bilingual(assessment.title, language)) if area in (FocusArea.PARK, FocusArea.DESIGN_PRODUCT) else ""
-    )
-    key_figures = _key_figures(source.answers, specs_by_code, language, products)
-    sheet = data_sheet_profile(company.pk, assessment.year, language)
+    return governing, {
+        "governing_documents": [policy_row(d) for d in governing],
+        "cited_documents": [policy_row(d) for d in cited],
+    }
+
+
+def _glossary(zh: bool) -> list[tuple[str, str]]:
+    return [
+        (
+            _("Leading value") if zh else f"{_('Leading value')} (引领值)",
+            _("The level of the best performers; reaching it earns full points."),
+        ),
+        (
+            _("Benchmark value") if zh else f"{_('Benchmark value')} (基准值)",
+            _("The level every unit should reach; at or below it an indicator earns no points."),
+        ),
+        ("tce", _("Tonnes of standard coal equivalent (29.3 GJ per tonne).")),
+    ]
+
+
+def _company_context(company: Company, language: str, today: date) -> dict[str, Any]:
+    zh = is_chinese(language)
+    colon = "：" if zh else ": "
     return {
-        "language": language,
-        "lang_attr": "zh-Hans" if zh else "en",
-        "stylesheet_url": static_file_url(STYLESHEET),
-        "draft": draft,
-        "sep": sep,
-        "colon": colon,
-        "glossary": [
-            (
-                _("Leading value") if zh else f"{_('Leading value')} (引领值)",
-                _("The level of the best performers; reaching it earns full points."),
-            ),
-            (
-                _("Benchmark value") if zh else f"{_('Benchmark value')} (基准值)",
-                _("The level every unit should reach; at or below it an indicator earns no points."),
-            ),
-            ("tce", _("Tonnes of standard coal equivalent (29.3 GJ per tonne).")),
+        "name": company.name,
+        "credit_code": company.credit_code,
+        "verified": company.is_verified,
+        "sector": pick(company.sector, "name"),
+        "sector_code": ("" if zh else " ") + bracket(f"GB/T 4754{colon}{company.sector.code}", language),
+        "province": company.get_province_display(),
+        "size": company.get_size_display(),
+        "staff": company.staff,
+        "certificates": [
+            {
+                "system": nobr(c.label),
+                "number": c.number,
+                "certifier": c.certifier,
+                "valid_until": formats.date_format(c.valid_until, "DATE_FORMAT"),
+                "valid": c.valid_on(today),
+            }
+            for c in company.certificates.all()
         ],
-        "company": {
-            "name": company.name,
-            "credit_code": company.credit_code,
-            "verified": company.is_verified,
-            "sector": pick(company.sector, "name"),
-            "sector_code": ("" if zh else " ") + bracket(f"GB/T 4754{colon}{company.sector.code}", language),
-            "province": company.get_province_display(),
-            "size": company.get_size_display(),
-            "staff": company.staff,
-            "certificates": [
-                {
-                    "system": nobr(c.label),
-                    "number": c.number,
-                    "certifier": c.certifier,
-                    "valid_until": formats.date_format(c.valid_until, "DATE_FORMAT"),
-                    "valid": c.valid_on(today),
-                }
-                for c in company.certificates.all()
-            ],
-        },
-        "area": FocusArea(criteria_set.area).label,
+    }
+
+
+def _criteria_set_context(
+    criteria_set: CriteriaSet, governing: Sequence[PolicyDocument], language: str
+) -> dict[str, Any]:
+    return {
+        "name": nobr(pick(criteria_set, "name")),
+        "standard": nobr(_standard_line(criteria_set, list(governing), language)),
+        "edition": formats.date_format(criteria_set.effective_date, "DATE_FORMAT")
+        if criteria_set.effective_date
+        else "",
+        "provisional": criteria_set.provisional,
+        "rating": CriteriaSet.Rating(criteria_set.rating).label
+        if criteria_set.rating in CriteriaSet.Rating.values
+        else "",
+        "na_rule": CriteriaSet.NaRule(criteria_set.na_rule).label
+        if criteria_set.na_rule in CriteriaSet.NaRule.values
+        else "",
+        "note": nobr(plain(pick(criteria_set, "note"))),
+    }
+
+
+def _assessment_context(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "year": assessment.year,
+        "revision": assessment.revision,
+        "status": assessment.get_status_display(),
+        "submitted_at": formats.date_format(timezone.localtime(assessment.submitted_at), "DATE_FORMAT")
+        if assessment.submitted_at
+        else "",
+    }
+
+
+def _summary_context(src: ReportSources, gap_count: int) -> dict[str, Any]:
+    card, language, zh = src.state.card, src.language, src.zh
+    verdict, verdict_reason = verdict_text(card)
+    return {
+        "verdict": verdict,
+        "verdict_reason": verdict_reason,
+        "verdict_code": str(card.verdict),
+        "compliance": [
+            {
+                "code": code,
+                "name": nobr(src.indicator_names.get(code, code)),
+                "gate": gate,
+                "text": nobr(reason_words(flag)),
+            }
+            for code, gate, flag in card.compliance
+        ],
+        "total": points_text(card.total),
+        "maximum": points_text(card.maximum),
+        "percent": share_text(card.total, card.maximum),
+        "percent_note": ("" if zh else " ") + bracket(share_text(card.total, card.maximum), language),
+        "rating": card.rating_zh if zh and card.rating_zh else card.rating,
+        "rating_provisional": card.rating_provisional,
+        "reference": _num(card.reference) if card.reference is not None else "",
+        "reference_year": src.state.reference_year or "",
+        "reference_source": src.state.reference_source,
+        "provisional": card.provisional,
+        "gap_count": gap_count,
+    }
+
+
+def _subject(assessment: Assessment, language: str) -> dict[str, Any]:
+    """A park's or a product's report names the park or the product (the assessment's title)."""
+    area = str(assessment.criteria_set.area)
+    named = area in (FocusArea.PARK, FocusArea.DESIGN_PRODUCT)
+    return {
+        "area": FocusArea(area).label,
         "area_code": area,
-        "subject": subject,
+        "subject": nobr(split_bilingual(assessment.title, language)) if named else "",
         "subject_label": _("Park")
         if area == FocusArea.PARK
         else _("Product")
         if area == FocusArea.DESIGN_PRODUCT
         else "",
-        "key_figures": key_figures,
-        "data_sheet": sheet,
-        "criteria_set": {
-            "name": nobr(pick(criteria_set, "name")),
-            "standard": nobr(_standard_line(criteria_set, governing, language)),
-            "edition": formats.date_format(criteria_set.effective_date, "DATE_FORMAT")
-            if criteria_set.effective_date
-            else "",
-            "provisional": criteria_set.provisional,
-            "rating": CriteriaSet.Rating(criteria_set.rating).label
-            if criteria_set.rating in CriteriaSet.Rating.values
-            else "",
-            "na_rule": CriteriaSet.NaRule(criteria_set.na_rule).label
-            if criteria_set.na_rule in CriteriaSet.NaRule.values
-            else "",
-            "note": nobr(plain(pick(criteria_set, "note"))),
-        },
-        "assessment": {
-            "year": assessment.year,
-            "revision": assessment.revision,
-            "status": assessment.get_status_display(),
-            "submitted_at": formats.date_format(timezone.localtime(assessment.submitted_at), "DATE_FORMAT")
-            if assessment.submitted_at
-            else "",
-        },
+    }
+
+
+def _chart(src: ReportSources, categories: Sequence[dict[str, Any]]) -> SafeString | str:
+    card = src.state.card
+    rows = [ChartRow(c["name"], r.points, r.maximum) for c, r in zip(categories, card.categories, strict=True)]
+    overall = (card.total / card.maximum) if card.maximum else None
+    # charts escapes every label itself and returns SafeString markup.
+    if len(rows) <= 1:
+        return ""
+    return category_bars(rows, title=_("Scores by category"), reference=overall, reference_label=_("Overall"))
+
+
+def build_context(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> dict[str, Any]:
+    """Everything the report template shows, computed here; the template only loops and branches.
+
+    Call inside `translation.override(language)` (render_html does).
+    """
+    src = report_sources(assessment, language)
+    card = src.state.card
+    zh = src.zh
+    today = timezone.localdate()
+    categories = _category_rows(src)
+    indicators = _indicator_sections(src)
+    gaps = [indicators.details[r.code] for r in card.gaps()]
+    gates = _gate_rows(card)
+    governing, policies = _policy_sections(assessment.criteria_set, src)
+    libraries = {k: v.library for k, v in src.sector_values.items() if v.library is not None}
+    points = ((r.code, r.values_from, r.points) for r in card.indicators)
+    return {
+        "language": language,
+        "lang_attr": "zh-Hans" if zh else "en",
+        "stylesheet_url": static_file_url(STYLESHEET),
+        "draft": not src.state.from_snapshot,
+        "sep": "；" if zh else "; ",
+        "colon": "：" if zh else ": ",
+        "glossary": _glossary(zh),
+        "company": _company_context(assessment.company, language, today),
+        **_subject(assessment, language),
+        "key_figures": _key_figures(src.state.answers, src.specs, language, src.products),
+        "data_sheet": data_sheet_profile(assessment.company.pk, assessment.year, language),
+        "criteria_set": _criteria_set_context(assessment.criteria_set, governing, language),
+        "assessment": _assessment_context(assessment),
         "report_number": report_number(assessment),
         "date": formats.date_format(today, "DATE_FORMAT"),
         "consultancy": _consultancy_context(consultancy),
-        "summary": {
-            "verdict": verdict,
-            "verdict_reason": verdict_reason,
-            "verdict_code": str(card.verdict),
-            "compliance": [
-                {
-                    "code": code,
-                    "name": nobr(indicator_names.get(code, code)),
-                    "gate": gate,
-                    "text": nobr(reason_words(flag)),
-                }
-                for code, gate, flag in card.compliance
-            ],
-            "total": points_text(card.total),
-            "maximum": points_text(card.maximum),
-            "percent": share_text(card.total, card.maximum),
-            "percent_note": ("" if zh else " ") + bracket(share_text(card.total, card.maximum), language),
-            "rating": card.rating_zh if zh and card.rating_zh else card.rating,
-            "rating_provisional": card.rating_provisional,
-            "reference": _num(card.reference) if card.reference is not None else "",
-            "reference_year": source.reference_year or "",
-            "reference_source": source.reference_source,
-            "provisional": card.provisional,
-            "gap_count": len(gaps),
-        },
+        "summary": _summary_context(src, len(gaps)),
         "basic_gates": [g for g in gates if not g["negative"]],
         "negative_gates": [g for g in gates if g["negative"]],
-        "top_actions": top,
+        "top_actions": _top_action_rows(src),
         "categories": categories,
-        # charts escapes every label itself and returns SafeString markup.
-        "chart_svg": (
-            category_bars(chart_rows, title=_("Scores by category"), reference=overall, reference_label=_("Overall"))
-            if len(chart_rows) > 1
-            else ""
-        ),
+        "chart_svg": _chart(src, categories),
         "gaps": gaps,
-        "detail_groups": [
-            {
-                "code": c["code"],
-                "name": c["name"],
-                "points": c["points"],
-                "maximum": c["maximum"],
-                "indicators": details_by_category[c["code"]],
-            }
-            for c in categories
+        "detail_groups": [c | {"indicators": indicators.by_category[c["code"]]} for c in categories],
+        "yardsticks": indicators.yardsticks,
+        "yardsticks_sentence": yardsticks_sentence(count_yardsticks(points, src.state.answers, libraries, card.total)),
+        "provisional_rules": [
+            {"why": why, "codes": ", ".join(codes)} for why, codes in indicators.provisional_rules.items()
         ],
-        "yardsticks": yardsticks,
-        "yardsticks_sentence": yardsticks_sentence(
-            count_yardsticks(
-                ((r.code, r.values_from, r.points) for r in card.indicators),
-                source.answers,
-                {k: v.library for k, v in sector_values.items() if v.library is not None},
-                card.total,
-            )
+        **_evidence_sections(src, indicators.details),
+        "comparison": _comparison(assessment, card, src.category_names, src.indicator_names),
+        "action_plan": action_plan_context(
+            assessment, src.state, indicator_names=src.indicator_names, language=language
         ),
-        "provisional_rules": [{"why": why, "codes": ", ".join(codes)} for why, codes in provisional_rules.items()],
-        "evidence_index": evidence_index,
-        "without_evidence": without_evidence,
-        "comparison": _comparison(assessment, card, category_names, indicator_names),
-        "action_plan": action_plan_context(assessment, source, indicator_names=indicator_names, language=language),
-        "governing_documents": [policy_row(d) for d in governing],
-        "cited_documents": [policy_row(d) for d in cited],
+        **policies,
     }
 
 

@@ -687,20 +687,12 @@ def _name_inputs(item: Item) -> None:
 def _fill_fields(
     item: Item, row: Gate | Indicator, page: Page, raw: dict[str, Any], errors: dict[str, list[str]]
 ) -> None:
+    """The inputs a question shows, by its kind: choices, ticked options, a count, formula inputs or a value."""
     radio = "choice" if item.kind in QUALITATIVE else "passed"
     item.choice_name = f"{row.code}-{radio}"
     item.choice_errors = errors.get(radio, [])
     if isinstance(row, Gate):
-        # negative-list items are worded as statements to confirm ("None of the following applies: …")
-        question = (
-            (_("Yes, this statement is true for us"), _("No, an item of this list applies to us"))
-            if row.kind == Gate.Kind.NEGATIVE
-            else (_("Yes, we meet this requirement"), _("No, not yet"))
-        )
-        item.choices = [
-            Choice("yes", question[0], raw.get("passed") == "yes"),
-            Choice("no", question[1], raw.get("passed") == "no"),
-        ]
+        _fill_gate_choices(item, row, raw)
         return
     kind = row.indicator_type
     if kind in QUALITATIVE:
@@ -712,57 +704,78 @@ def _fill_fields(
         item.choices = [
             Choice(v, label, raw.get("choice") == v) for v, label in zip(vocabulary.Choice.values, labels, strict=True)
         ]
-        return
-    if kind == IndicatorType.PASS_FAIL:
+    elif kind == IndicatorType.PASS_FAIL:
         item.requirement = pick(row.rule, "requirement")
         item.choices = [
             Choice("yes", _("Pass"), raw.get("passed") == "yes"),
             Choice("no", _("Fail"), raw.get("passed") == "no"),
         ]
-        return
-    if kind == IndicatorType.COUNT:
-        options = (
-            row.rule.get("options_zh" if is_chinese() else "options_en")
-            or row.rule.get("options_en")
-            or row.rule.get("options_zh")
-            or []
-        )
-        ticked = {str(o) for o in raw.get("options") or []}
-        item.options = [Choice(str(i), label, str(i) in ticked) for i, label in enumerate(options)]
-        if options:
-            item.options.append(Choice("none", _("None of these"), "none" in ticked))
-        else:
-            item.value_field = InputField(
-                "count", _("Number achieved"), "", str(raw.get("count", "")), errors.get("count", [])
-            )
-        item.requirement = _("Target: %(target)s") % {"target": row.rule.get("target", 1)}
-        return
-    formula = FORMULAS.get(row.formula)
-    if formula:
-        item.formula = formula.expression
-        own = {spec.code for spec in formula.inputs}
-        # A generic formula's inputs (the "share" formula's part and total) named by the indicator's rule.
-        named = row.rule.get("inputs") if isinstance(row.rule.get("inputs"), dict) else {}
-        for spec in accepted_inputs(row.formula).values():
-            name = f"in-{spec.code}"
-            label = pick(named.get(spec.code) or {}, "label") or (spec.label_zh if is_chinese() else spec.label_en)
-            unit = (named.get(spec.code) or {}).get("unit", spec.unit)
-            if spec.code not in own:  # Annex B's per-output form: G instead of Q
-                label = _("%(input)s, instead of Q for the per-output form") % {"input": label}
-                item.formula = _("%(formula)s, or per output %(alternative)s") % {
-                    "formula": formula.expression,
-                    "alternative": FORMULAS[PER_OUTPUT[row.formula]].expression,
-                }
-            item.inputs.append(InputField(name, label, unit, str(raw.get(name, "")), errors.get(name, [])))
-        if row.formula == "share" and len(item.inputs) == 2:
-            item.formula_words = _("%(part)s as a share of %(total)s: the first divided by the second, × 100 %%") % {
-                "part": item.inputs[0].label,
-                "total": item.inputs[1].label,
-            }
+    elif kind == IndicatorType.COUNT:
+        _fill_count(item, row, raw, errors)
     else:
-        item.value_field = InputField("value", _("Value"), row.unit, str(raw.get("value", "")), errors.get("value", []))
-    if kind in QUANTITATIVE:
-        _fill_sector_values(item, row, page, raw)
+        if FORMULAS.get(row.formula):
+            _fill_formula_inputs(item, row, raw, errors)
+        else:
+            value = str(raw.get("value", ""))
+            item.value_field = InputField("value", _("Value"), row.unit, value, errors.get("value", []))
+        if kind in QUANTITATIVE:
+            _fill_sector_values(item, row, page, raw)
+
+
+def _fill_gate_choices(item: Item, row: Gate, raw: dict[str, Any]) -> None:
+    # negative-list items are worded as statements to confirm ("None of the following applies: …")
+    question = (
+        (_("Yes, this statement is true for us"), _("No, an item of this list applies to us"))
+        if row.kind == Gate.Kind.NEGATIVE
+        else (_("Yes, we meet this requirement"), _("No, not yet"))
+    )
+    item.choices = [
+        Choice("yes", question[0], raw.get("passed") == "yes"),
+        Choice("no", question[1], raw.get("passed") == "no"),
+    ]
+
+
+def _fill_count(item: Item, row: Indicator, raw: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Ticked options when the rule lists them (F04's twelve functions), else a number achieved."""
+    options = (
+        row.rule.get("options_zh" if is_chinese() else "options_en")
+        or row.rule.get("options_en")
+        or row.rule.get("options_zh")
+        or []
+    )
+    ticked = {str(o) for o in raw.get("options") or []}
+    item.options = [Choice(str(i), label, str(i) in ticked) for i, label in enumerate(options)]
+    if options:
+        item.options.append(Choice("none", _("None of these"), "none" in ticked))
+    else:
+        item.value_field = InputField(
+            "count", _("Number achieved"), "", str(raw.get("count", "")), errors.get("count", [])
+        )
+    item.requirement = _("Target: %(target)s") % {"target": row.rule.get("target", 1)}
+
+
+def _fill_formula_inputs(item: Item, row: Indicator, raw: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    formula = FORMULAS[row.formula]
+    item.formula = formula.expression
+    own = {spec.code for spec in formula.inputs}
+    # A generic formula's inputs (the "share" formula's part and total) named by the indicator's rule.
+    named = row.rule.get("inputs") if isinstance(row.rule.get("inputs"), dict) else {}
+    for spec in accepted_inputs(row.formula).values():
+        name = f"in-{spec.code}"
+        label = pick(named.get(spec.code) or {}, "label") or (spec.label_zh if is_chinese() else spec.label_en)
+        unit = (named.get(spec.code) or {}).get("unit", spec.unit)
+        if spec.code not in own:  # Annex B's per-output form: G instead of Q
+            label = _("%(input)s, instead of Q for the per-output form") % {"input": label}
+            item.formula = _("%(formula)s, or per output %(alternative)s") % {
+                "formula": formula.expression,
+                "alternative": FORMULAS[PER_OUTPUT[row.formula]].expression,
+            }
+        item.inputs.append(InputField(name, label, unit, str(raw.get(name, "")), errors.get(name, [])))
+    if row.formula == "share" and len(item.inputs) == 2:
+        item.formula_words = _("%(part)s as a share of %(total)s: the first divided by the second, × 100 %%") % {
+            "part": item.inputs[0].label,
+            "total": item.inputs[1].label,
+        }
 
 
 def _fill_sheet(item: Item, page: Page, questionnaire: Questionnaire, raw: dict[str, Any]) -> None:
@@ -911,11 +924,10 @@ def _yardsticks_text(questionnaire: Questionnaire) -> str:
     return yardsticks_sentence(yardsticks_of(questionnaire))
 
 
-def _common_context(
-    assessment: Assessment, access: Access, questionnaire: Questionnaire, *, current: str
-) -> dict[str, Any]:
+def _page_links(assessment: Assessment, questionnaire: Questionnaire, *, current: str) -> list[PageLink]:
+    """The gates page and one page per category, each with its progress (and points)."""
     card: Scorecard = questionnaire.scorecard
-    gates, categories, overall = progress_of(card)
+    gates, categories, _overall = progress_of(card)
     names = {c.code: c for c in questionnaire.criteria.spec.categories}
     links = []
     if card.gates:
@@ -946,6 +958,14 @@ def _common_context(
                 current=current == result.code,
             )
         )
+    return links
+
+
+def _common_context(
+    assessment: Assessment, access: Access, questionnaire: Questionnaire, *, current: str
+) -> dict[str, Any]:
+    card: Scorecard = questionnaire.scorecard
+    links = _page_links(assessment, questionnaire, current=current)
     index = next((i for i, link in enumerate(links) if link.current), None)
     rating = card.rating_zh if is_chinese() and card.rating_zh else card.rating
     return {
@@ -960,7 +980,7 @@ def _common_context(
         "verdict": verdict_text(card.verdict),
         "rating": rating,
         "failed_gates": [g.code for g in card.failed_gates],
-        "overall": overall,
+        "overall": progress_of(card)[2],
         "links": links,
         "title": links[index].label if index is not None else "",
         "previous_link": links[index - 1] if index else None,
