@@ -16,7 +16,6 @@ from django.db import transaction
 
 from assessment.models import ActionItem, Assessment
 from assessment.scoring import AnswerData, Context, CriteriaSpec, Scorecard, what_if
-from assessment.vocabulary import Verdict
 
 PRIORITY_ORDER: dict[str, int] = {
     ActionItem.Priority.HIGH: 0,
@@ -45,10 +44,6 @@ class Projection:
     @property
     def gain(self) -> Decimal:
         return self.card.total - self.before
-
-    @property
-    def verdict(self) -> Verdict:
-        return self.card.verdict
 
     @property
     def rating(self) -> str:

@@ -31,7 +31,6 @@ from ledger.models import DataSheet
 from organisations.models import Consultancy
 
 TEMPLATE = "reports/self_evaluation.html"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def member_names(language: str, year: int) -> dict[str, str]:

@@ -14,9 +14,7 @@ from django.utils.translation import gettext as _
 
 from assessment.formulas import FORMULAS, UnitMismatch, conversion_factor
 from assessment.models import CriteriaSet, Indicator, Library, SectorValue
-from assessment.vocabulary import FocusArea
-
-QUANTITATIVE = ("positive_quant", "reverse_quant")
+from assessment.vocabulary import QUANTITATIVE, FocusArea
 
 
 @dataclass(frozen=True)

@@ -1032,8 +1032,11 @@ def fingerprint(
         *(branding.report_template(consultancy).values() if consultancy else ()),
         sheet.isoformat() if sheet else "",
         assessment.previous_id or assessment.prefilled_from_id or "",
-        # The profile prints the company's staff and certificates, which change without touching the assessment.
-        Company.objects.filter(pk=assessment.company_id).values_list("staff", flat=True).first(),
+        # The cover and profile print the company's record and certificates, which change without touching the
+        # assessment.
+        Company.objects.filter(pk=assessment.company_id)
+        .values_list("name", "credit_code", "sector_id", "province", "size", "staff", "verification")
+        .first(),
         sorted(
             ManagementCertificate.objects.filter(company_id=assessment.company_id).values_list(
                 "id", "system", "name", "number", "certifier", "valid_from", "valid_until"

@@ -65,6 +65,8 @@ class ScoringState:
         """The scorecard if the chosen open indicators were fully met, and the codes that were open."""
         open_codes = {r.code for r in self.card.gaps()}
         chosen = sorted(c for c in set(codes) if c in open_codes)
+        if not chosen:
+            return self.card, []  # nothing to meet: the scorecard as it is, not scored again
         card = score(self.spec, self.answers, reference=self.reference, force_met=chosen, context=self.context)
         return card, chosen
 
@@ -119,10 +121,7 @@ def unexplained_overrides(inputs: Mapping[str, Any] | None, sheet: Collection[st
 
 def rescore_snapshot(snapshot: Snapshot, context: Context | None = None) -> Scorecard:
     """Score the frozen criteria and answers again: must equal what was stored at submission."""
-    spec = criteria_spec(snapshot.criteria)
-    reference = snapshot.scorecard.get("reference")
-    answers = parse_answers(snapshot.answers, spec)
-    return score(spec, answers, reference=Decimal(reference) if reference else None, context=context)
+    return snapshot_state(snapshot, context).card
 
 
 def snapshot_state(snapshot: Snapshot, context: Context | None = None) -> ScoringState:

@@ -15,6 +15,7 @@
 """
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -177,6 +178,11 @@ def sector_ref_data(ref: SectorRef) -> dict[str, Any]:
         "limit": _str(ref.limit),
         "official": ref.official,
         "label": ref.label,
+        # what the engine's sector and edition checks read, so a re-scored snapshot warns as its draft did
+        "sector": ref.sector,
+        "edition": ref.edition,
+        "in_force": ref.in_force.isoformat() if ref.in_force else None,
+        "superseded": ref.superseded.isoformat() if ref.superseded else None,
     }
 
 
@@ -375,11 +381,23 @@ def _parse_sector(sector: Any, where: str, sector_lookup: Callable[[str], Sector
             limit=_opt(sector.get("limit")),
             official=sector.get("official", True),
             label=sector.get("label", ""),
+            sector=sector.get("sector", ""),
+            edition=sector.get("edition", ""),
+            in_force=_opt_date(sector.get("in_force")),
+            superseded=_opt_date(sector.get("superseded")),
         )
     ref = sector_lookup(sector) if sector_lookup else None
     if ref is None:
         raise AnswersError(f"{where}.sector_value: unknown sector value {sector!r}")
     return ref
+
+
+def _opt_date(raw: Any) -> date | None:
+    """An ISO date written by `sector_ref_data`; absent (older snapshots) or unreadable is none."""
+    try:
+        return date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 def _opt(raw: Any) -> Decimal | None:

@@ -9,12 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from greenmfg.bilingual import pick
 from ledger.energy import (
     CARRIERS,
     CLEAN_CARRIERS,
+    PER_PRODUCT_NOTES,
     SHARE_FIGURES,
     Balance,
     Carrier,
@@ -30,7 +31,7 @@ from ledger.energy import (
     per_product,
     sheet_inputs,
 )
-from ledger.models import Coefficient, DataSheet, EnergyUse, GridRegion, Quantity, figure_label
+from ledger.models import Coefficient, DataSheet, EnergyUse, GridRegion, ProductOutput, Quantity, figure_label
 
 FIGURE_FIELDS = (
     "process_co2",
@@ -113,11 +114,15 @@ def factors_for(year: int, region: str, rows: list[Coefficient]) -> tuple[Factor
     return factors, used
 
 
+def main_product(products: list[ProductOutput]) -> ProductOutput | None:
+    """The product Q counts: the one marked main, or the only one."""
+    main = next((p for p in products if p.main), None)
+    return products[0] if main is None and len(products) == 1 else main
+
+
 def figures_of(sheet: DataSheet) -> Figures:
     products = list(sheet.products.all())
-    main = next((p for p in products if p.main), None)
-    if main is None and len(products) == 1:
-        main = products[0]
+    main = main_product(products)
     return Figures(
         **{name: getattr(sheet, name) for name in SHEET_FIELDS if name != "process_co2"},
         output=main.quantity if main else None,
@@ -152,7 +157,7 @@ def figures_json(sheet: DataSheet, rows: list[Coefficient] | None = None) -> dic
     except CoefficientError as exc:
         result, used, error = None, [], str(exc)
     inputs = sheet_inputs(result, figures_of(sheet))
-    main = next((p for p in sheet.products.all() if p.main), None)
+    main = main_product(list(sheet.products.all()))
     data: dict[str, Any] = {
         "year": sheet.year,
         "inputs": {code: [_s(value), unit] for code, (value, unit) in inputs.items()},
@@ -244,13 +249,15 @@ def _explain_share(figures: dict[str, Any], code: str) -> list[str]:
 
 def per_product_note(figures: dict[str, Any], code: str) -> str:
     """What the sheet says for a design-product check (e.g. DE1: energy per unit of the main product), or ""."""
+    if code not in PER_PRODUCT_NOTES or not figures.get("product"):
+        return ""
     inputs = {k: (Decimal(v), u) for k, (v, u) in (figures.get("inputs") or {}).items()}
     found = per_product(inputs, code)
-    if found is None or not figures.get("product"):
+    if found is None:
         return ""
     numerator, value, unit = found
-    name_zh, name_en, product_unit = figures.get("product") or ("", "", "")
-    product = (name_zh if get_language().startswith("zh") else name_en) or name_zh
+    name_zh, name_en, product_unit = figures["product"]
+    product = pick({"name_zh": name_zh, "name_en": name_en}, "name")
     per = format(value.quantize(Decimal("0.000001")).normalize(), "f")
     return _(
         "From the data sheet: %(code)s / Q = %(value)s %(unit)s per %(product_unit)s of %(product)s. Compare it with "

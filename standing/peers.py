@@ -154,6 +154,14 @@ class Headcount:
         served.update(other.served)
         return Headcount(self.companies + other.companies, self.alone + other.alone, dict(served))
 
+    def __sub__(self, other: "Headcount") -> "Headcount":
+        """This group without `other`, a group inside it (counts of zero dropped)."""
+        served = Counter(self.served)
+        served.subtract(other.served)
+        return Headcount(
+            self.companies - other.companies, self.alone - other.alone, {f: n for f, n in served.items() if n}
+        )
+
     def as_json(self) -> dict[str, object]:
         return {"companies": self.companies, "alone": self.alone, "served": dict(self.served)}
 

@@ -118,8 +118,9 @@ def refresh_group(key: GroupKey) -> PeerStat:
             return stat  # the figures already shown stay; the next refresh that changes enough replaces them
         stats, refused = None, Refusal.FEW_CHANGES
     headcount = Headcount.of(firms for _digest, firms in basis.values())
-    published = Published.of(criteria_set, year, exclude=(sector, province))
-    if stats is not None and published.would_isolate((sector, province), headcount):
+    # Only a group about to be shown is checked against the wider and narrower published ones.
+    published = Published.of(criteria_set, year, exclude=(sector, province)) if stats is not None else None
+    if published is not None and published.would_isolate((sector, province), headcount):
         stats, refused = None, Refusal.COMPLEMENT
     for name, value in _figures(stats, refused).items():
         setattr(stat, name, value)
@@ -128,7 +129,7 @@ def refresh_group(key: GroupKey) -> PeerStat:
     if stats is not None and (not history or history[-1] != basis):
         PeerBasis.objects.create(stat=stat, members=encode_basis(basis))
     publish(stat)  # the sector's peer values as yardsticks (national sector groups only)
-    if stats is not None:
+    if stats is not None and published is not None:
         for narrower in published.isolated_inside((sector, province), headcount):
             withhold(narrower, Refusal.COMPLEMENT)
     return stat
@@ -179,19 +180,22 @@ class Published:
         first, until what is left besides the rest of that kind isolates no one."""
         withheld: list[PeerStat] = []
         for kind in {_kind(w) for w in self.stats if _inside(w, where)}:
-            members = sorted(self.siblings(kind, where), key=lambda w: self.stats[w].companies)
-            while members and complement_refusal(headcount, sum((self.headcount(w) for w in members), Headcount())):
-                withheld.append(self.stats[members.pop(0)])
+            members = sorted(self.siblings(kind, where), key=lambda w: self.stats[w].companies, reverse=True)
+            shown = sum((self.headcount(w) for w in members), Headcount())
+            while members and complement_refusal(headcount, shown):
+                smallest = members.pop()
+                withheld.append(self.stats[smallest])
+                shown = shown - self.headcount(smallest)
         return withheld
 
 
 def withhold(stat: PeerStat, why: Refusal) -> None:
     """Take a published group's figures down (a wider group changed around it)."""
-    stat.refresh_from_db()
-    for name, value in _figures(None, why).items():
+    figures = _figures(None, why)
+    for name, value in figures.items():
         setattr(stat, name, value)
     stat.headcount = {}
-    stat.save()
+    stat.save(update_fields=[*figures, "headcount", "refreshed_at"])
     publish(stat)
 
 

@@ -105,5 +105,7 @@ def publish(stat: PeerStat) -> int:
             },
         )
     # Fewer peers than the rule needs now: the figures go; an answer that chose the row keeps the row, not them.
-    SectorValue.objects.filter(library=library, key__in=stale).update(leading=None, benchmark=None, superseded=today)
+    SectorValue.objects.filter(library=library, key__in=stale, superseded__isnull=True).update(
+        leading=None, benchmark=None, superseded=today
+    )
     return len(rows) if sector is not None else 0

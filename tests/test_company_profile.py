@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from assessment import reports
-from organisations.models import AccessGrant, Consultancy, Consultant, ManagementCertificate, Role
+from organisations.models import AccessGrant, Company, Consultancy, Consultant, ManagementCertificate, Role
 from tests.factories import company_data, make_user, member
 from tests.factories import make_company as org_company
 from tests.factories import make_user as org_user
@@ -148,3 +148,14 @@ def test_report_profile_prints_staff_and_certificates_with_expiry_in_both_langua
             assert word in flat, (language, word)
         assert "CN-EMS-0815" in flat and "EN-OLD-1" in flat
         assert flat.count("已过期" if language == "zh-hans" else "expired") == 1
+
+
+def test_a_report_is_made_again_when_the_company_record_it_prints_changes():
+    company = make_company()
+    assessment = make_assessment(company=company)
+    seen = {reports.fingerprint(assessment, language="en")}
+    for field, value in (("name", "Renamed Works"), ("size", "large"), ("province", "ZJ"), ("staff", 90)):
+        Company.objects.filter(pk=company.pk).update(**{field: value})
+        now = reports.fingerprint(assessment, language="en")
+        assert now not in seen, field  # a kept PDF would print the old value
+        seen.add(now)

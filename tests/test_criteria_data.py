@@ -322,3 +322,31 @@ def test_the_21_rows_in_force_only_from_2026_are_flagged_for_2025():
         result = score(one(F01), {"F01": answer}, context=Context(year=2025)).indicator("F01")
         assert any(f.code == "edition_not_in_force" for f in result.flags), sv.key
         assert result.provisional, sv.key
+
+
+def test_a_snapshot_keeps_what_the_sector_and_edition_checks_read():
+    # A submitted assessment is re-scored from its snapshot: the quota row's sector, edition and dates
+    # travel with it, so "wrong sector" and "edition not in force" still mark the indicator provisional.
+    from datetime import date
+
+    from assessment import specs
+    from assessment.scoring import SectorRef
+
+    ref = SectorRef(
+        key="cement-clinker-2025",
+        unit="kgce/t",
+        leading=Decimal("100"),
+        benchmark=Decimal("110"),
+        limit=Decimal("117"),
+        official=False,
+        label="GB 16780-2021 clinker",
+        sector="30",
+        edition="GB 16780-2021",
+        in_force=date(2022, 10, 1),
+        superseded=date(2026, 1, 1),
+    )
+    assert specs._parse_sector(specs.sector_ref_data(ref), "F01", None) == ref
+    older = {
+        k: v for k, v in specs.sector_ref_data(ref).items() if k not in ("sector", "edition", "in_force", "superseded")
+    }
+    assert specs._parse_sector(older, "F01", None).sector == ""  # snapshots written before: no check, no error

@@ -28,6 +28,7 @@ from assessment.answers import (
     Criteria,
     Outcome,
     ParsedAnswer,
+    Progress,
     Questionnaire,
     SaveResult,
     criteria_for,
@@ -924,10 +925,16 @@ def _yardsticks_text(questionnaire: Questionnaire) -> str:
     return yardsticks_sentence(yardsticks_of(questionnaire))
 
 
-def _page_links(assessment: Assessment, questionnaire: Questionnaire, *, current: str) -> list[PageLink]:
-    """The gates page and one page per category, each with its progress (and points)."""
+def _page_links(
+    assessment: Assessment,
+    questionnaire: Questionnaire,
+    counts: tuple[Progress, list[Progress], Progress],
+    *,
+    current: str,
+) -> list[PageLink]:
+    """The gates page and one page per category, each with its progress (`progress_of`) and points."""
     card: Scorecard = questionnaire.scorecard
-    gates, categories, _overall = progress_of(card)
+    gates, categories, _overall = counts
     names = {c.code: c for c in questionnaire.criteria.spec.categories}
     links = []
     if card.gates:
@@ -965,7 +972,8 @@ def _common_context(
     assessment: Assessment, access: Access, questionnaire: Questionnaire, *, current: str
 ) -> dict[str, Any]:
     card: Scorecard = questionnaire.scorecard
-    links = _page_links(assessment, questionnaire, current=current)
+    progress = progress_of(card)
+    links = _page_links(assessment, questionnaire, progress, current=current)
     index = next((i for i, link in enumerate(links) if link.current), None)
     rating = card.rating_zh if is_chinese() and card.rating_zh else card.rating
     return {
@@ -980,7 +988,7 @@ def _common_context(
         "verdict": verdict_text(card.verdict),
         "rating": rating,
         "failed_gates": [g.code for g in card.failed_gates],
-        "overall": progress_of(card)[2],
+        "overall": progress[2],
         "links": links,
         "title": links[index].label if index is not None else "",
         "previous_link": links[index - 1] if index else None,
