@@ -14,6 +14,7 @@ urlpatterns = [
     path("evidence/<int:pk>/delete/", questionnaire.evidence_delete, name="evidence_delete"),
     # Results, submission, revisions, export and import.
     path("assessments/<int:pk>/results/", results.results, name="assessment_results"),
+    path("assessments/<int:pk>/indicators/", results.indicators, name="assessment_indicators"),
     path("assessments/<int:pk>/submit/", results.submit, name="assessment_submit"),
     path("assessments/<int:pk>/reopen/", results.reopen, name="assessment_reopen"),
     path("assessments/<int:pk>/history/", results.history, name="assessment_history"),

@@ -1,9 +1,11 @@
 """Server time of the results page of a 200-indicator assessment, as a ratio to a trivial view; target ≤ 3×.
 
-The page shows every indicator, the gap list ranked by what each gap adds to the total (about a hundred
-open indicators here), the top actions, the charts and a what-if of two indicators. Measured for a
-draft (scored live from its answers) and for the same assessment submitted (re-scored from its
-snapshot), in one run with the trivial view of bench/questionnaire_bench.py (same middleware, login
+The page shows the verdict, the scores by category with the charts, the ten largest gaps ranked by what
+each adds to the total (of about a hundred open indicators here) and a what-if of two indicators; the
+whole gap list (?gaps=all) and the page of every indicator's figures are one click away and measured
+on their own lines, as is the what-if card htmx fetches when a box is ticked. Measured for a draft
+(scored live from its answers) and for the same assessment submitted (re-scored from its snapshot),
+in one run with the trivial view of bench/questionnaire_bench.py (same middleware, login
 and permission-checked fetch, base.html with one line), DEBUG off, in a throw-away test database.
 
     python bench/results_bench.py [--runs 100] [--indicators 200]
@@ -48,6 +50,7 @@ def main() -> None:
     draft_url = reverse("assessment_results", args=[world.assessment.pk])
     snapshot_url = reverse("assessment_results", args=[submitted.pk])
     trivial_url = reverse("bench_trivial", args=[world.assessment.pk])
+    indicators_url = reverse("assessment_indicators", args=[world.assessment.pk])
     whatif = {"whatif": ["X02", "X04"]}
     results = medians_ms(
         {
@@ -56,6 +59,11 @@ def main() -> None:
             f"results, submitted ({args.indicators} indicators)": lambda i: (
                 client.get(snapshot_url, whatif).status_code
             ),
+            "  on request: every gap (?gaps=all)": lambda i: (
+                client.get(draft_url, whatif | {"gaps": "all"}).status_code
+            ),
+            "  on request: indicator page": lambda i: client.get(indicators_url).status_code,
+            "  what-if card (htmx)": lambda i: client.get(draft_url, whatif, HTTP_HX_REQUEST="true").status_code,
         },
         args.runs,
     )

@@ -93,7 +93,7 @@ def test_two_clients_pick_the_consultancy_row_and_see_its_source(client: Any, fi
         assert source is not None and source.owner == "consultancy"
         assert source.text("en") == "Green Advisors water study (Survey of 40 Zhejiang cement plants, 2025)"
         assert source.text("zh-hans") == "绿色顾问水效研究 (Survey of 40 Zhejiang cement plants, 2025)"
-        results = client.get(reverse("assessment_results", args=[assessment.pk]), HTTP_ACCEPT_LANGUAGE="en")
+        results = client.get(reverse("assessment_indicators", args=[assessment.pk]), HTTP_ACCEPT_LANGUAGE="en")
         assert results.status_code == 200
         body = results.content.decode()
         assert (

@@ -11,6 +11,7 @@ from assessment import submission
 from assessment.models import Assessment, CriteriaSet, Indicator, RegionalReference
 from assessment.scorecards import live_state
 from assessment.scoring import round_points
+from assessment.views.results import GAPS_SHOWN
 from organisations.models import Membership, Role
 from policies.models import PolicyDocument
 from tests.factories import make_user
@@ -23,6 +24,10 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 def results_page(world, role="viewer", **params):
     url = reverse("assessment_results", args=[world.assessment.pk])
     return world.client(role).get(url, params, **EN)
+
+
+def indicators_page(world, role="viewer"):
+    return world.client(role).get(reverse("assessment_indicators", args=[world.assessment.pk]), **EN)
 
 
 def test_results_show_total_verdict_and_one_bar_per_category():
@@ -93,11 +98,60 @@ def test_user_supplied_and_provisional_values_are_marked():
         values_source="Industry association 2030",
     )
     Indicator.objects.filter(category__criteria_set=world.assessment.criteria_set, code="X06").update(provisional=True)
-    body = results_page(world).content.decode()
+    body = indicators_page(world).content.decode()
     x01 = body[body.index('id="indicator-X01"') : body.index('id="indicator-X04"')]
     assert "user-supplied values" in x01
     x06 = body[body.index('id="indicator-X06"') :]
     assert "badge-provisional" in x06[:800]
+
+
+def test_the_indicator_page_lists_every_indicator_by_category_with_its_figures():
+    world = make_world(12)
+    answer_all(world.assessment)
+    card = live_state(world.assessment).card
+    body = indicators_page(world).content.decode()
+    assert re.findall(r'id="indicator-(X\d\d)"', body) == [i.code for i in card.indicators]
+    assert f'id="total-score">{round_points(card.total)}<' in body
+    assert body.count("<h3 ") == len(card.categories) and "Category 1" in body
+    # A viewer reads; an editor of a draft also gets a link from each code to its question.
+    assert "#indicator-X01" not in body
+    assert "#indicator-X01" in indicators_page(world, role="editor").content.decode()
+    results = results_page(world).content.decode()
+    assert (
+        'id="indicator-X01"' not in results and reverse("assessment_indicators", args=[world.assessment.pk]) in results
+    )
+
+
+def test_the_indicator_page_is_closed_to_other_companies_and_anonymous_users():
+    world = make_world(4)
+    url = reverse("assessment_indicators", args=[world.assessment.pk])
+    assert Client().get(url).status_code == 302
+    stranger = make_user("stranger@example.com")
+    client = Client()
+    client.force_login(stranger)
+    assert client.get(url).status_code == 404
+    assert world.client("viewer").get(url).status_code == 200
+
+
+def test_the_gap_list_shows_the_largest_gaps_and_the_rest_on_request_keeping_ticks():
+    world = make_world(40)
+    answer_all(world.assessment)  # the even indicators partly met: 20 gaps
+    ranked = [r.code for r, _gain in live_state(world.assessment).ranked_gaps()]
+    assert len(ranked) > GAPS_SHOWN
+    body = results_page(world).content.decode()
+    assert re.findall(r'id="gap-(X\d\d)"', body) == ranked[:GAPS_SHOWN]
+    assert f"Show all {len(ranked)} open indicators" in body
+    # A tick on a gap below the fold survives a what-if sent from the short list.
+    hidden = ranked[-1]
+    body = results_page(world, whatif=[ranked[0], hidden]).content.decode()
+    assert f'<input type="hidden" name="whatif" value="{hidden}">' in body
+    state = live_state(world.assessment)
+    assert f'id="whatif-total">{round_points(state.what_if([ranked[0], hidden])[0].total)}<' in body
+    # The whole list, ticks shown where they were, and kept whole for the next what-if.
+    body = results_page(world, whatif=[hidden], gaps="all").content.decode()
+    assert re.findall(r'id="gap-(X\d\d)"', body) == ranked
+    assert f'value="{hidden}" id="whatif-{hidden}" checked' in body
+    assert '<input type="hidden" name="gaps" value="all">' in body and "Show all" not in body
 
 
 def test_stars_rating_is_shown():
@@ -158,11 +212,11 @@ def test_a_submitted_assessment_shows_its_snapshot_even_after_criteria_changes()
     assert "Reopen as a new revision" in results_page(world, role="owner").content.decode()
 
 
-def query_count(n_indicators: int) -> int:
+def query_count(n_indicators: int, page: str = "assessment_results") -> int:
     world = make_world(n_indicators)
     answer_all(world.assessment)
     client = world.client("viewer")
-    url = reverse("assessment_results", args=[world.assessment.pk])
+    url = reverse(page, args=[world.assessment.pk])
     client.get(url, **EN)  # warm the session and caches
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, {"whatif": ["X02", "X03"]}, **EN)
@@ -172,6 +226,10 @@ def query_count(n_indicators: int) -> int:
 
 def test_results_query_count_does_not_grow_with_indicators():
     assert query_count(10) == query_count(100)
+
+
+def test_indicator_page_query_count_does_not_grow_with_indicators():
+    assert query_count(10, "assessment_indicators") == query_count(100, "assessment_indicators")
 
 
 @pytest.mark.parametrize("submitted", [False, True], ids=["draft", "submitted"])
@@ -252,7 +310,7 @@ def test_figures_follow_the_reports_precision_rules():
         values_source="Industry association 2030",
     )
     row = submission.live_state(world.assessment).card.indicator("X01")
-    body = results_page(world).content.decode()
+    body = indicators_page(world).content.decode()
     assert row.value is not None
     assert measure_text(row.value, row.unit) == "0.123"
     assert '<td class="text-end">0.123 <span' in body  # not 0.1235
@@ -278,7 +336,7 @@ def test_the_gap_list_prints_the_shared_policy_basis_once():
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     html = client.get(reverse("assessment_results", args=[assessment.pk])).content.decode()
-    gaps = html[html.index('id="gaps-heading"') : html.index('id="detail-heading"')]
+    gaps = html[html.index('id="gaps-heading"') : html.index('id="all-indicators-link"')]
     assert 'id="common-basis"' in gaps
     assert gaps.count("GB/T 33635-2017") == 1
     assert gaps.count('<li class="list-group-item') > 2

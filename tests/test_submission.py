@@ -380,6 +380,7 @@ def test_reassessment_needs_a_submitted_source():
 # name → (method, need): need is "read", "edit" or "reopen".
 LADDER = {
     "assessment_results": ("get", "read"),
+    "assessment_indicators": ("get", "read"),
     "assessment_submit": ("post", "edit"),
     "assessment_reopen": ("post", "reopen"),
     "assessment_history": ("get", "read"),

@@ -170,6 +170,7 @@ OBJECT_URLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "evidence_download": lambda w: {"pk": w["evidence"].pk},
     "evidence_delete": lambda w: {"pk": w["evidence"].pk},
     "assessment_results": lambda w: {"pk": w["assessment"].pk},
+    "assessment_indicators": lambda w: {"pk": w["assessment"].pk},
     "assessment_submit": lambda w: {"pk": w["assessment"].pk},
     "assessment_reopen": lambda w: {"pk": w["assessment"].pk},
     "assessment_history": lambda w: {"pk": w["assessment"].pk},

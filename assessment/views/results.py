@@ -1,7 +1,7 @@
 """Submission, results with the what-if simulator, revisions, re-assessment, export and import."""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
-from assessment.answers import yardsticks_of_card, yardsticks_sentence
+from assessment.answers import Yardsticks, yardsticks_of_card, yardsticks_sentence
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent
 from assessment.reasons import reason_text
@@ -57,6 +57,7 @@ def page_links(assessment: Assessment, access: Access) -> dict[str, Any]:
         "overview": reverse("assessment_overview", args=[pk]),
         "gates": reverse("assessment_gates", args=[pk]),
         "results": reverse("assessment_results", args=[pk]),
+        "indicators": reverse("assessment_indicators", args=[pk]),
         "submit": reverse("assessment_submit", args=[pk]),
         "history": reverse("assessment_history", args=[pk]),
         "plan": reverse("action_plan", args=[pk]),
@@ -223,15 +224,24 @@ def shared_basis(
     return common, {code: [doc for doc in docs if doc not in shared] for code, docs in basis.items()}
 
 
-def results_context(assessment: Assessment, access: Access, state: ScoringState, chosen: list[str]) -> dict[str, Any]:
-    card = state.card
+# The results page lists the largest gaps; the rest of the list is one click away (?gaps=all), and
+# every indicator's figures are on their own page, so a large criteria set keeps the page light.
+GAPS_SHOWN = 10
+
+
+def _row_builder(
+    assessment: Assessment,
+    access: Access,
+    state: ScoringState,
+    chosen: Sequence[str],
+    *,
+    basis: Mapping[str, Any],
+    yardsticks: Yardsticks,
+) -> Callable[[IndicatorResult], dict[str, Any]]:
+    """A function giving one indicator as the results and indicator pages show it."""
     names, catalogue = _catalogue(state.criteria)
-    ranked = state.ranked_gaps()
-    common_basis, basis = shared_basis(_gap_basis(assessment, [r.code for r, _gain in ranked]))
     editable = assessment.status == Assessment.Status.DRAFT and access.can_edit
     chosen_set = set(chosen)
-
-    yardsticks = yardsticks_of_card(card, state.answers)
 
     def row(result: IndicatorResult) -> dict[str, Any]:
         info = catalogue.get(result.code, {})
@@ -242,15 +252,20 @@ def results_context(assessment: Assessment, access: Access, state: ScoringState,
             "yardstick": yardsticks.source_of(result.code),
         }
 
-    groups = [
-        {
-            "name": names.get(c.code, c.code),
-            "points": c.points,
-            "maximum": c.maximum,
-            "rows": [row(i) for i in card.indicators if i.category == c.code],
-        }
-        for c in card.categories
-    ]
+    return row
+
+
+def results_context(
+    assessment: Assessment, access: Access, state: ScoringState, chosen: list[str], *, all_gaps: bool = False
+) -> dict[str, Any]:
+    card = state.card
+    names = _catalogue(state.criteria)[0]
+    ranked = state.ranked_gaps()
+    shown = ranked if all_gaps else ranked[:GAPS_SHOWN]
+    common_basis, basis = shared_basis(_gap_basis(assessment, [r.code for r, _gain in ranked]))
+    yardsticks = yardsticks_of_card(card, state.answers)
+    row = _row_builder(assessment, access, state, chosen, basis=basis, yardsticks=yardsticks)
+    shown_codes = {r.code for r, _gain in shown}
     chart_rows = rows_from_scorecard(card, names)
     return {
         "assessment": assessment,
@@ -261,9 +276,16 @@ def results_context(assessment: Assessment, access: Access, state: ScoringState,
         "total": card.total,
         "maximum": card.maximum,
         "verdict": _verdict(state),
-        "groups": groups,
+        "categories": [
+            {"name": names.get(c.code, c.code), "points": c.points, "maximum": c.maximum} for c in card.categories
+        ],
+        "indicator_count": len(card.indicators),
         # What meeting each open indicator adds to the total: the figure the what-if and the PDF show.
-        "gaps": [row(result) | {"gap": gain} for result, gain in ranked],
+        "gaps": [row(result) | {"gap": gain} for result, gain in shown],
+        "gap_count": len(ranked),
+        "all_gaps": all_gaps and len(ranked) > GAPS_SHOWN,
+        # Ticked indicators of the list's hidden part stay ticked when the what-if is sent again.
+        "chosen_hidden": [r.code for r, _gain in ranked if r.code in set(chosen) and r.code not in shown_codes],
         "common_basis": common_basis,
         "bars": category_bars(chart_rows, title=_("Scores by category")),
         "radar": radar(chart_rows, title=_("Share of each category's maximum")) if len(chart_rows) >= 3 else "",
@@ -278,12 +300,48 @@ def results_context(assessment: Assessment, access: Access, state: ScoringState,
 def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     assessment, access = get_assessment_for_user(request.user, pk)
     state = state_for(assessment)
-    context = results_context(assessment, access, state, request.GET.getlist("whatif"))
+    chosen = request.GET.getlist("whatif")
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "assessment/_results_whatif.html", context)
+        # The what-if card alone: the total it would bring, nothing else of the page.
+        context = {"what_if": _what_if(state, chosen, _catalogue(state.criteria)[0])}
+        return render(request, "assessment/_results_whatif.html", context | _totals(state))
+    context = results_context(assessment, access, state, chosen, all_gaps=request.GET.get("gaps") == "all")
     # Which relative bar applies (as the standing page says): the staff figure, else the platform's estimate.
     context["relative_bar"] = regional_bar(assessment) if context["verdict"]["relative"] else None
     return render(request, "assessment/results.html", context)
+
+
+def _totals(state: ScoringState) -> dict[str, Decimal]:
+    return {"total": state.card.total, "maximum": state.card.maximum}
+
+
+@login_required
+@require_GET
+def indicators(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Every indicator with its value, yardsticks, status and points, by category."""
+    assessment, access = get_assessment_for_user(request.user, pk)
+    state = state_for(assessment)
+    names = _catalogue(state.criteria)[0]
+    yardsticks = yardsticks_of_card(state.card, state.answers)
+    row = _row_builder(assessment, access, state, [], basis={}, yardsticks=yardsticks)
+    groups = [
+        {
+            "name": names.get(c.code, c.code),
+            "points": c.points,
+            "maximum": c.maximum,
+            "rows": [row(i) for i in state.card.indicators if i.category == c.code],
+        }
+        for c in state.card.categories
+    ]
+    context = {
+        "assessment": assessment,
+        "links": page_links(assessment, access),
+        "criteria_name": pick(assessment.criteria_set, "name"),
+        "state": state,
+        "groups": groups,
+        "yardsticks_sentence": yardsticks_sentence(yardsticks),
+    } | _totals(state)
+    return render(request, "assessment/indicators.html", context)
 
 
 # --- Submit -----------------------------------------------------------------------------------
