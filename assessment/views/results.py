@@ -303,15 +303,15 @@ def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     chosen = request.GET.getlist("whatif")
     if request.htmx and not request.htmx.history_restore_request:
         # The what-if card alone: the total it would bring, nothing else of the page.
-        context = {"what_if": _what_if(state, chosen, _catalogue(state.criteria)[0])}
-        return render(request, "assessment/_results_whatif.html", context | _totals(state))
+        card = {"what_if": _what_if(state, chosen, _catalogue(state.criteria)[0])} | _totals(state)
+        return render(request, "assessment/_results_whatif.html", card)
     context = results_context(assessment, access, state, chosen, all_gaps=request.GET.get("gaps") == "all")
     # Which relative bar applies (as the standing page says): the staff figure, else the platform's estimate.
     context["relative_bar"] = regional_bar(assessment) if context["verdict"]["relative"] else None
     return render(request, "assessment/results.html", context)
 
 
-def _totals(state: ScoringState) -> dict[str, Decimal]:
+def _totals(state: ScoringState) -> dict[str, Any]:
     return {"total": state.card.total, "maximum": state.card.maximum}
 
 
