@@ -220,6 +220,12 @@ def test_company_journey(open_browser, lang, tmp_path):  # noqa: ANN001
     expect(b.page.locator("#whatif-result")).to_contain_text(f"+{gain:.2f}")
     b.shot("results-whatif")
 
+    # Every indicator's figures are on the Indicators tab, in the order of the criteria.
+    b.page.locator(f'a.nav-link[href="/assessments/{assessment_pk}/indicators/"]').click()
+    expect(b.page.locator("#indicator-F12")).to_be_visible()
+    assert steps.number(b.page.locator("main #total-score").inner_text()) == pytest.approx(total, abs=0.001)
+    b.shot("indicators")
+
     # The dashboard lists the submitted assessment with its score.
     b.page.locator('nav a[href="/dashboard/"]').click()
     row = b.page.locator("main .dashboard-company tbody tr")
