@@ -386,6 +386,41 @@ class Consultant(models.Model):
         return f"{self.user} @ {self.consultancy}"
 
 
+class ConsultancyInvitationQuerySet(models.QuerySet):
+    def open(self) -> "ConsultancyInvitationQuerySet":
+        """Neither accepted nor revoked (an expired one is still open here: expiry is checked on use)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class ConsultancyInvitation(models.Model):
+    """A link mailed to add a consultant: usable once, by its address, for 14 days, until revoked.
+
+    Stored rather than signed so that removing a consultant can withdraw the links still in their inbox.
+    """
+
+    consultancy = models.ForeignKey(
+        Consultancy, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Consultancy")
+    )
+    email = models.EmailField(_("Email"))
+    token = models.CharField(_("Token"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Invited by")
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("Accepted at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("Revoked at"), null=True, blank=True)
+
+    objects = ConsultancyInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("consultant invitation")
+        verbose_name_plural = _("consultant invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.consultancy}"
+
+
 class AccessGrantQuerySet(models.QuerySet):
     def active(self) -> "AccessGrantQuerySet":
         return self.filter(revoked_at__isnull=True)
