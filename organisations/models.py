@@ -188,6 +188,14 @@ class ManagementSystem(models.TextChoices):
     OTHER = "other", _("Other (name it)")
 
 
+class CertificateState(models.TextChoices):
+    """Where a certificate stands on a given day: a certificate whose validity has not begun is not expired."""
+
+    VALID = "valid", _("Valid")
+    EXPIRED = "expired", _("Expired")
+    NOT_YET_VALID = "not_yet_valid", _("Not yet valid")
+
+
 class ManagementCertificate(models.Model):
     """A certified management system of a company, printed in its reports' profile with its validity."""
 
@@ -214,8 +222,12 @@ class ManagementCertificate(models.Model):
         """The system's name: the one given for "other", else the choice's label."""
         return self.name if self.system == ManagementSystem.OTHER and self.name else str(self.get_system_display())
 
-    def valid_on(self, day: datetime.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and day <= self.valid_until
+    def state_on(self, day: datetime.date) -> CertificateState:
+        if self.valid_from is not None and day < self.valid_from:
+            return CertificateState.NOT_YET_VALID
+        if self.valid_until < day:
+            return CertificateState.EXPIRED
+        return CertificateState.VALID
 
 
 class VerificationQueue(Company):
