@@ -10,7 +10,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
@@ -50,13 +50,14 @@ from greenmfg.filenames import file_part
 from ledger.energy import Carrier
 from ledger.models import DataSheet
 from organisations import branding
+from organisations.certificates import certificate_rows
 from organisations.models import Company, Consultancy, ManagementCertificate
 from policies.models import Mark, PolicyDocument
 
 logger = logging.getLogger(__name__)
 
 # Bump when the template or context changes, so kept PDFs of unchanged assessments are re-rendered.
-REPORT_LAYOUT_VERSION = "4"
+REPORT_LAYOUT_VERSION = "5"
 TEMPLATE = "reports/report.html"
 STYLESHEET = "css/report.css"
 
@@ -669,16 +670,8 @@ def _company_context(company: Company, language: str, today: date) -> dict[str, 
         "province": company.get_province_display(),
         "size": company.get_size_display(),
         "staff": company.staff,
-        "certificates": [
-            {
-                "system": nobr(c.label),
-                "number": c.number,
-                "certifier": c.certifier,
-                "valid_until": formats.date_format(c.valid_until, "DATE_FORMAT"),
-                "valid": c.valid_on(today),
-            }
-            for c in company.certificates.all()
-        ],
+        # Standard codes in a system's label (ISO 14001, GB/T 24001) never break across lines.
+        "certificates": [replace(row, system=nobr(row.system)) for row in certificate_rows(company, today)],
     }
 
 
@@ -1008,6 +1001,7 @@ def fingerprint(
     answers = assessment.answers.aggregate(latest=Max("updated_at"))
     evidence = sorted(Evidence.objects.filter(assessment=assessment).values_list("id", "code", "original_name"))
     snapshot = getattr(assessment, "snapshot", None)
+    today = timezone.localdate()
     # The company profile prints the year's data sheet, which changes without touching the answers.
     sheet = (
         DataSheet.objects.filter(company_id=assessment.company_id, year=assessment.year)
@@ -1037,11 +1031,11 @@ def fingerprint(
         Company.objects.filter(pk=assessment.company_id)
         .values_list("name", "credit_code", "sector_id", "province", "size", "staff", "verification")
         .first(),
-        sorted(
-            ManagementCertificate.objects.filter(company_id=assessment.company_id).values_list(
-                "id", "system", "name", "number", "certifier", "valid_from", "valid_until"
-            )
-        ),
+        # Each with its state today: a kept PDF is made again once a certificate starts or expires.
+        [
+            (c.pk, c.system, c.name, c.number, c.certifier, c.valid_from, c.valid_until, c.state_on(today))
+            for c in ManagementCertificate.objects.filter(company_id=assessment.company_id).order_by("pk")
+        ],
         # The action plan is printed too: any edit or removal changes the latest time or the count.
         *ActionItem.objects.filter(assessment=assessment).aggregate(latest=Max("updated_at"), n=Count("id")).values(),
     ]

@@ -1,3 +1,6 @@
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
@@ -9,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from greenmfg.http import signed_in_user
+from organisations import consultancy as consultancies
 from organisations import identity
 from organisations.models import (
     AccessGrant,
@@ -16,6 +20,7 @@ from organisations.models import (
     ClaimStatus,
     Company,
     Consultancy,
+    ConsultancyInvitation,
     Consultant,
     EmailConfirmation,
     Invitation,
@@ -309,6 +314,30 @@ class InvitationAdmin(admin.ModelAdmin):
         return obj.accepted_at is not None
 
 
+@admin.register(ConsultancyInvitation)
+class ConsultancyInvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "consultancy", "invited_by", "created_at", "accepted", "revoked"]
+    list_filter = [("accepted_at", admin.EmptyFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["email", "consultancy__name"]
+    list_select_related = ["consultancy", "invited_by"]
+    readonly_fields = ["token", "created_at"]
+    autocomplete_fields = ["consultancy", "invited_by"]
+
+    @admin.display(boolean=True, description=_("Accepted"))
+    def accepted(self, obj: ConsultancyInvitation) -> bool:
+        return obj.accepted_at is not None
+
+    @admin.display(boolean=True, description=_("Revoked"))
+    def revoked(self, obj: ConsultancyInvitation) -> bool:
+        return obj.revoked_at is not None
+
+
+def _withdraw_links(consultants: Iterable[Consultant]) -> None:
+    """A consultant removed by staff loses the open links to their address too (as in remove_consultant)."""
+    for consultant in consultants:
+        consultancies.revoke_invitations(consultant.consultancy_id, consultant.user.email)
+
+
 class ConsultantInline(admin.TabularInline):
     model = Consultant
     extra = 0
@@ -321,6 +350,10 @@ class ConsultancyAdmin(admin.ModelAdmin):
     search_fields = ["name", "access_code", "consultants__user__email"]
     inlines = [ConsultantInline]
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        _withdraw_links(obj for obj in formset.deleted_objects if isinstance(obj, Consultant))
+
 
 @admin.register(Consultant)
 class ConsultantAdmin(admin.ModelAdmin):
@@ -329,6 +362,14 @@ class ConsultantAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__username", "consultancy__name"]
     list_select_related = ["user", "consultancy"]
     autocomplete_fields = ["user", "consultancy"]
+
+    def delete_model(self, request: HttpRequest, obj: Consultant) -> None:
+        _withdraw_links([obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Consultant]) -> None:
+        _withdraw_links(queryset.select_related("user"))
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(AccessGrant)

@@ -1,11 +1,12 @@
 """A company's certified management systems (ISO 9001, 14001, 45001, 50001 …) with their validity.
 
 Owners keep the list on one page (a formset: add, change, remove); every member and granted consultant
-reads it; the PDF report prints it in the company profile, marking certificates expired on the report
-date. A failed save shows the page again with everything typed and the errors in the user's language.
+reads it; the PDF report prints it in the company profile, marking certificates expired or not yet
+valid on the report date (one row builder, `certificate_rows`, serves the page and the reports). A failed save shows the page again with everything typed and the errors in the user's language.
 """
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from organisations.access import get_company_for_user
-from organisations.models import Company, ManagementCertificate, ManagementSystem
+from organisations.models import CertificateState, Company, ManagementCertificate, ManagementSystem
 
 MAX_CERTIFICATES = 20
 
@@ -64,17 +65,29 @@ CertificateFormSet = forms.inlineformset_factory(
 )
 
 
-def certificate_rows(company: Company, day: datetime.date) -> list[dict[str, Any]]:
-    """The certificates for display: system label (or the given name), validity, expired on `day`."""
+@dataclass(frozen=True)
+class CertificateRow:
+    """One certificate as the company page and the reports show it."""
+
+    system: str  # the system's label, or the name given for "other"
+    number: str
+    certifier: str
+    valid_from: datetime.date | None
+    valid_until: datetime.date
+    state: CertificateState
+
+
+def certificate_rows(company: Company, day: datetime.date) -> list[CertificateRow]:
+    """The company's certificates for display, each with its state on `day` (valid, expired, not yet valid)."""
     return [
-        {
-            "system": c.label,
-            "number": c.number,
-            "certifier": c.certifier,
-            "valid_from": c.valid_from,
-            "valid_until": c.valid_until,
-            "valid": c.valid_on(day),
-        }
+        CertificateRow(
+            system=c.label,
+            number=c.number,
+            certifier=c.certifier,
+            valid_from=c.valid_from,
+            valid_until=c.valid_until,
+            state=c.state_on(day),
+        )
         for c in company.certificates.all()
     ]
 

@@ -188,6 +188,14 @@ class ManagementSystem(models.TextChoices):
     OTHER = "other", _("Other (name it)")
 
 
+class CertificateState(models.TextChoices):
+    """Where a certificate stands on a given day: a certificate whose validity has not begun is not expired."""
+
+    VALID = "valid", _("Valid")
+    EXPIRED = "expired", _("Expired")
+    NOT_YET_VALID = "not_yet_valid", _("Not yet valid")
+
+
 class ManagementCertificate(models.Model):
     """A certified management system of a company, printed in its reports' profile with its validity."""
 
@@ -214,8 +222,12 @@ class ManagementCertificate(models.Model):
         """The system's name: the one given for "other", else the choice's label."""
         return self.name if self.system == ManagementSystem.OTHER and self.name else str(self.get_system_display())
 
-    def valid_on(self, day: datetime.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and day <= self.valid_until
+    def state_on(self, day: datetime.date) -> CertificateState:
+        if self.valid_from is not None and day < self.valid_from:
+            return CertificateState.NOT_YET_VALID
+        if self.valid_until < day:
+            return CertificateState.EXPIRED
+        return CertificateState.VALID
 
 
 class VerificationQueue(Company):
@@ -384,6 +396,41 @@ class Consultant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.consultancy}"
+
+
+class ConsultancyInvitationQuerySet(models.QuerySet):
+    def open(self) -> "ConsultancyInvitationQuerySet":
+        """Neither accepted nor revoked (an expired one is still open here: expiry is checked on use)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class ConsultancyInvitation(models.Model):
+    """A link mailed to add a consultant: usable once, by its address, for 14 days, until revoked.
+
+    Stored rather than signed so that removing a consultant can withdraw the links still in their inbox.
+    """
+
+    consultancy = models.ForeignKey(
+        Consultancy, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Consultancy")
+    )
+    email = models.EmailField(_("Email"))
+    token = models.CharField(_("Token"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Invited by")
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("Accepted at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("Revoked at"), null=True, blank=True)
+
+    objects = ConsultancyInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("consultant invitation")
+        verbose_name_plural = _("consultant invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.consultancy}"
 
 
 class AccessGrantQuerySet(models.QuerySet):

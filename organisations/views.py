@@ -471,8 +471,9 @@ def consultant_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _consultancy_page(request, pk, add_form=form)
     email = form.cleaned_data["email"]
     # The same answer whether or not an account uses the address: only its owner learns, by the link.
-    join_url = request.build_absolute_uri(reverse("consultancy_join", args=[consultancies.join_token(firm, email)]))
-    consultancies.send_join_invitation(firm, email, join_url=join_url)
+    invitation = consultancies.invite_consultant(firm, email, invited_by=request.user)
+    join_url = request.build_absolute_uri(reverse("consultancy_join", args=[invitation.token]))
+    consultancies.send_join_invitation(invitation, join_url=join_url)
     messages.success(
         request,
         _("We e-mailed %(email)s a link to join %(name)s. They appear here once they have opened it.")
@@ -482,21 +483,26 @@ def consultant_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def consultancy_join(request: HttpRequest, token: str) -> HttpResponse:
-    """Anyone holding the link sees which consultancy it is for; only the invited address can join."""
-    invitation = consultancies.read_join_token(token)
+    """Anyone holding a live link sees which consultancy it is for; only the invited address can join, once.
+
+    A link that is unknown, used, withdrawn or expired gets a page that says so (unknown ones with a 404).
+    """
+    template = "organisations/consultancy_join.html"
+    invitation = consultancies.find_invitation(token)
     if invitation is None:
-        raise Http404
-    other_email = request.user.is_authenticated and not invitation.is_for(request.user)
-    if request.method == "POST":
+        return render(request, template, {"problem": consultancies.JoinProblem.UNKNOWN.value}, status=404)
+    problem = consultancies.join_problem(invitation, request.user)
+    if request.method == "POST" and problem is None:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not other_email:
-            consultancies.add_consultant(invitation.consultancy, request.user)
+        try:
+            consultancies.accept_join_invitation(invitation, request.user)
+        except consultancies.JoinError as error:
+            problem = error.problem
+        else:
             messages.success(request, _("You joined %(name)s.") % {"name": invitation.consultancy.name})
-            return redirect("consultancy_detail", invitation.consultancy.pk)
-    return render(
-        request, "organisations/consultancy_join.html", {"invitation": invitation, "other_email": other_email}
-    )
+            return redirect("consultancy_detail", invitation.consultancy_id)
+    return render(request, template, {"invitation": invitation, "problem": problem and problem.value})
 
 
 @login_required

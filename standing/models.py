@@ -91,6 +91,8 @@ class PeerBasis(models.Model):
     """Who stood behind one publication of a group's figures, so a refresh can refuse differencing.
 
     `members`: company id → "fingerprint#consultancy ids" (standing.peers.Basis, encoded by standing.refresh).
+    Each distinct publication has one row; publishing it again moves its `published_at` (standing.refresh.remember),
+    so the history grows with distinct publications only, and its latest row is the last one published.
     """
 
     stat = models.ForeignKey(PeerStat, on_delete=models.CASCADE, related_name="bases", verbose_name=_("Peer statistic"))

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from assessment.models import Assessment, Snapshot
 from organisations.models import AccessGrant, Company
@@ -100,20 +101,19 @@ def company_groups(company_id: int) -> set[GroupKey]:
     return {key for row in rows for key in groups_of(*row)}
 
 
-def refresh_group(key: GroupKey) -> PeerStat:
-    """Recompute one group; publish its figures only when that reveals no single company (standing.peers)."""
-    criteria_set, year, sector, province = key
+def refresh_group(stat: PeerStat) -> PeerStat:
+    """Recompute one group (its row, locked by the caller); publish its figures only when that reveals no
+    single company (standing.peers)."""
+    criteria_set, year, sector, province = stat.criteria_set, stat.year, stat.sector, stat.province
     rows = Entry.objects.filter(criteria_set=criteria_set, year=year, counted=True)
     if sector:
         rows = rows.filter(sector=sector)
     if province:
         rows = rows.filter(province=province)
     stats, refused, basis = _with_indicators(rows) if sector else _totals_only(rows)
-    stat, _ = PeerStat.objects.get_or_create(
-        criteria_set=criteria_set, year=year, sector=sector, province=province, defaults={"refusal": "few_companies"}
-    )
-    history = [decode_basis(members) for members in stat.bases.values_list("members", flat=True)]
-    if stats is not None and not may_publish(basis, history):
+    # Only a group that could be shown needs its earlier publications.
+    history = _history(stat) if stats is not None else {}
+    if stats is not None and not may_publish(basis, history.values()):
         if stat.published:
             return stat  # the figures already shown stay; the next refresh that changes enough replaces them
         stats, refused = None, Refusal.FEW_CHANGES
@@ -126,13 +126,34 @@ def refresh_group(key: GroupKey) -> PeerStat:
         setattr(stat, name, value)
     stat.headcount = headcount.as_json() if stats is not None else {}
     stat.save()
-    if stats is not None and (not history or history[-1] != basis):
-        PeerBasis.objects.create(stat=stat, members=encode_basis(basis))
+    if stats is not None:
+        remember(stat, basis, history)
     publish(stat)  # the sector's peer values as yardsticks (national sector groups only)
     if stats is not None and published is not None:
         for narrower in published.isolated_inside((sector, province), headcount):
             withhold(narrower, Refusal.COMPLEMENT)
     return stat
+
+
+def _history(stat: PeerStat) -> dict[int, Basis]:
+    """The group's earlier publications, oldest first, by row id."""
+    rows = PeerBasis.objects.filter(stat_id=stat.pk).order_by("published_at", "pk").values_list("pk", "members")
+    return {pk: decode_basis(members) for pk, members in rows}
+
+
+def remember(stat: PeerStat, basis: Basis, history: Mapping[int, Basis]) -> None:
+    """Record `basis` as the group's latest publication, keeping each distinct one once.
+
+    Publishing the same companies with the same figures again (opt-out then opt-in, a resubmission of the
+    same answers) moves the earlier identical row last instead of adding one, so the history grows only
+    with distinct publications. Those must all stay: for any of them, a company without a consultancy
+    joining it would pass the check against every other one and is caught by that one alone.
+    """
+    same = next((pk for pk, earlier in history.items() if earlier == basis), None)
+    if same is None:
+        PeerBasis.objects.create(stat=stat, members=encode_basis(basis))
+    elif same != next(reversed(history)):  # history is in publication order
+        PeerBasis.objects.filter(pk=same).update(published_at=timezone.now())
 
 
 Where = tuple[str, str]  # sector, province (ALL for every one)
@@ -274,12 +295,16 @@ def refresh_groups(keys: Iterable[GroupKey]) -> None:
     """Each group under a row lock taken in a fixed order: two workers refreshing the same group run one
     after the other, and the second reads the entries the first one's submission committed."""
     with transaction.atomic():
-        for key in sorted(keys):
-            criteria_set, year, sector, province = key
-            lookup = {"criteria_set": criteria_set, "year": year, "sector": sector, "province": province}
-            PeerStat.objects.get_or_create(**lookup, defaults={"refusal": "few_companies"})
-            PeerStat.objects.select_for_update().filter(**lookup).values_list("pk", flat=True).get()
-            refresh_group(key)
+        for criteria_set, year, sector, province in sorted(keys):
+            # One read of the group's row, which also locks it (a row made here is locked by its insert).
+            stat, _created = PeerStat.objects.select_for_update().get_or_create(
+                criteria_set=criteria_set,
+                year=year,
+                sector=sector,
+                province=province,
+                defaults={"refusal": "few_companies"},
+            )
+            refresh_group(stat)
 
 
 def refresh_after_submission(assessment_id: int) -> int:

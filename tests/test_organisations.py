@@ -688,6 +688,7 @@ def test_demo_users_says_so_without_a_demo_company():
         "company",
         "membership",
         "invitation",
+        "consultancyinvitation",
         "consultancy",
         "consultant",
         "accessgrant",

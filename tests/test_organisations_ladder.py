@@ -27,7 +27,7 @@ NOT_COMPANY_DATA = {
     "company_create": "creates a new company (login required, tested in test_organisations)",
     "consultancy_create": "creates a new consultancy",
     "invitation_accept": "guarded by its secret token and the invited email (tested in test_organisations)",
-    "consultancy_join": "guarded by its signed token and the invited email (tested in test_organisations)",
+    "consultancy_join": "guarded by its single-use token and the invited email (tested in test_consultancy_join)",
     "email_confirm": "guarded by its signed token (tested in test_accounts and test_identity_signup)",
     "email_confirm_resend": "the user's own address (login required, tested in test_identity_signup)",
     "company_claim": "claims by credit code, reviewed by staff; never shows the holder (test_identity_claims)",
