@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -197,17 +198,15 @@ def _result_row(result: IndicatorResult, info: dict[str, Any], category: str) ->
 
 
 def _gap_basis(assessment: Assessment, codes: list[str]) -> dict[str, list[PolicyDocument]]:
-    """The policy basis of each open indicator (reference information): which indicator cites which
-    document in one query, then each cited document once, in the documents' own order."""
-    pairs = list(
-        PolicyDocument.objects.filter(
-            indicators__category__criteria_set_id=assessment.criteria_set_id, indicators__code__in=codes
-        ).values_list("indicators__code", "pk")
-    )
-    documents = {doc.pk: doc for doc in PolicyDocument.objects.filter(pk__in={pk for _code, pk in pairs})}
+    """The policy basis of each open indicator (reference information), in one query: each cited document
+    with the code citing it, in the documents' own order, one instance per document."""
+    documents: dict[int, PolicyDocument] = {}
     basis: dict[str, list[PolicyDocument]] = {}
-    for code, pk in pairs:  # in PolicyDocument.Meta.ordering
-        basis.setdefault(code, []).append(documents[pk])
+    cited = PolicyDocument.objects.filter(
+        indicators__category__criteria_set_id=assessment.criteria_set_id, indicators__code__in=codes
+    ).annotate(cited_by=F("indicators__code"))
+    for doc in cited:  # in PolicyDocument.Meta.ordering
+        basis.setdefault(doc.cited_by, []).append(documents.setdefault(doc.pk, doc))
     return basis
 
 
