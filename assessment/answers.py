@@ -43,6 +43,7 @@ from assessment.scoring import (
     GateSpec,
     IndicatorSpec,
     Scorecard,
+    SectorRef,
     round_points,
     score,
     threshold_problem,
@@ -297,9 +298,9 @@ class YardstickSource:
     code: str
     # "platform", "consultancy" or "company" (a library), "quota" (a shipped quota row), "user" (typed), "criteria"
     owner: str
-    name_zh: str  # the library's name or the quota row's label; empty for typed values and criteria defaults
+    name_zh: str  # the library's name or the quota row's product; empty for typed values and criteria defaults
     name_en: str
-    source: str  # the library's source, the quota's edition or the typed source
+    source: str  # the library's source, the quota's standard and edition, or the typed source
 
     @property
     def self_set(self) -> bool:
@@ -335,12 +336,12 @@ class Yardsticks:
 def count_yardsticks(
     results: Iterable[tuple[str, str, Decimal]],
     answers: Mapping[str, AnswerData],
-    libraries: Mapping[str, Library],
+    rows: Mapping[str, SectorValue],
     total: Decimal,
 ) -> Yardsticks:
     """The one count of points by yardstick owner, for the questionnaire, results page, PDF and CLI.
-    `results`: (indicator code, values_from, points) per scored indicator; `libraries`: the library of each
-    library row (by sector value key) the answers use; a row without one is a shipped quota row."""
+    `results`: (indicator code, values_from, points) per scored indicator; `rows`: the sector value rows the
+    answers use, by key, with their library (`sector_rows_for`); a row without one is a shipped quota row."""
     self_set = consultancy = Decimal(0)
     sources: list[YardstickSource] = []
     for code, values_from, points in results:
@@ -349,10 +350,10 @@ def count_yardsticks(
             self_set += points
             sources.append(YardstickSource(code, "user", "", "", answer.values_source if answer else ""))
         elif values_from == "sector" and answer is not None and answer.sector is not None:
-            library = libraries.get(answer.sector.key)
+            row = rows.get(answer.sector.key)
+            library = row.library if row is not None and row.library_id else None
             if library is None:
-                label = answer.sector.label
-                sources.append(YardstickSource(code, "quota", label, label, answer.sector.edition))
+                sources.append(quota_source(code, answer.sector, row))
                 continue
             if library.owner == Library.Owner.CONSULTANCY:
                 consultancy += points
@@ -364,28 +365,35 @@ def count_yardsticks(
     return Yardsticks(total, self_set, consultancy, tuple(sources))
 
 
-def libraries_for(answers: Mapping[str, AnswerData]) -> dict[str, Library]:
-    """The library of every library row the answers use, by sector value key (one query)."""
+def quota_source(code: str, ref: SectorRef, row: SectorValue | None) -> YardstickSource:
+    """A shipped quota row: its product in both languages, and its standard with the edition once."""
+    if row is not None:
+        return YardstickSource(code, "quota", row.product_zh, row.product_en, row.standard_edition)
+    # A snapshot's row since deleted: its stored label is "<standard-edition> <product>" in English.
+    name = ref.label.removeprefix(ref.edition).strip()
+    return YardstickSource(code, "quota", name, name, ref.edition)
+
+
+def sector_rows_for(answers: Mapping[str, AnswerData]) -> dict[str, SectorValue]:
+    """The sector value row of every answer that uses one, by key, with its library (one query)."""
     keys = {a.sector.key for a in answers.values() if a.sector is not None}
     if not keys:
         return {}
-    rows = SectorValue.objects.filter(key__in=keys, library__isnull=False).select_related("library")
-    return {row.key: row.library for row in rows if row.library is not None}
+    return {row.key: row for row in SectorValue.objects.filter(key__in=keys).select_related("library")}
 
 
 def yardsticks_of(questionnaire: Questionnaire) -> Yardsticks:
     """The points of every scored indicator, by where its leading and benchmark values come from."""
-    rows = (row.sector_value for row in questionnaire.rows.values() if row.sector_value_id)
-    libraries = {sv.key: sv.library for sv in rows if sv is not None and sv.library is not None}
+    rows = {sv.key: sv for row in questionnaire.rows.values() if (sv := row.sector_value) is not None}
     results = ((r.code, r.values_from, r.points) for r in questionnaire.scorecard.indicators)
-    return count_yardsticks(results, questionnaire.answers, libraries, questionnaire.scorecard.total)
+    return count_yardsticks(results, questionnaire.answers, rows, questionnaire.scorecard.total)
 
 
 def yardsticks_of_card(card: Scorecard, answers: Mapping[str, AnswerData]) -> Yardsticks:
     """The same count from any scorecard, a submitted one re-scored from its snapshot included (results
     page, PDF, CLI)."""
     results = ((r.code, r.values_from, r.points) for r in card.indicators)
-    return count_yardsticks(results, answers, libraries_for(answers), card.total)
+    return count_yardsticks(results, answers, sector_rows_for(answers), card.total)
 
 
 def yardsticks_sentence(found: Yardsticks) -> str:

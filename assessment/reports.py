@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessment import actionplan, vocabulary
-from assessment.answers import count_yardsticks, yardsticks_sentence
+from assessment.answers import count_yardsticks, quota_source, yardsticks_sentence
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
@@ -310,9 +310,8 @@ def _yardstick(
     """Where the leading and benchmark values come from, and who answers for them."""
     if result.values_from == "sector" and answer is not None and answer.sector is not None:
         row = sector_values.get(answer.sector.key)
-        source = (
-            f"{row.standard_edition} {plain(pick(row, 'product', language))}" if row else plain(answer.sector.label)
-        )
+        quota = quota_source(result.code, answer.sector, row)
+        source = f"{quota.source} {plain(pick(quota, 'name', language))}"
         library = row.library if row is not None and row.library_id else None
         if library is not None and library.self_set:
             # A consultancy's or the company's own library: its research, not an official row.
@@ -783,7 +782,6 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
     gaps = [indicators.details[r.code] for r in card.gaps()]
     gates = _gate_rows(card)
     governing, policies = _policy_sections(assessment.criteria_set, src)
-    libraries = {k: v.library for k, v in src.sector_values.items() if v.library is not None}
     points = ((r.code, r.values_from, r.points) for r in card.indicators)
     return {
         "language": language,
@@ -811,7 +809,9 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "gaps": gaps,
         "detail_groups": [c | {"indicators": indicators.by_category[c["code"]]} for c in categories],
         "yardsticks": indicators.yardsticks,
-        "yardsticks_sentence": yardsticks_sentence(count_yardsticks(points, src.state.answers, libraries, card.total)),
+        "yardsticks_sentence": yardsticks_sentence(
+            count_yardsticks(points, src.state.answers, src.sector_values, card.total)
+        ),
         "provisional_rules": [
             {"why": why, "codes": ", ".join(codes)} for why, codes in indicators.provisional_rules.items()
         ],
