@@ -45,14 +45,6 @@ class Projection:
     def gain(self) -> Decimal:
         return self.card.total - self.before
 
-    @property
-    def rating(self) -> str:
-        return self.card.rating
-
-    @property
-    def rating_zh(self) -> str:
-        return self.card.rating_zh
-
 
 def project(
     spec: CriteriaSpec,

@@ -732,7 +732,7 @@ def _summary_context(src: ReportSources, gap_count: int) -> dict[str, Any]:
         "maximum": points_text(card.maximum),
         "percent": share_text(card.total, card.maximum),
         "percent_note": ("" if zh else " ") + bracket(share_text(card.total, card.maximum), language),
-        "rating": card.rating_zh if zh and card.rating_zh else card.rating,
+        "rating": card.rating_for(language),
         "rating_provisional": card.rating_provisional,
         "reference": _num(card.reference) if card.reference is not None else "",
         "reference_year": src.state.reference_year or "",
@@ -843,7 +843,6 @@ def action_plan_context(
     )
     cost, saving = actionplan.totals(items)
     payback = actionplan.payback_years(cost, saving)
-    zh = is_chinese(language)
     return {
         "money_unit": mark_safe(money.removeprefix("× ")),  # noqa: S308 - unit_html escapes; "in 10⁴ CNY"
         "rows": [
@@ -869,7 +868,7 @@ def action_plan_context(
             "maximum": points_text(projection.maximum),
             "gain": f"+{points_text(projection.gain)}",
             "verdict": verdict_text(projection.card)[0],
-            "rating": (projection.rating_zh if zh and projection.rating_zh else projection.rating),
+            "rating": projection.card.rating_for(language),
             "count": len(projection.planned),
         }
         if projection

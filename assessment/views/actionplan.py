@@ -20,7 +20,7 @@ from assessment.scorecards import state_for
 from assessment.scoring import IndicatorResult, gains
 from assessment.views.results import STATUS_CLASSES, page_links
 from assessment.vocabulary import Status
-from greenmfg.bilingual import is_chinese, pick
+from greenmfg.bilingual import pick
 from organisations.access import Access
 
 
@@ -60,9 +60,7 @@ def _plan_context(assessment: Assessment, access: Access, forms: dict[str, Actio
         "total": card.total,
         "maximum": card.maximum,
         "projection": projection,
-        "projected_rating": (projection.rating_zh if is_chinese() and projection.rating_zh else projection.rating)
-        if projection
-        else "",
+        "projected_rating": projection.card.rating_for() if projection else "",
         "cost": cost,
         "saving": saving,
         "payback": actionplan.payback_years(cost, saving),

@@ -975,7 +975,6 @@ def _common_context(
     progress = progress_of(card)
     links = _page_links(assessment, questionnaire, progress, current=current)
     index = next((i for i, link in enumerate(links) if link.current), None)
-    rating = card.rating_zh if is_chinese() and card.rating_zh else card.rating
     return {
         "assessment": assessment,
         "access": access,
@@ -986,7 +985,7 @@ def _common_context(
         "maximum": round_points(card.maximum),
         "yardsticks": _yardsticks_text(questionnaire),
         "verdict": verdict_text(card.verdict),
-        "rating": rating,
+        "rating": card.rating_for(),
         "failed_gates": [g.code for g in card.failed_gates],
         "overall": progress[2],
         "links": links,
