@@ -828,7 +828,7 @@ def action_plan_context(
     assessment: Assessment, source: ScoringState, *, indicator_names: Mapping[str, str], language: str
 ) -> dict[str, Any] | None:
     """The planned gaps in plan order and the total projected once they are met (actionplan.project)."""
-    items = sorted((i for i in actionplan.items_for(assessment).values() if i.planned), key=actionplan.sort_key)
+    items = actionplan.plan_items(actionplan.items_for(assessment).values(), source.card)
     if not items:
         return None
     gain = gains(source.spec, source.card)
