@@ -122,6 +122,8 @@ class Questionnaire:
     sheet_figures: dict[str, Any] = field(default_factory=dict)
     # Per indicator: the input codes the sheet supplied to its answer.
     from_sheet: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The regional reference row the score was compared with (relative rating only).
+    reference: RegionalReference | None = None
 
 
 # Sheet unit → formula input unit: the factor between them (park water productivity is per CNY).
@@ -213,11 +215,6 @@ def reference_row(assessment: Assessment) -> RegionalReference | None:
     )
 
 
-def reference_for(assessment: Assessment) -> Decimal | None:
-    row = reference_row(assessment)
-    return row.value if row else None
-
-
 def context_for(assessment: Assessment) -> Context:
     """What the engine needs beyond the answers: the evaluation year (which quota edition applies),
     and the company's sector with its parent and children (does a chosen quota row fit it).
@@ -246,7 +243,8 @@ def load_questionnaire(
     sheet = sheet_values(figures)
     from_sheet = with_sheet(criteria, answers, sheet) if sheet else {}
     context = context or context_for(assessment)
-    card = score(criteria.spec, answers, reference=reference_for(assessment), context=context)
+    reference = reference_row(assessment)
+    card = score(criteria.spec, answers, reference=reference.value if reference else None, context=context)
     return Questionnaire(
         criteria=criteria,
         rows=rows,
@@ -255,6 +253,7 @@ def load_questionnaire(
         sheet=sheet,
         sheet_figures=figures,
         from_sheet=from_sheet,
+        reference=reference,
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from assessment.answers import context_for, load_questionnaire, reference_row, sheet_codes_for
+from assessment.answers import context_for, load_questionnaire, sheet_codes_for
 from assessment.models import Assessment, Snapshot
 from assessment.scoring import (
     AnswerData,
@@ -91,7 +91,7 @@ def live_state(assessment: Assessment) -> ScoringState:
         answers[code] = questionnaire.answers[code]
         if code in criteria.indicators and (row.comment or row.consultant_note):
             notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
-    ref = reference_row(assessment) if card.reference is not None else None
+    ref = questionnaire.reference  # read once, with the score
     unexplained = {
         code: missing
         for code, row in questionnaire.rows.items()

@@ -143,7 +143,7 @@ def _page(request: AuthenticatedRequest, pk: int, category_code: str | None) -> 
             else:
                 messages.success(request, _("Your answers on this page are saved."))
             return redirect(request.get_full_path())
-        questionnaire = load_questionnaire(assessment)
+        questionnaire = load_questionnaire(assessment, figures=questionnaire.sheet_figures)
         messages.error(request, _("Some answers were not saved: see the messages next to the fields."))
     unanswered_only = request.GET.get("unanswered") == "1"
     items = _items(page, questionnaire, states)
@@ -217,13 +217,14 @@ def assessment_answer(request: AuthenticatedRequest, pk: int, code: str) -> Http
     # The page rows do not depend on the answers: loaded once, for validation and for the re-render.
     category = criteria.category_of.get(code)
     page = _load_page(assessment, access, criteria, category, only=code)
-    page.sheet_codes = frozenset(sheet_values(sheet_for(assessment)))
+    figures = sheet_for(assessment)  # read once: for validation, and for the score after the save
+    page.sheet_codes = frozenset(sheet_values(figures))
     parsed, result = _save_one(request, assessment, access, page, code, target)
     if request.headers.get("X-Autosave") != "1":
         _message_for(request, parsed, result)
         return redirect(_page_url_for(assessment, category) + f"#ind-{code}")
 
-    questionnaire = load_questionnaire(assessment)
+    questionnaire = load_questionnaire(assessment, figures=figures)
     item = _items(page, questionnaire, {code: (parsed, result)})[0]
     context = _common_context(assessment, access, questionnaire, current=category or "gates")
     fragments = {
