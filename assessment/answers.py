@@ -142,19 +142,14 @@ def sheet_values(figures: Mapping[str, Any]) -> dict[str, tuple[Decimal, str]]:
     return {code: (Decimal(value), unit) for code, (value, unit) in (figures.get("inputs") or {}).items()}
 
 
-def sheet_for_indicator(sheet: Mapping[str, tuple[Decimal, str]], code: str) -> dict[str, tuple[Decimal, str]]:
+def sheet_for_indicator[V](sheet: Mapping[str, V], code: str) -> dict[str, V]:
     """The sheet's inputs as one indicator sees them: the shared ones (E, V, ...) and those computed for it
-    alone ("X26.part" → "part": the parts and totals of share formulas differ per indicator)."""
+    alone ("X26.part" → "part": the parts and totals of share formulas differ per indicator). Its keys are
+    the input codes the sheet supplies to that indicator."""
     prefix = f"{code}."
     return {k: v for k, v in sheet.items() if "." not in k} | {
         k.removeprefix(prefix): v for k, v in sheet.items() if k.startswith(prefix)
     }
-
-
-def sheet_codes_for(codes: Collection[str], code: str) -> frozenset[str]:
-    """The input codes of one indicator that the sheet supplies (see `sheet_for_indicator`)."""
-    prefix = f"{code}."
-    return frozenset(c.removeprefix(prefix) for c in codes if "." not in c or c.startswith(prefix))
 
 
 def fill_from_sheet(
