@@ -45,14 +45,6 @@ class Projection:
     def gain(self) -> Decimal:
         return self.card.total - self.before
 
-    @property
-    def rating(self) -> str:
-        return self.card.rating
-
-    @property
-    def rating_zh(self) -> str:
-        return self.card.rating_zh
-
 
 def project(
     spec: CriteriaSpec,
@@ -77,11 +69,19 @@ def sort_key(item: ActionItem) -> tuple[int, date, str]:
     return (PRIORITY_ORDER.get(item.priority, 3), item.due or date.max, item.code)
 
 
+def plan_items(items: Iterable[ActionItem], card: Scorecard) -> list[ActionItem]:
+    """The plan as the page and the report show it: the planned items of indicators that are still gaps, in
+    plan order. An item kept for an indicator met since is neither shown nor summed."""
+    open_codes = {r.code for r in card.gaps()}
+    return sorted((i for i in items if i.planned and i.code in open_codes), key=sort_key)
+
+
 def totals(items: Iterable[ActionItem]) -> tuple[Decimal | None, Decimal | None]:
-    """Summed estimated cost and expected yearly saving of the planned items (None when none is given)."""
-    planned = [i for i in items if i.planned]
-    costs = [i.cost for i in planned if i.cost is not None]
-    savings = [i.saving for i in planned if i.saving is not None]
+    """Summed estimated cost and expected yearly saving of the plan's items (`plan_items`; None when none
+    is given)."""
+    items = list(items)
+    costs = [i.cost for i in items if i.cost is not None]
+    savings = [i.saving for i in items if i.saving is not None]
     return (sum(costs, Decimal(0)) if costs else None, sum(savings, Decimal(0)) if savings else None)
 
 

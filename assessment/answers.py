@@ -43,6 +43,7 @@ from assessment.scoring import (
     GateSpec,
     IndicatorSpec,
     Scorecard,
+    SectorRef,
     round_points,
     score,
     threshold_problem,
@@ -121,6 +122,8 @@ class Questionnaire:
     sheet_figures: dict[str, Any] = field(default_factory=dict)
     # Per indicator: the input codes the sheet supplied to its answer.
     from_sheet: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The regional reference row the score was compared with (relative rating only).
+    reference: RegionalReference | None = None
 
 
 # Sheet unit → formula input unit: the factor between them (park water productivity is per CNY).
@@ -139,19 +142,14 @@ def sheet_values(figures: Mapping[str, Any]) -> dict[str, tuple[Decimal, str]]:
     return {code: (Decimal(value), unit) for code, (value, unit) in (figures.get("inputs") or {}).items()}
 
 
-def sheet_for_indicator(sheet: Mapping[str, tuple[Decimal, str]], code: str) -> dict[str, tuple[Decimal, str]]:
+def sheet_for_indicator[V](sheet: Mapping[str, V], code: str) -> dict[str, V]:
     """The sheet's inputs as one indicator sees them: the shared ones (E, V, ...) and those computed for it
-    alone ("X26.part" → "part": the parts and totals of share formulas differ per indicator)."""
+    alone ("X26.part" → "part": the parts and totals of share formulas differ per indicator). Its keys are
+    the input codes the sheet supplies to that indicator."""
     prefix = f"{code}."
     return {k: v for k, v in sheet.items() if "." not in k} | {
         k.removeprefix(prefix): v for k, v in sheet.items() if k.startswith(prefix)
     }
-
-
-def sheet_codes_for(codes: Collection[str], code: str) -> frozenset[str]:
-    """The input codes of one indicator that the sheet supplies (see `sheet_for_indicator`)."""
-    prefix = f"{code}."
-    return frozenset(c.removeprefix(prefix) for c in codes if "." not in c or c.startswith(prefix))
 
 
 def fill_from_sheet(
@@ -212,11 +210,6 @@ def reference_row(assessment: Assessment) -> RegionalReference | None:
     )
 
 
-def reference_for(assessment: Assessment) -> Decimal | None:
-    row = reference_row(assessment)
-    return row.value if row else None
-
-
 def context_for(assessment: Assessment) -> Context:
     """What the engine needs beyond the answers: the evaluation year (which quota edition applies),
     and the company's sector with its parent and children (does a chosen quota row fit it).
@@ -245,7 +238,8 @@ def load_questionnaire(
     sheet = sheet_values(figures)
     from_sheet = with_sheet(criteria, answers, sheet) if sheet else {}
     context = context or context_for(assessment)
-    card = score(criteria.spec, answers, reference=reference_for(assessment), context=context)
+    reference = reference_row(assessment)
+    card = score(criteria.spec, answers, reference=reference.value if reference else None, context=context)
     return Questionnaire(
         criteria=criteria,
         rows=rows,
@@ -254,6 +248,7 @@ def load_questionnaire(
         sheet=sheet,
         sheet_figures=figures,
         from_sheet=from_sheet,
+        reference=reference,
     )
 
 
@@ -297,9 +292,9 @@ class YardstickSource:
     code: str
     # "platform", "consultancy" or "company" (a library), "quota" (a shipped quota row), "user" (typed), "criteria"
     owner: str
-    name_zh: str  # the library's name or the quota row's label; empty for typed values and criteria defaults
+    name_zh: str  # the library's name or the quota row's product; empty for typed values and criteria defaults
     name_en: str
-    source: str  # the library's source, the quota's edition or the typed source
+    source: str  # the library's source, the quota's standard and edition, or the typed source
 
     @property
     def self_set(self) -> bool:
@@ -335,12 +330,12 @@ class Yardsticks:
 def count_yardsticks(
     results: Iterable[tuple[str, str, Decimal]],
     answers: Mapping[str, AnswerData],
-    libraries: Mapping[str, Library],
+    rows: Mapping[str, SectorValue],
     total: Decimal,
 ) -> Yardsticks:
     """The one count of points by yardstick owner, for the questionnaire, results page, PDF and CLI.
-    `results`: (indicator code, values_from, points) per scored indicator; `libraries`: the library of each
-    library row (by sector value key) the answers use; a row without one is a shipped quota row."""
+    `results`: (indicator code, values_from, points) per scored indicator; `rows`: the sector value rows the
+    answers use, by key, with their library (`sector_rows_for`); a row without one is a shipped quota row."""
     self_set = consultancy = Decimal(0)
     sources: list[YardstickSource] = []
     for code, values_from, points in results:
@@ -349,10 +344,10 @@ def count_yardsticks(
             self_set += points
             sources.append(YardstickSource(code, "user", "", "", answer.values_source if answer else ""))
         elif values_from == "sector" and answer is not None and answer.sector is not None:
-            library = libraries.get(answer.sector.key)
+            row = rows.get(answer.sector.key)
+            library = row.library if row is not None and row.library_id else None
             if library is None:
-                label = answer.sector.label
-                sources.append(YardstickSource(code, "quota", label, label, answer.sector.edition))
+                sources.append(quota_source(code, answer.sector, row))
                 continue
             if library.owner == Library.Owner.CONSULTANCY:
                 consultancy += points
@@ -364,28 +359,35 @@ def count_yardsticks(
     return Yardsticks(total, self_set, consultancy, tuple(sources))
 
 
-def libraries_for(answers: Mapping[str, AnswerData]) -> dict[str, Library]:
-    """The library of every library row the answers use, by sector value key (one query)."""
+def quota_source(code: str, ref: SectorRef, row: SectorValue | None) -> YardstickSource:
+    """A shipped quota row: its product in both languages, and its standard with the edition once."""
+    if row is not None:
+        return YardstickSource(code, "quota", row.product_zh, row.product_en, row.standard_edition)
+    # A snapshot's row since deleted: its stored label is "<standard-edition> <product>" in English.
+    name = ref.label.removeprefix(ref.edition).strip()
+    return YardstickSource(code, "quota", name, name, ref.edition)
+
+
+def sector_rows_for(answers: Mapping[str, AnswerData]) -> dict[str, SectorValue]:
+    """The sector value row of every answer that uses one, by key, with its library (one query)."""
     keys = {a.sector.key for a in answers.values() if a.sector is not None}
     if not keys:
         return {}
-    rows = SectorValue.objects.filter(key__in=keys, library__isnull=False).select_related("library")
-    return {row.key: row.library for row in rows if row.library is not None}
+    return {row.key: row for row in SectorValue.objects.filter(key__in=keys).select_related("library")}
 
 
 def yardsticks_of(questionnaire: Questionnaire) -> Yardsticks:
     """The points of every scored indicator, by where its leading and benchmark values come from."""
-    rows = (row.sector_value for row in questionnaire.rows.values() if row.sector_value_id)
-    libraries = {sv.key: sv.library for sv in rows if sv is not None and sv.library is not None}
+    rows = {sv.key: sv for row in questionnaire.rows.values() if (sv := row.sector_value) is not None}
     results = ((r.code, r.values_from, r.points) for r in questionnaire.scorecard.indicators)
-    return count_yardsticks(results, questionnaire.answers, libraries, questionnaire.scorecard.total)
+    return count_yardsticks(results, questionnaire.answers, rows, questionnaire.scorecard.total)
 
 
 def yardsticks_of_card(card: Scorecard, answers: Mapping[str, AnswerData]) -> Yardsticks:
     """The same count from any scorecard, a submitted one re-scored from its snapshot included (results
     page, PDF, CLI)."""
     results = ((r.code, r.values_from, r.points) for r in card.indicators)
-    return count_yardsticks(results, answers, libraries_for(answers), card.total)
+    return count_yardsticks(results, answers, sector_rows_for(answers), card.total)
 
 
 def yardsticks_sentence(found: Yardsticks) -> str:

@@ -16,7 +16,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -39,8 +39,8 @@ from assessment.answers import (
     load_questionnaire,
     parse_answer,
     plain_number,
-    sheet_codes_for,
     sheet_for,
+    sheet_for_indicator,
     sheet_values,
     values_from_row,
     write_answer,
@@ -651,7 +651,7 @@ def _count_fields(item: Mapping[str, Any], spec: IndicatorSpec) -> dict[str, Any
 
 
 def _parse_item(
-    target: GateSpec | IndicatorSpec, item: Any, sector_id: int | None, may_note: bool, sheet: Collection[str] = ()
+    target: GateSpec | IndicatorSpec, item: Any, sector_id: int | None, may_note: bool, sheet: Mapping[str, Any]
 ) -> AnswerValues:
     if isinstance(target, GateSpec):
         if item is not None and not isinstance(item, bool):
@@ -666,7 +666,7 @@ def _parse_item(
         raw,
         sector_value_ids={sector_id} if sector_id else (),
         can_note=may_note,
-        sheet=sheet_codes_for(sheet, target.code),
+        sheet=sheet_for_indicator(sheet, target.code),
     )
     problems = parsed.all_messages()
     if problems:
@@ -689,11 +689,12 @@ def validate(
     places: Mapping[str, str] | None = None,
     *,
     may_note: bool = False,
-    sheet: Collection[str] = (),
+    sheet: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, AnswerValues], list[RowError]]:
     """Every gate and indicator checked on its own by the page's validator; returns (values, errors).
-    `sheet`: the inputs the company-year data sheet supplies (a figure typed over one needs its reason)."""
+    `sheet`: the company-year data sheet's figures by input code (a figure typed over one needs its reason)."""
     places = places or {}
+    sheet = sheet or {}
     if not isinstance(document, dict):
         return {}, [RowError(_("file"), _("the file must contain a JSON object"))]
     spec = criteria.spec
@@ -793,7 +794,7 @@ def import_answers(assessment_id: int, content: bytes, *, user: User, may_note: 
         )
         if assessment.status != Assessment.Status.DRAFT:
             raise ImportFailed([RowError(_("assessment"), _("only a draft assessment can import answers"))])
-        sheet = frozenset(sheet_values(sheet_for(assessment)))
+        sheet = sheet_values(sheet_for(assessment))
         values, errors = validate(
             document, criteria_for(assessment.criteria_set), places, may_note=may_note, sheet=sheet
         )

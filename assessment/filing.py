@@ -22,37 +22,38 @@ from django.utils.translation import gettext as _
 from assessment import reports
 from assessment.formulas import FORMULAS
 from assessment.models import Assessment, Evidence
-from assessment.scorecards import ScoringState, state_for
+from assessment.scorecards import ScoringState
 from assessment.scoring import IndicatorResult
 from assessment.vocabulary import IndicatorType
 from greenmfg.bilingual import is_chinese, pick
 from greenmfg.filenames import file_part
 from ledger.models import DataSheet
-from organisations.models import Consultancy
 
 TEMPLATE = "reports/self_evaluation.html"
 
 
-def member_names(language: str, year: int) -> dict[str, str]:
-    """The pack's file names in its language (call inside translation.override)."""
+def member_names(year: int) -> dict[str, str]:
+    """The pack's file names in its language (call inside translation.override); the index is in the
+    evidence folder."""
     return {
         "report": _("1-self-evaluation-report.pdf"),
         "indicators": _("2-indicator-table.xlsx"),
         "evidence": _("3-evidence"),
-        "index": _("3-evidence/index.csv"),
+        "index": _("index.csv"),
         "data_sheet": _("4-data-sheet-%(year)s.xlsx") % {"year": year},
         "readme": _("README.txt"),
     }
 
 
-def build_pack(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> bytes:
-    """The ZIP's bytes. Evidence files are read from storage; a missing file is listed, not fatal."""
+def build_pack(assessment: Assessment, *, language: str) -> bytes:
+    """The ZIP's bytes. Evidence files are read from storage; a missing file is listed, not fatal.
+    It prints no consultancy (reports.fingerprint leaves it out for a pack)."""
     with translation.override(language):
-        names = member_names(language, assessment.year)
-        context = reports.build_context(assessment, language=language, consultancy=consultancy)
-        html = render_to_string(TEMPLATE, context)
-        pdf = reports.html_to_pdf(html)
-        source = state_for(assessment)  # a submitted assessment re-scored from its snapshot, as the PDF is
+        names = member_names(assessment.year)
+        # Scored once (a submitted assessment from its snapshot): the report and the indicator table read it.
+        src = reports.report_sources(assessment, language)
+        pdf = reports.html_to_pdf(render_to_string(TEMPLATE, reports.self_evaluation_context(assessment, src)))
+        source = src.state
         table = indicator_table(source, source.card.indicators, language)
         evidence = list(Evidence.objects.filter(assessment=assessment).order_by("code", "uploaded_at", "pk"))
         sheet = DataSheet.objects.prefetch_related("uses", "products").filter(
@@ -64,7 +65,7 @@ def build_pack(assessment: Assessment, *, language: str, consultancy: Consultanc
             pack.writestr(names["report"], pdf.data)
             pack.writestr(names["indicators"], table)
             index = _write_evidence(pack, evidence, names["evidence"], source.criteria)
-            pack.writestr(names["index"], index)
+            pack.writestr(f"{names['evidence']}/{names['index']}", index)
             if data_sheet is not None:
                 from ledger.workbook import export_sheet
 
@@ -112,7 +113,9 @@ def readme(names: dict[str, str], assessment: Assessment, *, has_sheet: bool, la
         "",
         names["report"] + colon + _("the self-evaluation report (layout provisional)"),
         names["indicators"] + colon + _("every indicator with its raw figures, formula, value and points"),
-        f"{names['evidence']}/" + colon + _("the evidence files, named by indicator code; index.csv lists them"),
+        f"{names['evidence']}/"
+        + colon
+        + _("the evidence files, named by indicator code; %(index)s lists them") % {"index": names["index"]},
     ]
     if has_sheet:
         lines.append(names["data_sheet"] + colon + _("the company's data sheet for the year"))

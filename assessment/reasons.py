@@ -5,11 +5,10 @@ The engine (scoring.py, formulas.py) never writes a sentence: it returns a `Reas
 compares codes; pages, the PDF report and the CLI call `reason_text` to say it in the active language.
 
 Stored form (snapshots, `score_answers` JSON): `code|key=value|…` (`Reason.encode`). A user's own N/A
-reason is stored as typed. Snapshots written before reasons were codes hold English sentences;
-`Reason.decode` maps each sentence the engine ever wrote back to its code, so they stay readable.
+reason is stored as typed. Nothing reads a stored reason back: a submitted assessment is re-scored from
+its snapshot's criteria and answers (assessment.scorecards), so its reasons are the engine's own.
 """
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -95,22 +94,6 @@ DIRECTIONS = {
     "positive": gettext_noop("higher is better: the leading value must not be below the benchmark"),
 }
 
-_CODES = frozenset(code.value for code in ReasonCode)
-
-# The English sentences the engine stored before reasons were codes (snapshots keep them).
-_LEGACY_SENTENCES: dict[str, ReasonCode] = {
-    "N/A needs a reason": ReasonCode.NA_NEEDS_REASON,
-    "N/A is not allowed for this indicator": ReasonCode.NA_NOT_ALLOWED,
-    "no leading or benchmark value": ReasonCode.NO_THRESHOLDS,
-    "the denominator is zero": ReasonCode.ZERO_DENOMINATOR,
-    "sector value marked uncertain [U], not official": ReasonCode.SECTOR_UNOFFICIAL,
-    "no level 2 in the quota; level 3 used as benchmark": ReasonCode.LIMIT_AS_BENCHMARK,
-}
-_LEGACY_PATTERNS: tuple[tuple[re.Pattern[str], ReasonCode], ...] = (
-    (re.compile(r"missing input\(s\): (?P<names>.+)"), ReasonCode.MISSING_INPUTS),
-    (re.compile(r"(?P<source>.+) cannot be expressed in (?P<target>.+)"), ReasonCode.UNIT_MISMATCH),
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Reason:
@@ -128,26 +111,6 @@ class Reason:
             return self.param("text")
         parts = [str(self.code), *(f"{key}={value}" for key, value in self.params)]
         return "|".join(part.replace("|", "/") for part in parts)
-
-    @classmethod
-    def decode(cls, stored: str) -> "Reason | None":
-        """A stored reason back as a `Reason`: codes, the engine's older sentences, else the user's text."""
-        if not stored:
-            return None
-        head, *parts = stored.split("|")
-        if head in _CODES:
-            return cls(ReasonCode(head), tuple(_pair(part) for part in parts if "=" in part))
-        if head in _LEGACY_SENTENCES and not parts:
-            return cls(_LEGACY_SENTENCES[head])
-        for pattern, code in _LEGACY_PATTERNS:
-            if match := pattern.fullmatch(stored):
-                return cls(code, tuple(match.groupdict().items()))
-        return cls(ReasonCode.NA_GIVEN, (("text", stored),))
-
-
-def _pair(part: str) -> tuple[str, str]:
-    key, value = part.split("=", 1)
-    return key, value
 
 
 def reason(code: ReasonCode, **params: object) -> Reason:

@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessment import actionplan, vocabulary
-from assessment.answers import count_yardsticks, yardsticks_sentence
+from assessment.answers import count_yardsticks, quota_source, yardsticks_sentence
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
@@ -311,9 +311,8 @@ def _yardstick(
     """Where the leading and benchmark values come from, and who answers for them."""
     if result.values_from == "sector" and answer is not None and answer.sector is not None:
         row = sector_values.get(answer.sector.key)
-        source = (
-            f"{row.standard_edition} {plain(pick(row, 'product', language))}" if row else plain(answer.sector.label)
-        )
+        quota = quota_source(result.code, answer.sector, row)
+        source = f"{quota.source} {plain(pick(quota, 'name', language))}"
         library = row.library if row is not None and row.library_id else None
         if library is not None and library.self_set:
             # A consultancy's or the company's own library: its research, not an official row.
@@ -416,16 +415,14 @@ def report_number(assessment: Assessment) -> str:
 
 @dataclass(frozen=True)
 class ReportSources:
-    """What the report's sections read, fetched once: the scored state, the criteria rows with their policy
-    basis, the sector values used, the evidence file names and the names of categories and indicators."""
+    """What the report's sections read, fetched once: the scored state, the sector values used, the evidence
+    file names and the names of categories and indicators."""
 
     state: ScoringState
     language: str
     specs: dict[str, tuple[dict[str, Any], dict[str, Any]]]  # indicator code → (indicator, category) data
     category_names: dict[str, str]
     indicator_names: dict[str, str]
-    indicator_rows: dict[str, Indicator]
-    gate_rows: dict[str, Gate]
     sector_values: dict[str, SectorValue]
     evidence: dict[str, list[str]]
     products: dict[str, str]
@@ -439,7 +436,6 @@ def report_sources(assessment: Assessment, language: str) -> ReportSources:
     # Scored once, with the evaluation year and sector (quota editions, sector fit, limit values);
     # a submitted assessment re-scored from its snapshot.
     source = state_for(assessment)
-    criteria_set = assessment.criteria_set
     sector_keys = [a.sector.key for a in source.answers.values() if a.sector is not None]
     sector_values = {v.key: v for v in SectorValue.objects.filter(key__in=sector_keys).select_related("library")}
     evidence: dict[str, list[str]] = {}
@@ -454,11 +450,6 @@ def report_sources(assessment: Assessment, language: str) -> ReportSources:
         specs=specs,
         category_names={c["code"]: pick(c, "name") for c in source.criteria["categories"]},
         indicator_names={code: pick(s, "name") for code, (s, _c) in specs.items()},
-        indicator_rows={
-            i.code: i
-            for i in Indicator.objects.filter(category__criteria_set=criteria_set).prefetch_related("policy_basis")
-        },
-        gate_rows={g.code: g for g in Gate.objects.filter(criteria_set=criteria_set).prefetch_related("policy_basis")},
         sector_values=sector_values,
         evidence=evidence,
         products=product_units(source.answers, sector_values, language),
@@ -611,14 +602,16 @@ def _evidence_sections(src: ReportSources, details: Mapping[str, dict[str, Any]]
     }
 
 
-def _policy_sections(criteria_set: CriteriaSet, src: ReportSources) -> tuple[list[PolicyDocument], dict[str, Any]]:
+def _policy_sections(criteria_set: CriteriaSet, governing: Sequence[PolicyDocument], language: str) -> dict[str, Any]:
     """Policy basis, once per document: governing documents, then everything cited, with who cites it."""
-    language = src.language
-    governing = list(criteria_set.governing_documents.all())
     cited_by: dict[int, list[str]] = {}
     documents: dict[int, PolicyDocument] = {}
-    rows_with_basis: list[tuple[str, Gate | Indicator]] = [*src.gate_rows.items(), *src.indicator_rows.items()]
-    for code, row_obj in rows_with_basis:
+    rows_with_basis: list[Gate | Indicator] = [
+        *Gate.objects.filter(criteria_set=criteria_set).prefetch_related("policy_basis"),
+        *Indicator.objects.filter(category__criteria_set=criteria_set).prefetch_related("policy_basis"),
+    ]
+    for row_obj in rows_with_basis:
+        code = row_obj.code
         for doc in row_obj.policy_basis.all():
             documents[doc.id] = doc
             cited_by.setdefault(doc.id, []).append(code)
@@ -638,7 +631,7 @@ def _policy_sections(criteria_set: CriteriaSet, src: ReportSources) -> tuple[lis
             "cited_by": ", ".join(cited_by.get(doc.id, [])),
         }
 
-    return governing, {
+    return {
         "governing_documents": [policy_row(d) for d in governing],
         "cited_documents": [policy_row(d) for d in cited],
     }
@@ -726,7 +719,7 @@ def _summary_context(src: ReportSources, gap_count: int) -> dict[str, Any]:
         "maximum": points_text(card.maximum),
         "percent": share_text(card.total, card.maximum),
         "percent_note": ("" if zh else " ") + bracket(share_text(card.total, card.maximum), language),
-        "rating": card.rating_zh if zh and card.rating_zh else card.rating,
+        "rating": card.rating_for(language),
         "rating_provisional": card.rating_provisional,
         "reference": _num(card.reference) if card.reference is not None else "",
         "reference_year": src.state.reference_year or "",
@@ -762,58 +755,74 @@ def _chart(src: ReportSources, categories: Sequence[dict[str, Any]]) -> SafeStri
     return category_bars(rows, title=_("Scores by category"), reference=overall, reference_label=_("Overall"))
 
 
+def _printed_sections(
+    assessment: Assessment, src: ReportSources, indicators: IndicatorSections, governing: Sequence[PolicyDocument]
+) -> dict[str, Any]:
+    """What the PDF report and the filing pack's self-evaluation report both print: the company, the criteria
+    set, the score and verdict, the requirements, every indicator and the evidence index."""
+    card, language = src.state.card, src.language
+    today = timezone.localdate()
+    categories = _category_rows(src)
+    gates = _gate_rows(card)
+    return {
+        "language": language,
+        "lang_attr": "zh-Hans" if src.zh else "en",
+        "stylesheet_url": static_file_url(STYLESHEET),
+        "draft": not src.state.from_snapshot,
+        "company": _company_context(assessment.company, language, today),
+        **_subject(assessment, language),
+        "data_sheet": data_sheet_profile(assessment.company.pk, assessment.year, language),
+        "criteria_set": _criteria_set_context(assessment.criteria_set, governing, language),
+        "assessment": _assessment_context(assessment),
+        "report_number": report_number(assessment),
+        "date": formats.date_format(today, "DATE_FORMAT"),
+        "summary": _summary_context(src, len(card.gaps())),
+        "basic_gates": [g for g in gates if not g["negative"]],
+        "negative_gates": [g for g in gates if g["negative"]],
+        "categories": categories,
+        "detail_groups": [c | {"indicators": indicators.by_category[c["code"]]} for c in categories],
+        **_evidence_sections(src, indicators.details),
+    }
+
+
+def self_evaluation_context(assessment: Assessment, src: ReportSources) -> dict[str, Any]:
+    """What the filing pack's self-evaluation report (reports/self_evaluation.html) shows, from the sources
+    the pack reads once. Call inside `translation.override(src.language)`."""
+    governing = list(assessment.criteria_set.governing_documents.all())
+    return _printed_sections(assessment, src, _indicator_sections(src), governing)
+
+
 def build_context(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> dict[str, Any]:
     """Everything the report template shows, computed here; the template only loops and branches.
 
     Call inside `translation.override(language)` (render_html does).
     """
     src = report_sources(assessment, language)
-    card = src.state.card
-    zh = src.zh
-    today = timezone.localdate()
-    categories = _category_rows(src)
+    card, zh = src.state.card, src.zh
     indicators = _indicator_sections(src)
-    gaps = [indicators.details[r.code] for r in card.gaps()]
-    gates = _gate_rows(card)
-    governing, policies = _policy_sections(assessment.criteria_set, src)
-    libraries = {k: v.library for k, v in src.sector_values.items() if v.library is not None}
+    governing = list(assessment.criteria_set.governing_documents.all())
+    printed = _printed_sections(assessment, src, indicators, governing)
     points = ((r.code, r.values_from, r.points) for r in card.indicators)
-    return {
-        "language": language,
-        "lang_attr": "zh-Hans" if zh else "en",
-        "stylesheet_url": static_file_url(STYLESHEET),
-        "draft": not src.state.from_snapshot,
+    found = count_yardsticks(points, src.state.answers, src.sector_values, card.total)
+    return printed | {
         "sep": "；" if zh else "; ",
         "colon": "：" if zh else ": ",
         "glossary": _glossary(zh),
-        "company": _company_context(assessment.company, language, today),
-        **_subject(assessment, language),
         "key_figures": _key_figures(src.state.answers, src.specs, language, src.products),
-        "data_sheet": data_sheet_profile(assessment.company.pk, assessment.year, language),
-        "criteria_set": _criteria_set_context(assessment.criteria_set, governing, language),
-        "assessment": _assessment_context(assessment),
-        "report_number": report_number(assessment),
-        "date": formats.date_format(today, "DATE_FORMAT"),
         "consultancy": _consultancy_context(consultancy),
-        "summary": _summary_context(src, len(gaps)),
-        "basic_gates": [g for g in gates if not g["negative"]],
-        "negative_gates": [g for g in gates if g["negative"]],
         "top_actions": _top_action_rows(src),
-        "categories": categories,
-        "chart_svg": _chart(src, categories),
-        "gaps": gaps,
-        "detail_groups": [c | {"indicators": indicators.by_category[c["code"]]} for c in categories],
+        "chart_svg": _chart(src, printed["categories"]),
+        "gaps": [indicators.details[r.code] for r in card.gaps()],
         "yardsticks": indicators.yardsticks,
-        "yardsticks_sentence": yardsticks_sentence(count_yardsticks(points, src.state.answers, libraries, card.total)),
+        "yardsticks_sentence": yardsticks_sentence(found),
         "provisional_rules": [
             {"why": why, "codes": ", ".join(codes)} for why, codes in indicators.provisional_rules.items()
         ],
-        **_evidence_sections(src, indicators.details),
         "comparison": _comparison(assessment, card, src.category_names, src.indicator_names),
         "action_plan": action_plan_context(
             assessment, src.state, indicator_names=src.indicator_names, language=language
         ),
-        **policies,
+        **_policy_sections(assessment.criteria_set, governing, language),
     }
 
 
@@ -821,7 +830,7 @@ def action_plan_context(
     assessment: Assessment, source: ScoringState, *, indicator_names: Mapping[str, str], language: str
 ) -> dict[str, Any] | None:
     """The planned gaps in plan order and the total projected once they are met (actionplan.project)."""
-    items = sorted((i for i in actionplan.items_for(assessment).values() if i.planned), key=actionplan.sort_key)
+    items = actionplan.plan_items(actionplan.items_for(assessment).values(), source.card)
     if not items:
         return None
     gain = gains(source.spec, source.card)
@@ -836,7 +845,6 @@ def action_plan_context(
     )
     cost, saving = actionplan.totals(items)
     payback = actionplan.payback_years(cost, saving)
-    zh = is_chinese(language)
     return {
         "money_unit": mark_safe(money.removeprefix("× ")),  # noqa: S308 - unit_html escapes; "in 10⁴ CNY"
         "rows": [
@@ -862,7 +870,7 @@ def action_plan_context(
             "maximum": points_text(projection.maximum),
             "gain": f"+{points_text(projection.gain)}",
             "verdict": verdict_text(projection.card)[0],
-            "rating": (projection.rating_zh if zh and projection.rating_zh else projection.rating),
+            "rating": projection.card.rating_for(language),
             "count": len(projection.planned),
         }
         if projection
@@ -994,10 +1002,22 @@ def download_name(report: Report) -> str:
 # --- Jobs: one render per assessment state, kept until the assessment changes -------------------
 
 
+# What the PDF report prints of the company and its certificates; a filing pack prints the same but the
+# company's verification and a certificate's certifier (REPORT_ONLY).
+COMPANY_FIELDS = ("name", "credit_code", "sector_id", "province", "size", "staff", "verification")
+CERTIFICATE_FIELDS = ("id", "system", "name", "number", "certifier", "valid_from", "valid_until")
+REPORT_ONLY = frozenset({"verification", "certifier"})
+
+
 def fingerprint(
     assessment: Assessment, *, language: str, consultancy: Consultancy | None = None, kind: str = Report.Kind.PDF
 ) -> str:
-    """Changes whenever anything the PDF shows could have changed."""
+    """Changes whenever anything the file (the PDF, or the filing pack) shows could have changed. The filing
+    pack prints no consultancy, earlier revision or action plan, and neither the company's verification nor
+    a certificate's certifier: none of them counts for a pack."""
+    pdf = kind == Report.Kind.PDF
+    company_fields = [f for f in COMPANY_FIELDS if pdf or f not in REPORT_ONLY]
+    certificate_fields = [f for f in CERTIFICATE_FIELDS if pdf or f not in REPORT_ONLY]
     answers = assessment.answers.aggregate(latest=Max("updated_at"))
     evidence = sorted(Evidence.objects.filter(assessment=assessment).values_list("id", "code", "original_name"))
     snapshot = getattr(assessment, "snapshot", None)
@@ -1020,26 +1040,31 @@ def fingerprint(
         evidence,
         snapshot.created_at.isoformat() if snapshot is not None else "",
         language,
-        consultancy.pk if consultancy else "",
-        consultancy.name if consultancy else "",
-        consultancy.logo.name if consultancy and consultancy.logo else "",
-        *(branding.report_template(consultancy).values() if consultancy else ()),
+        *(_consultancy_parts(consultancy) if pdf else ()),
         sheet.isoformat() if sheet else "",
-        assessment.previous_id or assessment.prefilled_from_id or "",
+        *((assessment.previous_id or assessment.prefilled_from_id or "",) if pdf else ()),
         # The cover and profile print the company's record and certificates, which change without touching the
         # assessment.
-        Company.objects.filter(pk=assessment.company_id)
-        .values_list("name", "credit_code", "sector_id", "province", "size", "staff", "verification")
-        .first(),
-        # Each with its state today: a kept PDF is made again once a certificate starts or expires.
-        [
-            (c.pk, c.system, c.name, c.number, c.certifier, c.valid_from, c.valid_until, c.state_on(today))
-            for c in ManagementCertificate.objects.filter(company_id=assessment.company_id).order_by("pk")
-        ],
-        # The action plan is printed too: any edit or removal changes the latest time or the count.
-        *ActionItem.objects.filter(assessment=assessment).aggregate(latest=Max("updated_at"), n=Count("id")).values(),
+        Company.objects.filter(pk=assessment.company_id).values_list(*company_fields).first(),
+        # Each with its state today: a kept file is made again once a certificate starts or expires.
+        sorted(
+            (*(getattr(c, f) for f in certificate_fields), c.state_on(today))
+            for c in ManagementCertificate.objects.filter(company_id=assessment.company_id)
+        ),
     ]
+    if pdf:  # the action plan: any edit or removal changes the latest time or the count
+        parts += (
+            ActionItem.objects.filter(assessment=assessment).aggregate(latest=Max("updated_at"), n=Count("id")).values()
+        )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _consultancy_parts(consultancy: Consultancy | None) -> list[Any]:
+    """What a PDF's cover prints of the consultancy that asked for it: name, logo and its report template."""
+    if consultancy is None:
+        return ["", "", ""]
+    logo = consultancy.logo.name if consultancy.logo else ""
+    return [consultancy.pk, consultancy.name, logo, *branding.report_template(consultancy).values()]
 
 
 def _mark_error(message: str) -> str:
@@ -1051,9 +1076,7 @@ def _render_file(report: Report, mine: Any) -> RenderedPdf:
     if report.kind == Report.Kind.FILING_PACK:
         from assessment import filing  # imports openpyxl and the ledger workbook: only when a pack is made
 
-        return RenderedPdf(
-            filing.build_pack(report.assessment, language=report.language, consultancy=report.consultancy), 0
-        )
+        return RenderedPdf(filing.build_pack(report.assessment, language=report.language), 0)
     html = render_html(report.assessment, language=report.language, consultancy=report.consultancy)
     mine.update(progress=30)
     return html_to_pdf(html)

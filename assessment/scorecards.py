@@ -15,12 +15,12 @@ submission → reports → scorecards has no cycle.
 """
 
 import logging
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from assessment.answers import context_for, load_questionnaire, reference_row, sheet_codes_for
+from assessment.answers import context_for, load_questionnaire, sheet_for_indicator
 from assessment.models import Assessment, Snapshot
 from assessment.scoring import (
     AnswerData,
@@ -91,7 +91,7 @@ def live_state(assessment: Assessment) -> ScoringState:
         answers[code] = questionnaire.answers[code]
         if code in criteria.indicators and (row.comment or row.consultant_note):
             notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
-    ref = reference_row(assessment) if card.reference is not None else None
+    ref = questionnaire.reference  # read once, with the score
     unexplained = {
         code: missing
         for code, row in questionnaire.rows.items()
@@ -110,11 +110,11 @@ def live_state(assessment: Assessment) -> ScoringState:
     )
 
 
-def unexplained_overrides(inputs: Mapping[str, Any] | None, sheet: Collection[str], code: str) -> tuple[str, ...]:
+def unexplained_overrides(inputs: Mapping[str, Any] | None, sheet: Mapping[str, Any], code: str) -> tuple[str, ...]:
     """The inputs of a stored answer typed over a figure of the data sheet without a reason."""
     if not inputs or not sheet:
         return ()
-    supplied = sheet_codes_for(sheet, code)
+    supplied = sheet_for_indicator(sheet, code)
     reasons = inputs.get("why") or {}
     return tuple(sorted(k for k, v in inputs.items() if k in supplied and v not in (None, "") and not reasons.get(k)))
 

@@ -45,6 +45,7 @@ from assessment.vocabulary import (
     Status,
     Verdict,
 )
+from greenmfg.bilingual import is_chinese
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -244,6 +245,11 @@ class Scorecard:
 
     def indicator(self, code: str) -> IndicatorResult:
         return next(i for i in self.indicators if i.code == code)
+
+    def rating_for(self, language: str | None = None) -> str:
+        """The rating band's name in the given (or active) language; the English one where the band has no
+        Chinese name."""
+        return self.rating_zh if is_chinese(language) and self.rating_zh else self.rating
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessment import actionplan, tasks
-from assessment.answers import criteria_for
+from assessment.answers import WRITTEN_FIELDS, criteria_for
 from assessment.models import (
     Answer,
     Assessment,
@@ -216,22 +216,10 @@ def submit(assessment_id: int, *, user: User, language: str) -> Snapshot:
 
 # --- Reopen -----------------------------------------------------------------------------------
 
-ANSWER_FIELDS = (
-    "code",
-    "value",
-    "inputs",
-    "choice",
-    "count",
-    "passed",
-    "na",
-    "na_reason",
-    "sector_value_id",
-    "leading",
-    "benchmark",
-    "values_source",
-    "comment",
-    "consultant_note",
-    "updated_by_id",
+# What a copied answer keeps: its code, every field the one writer sets (answers.WRITTEN_FIELDS) and who wrote
+# it; foreign keys by id, so no related row is read.
+ANSWER_FIELDS = tuple(
+    f.attname for f in Answer._meta.concrete_fields if f.name in {"code", *WRITTEN_FIELDS, "updated_by"}
 )
 
 

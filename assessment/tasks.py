@@ -55,6 +55,8 @@ def enqueue_report(
         raise ValueError(f"unknown kind {kind!r}")
     if language not in dict(settings.LANGUAGES):
         raise ValueError(f"unknown language {language!r}")
+    if kind == Report.Kind.FILING_PACK:
+        consultancy = None  # a pack prints no consultancy: one pack serves the company and its consultants
     with transaction.atomic():
         # Lock the assessment row so two requests cannot both decide to queue a render.
         # (SQLite: the IMMEDIATE transaction mode already serialises writers.)

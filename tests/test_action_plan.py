@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -55,16 +57,54 @@ def test_projection_is_the_engines_what_if_over_the_planned_gaps(setup):
     assert actionplan.project(spec, source.answers, card, ["T09"], context=context) is None
 
 
-def test_totals_and_payback_count_planned_items_only():
+def test_the_plan_and_its_totals_hold_planned_gaps_only(setup):
+    assessment, _owner = setup
+    _source, _spec, _context, card = engine(assessment)
     items = [
-        ActionItem(code="A", priority="high", cost=Decimal("120"), saving=Decimal("40")),
-        ActionItem(code="B", priority="low", cost=Decimal("30")),
-        ActionItem(code="C", priority="", cost=Decimal("999"), saving=Decimal("999")),
+        ActionItem(code="T12", priority="low", cost=Decimal("30")),
+        ActionItem(code="T13", priority="high", cost=Decimal("120"), saving=Decimal("40")),
+        ActionItem(code="T11", priority="", cost=Decimal("999"), saving=Decimal("999")),  # no priority
+        ActionItem(code="T09", priority="high", cost=Decimal("999"), saving=Decimal("999")),  # met since
     ]
-    assert actionplan.totals(items) == (Decimal("150"), Decimal("40"))
+    plan = actionplan.plan_items(items, card)
+    assert [i.code for i in plan] == ["T13", "T12"]
+    assert actionplan.totals(plan) == (Decimal("150"), Decimal("40"))
     assert actionplan.payback_years(Decimal("150"), Decimal("40")) == Decimal("3.8")
     assert actionplan.payback_years(Decimal("150"), None) is None
-    assert [i.code for i in sorted(items, key=actionplan.sort_key)] == ["A", "B", "C"]
+
+
+def test_the_page_totals_count_only_the_gaps_it_shows(client, setup):
+    assessment, owner = setup
+    ActionItem.objects.create(assessment=assessment, code="T13", priority="high", cost=Decimal("80"))
+    # An item of an indicator met since: kept, but not a row of the page, so not in its totals either.
+    ActionItem.objects.create(assessment=assessment, code="T09", priority="high", cost=Decimal("999"))
+    client.force_login(owner)
+    text = client.get(reverse("action_plan", args=[assessment.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="plan-T13"' in text and 'id="plan-T09"' not in text
+    assert "Estimated cost: 80.00" in text and "1079" not in text
+    with translation.override("en"):
+        printed = reports.action_plan_context(assessment, state_for(assessment), indicator_names={}, language="en")
+    assert printed is not None
+    assert [r["code"] for r in printed["rows"]] == ["T13"] and printed["cost"] == "80"
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["saved", "refused"])
+def test_a_post_scores_the_assessment_once(client, setup, valid):
+    """The gaps that may be planned and the page shown again come from one scoring: one read of the answers."""
+    assessment, owner = setup
+    client.force_login(owner)
+    url = reverse("action_plan", args=[assessment.pk])
+    client.get(url)  # warm the session and the criteria cache
+    data = plan_post(T13={"priority": "high", "cost": "80" if valid else "-5"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == (302 if valid else 400)
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "assessment_answer"' in q["sql"]
+    ]
+    assert len(reads) == 1, reads
 
 
 def test_ladder_anonymous_other_company_viewer_and_editors(client, setup):

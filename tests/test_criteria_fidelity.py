@@ -269,12 +269,12 @@ def test_reason_codes_are_translated_at_the_edge():
             reason_text(reason(ReasonCode.COUNT_ABOVE_MAX, count=13, max=12))
             == "13 is more than the 12 functions the standard lists"
         )
-        text = reason_text(Reason.decode("reversed_thresholds|leading=10|benchmark=5|direction=reverse"))
+        text = reason_text(reason(ReasonCode.REVERSED_THRESHOLDS, leading=10, benchmark=5, direction="reverse"))
         assert "wrong way round" in text and "lower is better" in text
         # An unknown parameter set still gives the message, never an exception.
-        assert reason_text(Reason.decode("worse_than_limit")).startswith("worse than the quota's limit value")
+        assert reason_text(Reason(ReasonCode.WORSE_THAN_LIMIT)).startswith("worse than the quota's limit value")
         # A user's own N/A reason comes back unchanged.
-        assert reason_text(Reason.decode("no product of our own")) == "no product of our own"
+        assert reason_text(reason(ReasonCode.NA_GIVEN, text="no product of our own")) == "no product of our own"
 
 
 def test_f01_worse_than_the_limit_value_is_a_compliance_problem_pointing_at_b1():

@@ -6,17 +6,21 @@ import csv
 import io
 import re
 import zipfile
+from datetime import date
 from urllib.parse import unquote
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
-from assessment import filing
-from assessment.models import Evidence, Report
+from assessment import filing, reports, tasks
+from assessment.models import ActionItem, Evidence, Report
 from ledger.models import DataSheet
-from organisations.models import Role
+from organisations.models import Company, Consultancy, ManagementCertificate, Role
 from tests.factories import member
 from tests.report_world import make_assessment, make_company, pdf_text
 
@@ -106,7 +110,9 @@ def test_english_pack_and_no_data_sheet(owner_and_assessment):
     names = pack.namelist()
     assert "1-self-evaluation-report.pdf" in names and "2-indicator-table.xlsx" in names
     assert "3-evidence/index.csv" in names and not any(n.startswith("4-") for n in names)
-    assert "No data sheet was entered for this year." in pack.read("README.txt").decode()
+    readme = pack.read("README.txt").decode()
+    assert "No data sheet was entered for this year." in readme
+    assert "3-evidence/: the evidence files, named by indicator code; index.csv lists them" in readme
     text, _reader = pdf_text(pack.read("1-self-evaluation-report.pdf"))
     assert "Self-evaluation report" in text and "Provisional layout" in text
 
@@ -133,3 +139,55 @@ def test_filing_pack_command_writes_the_zip_and_lists_it(tmp_path, owner_and_ass
     assert zipfile.is_zipfile(tmp_path / "p.zip")
     with pytest.raises(CommandError, match="There is no assessment"):
         call_command("filing_pack", "999999", "--out", str(tmp_path / "x.zip"))
+
+
+def test_a_pack_scores_the_assessment_once_and_reads_nothing_it_does_not_print(owner_and_assessment):
+    _owner, assessment = owner_and_assessment
+    ActionItem.objects.create(assessment=assessment, code="T13", priority="high", cost=80)
+    with CaptureQueriesContext(connection) as queries:
+        filing.build_pack(assessment, language="en")
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "assessment_answer"' in sql for sql in selects) == 1  # scored once
+    for table in ("assessment_actionitem", "assessment_indicator_policy_basis", "assessment_gate_policy_basis"):
+        assert not any(f'"{table}"' in sql for sql in selects), table
+
+
+def test_a_packs_fingerprint_follows_what_the_pack_prints(owner_and_assessment):
+    owner, assessment = owner_and_assessment
+
+    def pack() -> str:
+        return reports.fingerprint(assessment, language="en", kind=Report.Kind.FILING_PACK)
+
+    def pdf() -> str:
+        return reports.fingerprint(assessment, language="en")
+
+    firm = Consultancy.objects.create(name="Plan Advisors")
+    before, before_pdf = pack(), pdf()
+    assert reports.fingerprint(assessment, language="en", consultancy=firm, kind=Report.Kind.FILING_PACK) == before
+    assert reports.fingerprint(assessment, language="en", consultancy=firm) != before_pdf
+    # Printed by the PDF only: the action plan, a certificate's certifier, the company's verification.
+    ActionItem.objects.create(assessment=assessment, code="T13", priority="high")
+    certificate = ManagementCertificate.objects.create(
+        company=assessment.company, system="iso14001", number="00124E3-0815", valid_until=date(2030, 1, 1)
+    )
+    assert pdf() != before_pdf
+    after_certificate = pack()
+    assert after_certificate != before  # the pack prints the certificate
+    certificate.certifier = "CQC"
+    certificate.save()
+    Company.objects.filter(pk=assessment.company_id).update(verification="verified")
+    assert pack() == after_certificate
+    Company.objects.filter(pk=assessment.company_id).update(name="Renamed Co")
+    assert pack() != after_certificate
+
+    # One pack for the company and its consultant: it carries no consultancy.
+    mine = tasks.enqueue_report(assessment, "en", owner, firm, kind=Report.Kind.FILING_PACK)
+    assert mine.consultancy is None
+    assert tasks.enqueue_report(assessment, "en", owner, None, kind=Report.Kind.FILING_PACK).pk == mine.pk
+
+
+def test_the_index_is_named_once_in_the_packs_language():
+    for language, index in (("en", "index.csv"), ("zh-hans", "索引.csv")):
+        with translation.override(language):
+            names = filing.member_names(2025)
+        assert names["index"] == index

@@ -19,10 +19,12 @@ from assessment.models import (
     CriteriaSet,
     Evidence,
     Indicator,
+    RegionalReference,
 )
+from assessment.scorecards import live_state
 from organisations.models import Role, Sector
 from policies.models import PolicyDocument
-from tests.factories import consultant_for, make_company, member
+from tests.factories import consultant_for, make_company, make_sheet, member
 from tests.questionnaire_world import make_assessment, make_criteria_set, make_sector_value
 
 pytestmark = pytest.mark.django_db
@@ -410,6 +412,43 @@ def test_load_questionnaire_uses_one_query_for_answers(setup, django_assert_num_
     # figures; stars rating: no regional reference
     with django_assert_num_queries(3):
         load_questionnaire(assessment)
+
+
+def _reads(queries: CaptureQueriesContext, table: str) -> int:
+    return sum(q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_autosave_reads_the_data_sheet_once(client, django_assert_num_queries):
+    company = make_company()
+    client.force_login(member(company, "editor", Role.EDITOR))
+    make_sheet(company)
+    assessment = make_assessment(company, make_criteria_set(3))
+    url = reverse("assessment_answer", args=[assessment.pk, "E03"])
+    client.get(reverse("assessment_category", args=[assessment.pk, "energy"]))  # warm the session and caches
+    # session, user, assessment, membership; the question's sector values and evidence; the data sheet, once:
+    # for validation and for the score after the save; the save (savepoint, lock, row, insert, release); the
+    # score's answers and sector family.
+    with CaptureQueriesContext(connection) as queries, django_assert_num_queries(14):
+        response = client.post(url, {"E03-value": "70", "E03-version": "0", "client": "p"}, headers={"X-Autosave": "1"})
+    assert response.status_code == 200
+    assert _reads(queries, "ledger_datasheet") == 1
+
+
+def test_a_relative_draft_reads_its_regional_reference_once(django_assert_num_queries):
+    company = make_company()
+    criteria_set = make_criteria_set(3)
+    CriteriaSet.objects.filter(pk=criteria_set.pk).update(rating=CriteriaSet.Rating.RELATIVE, rating_bands=[])
+    RegionalReference.objects.create(area="factory", province=company.province, year=2024, value=Decimal(70))
+    assessment = Assessment.objects.select_related("company__sector", "criteria_set").get(
+        pk=make_assessment(company, criteria_set).pk
+    )
+    criteria_for(assessment.criteria_set)
+    # the answers, the sector family, the data sheet and the regional reference: the reference once, for the
+    # score and for the year and source shown beside it
+    with CaptureQueriesContext(connection) as queries, django_assert_num_queries(4):
+        state = live_state(assessment)
+    assert _reads(queries, "assessment_regionalreference") == 1
+    assert (state.reference, state.reference_year) == (Decimal(70), 2024)
 
 
 def test_warm_category_page_reads_no_criteria_rows(client):

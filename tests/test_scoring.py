@@ -421,6 +421,19 @@ def test_star_bands(value, label):
     assert card.rating_provisional is True
 
 
+def test_the_rating_is_named_in_the_readers_language():
+    spec = one(ind("S", "positive_quant", 100, rule={"leading": "100", "benchmark": "0"}), rating="stars", bands=BANDS)
+    card = score(spec, {"S": AnswerData(value=D("86"))})
+    assert (card.rating_for("zh-hans"), card.rating_for("en")) == ("五星", "Five stars")
+    with translation.override("zh-hans"):
+        assert card.rating_for() == "五星"
+    english_only = tuple({**band, "label_zh": ""} for band in BANDS)
+    spec = one(
+        ind("S", "positive_quant", 100, rule={"leading": "100", "benchmark": "0"}), rating="stars", bands=english_only
+    )
+    assert score(spec, {"S": AnswerData(value=D("86"))}).rating_for("zh-hans") == "Five stars"
+
+
 def design_spec():
     return CriteriaSpec(
         "d",

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from assessment import submission, tasks
+from assessment.answers import WRITTEN_FIELDS
 from assessment.models import Answer, Assessment, AuditEvent, Category, CriteriaSet, Gate, Indicator, Snapshot
 from assessment.scorecards import live_state, rescore_snapshot, state_for
 from assessment.scoring import round_points
@@ -215,13 +216,10 @@ def test_reopen_creates_a_new_revision_with_the_answers():
     assert world.assessment.status == Assessment.Status.SUPERSEDED
     assert (new.status, new.revision, new.previous_id) == (Assessment.Status.DRAFT, 2, world.assessment.pk)
     assert new.criteria_set_id == world.assessment.criteria_set_id and new.year == world.assessment.year
-    old_rows = {
-        a.code: (a.passed, a.choice, a.count, a.inputs, a.sector_value_id, a.comment)
-        for a in world.assessment.answers.all()
-    }
-    new_rows = {
-        a.code: (a.passed, a.choice, a.count, a.inputs, a.sector_value_id, a.comment) for a in new.answers.all()
-    }
+    # Every field the one writer sets (answers.WRITTEN_FIELDS), and who wrote it.
+    kept = [f.attname for f in Answer._meta.concrete_fields if f.name in {*WRITTEN_FIELDS, "updated_by"}]
+    old_rows = {a.code: [getattr(a, name) for name in kept] for a in world.assessment.answers.all()}
+    new_rows = {a.code: [getattr(a, name) for name in kept] for a in new.answers.all()}
     assert new_rows == old_rows and len(new_rows) == 7
     actions = set(
         AuditEvent.objects.filter(object_id__in=[str(world.assessment.pk), str(new.pk)]).values_list(

@@ -15,20 +15,24 @@ from django.views.decorators.http import require_http_methods
 from assessment import actionplan
 from assessment.access import get_assessment_for_user
 from assessment.forms import ActionItemForm
-from assessment.models import Assessment
-from assessment.scorecards import state_for
-from assessment.scoring import IndicatorResult, gains
+from assessment.models import ActionItem, Assessment
+from assessment.scorecards import ScoringState, state_for
+from assessment.scoring import gains
 from assessment.views.results import STATUS_CLASSES, page_links
 from assessment.vocabulary import Status
-from greenmfg.bilingual import is_chinese, pick
+from greenmfg.bilingual import pick
 from organisations.access import Access
 
 
-def _plan_context(assessment: Assessment, access: Access, forms: dict[str, ActionItemForm] | None) -> dict[str, Any]:
-    source = state_for(assessment)
+def _plan_context(
+    assessment: Assessment,
+    access: Access,
+    source: ScoringState,
+    items: dict[str, ActionItem],
+    forms: dict[str, ActionItemForm] | None,
+) -> dict[str, Any]:
     spec, card = source.spec, source.card
     gain = gains(spec, card)
-    items = actionplan.items_for(assessment)
     names = {i["code"]: pick(i, "name") for c in source.criteria["categories"] for i in c["indicators"]}
     rows = []
     for result in card.gaps():
@@ -46,11 +50,11 @@ def _plan_context(assessment: Assessment, access: Access, forms: dict[str, Actio
                 "form": form,
             }
         )
-    planned = [code for code, item in items.items() if item.planned]
+    plan = actionplan.plan_items(items.values(), card)  # the rows shown: the totals count these only
     projection = actionplan.project(
-        spec, source.answers, card, planned, reference=source.reference, context=source.context
+        spec, source.answers, card, [i.code for i in plan], reference=source.reference, context=source.context
     )
-    cost, saving = actionplan.totals(items.values())
+    cost, saving = actionplan.totals(plan)
     return {
         "assessment": assessment,
         "access": access,
@@ -60,9 +64,7 @@ def _plan_context(assessment: Assessment, access: Access, forms: dict[str, Actio
         "total": card.total,
         "maximum": card.maximum,
         "projection": projection,
-        "projected_rating": (projection.rating_zh if is_chinese() and projection.rating_zh else projection.rating)
-        if projection
-        else "",
+        "projected_rating": projection.card.rating_for() if projection else "",
         "cost": cost,
         "saving": saving,
         "payback": actionplan.payback_years(cost, saving),
@@ -75,21 +77,19 @@ def _plan_context(assessment: Assessment, access: Access, forms: dict[str, Actio
 def action_plan(request: HttpRequest, pk: int) -> HttpResponse:
     need = "edit" if request.method == "POST" else "read"
     assessment, access = get_assessment_for_user(request.user, pk, need=need)
-    if request.method == "GET":
-        return render(request, "assessment/action_plan.html", _plan_context(assessment, access, None))
+    source = state_for(assessment)  # scored once per request: the POST's check and its page again alike
     items = actionplan.items_for(assessment)
+    if request.method == "GET":
+        return render(request, "assessment/action_plan.html", _plan_context(assessment, access, source, items, None))
     codes = [code for code in request.POST.getlist("code") if isinstance(code, str)]
-    known = {r.code for r in _gap_codes(assessment)}
+    known = {r.code for r in source.card.gaps()}
     forms = {
         code: ActionItemForm(request.POST, instance=items.get(code), prefix=code) for code in codes if code in known
     }
     if not all([form.is_valid() for form in forms.values()]):  # every form validated, every error shown
         messages.error(request, _("Nothing was saved: correct the fields marked below."))
-        return render(request, "assessment/action_plan.html", _plan_context(assessment, access, forms), status=400)
+        context = _plan_context(assessment, access, source, items, forms)
+        return render(request, "assessment/action_plan.html", context, status=400)
     actionplan.save_plan(assessment, {code: form.cleaned_data for code, form in forms.items()}, request.user)
     messages.success(request, _("Action plan saved."))
     return redirect("action_plan", pk=pk)
-
-
-def _gap_codes(assessment: Assessment) -> list[IndicatorResult]:
-    return state_for(assessment).card.gaps()

@@ -6,6 +6,7 @@ their policy basis) come from the per-version cache in assessment.answers, answe
 sector values and evidence in one query each.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -40,7 +41,6 @@ from assessment.answers import (
     progress_of,
     raw_from_values,
     save_answer,
-    sheet_codes_for,
     sheet_for,
     sheet_for_indicator,
     sheet_values,
@@ -125,7 +125,7 @@ def _page(request: AuthenticatedRequest, pk: int, category_code: str | None) -> 
     assessment, access = get_assessment_for_user(request.user, pk, need="edit" if request.method == "POST" else "read")
     questionnaire = load_questionnaire(assessment)
     page = _load_page(assessment, access, questionnaire.criteria, category_code)
-    page.sheet_codes = frozenset(questionnaire.sheet)
+    page.sheet = questionnaire.sheet
     states: dict[str, tuple[Any, SaveResult | None]] = {}
     if request.method == "POST":
         if assessment.is_locked:
@@ -143,7 +143,7 @@ def _page(request: AuthenticatedRequest, pk: int, category_code: str | None) -> 
             else:
                 messages.success(request, _("Your answers on this page are saved."))
             return redirect(request.get_full_path())
-        questionnaire = load_questionnaire(assessment)
+        questionnaire = load_questionnaire(assessment, figures=questionnaire.sheet_figures)
         messages.error(request, _("Some answers were not saved: see the messages next to the fields."))
     unanswered_only = request.GET.get("unanswered") == "1"
     items = _items(page, questionnaire, states)
@@ -179,7 +179,7 @@ def _save_one(
         fields_from_post(request.POST, code, formula=formula),
         sector_value_ids=page.sector_value_ids(code),
         can_note=access.is_consultant,
-        sheet=sheet_codes_for(page.sheet_codes, code),
+        sheet=sheet_for_indicator(page.sheet, code),
     )
     if parsed.values is None:
         return parsed, None
@@ -217,13 +217,14 @@ def assessment_answer(request: AuthenticatedRequest, pk: int, code: str) -> Http
     # The page rows do not depend on the answers: loaded once, for validation and for the re-render.
     category = criteria.category_of.get(code)
     page = _load_page(assessment, access, criteria, category, only=code)
-    page.sheet_codes = frozenset(sheet_values(sheet_for(assessment)))
+    figures = sheet_for(assessment)  # read once: for validation, and for the score after the save
+    page.sheet = sheet_values(figures)
     parsed, result = _save_one(request, assessment, access, page, code, target)
     if request.headers.get("X-Autosave") != "1":
         _message_for(request, parsed, result)
         return redirect(_page_url_for(assessment, category) + f"#ind-{code}")
 
-    questionnaire = load_questionnaire(assessment)
+    questionnaire = load_questionnaire(assessment, figures=figures)
     item = _items(page, questionnaire, {code: (parsed, result)})[0]
     context = _common_context(assessment, access, questionnaire, current=category or "gates")
     fragments = {
@@ -383,7 +384,8 @@ class Page:
     upload_base_url: str
     company_id: int = 0
     year: int = 0
-    sheet_codes: frozenset[str] = frozenset()  # formula inputs the company-year data sheet supplies
+    # The company-year data sheet's figures: the formula inputs it supplies (answers.sheet_for_indicator).
+    sheet: Mapping[str, tuple[Decimal, str]] = field(default_factory=dict)
 
     def sector_value_ids(self, code: str) -> set[int]:
         return {sv.pk for sv in self.sector_values.get(code, [])}
@@ -650,7 +652,7 @@ def _item(
         errors=FieldErrors(
             parsed.all_messages()
             if parsed is not None
-            else incomplete(stored, _item_kind(row), sheet=sheet_codes_for(page.sheet_codes, row.code))
+            else incomplete(stored, _item_kind(row), sheet=sheet_for_indicator(page.sheet, row.code))
             if answer
             else {}
         ),
@@ -975,7 +977,6 @@ def _common_context(
     progress = progress_of(card)
     links = _page_links(assessment, questionnaire, progress, current=current)
     index = next((i for i, link in enumerate(links) if link.current), None)
-    rating = card.rating_zh if is_chinese() and card.rating_zh else card.rating
     return {
         "assessment": assessment,
         "access": access,
@@ -986,7 +987,7 @@ def _common_context(
         "maximum": round_points(card.maximum),
         "yardsticks": _yardsticks_text(questionnaire),
         "verdict": verdict_text(card.verdict),
-        "rating": rating,
+        "rating": card.rating_for(),
         "failed_gates": [g.code for g in card.failed_gates],
         "overall": progress[2],
         "links": links,

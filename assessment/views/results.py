@@ -27,7 +27,7 @@ from assessment.scorecards import ScoringState, live_state, state_for
 from assessment.scoring import IndicatorResult, Scorecard
 from assessment.views import AuthenticatedRequest
 from assessment.vocabulary import Rating, Status, verdict_text
-from greenmfg.bilingual import is_chinese, pick
+from greenmfg.bilingual import pick
 from organisations.access import Access
 from policies.models import PolicyDocument
 from standing.positions import regional_bar
@@ -117,10 +117,6 @@ def _compliance(card: Scorecard, catalogue: dict[str, dict[str, Any]]) -> list[d
     ]
 
 
-def _rating(card: Scorecard) -> str:
-    return card.rating_zh if is_chinese() and card.rating_zh else card.rating
-
-
 def _verdict(state: ScoringState) -> dict[str, Any]:
     card = state.card
     catalogue = _catalogue(state.criteria)[1]
@@ -132,7 +128,7 @@ def _verdict(state: ScoringState) -> dict[str, Any]:
             stars = len(bands) - labels.index(card.rating)
     return {
         "code": card.verdict,
-        "rating": _rating(card),
+        "rating": card.rating_for(),
         "stars": range(stars),
         "rating_provisional": card.rating_provisional,
         "failed_gates": [{"code": g.code, "text": pick(g, "text")} for g in card.failed_gates],
@@ -159,7 +155,7 @@ def _what_if(state: ScoringState, chosen: list[str], names: dict[str, str]) -> d
         "maximum": card.maximum,
         "gain": card.total - state.card.total,
         "verdict": card.verdict,
-        "rating": _rating(card),
+        "rating": card.rating_for(),
         "categories": [
             {
                 "name": names.get(c.code, c.code),
