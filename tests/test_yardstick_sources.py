@@ -29,7 +29,7 @@ def fresh(world: World) -> Assessment:
 
 
 def yardstick_line(world: World, language: str) -> str:
-    url = reverse("assessment_results", args=[world.assessment.pk])
+    url = reverse("assessment_indicators", args=[world.assessment.pk])
     body = world.client("viewer").get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
     found = re.search(r'<div[^>]*data-yardstick="X01">(.*?)</div>', body, re.S)
     assert found is not None
@@ -44,7 +44,7 @@ def test_a_quota_source_is_its_product_in_each_language_with_the_edition_once(wo
 
 
 @pytest.mark.parametrize("submitted", [False, True], ids=["draft", "submitted"])
-def test_the_results_page_names_the_quota_row_in_the_readers_language(world: World, submitted: bool) -> None:
+def test_the_indicators_page_names_the_quota_row_in_the_readers_language(world: World, submitted: bool) -> None:
     if submitted:
         submission.submit(world.assessment.pk, user=world.owner, language="zh-hans")
     zh = yardstick_line(world, "zh-hans")
