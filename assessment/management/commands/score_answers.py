@@ -13,26 +13,9 @@ from assessment.vocabulary import verdict_text
 from organisations.models import Sector
 
 
-def sector_ref(sector_value: SectorValue) -> scoring.SectorRef:
-    """A sector value as engine data, with its sector and edition dates (for the edition and sector checks)."""
-    return scoring.SectorRef(
-        key=sector_value.key,
-        unit=sector_value.unit,
-        leading=sector_value.leading,
-        benchmark=sector_value.benchmark,
-        limit=sector_value.limit,
-        official=sector_value.is_official,
-        label=f"{sector_value.standard_edition} {sector_value.product_en}",
-        sector=sector_value.sector.code,
-        edition=sector_value.standard_edition,
-        in_force=sector_value.in_force,
-        superseded=sector_value.superseded,
-    )
-
-
 def sector_lookup(key: str) -> scoring.SectorRef | None:
-    sector_value = SectorValue.objects.select_related("sector").filter(key=key).first()
-    return sector_ref(sector_value) if sector_value else None
+    sector_value = SectorValue.objects.select_related("sector", "library").filter(key=key).first()
+    return specs.sector_ref(sector_value) if sector_value else None
 
 
 def related_sectors(code: str) -> frozenset[str]:
