@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from assessment import actionplan, vocabulary
-from assessment.answers import count_yardsticks, quota_source, yardsticks_sentence
+from assessment.answers import count_yardsticks, quota_source, reference_row, yardsticks_sentence
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
 from assessment.models import (
@@ -1051,12 +1051,22 @@ def fingerprint(
             (*(getattr(c, f) for f in certificate_fields), c.state_on(today))
             for c in ManagementCertificate.objects.filter(company_id=assessment.company_id)
         ),
+        # A draft of a relative listing prints the regional reference, which staff may record at any time.
+        _reference_parts(assessment),
     ]
     if pdf:  # the action plan: any edit or removal changes the latest time or the count
         parts += (
             ActionItem.objects.filter(assessment=assessment).aggregate(latest=Max("updated_at"), n=Count("id")).values()
         )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _reference_parts(assessment: Assessment) -> tuple[Any, ...]:
+    """The regional reference a draft is compared with (a submitted one keeps its own in the snapshot)."""
+    if assessment.status != Assessment.Status.DRAFT:
+        return ()
+    row = reference_row(assessment)
+    return (row.pk, row.year, row.value, row.source) if row else ()
 
 
 def _consultancy_parts(consultancy: Consultancy | None) -> list[Any]:

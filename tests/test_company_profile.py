@@ -2,11 +2,13 @@
 granted consultants, printed in the report's profile with expired certificates marked."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
 from assessment import reports
+from assessment.models import CriteriaSet, RegionalReference
 from organisations.models import AccessGrant, Company, Consultancy, Consultant, ManagementCertificate, Role
 from tests.factories import company_data, make_user, member
 from tests.factories import make_company as org_company
@@ -159,3 +161,21 @@ def test_a_report_is_made_again_when_the_company_record_it_prints_changes():
         now = reports.fingerprint(assessment, language="en")
         assert now not in seen, field  # a kept PDF would print the old value
         seen.add(now)
+
+
+def test_a_drafts_report_is_made_again_when_its_regional_reference_is_recorded_or_changed():
+    company = make_company()
+    assessment = make_assessment(company=company)
+    CriteriaSet.objects.filter(pk=assessment.criteria_set_id).update(rating=CriteriaSet.Rating.RELATIVE)
+    assessment.criteria_set.refresh_from_db()
+    criteria_set = assessment.criteria_set
+    RegionalReference.objects.filter(area=criteria_set.area, province=company.province).delete()
+    before = reports.fingerprint(assessment, language="en")
+    reference = RegionalReference.objects.create(
+        area=criteria_set.area, province=company.province, year=assessment.year, value=Decimal("80"), source="List A"
+    )
+    recorded = reports.fingerprint(assessment, language="en")
+    assert recorded != before  # the kept PDF said no reference was recorded
+    reference.value = Decimal("82.5")
+    reference.save()
+    assert reports.fingerprint(assessment, language="en") != recorded
