@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from assessment.criteria_rules import mark_problems
-from assessment.management.commands.score_answers import sector_ref
 from assessment.models import CriteriaSet, Gate, Indicator, SectorValue
 from assessment.scoring import AnswerData, Context, score
+from assessment.specs import sector_ref
 from tests.specs import F01, one
 from tests.worlds import answer, answer_all, make_criteria_set, make_world, world_sector
 
