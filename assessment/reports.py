@@ -56,7 +56,7 @@ from policies.models import Mark, PolicyDocument
 logger = logging.getLogger(__name__)
 
 # Bump when the template or context changes, so kept PDFs of unchanged assessments are re-rendered.
-REPORT_LAYOUT_VERSION = "4"
+REPORT_LAYOUT_VERSION = "5"
 TEMPLATE = "reports/report.html"
 STYLESHEET = "css/report.css"
 
@@ -967,9 +967,24 @@ def static_file_url(path: str) -> str:
 # --- Rendering ----------------------------------------------------------------------------------
 
 
+# Tags that make block-level boxes in the report (its stylesheet turns none of them inline).
+_BLOCK_TAGS = "html|head|body|title|meta|link|style|section|nav|div|figure|figcaption|h[1-6]|p|ul|ol|li|table|thead|tbody|tfoot|tr|th|td"
+# The template's line breaks and indentation beside a block-level tag print nothing (white space at
+# the start or end of a line collapses), but WeasyPrint's pure-Python HTML parser reads each run as a
+# text node and makes a box of it. Runs between two inline elements or inside text are kept.
+_SPACE_BEFORE_BLOCK = re.compile(rf"\s*\n\s*(?=</?(?:{_BLOCK_TAGS})[\s/>])")
+_SPACE_AFTER_BLOCK = re.compile(rf"(</?(?:{_BLOCK_TAGS})(?:\s[^<>]*)?>)\s*\n\s*")
+
+
+def compact_html(html: str) -> str:
+    """The same document without the layout white space next to block-level tags."""
+    return _SPACE_AFTER_BLOCK.sub(r"\1", _SPACE_BEFORE_BLOCK.sub("", html))
+
+
 def render_html(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> str:
     with translation.override(language):
-        return render_to_string(TEMPLATE, build_context(assessment, language=language, consultancy=consultancy))
+        html = render_to_string(TEMPLATE, build_context(assessment, language=language, consultancy=consultancy))
+    return compact_html(html)
 
 
 @dataclass(frozen=True)
