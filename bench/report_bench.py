@@ -19,6 +19,8 @@ numbers come from the same demo data everywhere; `--use-db` uses the configured 
 Each WeasyPrint run happens in a fresh child process, so its peak RSS (ru_maxrss) is the whole
 cost of a render, Django included. The "worker render" is HTML → PDF inside a process that has
 already imported WeasyPrint, the first render of the process (fonts load cold); "warm" is its second.
+The 200-indicator report runs min(runs, 3) times each way (medians); its peak memory is that of the whole
+`render_report` process (os.wait4).
 """
 
 import argparse
@@ -223,29 +225,23 @@ def weasyprint_once(html: Path, out: Path) -> dict:
 
 
 def render_report_once(assessment_id: int, lang: str, out: Path) -> dict:
-    """One whole `manage.py render_report` process: wall and CPU time from spawn to exit."""
-    before = _children_cpu()
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "render_report",
-            str(assessment_id),
-            "--lang",
-            lang,
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
-    )
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"render_report failed:\n{proc.stderr[-3000:]}")
-    return {"s": wall, "cpu_s": _children_cpu() - before}
+    """One whole `manage.py render_report` process: wall and CPU time from spawn to exit, and its peak RSS."""
+    command = [sys.executable, str(ROOT / "manage.py"), "render_report", str(assessment_id), "--lang", lang]
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [*command, "--out", str(out)],
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=os.environ | {"PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            errors.seek(0)
+            sys.exit(f"render_report failed:\n{errors.read().decode(errors='replace')[-3000:]}")
+    return {"s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "maxrss_mb": usage.ru_maxrss / 1024}
 
 
 def chromium_once(html: Path, out: Path) -> dict:
@@ -298,6 +294,20 @@ def run_pairs(html: Path, workdir: Path, n: int, assessment_id: int, lang: str) 
     return medians[0], medians[1], medians[2], ratios
 
 
+def run_large(facts: dict, args: argparse.Namespace, workdir: Path) -> tuple[dict, dict]:
+    """The 200-indicator report, min(runs, 3) times each as a whole render_report process and as a worker
+    render; medians."""
+    runs = max(1, min(args.runs, 3))
+    whole, worker = [], []
+    for i in range(runs):
+        whole.append(render_report_once(facts["large_id"], args.lang, workdir / f"large-{i}.pdf"))
+        worker.append(weasyprint_once(facts["large_html"], workdir / f"large-worker-{i}.pdf"))
+    return (
+        {key: statistics.median(r[key] for r in whole) for key in whole[0]},
+        {key: statistics.median(r[key] for r in worker) for key in worker[0]},
+    )
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -323,8 +333,7 @@ def main() -> None:
         workdir = Path(tmp)
         html, facts = prepare(args, workdir)
         weasy, whole, chrome, ratios = run_pairs(html, workdir, args.runs, facts["assessment"], args.lang)
-        large_whole = render_report_once(facts["large_id"], args.lang, workdir / "large.pdf")
-        large_worker = weasyprint_once(facts["large_html"], workdir / "large-worker.pdf")
+        large_whole, large_worker = run_large(facts, args, workdir)
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for path in workdir.glob("*.[hp]*"):
@@ -363,9 +372,13 @@ def main() -> None:
         f"  [{verdict(size_mb <= TARGET_SIZE_MB)}] file size          {size_mb:.2f} MB (target ≤ {TARGET_SIZE_MB} MB)"
     )
     print(
-        f"  [{verdict(large_whole['s'] <= TARGET_LARGE_S and large_worker['maxrss_mb'] <= TARGET_MB)}] 200-indicator report "
+        f"  [{verdict(large_whole['s'] <= TARGET_LARGE_S and large_whole['maxrss_mb'] <= TARGET_MB)}] 200-indicator report "
         f"{large_whole['s']:.2f} s whole process (CPU {large_whole['cpu_s']:.2f} s), {int(large_worker['pages'])} pages, "
-        f"{large_worker['maxrss_mb']:.0f} MB peak (targets ≤ {TARGET_LARGE_S} s, ≤ {TARGET_MB} MB)"
+        f"{large_whole['maxrss_mb']:.0f} MB peak (targets ≤ {TARGET_LARGE_S} s, ≤ {TARGET_MB} MB, whole process)"
+    )
+    print(
+        f"         in the worker {large_worker['render_s']:.2f} s, CPU {large_worker['render_cpu_s']:.2f} s "
+        f"({large_worker['render_cpu_s'] / large_worker['pages']:.3f} s CPU per page)"
     )
     print(
         f"  [{verdict(facts['pack_s'] <= TARGET_PACK_S)}] filing pack        {facts['pack_s']:.2f} s (CPU {facts['pack_cpu_s']:.2f} s, "

@@ -77,6 +77,27 @@ def test_html_escapes_user_text():
     assert document.count(parse_html('<div class="watermark" aria-hidden="true">DRAFT</div>')) == 1
 
 
+def test_compact_html_drops_layout_white_space_beside_blocks_only():
+    html = (
+        '<section>\n  <h2>Gaps</h2>\n  <div class="block">\n    <p class="head"><span class="code">F01</span> Energy'
+        '<span class="pts">−2.00</span></p>\n    \n  </div>\n</section>\n<p>'
+        '<span class="state">Met</span> <span class="code">B1</span>\n  <span class="muted">· x</span></p>'
+        "<table>\n<tr>\n<td>a\n b</td>\n</tr>\n</table>"
+    )
+    assert reports.compact_html(html) == (
+        '<section><h2>Gaps</h2><div class="block"><p class="head"><span class="code">F01</span> Energy'
+        '<span class="pts">−2.00</span></p></div></section><p>'
+        # Between inline elements and inside text, white space is a space on paper: kept as it was.
+        '<span class="state">Met</span> <span class="code">B1</span>\n  <span class="muted">· x</span></p>'
+        "<table><tr><td>a\n b</td></tr></table>"
+    )
+    # <sub>, <svg> and the text inside an SVG are not block tags: untouched.
+    assert (
+        reports.compact_html("<sub>2</sub>\n <svg>\n<text>a</text>\n</svg>")
+        == "<sub>2</sub>\n <svg>\n<text>a</text>\n</svg>"
+    )
+
+
 # --- The PDF ----------------------------------------------------------------------------------
 
 
