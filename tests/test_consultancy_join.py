@@ -247,6 +247,14 @@ def test_a_forged_token_gets_a_clear_404_page(client, token, firm_and_admin):
     assert not Consultant.objects.exclude(consultancy__name="Blue Sky Advisors").exists()
 
 
+def test_a_dead_link_offers_a_logged_out_visitor_the_login_page_not_a_dashboard(client):
+    body = client.get("/consultancies/join/not-a-token/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'href="/accounts/login/">Log in</a>' in body and "Go to your dashboard" not in body
+    client.force_login(make_user(COLLEAGUE))
+    logged_in = client.get("/consultancies/join/not-a-token/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Go to your dashboard" in logged_in
+
+
 def test_an_altered_link_is_refused(client, mailoutbox, firm_and_admin):
     firm, admin = firm_and_admin
     colleague = make_user(COLLEAGUE)
