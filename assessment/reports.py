@@ -23,12 +23,11 @@ from django.core.files.base import ContentFile
 from django.db.models import Count, F, Max
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from assessment import actionplan, columns, vocabulary
+from assessment import actionplan, vocabulary
 from assessment.answers import count_yardsticks, quota_source, reference_row, yardsticks_sentence
 from assessment.charts import ChartRow, category_bars
 from assessment.formulas import FORMULAS
@@ -793,28 +792,6 @@ def self_evaluation_context(assessment: Assessment, src: ReportSources) -> dict[
     return _printed_sections(assessment, src, _indicator_sections(src), governing)
 
 
-# The assumptions table's cells are 8.5 pt with 2 mm of padding either side; the page's text is 176 mm wide.
-_TABLE_EM_MM = 8.5 * 25.4 / 72
-
-
-def _yardstick_columns(yardsticks: Sequence[Mapping[str, Any]]) -> list[float]:
-    """Column widths (percent) for the assumptions table, from its cells as the template prints them."""
-    if not yardsticks:
-        return []
-    provisional = f' <span class="flag">{escape(_("provisional"))}</span>'
-    rows = [[escape(_("Indicator")), escape(_("Leading / benchmark")), escape(_("Source")), escape(_("Owner"))]]
-    for y in yardsticks:
-        rows.append(
-            [
-                f'<span class="code">{escape(y["code"])}</span> {conditional_escape(y["name"])}',
-                conditional_escape(y["values"]),
-                conditional_escape(y["source"]),
-                conditional_escape(y["owner"]) + (provisional if y["provisional"] else ""),
-            ]
-        )
-    return columns.percentages(rows, width_em=176 / _TABLE_EM_MM, padding_em=4 / _TABLE_EM_MM)
-
-
 def build_context(assessment: Assessment, *, language: str, consultancy: Consultancy | None = None) -> dict[str, Any]:
     """Everything the report template shows, computed here; the template only loops and branches.
 
@@ -837,7 +814,6 @@ def build_context(assessment: Assessment, *, language: str, consultancy: Consult
         "chart_svg": _chart(src, printed["categories"]),
         "gaps": [indicators.details[r.code] for r in card.gaps()],
         "yardsticks": indicators.yardsticks,
-        "yardstick_columns": _yardstick_columns(indicators.yardsticks),
         "yardsticks_sentence": yardsticks_sentence(found),
         "provisional_rules": [
             {"why": why, "codes": ", ".join(codes)} for why, codes in indicators.provisional_rules.items()

@@ -260,7 +260,8 @@ def results_context(
     common_basis, basis = shared_basis(_gap_basis(assessment, [r.code for r, _gain in ranked]))
     yardsticks = yardsticks_of_card(card, state.answers)
     row = _row_builder(assessment, access, state, chosen, basis=basis, yardsticks=yardsticks)
-    shown_codes = {r.code for r, _gain in shown}
+    # Ticked indicators of the list's hidden part stay ticked when the what-if is sent again.
+    hidden = {r.code for r, _gain in ranked[len(shown) :]}
     chart_rows = rows_from_scorecard(card, names)
     return {
         "assessment": assessment,
@@ -271,16 +272,13 @@ def results_context(
         "total": card.total,
         "maximum": card.maximum,
         "verdict": _verdict(state),
-        "categories": [
-            {"name": names.get(c.code, c.code), "points": c.points, "maximum": c.maximum} for c in card.categories
-        ],
+        "categories": _category_rows(card, names),
         "indicator_count": len(card.indicators),
         # What meeting each open indicator adds to the total: the figure the what-if and the PDF show.
         "gaps": [row(result) | {"gap": gain} for result, gain in shown],
         "gap_count": len(ranked),
         "all_gaps": all_gaps and len(ranked) > GAPS_SHOWN,
-        # Ticked indicators of the list's hidden part stay ticked when the what-if is sent again.
-        "chosen_hidden": [r.code for r, _gain in ranked if r.code in set(chosen) and r.code not in shown_codes],
+        "chosen_hidden": [code for code in dict.fromkeys(chosen) if code in hidden],
         "common_basis": common_basis,
         "bars": category_bars(chart_rows, title=_("Scores by category")),
         "radar": radar(chart_rows, title=_("Share of each category's maximum")) if len(chart_rows) >= 3 else "",
@@ -306,6 +304,10 @@ def results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "assessment/results.html", context)
 
 
+def _category_rows(card: Scorecard, names: Mapping[str, str]) -> list[dict[str, Any]]:
+    return [{"name": names.get(c.code, c.code), "points": c.points, "maximum": c.maximum} for c in card.categories]
+
+
 def _totals(state: ScoringState) -> dict[str, Any]:
     return {"total": state.card.total, "maximum": state.card.maximum}
 
@@ -320,13 +322,8 @@ def indicators(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     yardsticks = yardsticks_of_card(state.card, state.answers)
     row = _row_builder(assessment, access, state, [], basis={}, yardsticks=yardsticks)
     groups = [
-        {
-            "name": names.get(c.code, c.code),
-            "points": c.points,
-            "maximum": c.maximum,
-            "rows": [row(i) for i in state.card.indicators if i.category == c.code],
-        }
-        for c in state.card.categories
+        group | {"rows": [row(i) for i in state.card.indicators if i.category == c.code]}
+        for c, group in zip(state.card.categories, _category_rows(state.card, names), strict=True)
     ]
     context = {
         "assessment": assessment,
