@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from organisations import preferences, throttle
+from organisations.invitations import is_for
 from organisations.models import (
     AccessGrant,
     AccessRequest,
@@ -143,10 +144,6 @@ def invite_consultant(consultancy: Consultancy, email: str, *, invited_by: User)
 
 def find_invitation(token: str) -> ConsultancyInvitation | None:
     return ConsultancyInvitation.objects.select_related("consultancy").filter(token=token).first() if token else None
-
-
-def is_for(invitation: ConsultancyInvitation, user: User) -> bool:
-    return (getattr(user, "email", "") or "").strip().lower() == invitation.email.lower()
 
 
 def join_problem(invitation: ConsultancyInvitation, user: User | AnonymousUser) -> JoinProblem | None:

@@ -4,14 +4,14 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from organisations import preferences
-from organisations.models import Company, Invitation, Membership
+from organisations.models import Company, ConsultancyInvitation, Invitation, Membership
 
 VALID_FOR = timedelta(days=14)
 
@@ -39,7 +39,8 @@ def is_expired(invitation: Invitation) -> bool:
     return invitation.created_at + VALID_FOR < timezone.now()
 
 
-def is_for(invitation: Invitation, user: User) -> bool:
+def is_for(invitation: Invitation | ConsultancyInvitation, user: User | AnonymousUser) -> bool:
+    """Is this invitation (to a company, or to a consultancy) for the user's address?"""
     return (getattr(user, "email", "") or "").strip().lower() == invitation.email.lower()
 
 
