@@ -25,7 +25,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
@@ -111,10 +111,70 @@ def _criteria_version(pk: int, updated_at: datetime | None) -> Criteria:
 # --- Loading and scoring ----------------------------------------------------------------------
 
 
+class StoredAnswer(Protocol):
+    """One stored answer as the engine and the pages read it: a named row of ANSWER_COLUMNS
+    (`read_answers`), or an Answer instance just saved."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def value(self) -> Decimal | None: ...
+    @property
+    def inputs(self) -> dict[str, Any]: ...
+    @property
+    def choice(self) -> str: ...
+    @property
+    def count(self) -> int | None: ...
+    @property
+    def passed(self) -> bool | None: ...
+    @property
+    def na(self) -> bool: ...
+    @property
+    def na_reason(self) -> str: ...
+    @property
+    def sector_value_id(self) -> int | None: ...
+    @property
+    def leading(self) -> Decimal | None: ...
+    @property
+    def benchmark(self) -> Decimal | None: ...
+    @property
+    def values_source(self) -> str: ...
+    @property
+    def comment(self) -> str: ...
+    @property
+    def consultant_note(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def seq(self) -> int: ...
+
+
+ANSWER_COLUMNS = tuple(name for name in StoredAnswer.__dict__ if not name.startswith("_"))
+
+
+def read_answers(assessment_id: int) -> tuple[dict[str, StoredAnswer], dict[int, SectorValue]]:
+    """Every answer row of an assessment by code, and the sector value rows they use by pk, with sector and
+    library (a second query, only when an answer uses one).
+
+    Named rows of the columns read, not model instances: a 200-indicator questionnaire reads in about
+    a third of the time (bench/results_bench.py), and joined sector value columns would widen every row."""
+    # order_by(): rows go into a dict, and the default ordering by assessment would join its table
+    rows: dict[str, StoredAnswer] = {
+        row.code: row
+        for row in Answer.objects.filter(assessment_id=assessment_id)
+        .order_by()
+        .values_list(*ANSWER_COLUMNS, named=True)
+    }
+    ids = {row.sector_value_id for row in rows.values() if row.sector_value_id is not None}
+    if not ids:
+        return rows, {}
+    return rows, {sv.pk: sv for sv in SectorValue.objects.filter(pk__in=ids).select_related("sector", "library")}
+
+
 @dataclass(frozen=True)
 class Questionnaire:
     criteria: Criteria
-    rows: dict[str, Answer]
+    rows: dict[str, StoredAnswer]
     answers: dict[str, AnswerData]
     scorecard: Scorecard
     # The company-year data sheet's figures (drafts only): code → (value, unit), and the stored calculation.
@@ -124,6 +184,8 @@ class Questionnaire:
     from_sheet: dict[str, frozenset[str]] = field(default_factory=dict)
     # The regional reference row the score was compared with (relative rating only).
     reference: RegionalReference | None = None
+    # The sector value rows the answers use, by pk (with sector and library).
+    sector_values: dict[int, SectorValue] = field(default_factory=dict)
 
 
 # Sheet unit → formula input unit: the factor between them (park water productivity is per CNY).
@@ -226,14 +288,8 @@ def load_questionnaire(
     data sheet's) and `context` may be passed in when several assessments of one company-year are scored.
     """
     criteria = criteria_for(assessment.criteria_set)
-    # order_by(): rows go into a dict, and the default ordering by assessment would join its table
-    rows = {
-        row.code: row
-        for row in Answer.objects.filter(assessment_id=assessment.pk)
-        .select_related("sector_value__sector", "sector_value__library")
-        .order_by()
-    }
-    answers = {code: answer_data(row) for code, row in rows.items()}
+    rows, sector_values = read_answers(assessment.pk)
+    answers = {code: answer_data(row, sector_values.get(row.sector_value_id or 0)) for code, row in rows.items()}
     figures = sheet_for(assessment) if figures is None or assessment.is_locked else figures
     sheet = sheet_values(figures)
     from_sheet = with_sheet(criteria, answers, sheet) if sheet else {}
@@ -249,6 +305,7 @@ def load_questionnaire(
         sheet_figures=figures,
         from_sheet=from_sheet,
         reference=reference,
+        sector_values=sector_values,
     )
 
 
@@ -378,16 +435,19 @@ def sector_rows_for(answers: Mapping[str, AnswerData]) -> dict[str, SectorValue]
 
 def yardsticks_of(questionnaire: Questionnaire) -> Yardsticks:
     """The points of every scored indicator, by where its leading and benchmark values come from."""
-    rows = {sv.key: sv for row in questionnaire.rows.values() if (sv := row.sector_value) is not None}
+    rows = {sv.key: sv for sv in questionnaire.sector_values.values()}
     results = ((r.code, r.values_from, r.points) for r in questionnaire.scorecard.indicators)
     return count_yardsticks(results, questionnaire.answers, rows, questionnaire.scorecard.total)
 
 
-def yardsticks_of_card(card: Scorecard, answers: Mapping[str, AnswerData]) -> Yardsticks:
+def yardsticks_of_card(
+    card: Scorecard, answers: Mapping[str, AnswerData], rows: Mapping[str, SectorValue] | None = None
+) -> Yardsticks:
     """The same count from any scorecard, a submitted one re-scored from its snapshot included (results
-    page, PDF, CLI)."""
+    page, PDF, CLI). `rows`: the answers' sector value rows by key when already read (a draft's,
+    `ScoringState.sector_rows`); else one query reads them."""
     results = ((r.code, r.values_from, r.points) for r in card.indicators)
-    return count_yardsticks(results, answers, sector_rows_for(answers), card.total)
+    return count_yardsticks(results, answers, sector_rows_for(answers) if rows is None else rows, card.total)
 
 
 def yardsticks_sentence(found: Yardsticks) -> str:
@@ -493,7 +553,7 @@ def plain_number(value: Decimal | None) -> str:
     return _plain(value) or ""
 
 
-def values_from_row(row: Answer | None, *, with_note: bool) -> AnswerValues:
+def values_from_row(row: StoredAnswer | None, *, with_note: bool) -> AnswerValues:
     if row is None:
         return AnswerValues(consultant_note="" if with_note else None)
     stored = row.inputs or {}

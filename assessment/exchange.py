@@ -109,8 +109,8 @@ def _stored(assessment: Assessment) -> tuple[Any, dict[str, AnswerValues], dict[
     for code, row in questionnaire.rows.items():
         if code in criteria.gates or code in criteria.indicators:
             values[code] = values_from_row(row, with_note=True)
-            if row.sector_value is not None:
-                sector_keys[code] = row.sector_value.key
+            if row.sector_value_id is not None:
+                sector_keys[code] = questionnaire.sector_values[row.sector_value_id].key
     return criteria, values, sector_keys
 
 

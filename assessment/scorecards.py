@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from assessment.answers import context_for, load_questionnaire, sheet_for_indicator
-from assessment.models import Assessment, Snapshot
+from assessment.models import Assessment, SectorValue, Snapshot
 from assessment.scoring import (
     AnswerData,
     Context,
@@ -52,6 +52,8 @@ class ScoringState:
     from_snapshot: bool = False
     # Per indicator: inputs typed over a figure of the data sheet without a reason (drafts only).
     unexplained: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The sector value rows the answers use, by key, when read with them (drafts); None for a snapshot.
+    sector_rows: dict[str, SectorValue] | None = None
 
     @property
     def reference(self) -> Decimal | None:
@@ -107,6 +109,7 @@ def live_state(assessment: Assessment) -> ScoringState:
         reference_source=ref.source if ref else "",
         notes=notes,
         unexplained=unexplained,
+        sector_rows={sv.key: sv for sv in questionnaire.sector_values.values()},
     )
 
 

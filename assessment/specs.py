@@ -193,8 +193,9 @@ def _str(value: Decimal | None) -> str | None:
 # --- Answers ----------------------------------------------------------------------------------
 
 
-def answer_data(row: Any) -> AnswerData:
-    """An Answer model row (with sector_value selected) as engine input."""
+def answer_data(row: Any, sector_value: Any = None) -> AnswerData:
+    """A stored answer (an Answer or a named row of its columns) with the sector value row it uses, if any
+    (with its sector and library selected), as engine input."""
     return AnswerData(
         value=row.value,
         inputs={
@@ -210,7 +211,7 @@ def answer_data(row: Any) -> AnswerData:
         leading=row.leading,
         benchmark=row.benchmark,
         values_source=row.values_source,
-        sector=sector_ref(row.sector_value) if row.sector_value_id else None,
+        sector=sector_ref(sector_value) if sector_value is not None else None,
     )
 
 

@@ -371,7 +371,7 @@ def map_answers(
         ):
             unmapped.append(Carryover(*names, "changed"))
             continue
-        answer = answer_data(row)
+        answer = answer_data(row, row.sector_value)
         if answer == AnswerData() and not (row.comment or row.consultant_note):
             continue  # an empty row carries nothing
         try:
@@ -409,7 +409,9 @@ def start_reassessment(source_id: int, *, user: User) -> tuple[Assessment, bool]
         old_criteria = snapshot.criteria if snapshot else criteria_for(source.criteria_set).data
         new_criteria = criteria_for(target).data
         mapped, unmapped = map_answers(
-            source.answers.select_related("sector_value"), old_criteria=old_criteria, new_criteria=new_criteria
+            source.answers.select_related("sector_value__sector", "sector_value__library"),
+            old_criteria=old_criteria,
+            new_criteria=new_criteria,
         )
         new = Assessment.objects.create(
             company=source.company,

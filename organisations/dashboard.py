@@ -81,9 +81,13 @@ def _score_drafts(rows: list[CompanyRow]) -> list[CompanyRow]:
     if not drafts:
         return rows
     answers: dict[int, dict[str, AnswerData]] = {a.pk: {} for a in drafts}
-    queryset = Answer.objects.filter(assessment_id__in=answers).select_related("sector_value").order_by()
+    queryset = (
+        Answer.objects.filter(assessment_id__in=answers)
+        .select_related("sector_value__sector", "sector_value__library")
+        .order_by()
+    )
     for answer in queryset:
-        answers[answer.assessment_id][answer.code] = answer_data(answer)
+        answers[answer.assessment_id][answer.code] = answer_data(answer, answer.sector_value)
     references = _references(rows, drafts)
     # The company-year data sheets fill the formula inputs an answer leaves out, as on the questionnaire.
     sheets = {

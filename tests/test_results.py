@@ -243,10 +243,10 @@ def test_results_page_queries(submitted, django_assert_num_queries):
     url = reverse("assessment_results", args=[world.assessment.pk])
     client.get(url, **EN)  # warm the session and the criteria cache
     # session, user, assessment (company, sector, criteria set), membership, sector family (context);
-    # a draft: its answers and the data sheet; a submitted one: its snapshot (once); the policy basis of
-    # the gaps (one query); the libraries of the yardsticks the answers use;
-    # the report panel.
-    with django_assert_num_queries(9 if submitted else 10):
+    # a draft: its answers, the sector values they use (with their libraries: the yardsticks' too) and
+    # the data sheet; a submitted one: its snapshot (once) and the libraries of its yardsticks; the policy
+    # basis of the gaps (its citations, then each document once); the report panel.
+    with django_assert_num_queries(10 if submitted else 11):
         response = client.get(url, {"whatif": ["X02", "X03"]}, **EN)
     assert response.status_code == 200 and 'id="whatif-total"' in response.content.decode()
 

@@ -32,6 +32,7 @@ from assessment.answers import (
     Progress,
     Questionnaire,
     SaveResult,
+    StoredAnswer,
     criteria_for,
     fields_from_post,
     incomplete,
@@ -627,7 +628,7 @@ def _item(
     state: tuple[Any, SaveResult | None] | None,
 ) -> Item:
     access = page.access
-    answer: Answer | None = questionnaire.rows.get(row.code)
+    answer: StoredAnswer | None = questionnaire.rows.get(row.code)
     parsed, saved = state if state else (None, None)
     if saved is not None and saved.row is not None:
         answer = saved.row
@@ -834,7 +835,7 @@ VALUES_FROM = {
 }
 
 
-def _fill_result(item: Item, result: Any, answer: Answer | None) -> None:
+def _fill_result(item: Item, result: Any, answer: StoredAnswer | None) -> None:
     if isinstance(result, GateResult):
         item.status = {True: Status.MET, False: Status.NOT_MET, None: Status.UNANSWERED}[result.passed]
         item.status_label = {True: _("Passed"), False: _("Failed"), None: _("Open")}[result.passed]
@@ -866,7 +867,7 @@ def _short(value: Decimal) -> str:
     return plain_number(value.quantize(Decimal("0.0001")) if abs(value) < 10**9 else value)
 
 
-def _fill_state(item: Item, parsed: Any, saved: SaveResult | None, stored: Any, answer: Answer | None) -> None:
+def _fill_state(item: Item, parsed: Any, saved: SaveResult | None, stored: Any, answer: StoredAnswer | None) -> None:
     if parsed is None:
         return
     if parsed.values is None:
@@ -882,7 +883,7 @@ def _fill_state(item: Item, parsed: Any, saved: SaveResult | None, stored: Any, 
         item.conflict = _describe(item, stored, answer)
 
 
-def _describe(item: Item, stored: Any, answer: Answer | None) -> str:
+def _describe(item: Item, stored: Any, answer: StoredAnswer | None) -> str:
     """The stored answer in words, for the conflict message."""
     if answer is None:
         return _("(no answer)")

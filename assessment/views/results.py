@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
 from assessment.answers import Yardsticks, yardsticks_of_card, yardsticks_sentence
 from assessment.charts import category_bars, radar, rows_from_scorecard
-from assessment.models import Assessment, AuditEvent
+from assessment.models import Assessment, AuditEvent, Indicator
 from assessment.reasons import reason_text
 from assessment.scorecards import ScoringState, live_state, state_for
 from assessment.scoring import IndicatorResult, Scorecard
@@ -83,9 +82,9 @@ def _gate_link(assessment: Assessment, code: str) -> str:
 
 
 def _catalogue(criteria: dict[str, Any]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
-    """(category code → name, indicator code → its criteria data with the category code)."""
+    """(category code → name, indicator code → its criteria data)."""
     categories = {c["code"]: pick(c, "name") for c in criteria["categories"]}
-    indicators = {i["code"]: i | {"category": c["code"]} for c in criteria["categories"] for i in c["indicators"]}
+    indicators = {i["code"]: i for c in criteria["categories"] for i in c["indicators"]}
     return categories, indicators
 
 
@@ -117,9 +116,8 @@ def _compliance(card: Scorecard, catalogue: dict[str, dict[str, Any]]) -> list[d
     ]
 
 
-def _verdict(state: ScoringState) -> dict[str, Any]:
+def _verdict(state: ScoringState, catalogue: dict[str, dict[str, Any]]) -> dict[str, Any]:
     card = state.card
-    catalogue = _catalogue(state.criteria)[1]
     stars = 0
     bands = state.criteria.get("rating_bands") or []
     if state.criteria.get("rating") == Rating.STARS and card.rating:
@@ -194,15 +192,20 @@ def _result_row(result: IndicatorResult, info: dict[str, Any], category: str) ->
 
 
 def _gap_basis(assessment: Assessment, codes: list[str]) -> dict[str, list[PolicyDocument]]:
-    """The policy basis of each open indicator (reference information), in one query: each cited document
-    with the code citing it, in the documents' own order, one instance per document."""
-    documents: dict[int, PolicyDocument] = {}
+    """The policy basis of each open indicator (reference information): the (code, document) citations,
+    then each cited document once, in the documents' own order. Two light queries: a hundred open
+    indicators citing the same few documents make a hundred pairs, not a hundred model instances."""
+    citations = Indicator.policy_basis.through.objects.filter(
+        indicator__category__criteria_set_id=assessment.criteria_set_id, indicator__code__in=codes
+    ).values_list("indicator__code", "policydocument_id")
+    cited_by: dict[int, list[str]] = {}
+    for code, document_id in citations:
+        cited_by.setdefault(document_id, []).append(code)
     basis: dict[str, list[PolicyDocument]] = {}
-    cited = PolicyDocument.objects.filter(
-        indicators__category__criteria_set_id=assessment.criteria_set_id, indicators__code__in=codes
-    ).annotate(cited_by=F("indicators__code"))
-    for doc in cited:  # in PolicyDocument.Meta.ordering
-        basis.setdefault(doc.cited_by, []).append(documents.setdefault(doc.pk, doc))
+    if cited_by:
+        for doc in PolicyDocument.objects.filter(pk__in=cited_by):  # in PolicyDocument.Meta.ordering
+            for code in cited_by[doc.pk]:
+                basis.setdefault(code, []).append(doc)
     return basis
 
 
@@ -232,14 +235,15 @@ def _row_builder(
     *,
     basis: Mapping[str, Any],
     yardsticks: Yardsticks,
+    catalogue: tuple[dict[str, str], dict[str, dict[str, Any]]],
 ) -> Callable[[IndicatorResult], dict[str, Any]]:
     """A function giving one indicator as the results and indicator pages show it."""
-    names, catalogue = _catalogue(state.criteria)
+    names, indicators = catalogue
     editable = assessment.status == Assessment.Status.DRAFT and access.can_edit
     chosen_set = set(chosen)
 
     def row(result: IndicatorResult) -> dict[str, Any]:
-        info = catalogue.get(result.code, {})
+        info = indicators.get(result.code, {})
         return _result_row(result, info, names.get(result.category, result.category)) | {
             "policies": basis.get(result.code, []),
             "link": _indicator_link(assessment, result.category, result.code) if editable else None,
@@ -254,12 +258,13 @@ def results_context(
     assessment: Assessment, access: Access, state: ScoringState, chosen: list[str], *, all_gaps: bool = False
 ) -> dict[str, Any]:
     card = state.card
-    names = _catalogue(state.criteria)[0]
+    catalogue = _catalogue(state.criteria)
+    names = catalogue[0]
     ranked = state.ranked_gaps()
     shown = ranked if all_gaps else ranked[:GAPS_SHOWN]
     common_basis, basis = shared_basis(_gap_basis(assessment, [r.code for r, _gain in ranked]))
-    yardsticks = yardsticks_of_card(card, state.answers)
-    row = _row_builder(assessment, access, state, chosen, basis=basis, yardsticks=yardsticks)
+    yardsticks = yardsticks_of_card(card, state.answers, state.sector_rows)
+    row = _row_builder(assessment, access, state, chosen, basis=basis, yardsticks=yardsticks, catalogue=catalogue)
     # Ticked indicators of the list's hidden part stay ticked when the what-if is sent again.
     hidden = {r.code for r, _gain in ranked[len(shown) :]}
     chart_rows = rows_from_scorecard(card, names)
@@ -271,7 +276,7 @@ def results_context(
         "state": state,
         "total": card.total,
         "maximum": card.maximum,
-        "verdict": _verdict(state),
+        "verdict": _verdict(state, catalogue[1]),
         "categories": _category_rows(card, names),
         "indicator_count": len(card.indicators),
         # What meeting each open indicator adds to the total: the figure the what-if and the PDF show.
@@ -318,9 +323,10 @@ def indicators(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Every indicator with its value, yardsticks, status and points, by category."""
     assessment, access = get_assessment_for_user(request.user, pk)
     state = state_for(assessment)
-    names = _catalogue(state.criteria)[0]
-    yardsticks = yardsticks_of_card(state.card, state.answers)
-    row = _row_builder(assessment, access, state, [], basis={}, yardsticks=yardsticks)
+    catalogue = _catalogue(state.criteria)
+    names = catalogue[0]
+    yardsticks = yardsticks_of_card(state.card, state.answers, state.sector_rows)
+    row = _row_builder(assessment, access, state, [], basis={}, yardsticks=yardsticks, catalogue=catalogue)
     groups = [
         group | {"rows": [row(i) for i in state.card.indicators if i.category == c.code]}
         for c, group in zip(state.card.categories, _category_rows(state.card, names), strict=True)
