@@ -60,7 +60,7 @@ def project(
     chosen = tuple(sorted(code for code in planned if code in open_codes))
     if not chosen:
         return None
-    after = what_if(spec, answers, chosen, reference=reference, context=context)
+    after = what_if(spec, answers, chosen, reference=reference, context=context, scored=card)
     return Projection(before=card.total, card=after, planned=chosen)
 
 

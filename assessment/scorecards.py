@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from assessment.answers import context_for, load_questionnaire, sheet_for_indicator
+from assessment.answers import Criteria, context_for, criteria_for, load_questionnaire, sheet_for_indicator
 from assessment.models import Assessment, SectorValue, Snapshot
 from assessment.scoring import (
     AnswerData,
@@ -31,6 +31,7 @@ from assessment.scoring import (
     ranked_gaps,
     round_points,
     score,
+    what_if,
 )
 from assessment.specs import criteria_spec, parse_answers
 
@@ -69,7 +70,9 @@ class ScoringState:
         chosen = sorted(c for c in set(codes) if c in open_codes)
         if not chosen:
             return self.card, []  # nothing to meet: the scorecard as it is, not scored again
-        card = score(self.spec, self.answers, reference=self.reference, force_met=chosen, context=self.context)
+        card = what_if(
+            self.spec, self.answers, chosen, reference=self.reference, context=self.context, scored=self.card
+        )
         return card, chosen
 
     def snapshot_scorecard(self) -> dict[str, Any]:
@@ -127,9 +130,13 @@ def rescore_snapshot(snapshot: Snapshot, context: Context | None = None) -> Scor
     return snapshot_state(snapshot, context).card
 
 
-def snapshot_state(snapshot: Snapshot, context: Context | None = None) -> ScoringState:
-    """A submitted assessment re-scored from its snapshot (the evaluation year and sector as `context`)."""
-    spec = criteria_spec(snapshot.criteria)
+def snapshot_state(snapshot: Snapshot, context: Context | None = None, current: Criteria | None = None) -> ScoringState:
+    """A submitted assessment re-scored from its snapshot (the evaluation year and sector as `context`).
+    `current`: its criteria set as it stands (cached); when the frozen criteria equal it, its spec is the
+    same and is taken as built."""
+    spec = (
+        current.spec if current is not None and current.data == snapshot.criteria else criteria_spec(snapshot.criteria)
+    )
     reference = snapshot.scorecard.get("reference")
     answers = parse_answers(snapshot.answers, spec)
     context = context or Context()
@@ -162,5 +169,5 @@ def state_for(assessment: Assessment) -> ScoringState:
         except Snapshot.DoesNotExist:
             snapshot = None
         if snapshot is not None:
-            return snapshot_state(snapshot, context_for(assessment))
+            return snapshot_state(snapshot, context_for(assessment), criteria_for(assessment.criteria_set))
     return live_state(assessment)

@@ -647,8 +647,13 @@ def score(
     reference: Decimal | None = None,
     force_met: Iterable[str] = (),
     context: Context | None = None,
+    scored: Scorecard | None = None,
 ) -> Scorecard:
+    """The scorecard of the answers. `scored`: the scorecard of the same answers, reference and context
+    without `force_met`, whose indicator results are taken as they are; only the forced ones are scored
+    again (a what-if of two indicators does not score the other 198 twice)."""
     forced = frozenset(force_met)
+    before = {r.code: r for r in scored.indicators} if scored is not None else {}
     context = _with_limit_gate(criteria, context or Context())
     gates = tuple(
         GateResult(g.code, g.kind, answers[g.code].passed if g.code in answers else None, g.text_zh, g.text_en)
@@ -657,12 +662,14 @@ def score(
     results: list[IndicatorResult] = []
     categories: list[CategoryResult] = []
     for category in criteria.categories:
-        scored = [
-            score_indicator(i, category.code, answers.get(i.code), force_met=i.code in forced, context=context)
+        in_category = [
+            before[i.code]
+            if i.code in before and i.code not in forced
+            else score_indicator(i, category.code, answers.get(i.code), force_met=i.code in forced, context=context)
             for i in category.indicators
         ]
-        results.extend(scored)
-        categories.append(_category_result(category, scored, criteria.na_rule))
+        results.extend(in_category)
+        categories.append(_category_result(category, in_category, criteria.na_rule))
 
     full_weight = sum((c.weight for c in criteria.categories), ZERO)
     available = sum((c.maximum for c in categories), ZERO)
@@ -753,9 +760,11 @@ def what_if(
     *,
     reference: Decimal | None = None,
     context: Context | None = None,
+    scored: Scorecard | None = None,
 ) -> Scorecard:
-    """The scorecard if the given indicators were fully met."""
-    return score(criteria, answers, reference=reference, force_met=codes, context=context)
+    """The scorecard if the given indicators were fully met; `scored`: the answers' scorecard, if at hand
+    (its other indicators are not scored again)."""
+    return score(criteria, answers, reference=reference, force_met=codes, context=context, scored=scored)
 
 
 def gains(criteria: CriteriaSpec, card: Scorecard) -> dict[str, Decimal]:

@@ -196,11 +196,13 @@ def _gap_basis(assessment: Assessment, codes: list[str]) -> dict[str, list[Polic
     then each cited document once, in the documents' own order. Two light queries: a hundred open
     indicators citing the same few documents make a hundred pairs, not a hundred model instances."""
     citations = Indicator.policy_basis.through.objects.filter(
-        indicator__category__criteria_set_id=assessment.criteria_set_id, indicator__code__in=codes
+        indicator__category__criteria_set_id=assessment.criteria_set_id
     ).values_list("indicator__code", "policydocument_id")
+    wanted = set(codes)  # filtered here: a hundred codes in the query cost more than the rows they drop
     cited_by: dict[int, list[str]] = {}
     for code, document_id in citations:
-        cited_by.setdefault(document_id, []).append(code)
+        if code in wanted:
+            cited_by.setdefault(document_id, []).append(code)
     basis: dict[str, list[PolicyDocument]] = {}
     if cited_by:
         for doc in PolicyDocument.objects.filter(pk__in=cited_by):  # in PolicyDocument.Meta.ordering
@@ -217,9 +219,9 @@ def shared_basis(
     lists = [list(docs) for docs in basis.values()]
     if len(lists) < 2:
         return [], {code: list(docs) for code, docs in basis.items()}
-    shared = set.intersection(*(set(docs) for docs in lists))
-    common = [doc for doc in lists[0] if doc in shared]
-    return common, {code: [doc for doc in docs if doc not in shared] for code, docs in basis.items()}
+    shared = set.intersection(*({doc.pk for doc in docs} for docs in lists))
+    common = [doc for doc in lists[0] if doc.pk in shared]
+    return common, {code: [doc for doc in docs if doc.pk not in shared] for code, docs in basis.items()}
 
 
 # The results page lists the largest gaps; the rest of the list is one click away (?gaps=all), and
