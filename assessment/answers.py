@@ -24,12 +24,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Protocol
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -53,6 +53,7 @@ from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, Choice, IndicatorTy
 from greenmfg.bilingual import pick, split_bilingual
 from ledger.sheets import figures_for
 from organisations.models import Sector
+from policies.models import PolicyDocument
 
 DONE = frozenset({Status.MET, Status.PARTLY, Status.NOT_MET, Status.NA})
 PLACES = 6  # Answer.value, leading and benchmark hold 6 decimal places; formula inputs keep the same
@@ -80,8 +81,23 @@ class Criteria:
     gates: dict[str, GateSpec]
     indicators: dict[str, IndicatorSpec]
     category_of: dict[str, str]  # scored indicator code → category code
+    pk: int = 0  # the criteria set's
     # Per-version memo of the questionnaire's page rows (see assessment.views.questionnaire).
     pages: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def policy_basis(self) -> dict[str, tuple[PolicyDocument, ...]]:
+        """Each indicator's policy basis, code → documents in their own order (one instance per document),
+        read on first use and kept with this version like the page rows: assessment.freshness bumps the
+        version when a cited document or a citation changes."""
+        documents: dict[int, PolicyDocument] = {}
+        basis: dict[str, list[PolicyDocument]] = {}
+        cited = PolicyDocument.objects.filter(indicators__category__criteria_set_id=self.pk).annotate(
+            cited_by=F("indicators__code")
+        )
+        for doc in cited:  # in PolicyDocument.Meta.ordering
+            basis.setdefault(doc.cited_by, []).append(documents.setdefault(doc.pk, doc))
+        return {code: tuple(docs) for code, docs in basis.items()}
 
 
 def criteria_for(criteria_set: CriteriaSet) -> Criteria:
@@ -100,6 +116,7 @@ def _criteria_version(pk: int, updated_at: datetime | None) -> Criteria:
     data = criteria_data(full)
     spec = criteria_spec(data)
     return Criteria(
+        pk=pk,
         data=data,
         spec=spec,
         gates={g.code: g for g in spec.gates},

@@ -13,7 +13,7 @@ on a page whose rows were already cached.
 from typing import Any
 
 from django.db.models import Q
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.utils import timezone
 
 from assessment.models import ContextFigure, CriteriaSet, Gate, Indicator
@@ -53,7 +53,9 @@ def connect() -> None:
     """Called once, from AssessmentConfig.ready."""
     for model, handler in ((PolicyDocument, _document_changed), (ContextFigure, _figure_changed)):
         post_save.connect(handler, sender=model, dispatch_uid=f"freshness-save-{model.__name__}")
-        post_delete.connect(handler, sender=model, dispatch_uid=f"freshness-delete-{model.__name__}")
+        # Before the delete: a deleted document's citations are gone by post_delete, and with them the
+        # sets to bump.
+        pre_delete.connect(handler, sender=model, dispatch_uid=f"freshness-delete-{model.__name__}")
     for through in (
         Gate.policy_basis.through,
         Indicator.policy_basis.through,

@@ -499,7 +499,7 @@ def test_admin_edit_of_a_draft_set_shows_on_the_cached_page(client):
     assert "Test policy" not in m01_block and "Test policy" in page[page.index('id="ind-M02"') :]
 
 
-@pytest.mark.parametrize("change", ["policy title", "policy basis added", "context figure"])
+@pytest.mark.parametrize("change", ["policy title", "policy basis added", "policy deleted", "context figure"])
 def test_what_a_cached_page_shows_from_outside_its_criteria_set_shows_at_once(client, change):
     """Page rows are cached per criteria version with no time limit: every change they show bumps the version."""
     company = make_company()
@@ -526,6 +526,11 @@ def test_what_a_cached_page_shows_from_outside_its_criteria_set_shows_at_once(cl
         )
         Indicator.objects.get(category__criteria_set=criteria_set, code="M01").policy_basis.add(extra)
         expected = "GB/T 88888-2026 Extra basis"
+    elif change == "policy deleted":
+        PolicyDocument.objects.get(code="q-test-policy").delete()
+        assert CriteriaSet.objects.get(pk=criteria_set.pk).updated_at > before
+        assert "Test policy" not in client.get(url).content.decode()
+        return
     else:
         ContextFigure.objects.create(
             key="q-context",

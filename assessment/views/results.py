@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from assessment import exchange, submission
 from assessment.access import get_assessment_for_user
-from assessment.answers import Yardsticks, yardsticks_of_card, yardsticks_sentence
+from assessment.answers import Yardsticks, criteria_for, yardsticks_of_card, yardsticks_sentence
 from assessment.charts import category_bars, radar, rows_from_scorecard
-from assessment.models import Assessment, AuditEvent, Indicator
+from assessment.models import Assessment, AuditEvent
 from assessment.reasons import reason_text
 from assessment.scorecards import ScoringState, live_state, state_for
 from assessment.scoring import IndicatorResult, Scorecard
@@ -191,24 +191,11 @@ def _result_row(result: IndicatorResult, info: dict[str, Any], category: str) ->
     }
 
 
-def _gap_basis(assessment: Assessment, codes: list[str]) -> dict[str, list[PolicyDocument]]:
-    """The policy basis of each open indicator (reference information): the (code, document) citations,
-    then each cited document once, in the documents' own order. Two light queries: a hundred open
-    indicators citing the same few documents make a hundred pairs, not a hundred model instances."""
-    citations = Indicator.policy_basis.through.objects.filter(
-        indicator__category__criteria_set_id=assessment.criteria_set_id
-    ).values_list("indicator__code", "policydocument_id")
-    wanted = set(codes)  # filtered here: a hundred codes in the query cost more than the rows they drop
-    cited_by: dict[int, list[str]] = {}
-    for code, document_id in citations:
-        if code in wanted:
-            cited_by.setdefault(document_id, []).append(code)
-    basis: dict[str, list[PolicyDocument]] = {}
-    if cited_by:
-        for doc in PolicyDocument.objects.filter(pk__in=cited_by):  # in PolicyDocument.Meta.ordering
-            for code in cited_by[doc.pk]:
-                basis.setdefault(code, []).append(doc)
-    return basis
+def _gap_basis(assessment: Assessment, codes: list[str]) -> dict[str, tuple[PolicyDocument, ...]]:
+    """The policy basis of each open indicator (reference information), from the criteria set as it stands
+    (read once per version of the set)."""
+    basis = criteria_for(assessment.criteria_set).policy_basis
+    return {code: basis[code] for code in codes if code in basis}
 
 
 def shared_basis(
