@@ -192,7 +192,13 @@ def recompute(sheet: DataSheet) -> None:
 
 def figures_for(company_id: int, year: int) -> dict[str, Any]:
     """The stored figures of a company-year (one query), or {} when there is no sheet."""
-    row = DataSheet.objects.filter(company_id=company_id, year=year).values_list("figures", flat=True).first()
+    # order_by("pk"): the default ordering by company would join its table for one row
+    row = (
+        DataSheet.objects.filter(company_id=company_id, year=year)
+        .order_by("pk")
+        .values_list("figures", flat=True)
+        .first()
+    )
     return row or {}
 
 
