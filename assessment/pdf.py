@@ -3,11 +3,13 @@
 Imported lazily (by assessment.reports.html_to_pdf): loading WeasyPrint and Pango takes a second.
 """
 
+import gc
 import http.client
 import logging
 import os
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -77,8 +79,32 @@ class LocalFileFetcher(URLFetcher):
         return path
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, back on after (if it was on before).
+
+    A render builds hundreds of thousands of objects (the parsed tree, styles, boxes, Pango layouts) that
+    all live until the PDF is written. Every full collection during the render walks all of them and finds
+    next to nothing (11,000 objects freed in 8 full collections of the 200-indicator report): a fifth of that
+    report's render CPU. Peak memory is the same with the collector off (262 MB against 260 MB).
+
+    What a render leaves behind (its objects refer to each other, so only the collector frees them) is freed
+    in one pass at the start of the next render, so leftovers of two renders never pile up while it is off
+    (or earlier, by an ordinary full collection).
+    """
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def html_to_pdf(html: str) -> tuple[bytes, int]:
     """The PDF bytes and the page count."""
     base_url = Path(settings.BASE_DIR).resolve().as_uri() + "/"
-    document = HTML(string=html, base_url=base_url, url_fetcher=LocalFileFetcher()).render()
-    return document.write_pdf(), len(document.pages)
+    with collector_paused():
+        document = HTML(string=html, base_url=base_url, url_fetcher=LocalFileFetcher()).render()
+        return document.write_pdf(), len(document.pages)
