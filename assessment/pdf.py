@@ -79,6 +79,9 @@ class LocalFileFetcher(URLFetcher):
         return path
 
 
+_leftovers = False  # whether a render in this process may have left objects for the collector
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for the block, back on after (if it was on before).
@@ -89,15 +92,19 @@ def collector_paused() -> Iterator[None]:
     report's render CPU. Peak memory is the same with the collector off (262 MB against 260 MB).
 
     What a render leaves behind (its objects refer to each other, so only the collector frees them) is freed
-    in one pass at the start of the next render, so leftovers of two renders never pile up while it is off
-    (or earlier, by an ordinary full collection).
+    in one pass at the start of the next render in the process, so leftovers of two renders never pile up
+    while it is off (or earlier, by an ordinary full collection). The first render has none to free and
+    skips that pass (0.04 s over the objects of Django and WeasyPrint).
     """
-    gc.collect()
+    global _leftovers
+    if _leftovers:
+        gc.collect()
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        _leftovers = True
         if was_enabled:
             gc.enable()
 
