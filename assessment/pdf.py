@@ -118,7 +118,8 @@ def collector_paused() -> Iterator[None]:
     A render builds hundreds of thousands of objects (the parsed tree, styles, boxes, Pango layouts) that
     all live until the PDF is written. Every full collection during the render walks all of them and finds
     next to nothing (11,000 objects freed in 8 full collections of the 200-indicator report): a fifth of that
-    report's render CPU. Peak memory is the same with the collector off (262 MB against 260 MB).
+    report's render CPU. Peak memory is the same with the collector off (262 MB against 260 MB). The switch
+    is the process's: a thread beside the render (a web request) also runs without it for that long.
 
     What a render leaves behind (its objects refer to each other, so only the collector frees them) is freed
     in one pass at the start of the next render in the process, so leftovers of two renders never pile up
