@@ -297,6 +297,21 @@ def test_render_report_command_writes_pdf_and_html(tmp_path):
     assert "pages" in stdout.getvalue()
 
 
+def test_render_report_freezes_the_heap_before_exit_only_on_the_command_line(tmp_path, monkeypatch):
+    import gc
+
+    from assessment.management.commands.render_report import Command
+
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    assessment = make_assessment()
+    args = ["render_report", str(assessment.pk), "--lang", "en", "--out", str(tmp_path / "r.pdf")]
+    call_command(*args, stdout=io.StringIO())
+    assert not frozen  # call_command: the process goes on (tests, the worker)
+    Command(stdout=io.StringIO()).run_from_argv(["manage.py", *args])
+    assert frozen == [True]  # manage.py: the process exits next
+
+
 def test_render_report_command_rejects_unknown_assessment(tmp_path):
     from django.core.management import CommandError
 
