@@ -232,6 +232,56 @@ def test_pdf_render_does_not_fetch_remote_images():
     assert fetched  # WeasyPrint asked, and the fetcher refused both (no exception escaped)
 
 
+# --- garbage collector around the render ------------------------------------------------------
+
+
+def test_render_pauses_the_collector_and_turns_it_back_on(monkeypatch):
+    import gc
+
+    seen = []
+    real_render = pdf.HTML.render
+    monkeypatch.setattr(pdf.HTML, "render", lambda self, **kw: seen.append(gc.isenabled()) or real_render(self, **kw))
+    assert gc.isenabled()
+    data, pages = pdf.html_to_pdf("<p>x</p>")
+    assert data.startswith(b"%PDF") and pages == 1
+    assert seen == [False] and gc.isenabled()
+
+
+def test_collector_left_off_when_it_was_off_and_back_on_after_an_error():
+    import gc
+
+    gc.disable()
+    try:
+        with pdf.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), pdf.collector_paused():
+        raise RuntimeError("render failed")
+    assert gc.isenabled()
+
+
+def test_a_render_leaves_nothing_uncollected_at_the_next_render():
+    import gc
+    import weakref
+
+    from weasyprint import HTML
+
+    pdf.html_to_pdf("<p>first</p>")
+    # A reference cycle left behind, as a render leaves its boxes: only the collector can free it.
+    left: list[object] = [HTML(string="<p>x</p>")]
+    left.append(left)
+    gone = weakref.ref(left[0])
+    del left
+    gc.disable()  # no ordinary collection in between: the next render's own pass must free it
+    try:
+        pdf.html_to_pdf("<p>second</p>")
+    finally:
+        gc.enable()
+    assert gone() is None
+
+
 # --- render_report command --------------------------------------------------------------------
 
 
@@ -245,6 +295,21 @@ def test_render_report_command_writes_pdf_and_html(tmp_path):
     assert out.read_bytes().startswith(b"%PDF")
     assert COMPANY_NAME in html.read_text()
     assert "pages" in stdout.getvalue()
+
+
+def test_render_report_freezes_the_heap_before_exit_only_on_the_command_line(tmp_path, monkeypatch):
+    import gc
+
+    from assessment.management.commands.render_report import Command
+
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    assessment = make_assessment()
+    args = ["render_report", str(assessment.pk), "--lang", "en", "--out", str(tmp_path / "r.pdf")]
+    call_command(*args, stdout=io.StringIO())
+    assert not frozen  # call_command: the process goes on (tests, the worker)
+    Command(stdout=io.StringIO()).run_from_argv(["manage.py", *args])
+    assert frozen == [True]  # manage.py: the process exits next
 
 
 def test_render_report_command_rejects_unknown_assessment(tmp_path):
