@@ -22,6 +22,7 @@ from assessment.answers import Yardsticks, criteria_for, yardsticks_of_card, yar
 from assessment.charts import category_bars, radar, rows_from_scorecard
 from assessment.models import Assessment, AuditEvent
 from assessment.reasons import reason_text
+from assessment.reports import points_text
 from assessment.scorecards import ScoringState, live_state, state_for
 from assessment.scoring import IndicatorResult, Scorecard
 from assessment.views import AuthenticatedRequest
@@ -176,6 +177,9 @@ def _result_row(result: IndicatorResult, info: dict[str, Any], category: str) ->
         "status_class": STATUS_CLASSES.get(result.status, "secondary"),
         "points": result.points,
         "maximum": result.maximum,
+        # One string, not a blocktranslate per row: the gap list's rows are the page's template cost.
+        "points_text": _("%(points)s of %(maximum)s points")
+        % {"points": points_text(result.points), "maximum": points_text(result.maximum)},
         "gap": result.gap,
         "value": result.value,
         "unit": result.unit,
