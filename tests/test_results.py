@@ -102,6 +102,20 @@ def test_the_gaps_policy_basis_is_read_once_per_criteria_version_and_follows_its
     assert "Renamed basis" not in results_page(world).content.decode()
 
 
+def test_each_gap_says_its_points_of_its_maximum_in_the_readers_language():
+    world = make_world(6)
+    answer_all(world.assessment)
+    answer(world.assessment, "X03", count=1)
+    result = next(r for r in live_state(world.assessment).card.indicators if r.code == "X03")
+    points, maximum = round_points(result.points), round_points(result.maximum)
+    gap = lambda body: body[body.index('id="gap-X03"') : body.index("</li>", body.index('id="gap-X03"'))]  # noqa: E731
+    assert f"{points} of {maximum} points" in gap(results_page(world).content.decode())
+    zh = world.client("viewer").get(
+        reverse("assessment_results", args=[world.assessment.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert f"{points} / {maximum} 分" in gap(zh.content.decode())
+
+
 def test_user_supplied_and_provisional_values_are_marked():
     world = make_world(6)
     answer_all(world.assessment)

@@ -177,9 +177,6 @@ def _result_row(result: IndicatorResult, info: dict[str, Any], category: str) ->
         "status_class": STATUS_CLASSES.get(result.status, "secondary"),
         "points": result.points,
         "maximum": result.maximum,
-        # One string, not a blocktranslate per row: the gap list's rows are the page's template cost.
-        "points_text": _("%(points)s of %(maximum)s points")
-        % {"points": points_text(result.points), "maximum": points_text(result.maximum)},
         "gap": result.gap,
         "value": result.value,
         "unit": result.unit,
@@ -247,6 +244,14 @@ def _row_builder(
     return row
 
 
+def _points_of(result: IndicatorResult) -> str:
+    """'2.00 of 8.00 points': one string per gap, not a blocktranslate per row of the list."""
+    return _("%(points)s of %(maximum)s points") % {
+        "points": points_text(result.points),
+        "maximum": points_text(result.maximum),
+    }
+
+
 def results_context(
     assessment: Assessment, access: Access, state: ScoringState, chosen: list[str], *, all_gaps: bool = False
 ) -> dict[str, Any]:
@@ -273,7 +278,7 @@ def results_context(
         "categories": _category_rows(card, names),
         "indicator_count": len(card.indicators),
         # What meeting each open indicator adds to the total: the figure the what-if and the PDF show.
-        "gaps": [row(result) | {"gap": gain} for result, gain in shown],
+        "gaps": [row(result) | {"gap": gain, "points_text": _points_of(result)} for result, gain in shown],
         "gap_count": len(ranked),
         "all_gaps": all_gaps and len(ranked) > GAPS_SHOWN,
         "chosen_hidden": [code for code in dict.fromkeys(chosen) if code in hidden],
