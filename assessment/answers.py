@@ -81,7 +81,7 @@ class Criteria:
     gates: dict[str, GateSpec]
     indicators: dict[str, IndicatorSpec]
     category_of: dict[str, str]  # scored indicator code → category code
-    pk: int = 0  # the criteria set's
+    pk: int  # the criteria set's
     # Per-version memo of the questionnaire's page rows (see assessment.views.questionnaire).
     pages: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -306,7 +306,10 @@ def load_questionnaire(
     """
     criteria = criteria_for(assessment.criteria_set)
     rows, sector_values = read_answers(assessment.pk)
-    answers = {code: answer_data(row, sector_values.get(row.sector_value_id or 0)) for code, row in rows.items()}
+    answers = {
+        code: answer_data(row, sector_values[row.sector_value_id] if row.sector_value_id is not None else None)
+        for code, row in rows.items()
+    }
     figures = sheet_for(assessment) if figures is None or assessment.is_locked else figures
     sheet = sheet_values(figures)
     from_sheet = with_sheet(criteria, answers, sheet) if sheet else {}
