@@ -185,7 +185,9 @@ def read_answers(assessment_id: int) -> tuple[dict[str, StoredAnswer], dict[int,
     ids = {row.sector_value_id for row in rows.values() if row.sector_value_id is not None}
     if not ids:
         return rows, {}
-    return rows, {sv.pk: sv for sv in SectorValue.objects.filter(pk__in=ids).select_related("sector", "library")}
+    # order_by(): into a dict too; the default ordering by sector would join its table once more
+    found = SectorValue.objects.filter(pk__in=ids).select_related("sector", "library").order_by()
+    return rows, {sv.pk: sv for sv in found}
 
 
 @dataclass(frozen=True)
@@ -450,7 +452,8 @@ def sector_rows_for(answers: Mapping[str, AnswerData]) -> dict[str, SectorValue]
     keys = {a.sector.key for a in answers.values() if a.sector is not None}
     if not keys:
         return {}
-    return {row.key: row for row in SectorValue.objects.filter(key__in=keys).select_related("library")}
+    # order_by(): the default ordering by sector would join its table for rows that go into a dict
+    return {row.key: row for row in SectorValue.objects.filter(key__in=keys).select_related("library").order_by()}
 
 
 def yardsticks_of(questionnaire: Questionnaire) -> Yardsticks:

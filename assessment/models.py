@@ -1,7 +1,10 @@
+import hashlib
+import json
 import uuid
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -613,8 +616,19 @@ class Answer(models.Model):
         return f"{self.assessment_id}:{self.code}"
 
 
+def snapshot_digest(criteria: Any, answers: Any, scorecard: Any, total: Any) -> str:
+    """SHA-256 of a snapshot's content in canonical JSON: equal digests, equal content."""
+    content = json.dumps(
+        [criteria, answers, scorecard, str(total)], sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 class Snapshot(models.Model):
-    """Frozen at submission: criteria as plain data, answers, and the scorecard they produced."""
+    """Frozen at submission: criteria as plain data, answers, and the scorecard they produced.
+
+    Never changed once written (the admin is read-only). `digest` names its content, so what is computed
+    from a snapshot can be kept in memory under it (assessment.scorecards.state_for)."""
 
     assessment = models.OneToOneField(
         Assessment, on_delete=models.CASCADE, related_name="snapshot", verbose_name=_("Assessment")
@@ -625,6 +639,10 @@ class Snapshot(models.Model):
     total = models.DecimalField(_("Total score"), max_digits=7, decimal_places=2, null=True)
     verdict = models.CharField(_("Verdict"), max_length=20)
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    digest = models.CharField(_("Content digest"), max_length=64, editable=False, db_index=True, default="")
+
+    # The frozen content; pages that only show when and what was submitted read the row without it.
+    CONTENT = ("criteria", "answers", "scorecard")
 
     class Meta:
         ordering = ["-created_at"]
@@ -633,6 +651,10 @@ class Snapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Snapshot of {self.assessment}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.digest = snapshot_digest(self.criteria, self.answers, self.scorecard, self.total)
+        super().save(*args, **kwargs)
 
 
 def evidence_path(instance: "Evidence", filename: str) -> str:

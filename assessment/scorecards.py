@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from assessment.answers import Criteria, context_for, criteria_for, load_questionnaire, sheet_for_indicator
@@ -164,10 +165,36 @@ def snapshot_state(snapshot: Snapshot, context: Context | None = None, current: 
 def state_for(assessment: Assessment) -> ScoringState:
     """Submitted and superseded assessments are re-scored from their snapshot, drafts scored live."""
     if assessment.status != Assessment.Status.DRAFT:
-        try:
-            snapshot = assessment.snapshot  # kept on the instance: pages that show it ask no second time
-        except Snapshot.DoesNotExist:
-            snapshot = None
+        snapshot = _snapshot_of(assessment)
         if snapshot is not None:
-            return snapshot_state(snapshot, context_for(assessment), criteria_for(assessment.criteria_set))
+            context = context_for(assessment)
+            if snapshot.digest:
+                return rescored(snapshot.digest, context)
+            if snapshot.get_deferred_fields():
+                snapshot.refresh_from_db(fields=Snapshot.CONTENT)
+            return snapshot_state(snapshot, context, criteria_for(assessment.criteria_set))
     return live_state(assessment)
+
+
+def _snapshot_of(assessment: Assessment) -> Snapshot | None:
+    """The assessment's snapshot, kept on the instance (pages that show it ask no second time). Read without
+    its frozen content when not already there: `rescored` has that content in memory once computed."""
+    if Assessment.snapshot.is_cached(assessment):
+        return assessment.snapshot
+    snapshot = Snapshot.objects.defer(*Snapshot.CONTENT).filter(assessment=assessment).first()
+    if snapshot is not None:
+        assessment.snapshot = snapshot
+    return snapshot
+
+
+@lru_cache(maxsize=32)
+def rescored(digest: str, context: Context) -> ScoringState:
+    """The snapshot with this content digest re-scored in this context (snapshot_state).
+
+    A pure function of the two: a snapshot is never changed and other content has another digest, so the
+    newest 32 stay in memory (functools.lru_cache) and none can go stale. A re-score that disagrees with
+    the stored total is logged when first computed."""
+    snapshot = Snapshot.objects.select_related("assessment__criteria_set").filter(digest=digest).first()
+    if snapshot is None:
+        raise Snapshot.DoesNotExist(digest)
+    return snapshot_state(snapshot, context, criteria_for(snapshot.assessment.criteria_set))

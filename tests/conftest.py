@@ -16,6 +16,15 @@ def _test_settings(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _no_rescored_snapshots():
+    """Each test starts with no re-scored snapshot in memory: its query counts do not depend on the tests
+    run before it (whose snapshots may have the same content)."""
+    from assessment.scorecards import rescored
+
+    rescored.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Reference data (policies, sectors, criteria, sector values, demo company) loaded once."""
