@@ -559,7 +559,35 @@ class Assessment(models.Model):
         return self.status != self.Status.DRAFT
 
 
-class Answer(models.Model):
+class CodeRow(models.Model):
+    """A row an assessment keeps per gate or indicator code, edited by its users: who saved it last, and when.
+
+    Answers and action-plan items are both such rows; the subclasses declare `assessment` and `code` (their
+    related names and labels differ) and their own constraint of one row per code.
+    """
+
+    assessment_id: int
+    code: str
+
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Updated by"),
+    )
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["assessment", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}:{self.code}"
+
+
+class Answer(CodeRow):
     """The answer to one gate or indicator, keyed by its code within the assessment's criteria set.
 
     One row per (assessment, code); `seq` is the client's save sequence and `version` counts
@@ -593,24 +621,11 @@ class Answer(models.Model):
     consultant_note = models.TextField(_("Consultant note"), blank=True)
     seq = models.BigIntegerField(_("Save sequence"), default=0)
     version = models.PositiveIntegerField(_("Saves"), default=0)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Updated by"),
-    )
-    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
-    class Meta:
-        ordering = ["assessment", "code"]
+    class Meta(CodeRow.Meta):
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
         constraints = [models.UniqueConstraint(fields=["assessment", "code"], name="one_answer_per_code")]
-
-    def __str__(self) -> str:
-        return f"{self.assessment_id}:{self.code}"
 
 
 class Snapshot(models.Model):
@@ -710,7 +725,7 @@ class Report(models.Model):
         return f"Report {self.assessment_id} {self.language} ({self.status})"
 
 
-class ActionItem(models.Model):
+class ActionItem(CodeRow):
     """One gap of an assessment in the company's action plan: who does what by when, at what cost.
 
     Kept per indicator code; the report projects the score as if every planned gap were met.
@@ -733,24 +748,11 @@ class ActionItem(models.Model):
     saving = models.DecimalField(
         _("Expected saving (10k CNY a year)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Updated by"),
-    )
-    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
-    class Meta:
-        ordering = ["assessment", "code"]
+    class Meta(CodeRow.Meta):
         verbose_name = _("action plan item")
         verbose_name_plural = _("action plan items")
         constraints = [models.UniqueConstraint(fields=["assessment", "code"], name="one_action_per_code")]
-
-    def __str__(self) -> str:
-        return f"{self.assessment_id}:{self.code}"
 
     @property
     def planned(self) -> bool:
