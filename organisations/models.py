@@ -1,6 +1,7 @@
 import datetime
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from greenmfg.bilingual import pick
 from organisations.branding import validate_contact_lines, validate_hex_colour
 from organisations.credit_code import validate_credit_code
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class SectorManager(models.Manager["Sector"]):
@@ -245,19 +249,15 @@ class ClaimStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class OwnershipClaim(models.Model):
-    """Someone registering a credit code another account holds: staff decide from the licence."""
+class Decided(models.Model):
+    """A request that is answered once: when it came in, and who answered it when.
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="claims", verbose_name=_("Company"))
-    claimant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims", verbose_name=_("Claimant")
-    )
-    company_name = models.CharField(_("Company name on the licence"), max_length=200)
-    contact_name = models.CharField(_("Contact person"), max_length=100)
-    contact_phone = models.CharField(_("Contact phone"), max_length=30)
-    licence = models.FileField(_("Business licence"), upload_to=licence_path, max_length=200)
-    licence_type = models.CharField(_("Licence content type"), max_length=100)
-    status = models.CharField(_("Status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    An ownership claim (answered by staff) and a consultancy's access request (answered by an owner of the
+    company) are both such requests; each declares its own `status`, as their answers differ.
+    """
+
+    status: str
+
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -270,7 +270,33 @@ class OwnershipClaim(models.Model):
     )
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
+
+    def decide(self, status: str, *, by: "User", at: datetime.datetime | None = None) -> None:
+        """Record the answer: the new status, now (or `at`) and by whom."""
+        self.status = status
+        self.decided_at = at or timezone.now()
+        self.decided_by = by
+        # django-stubs checks the names against this abstract model, whose subclasses declare `status`.
+        self.save(update_fields=["status", "decided_at", "decided_by"])  # type: ignore[misc]
+
+
+class OwnershipClaim(Decided):
+    """Someone registering a credit code another account holds: staff decide from the licence."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="claims", verbose_name=_("Company"))
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims", verbose_name=_("Claimant")
+    )
+    company_name = models.CharField(_("Company name on the licence"), max_length=200)
+    contact_name = models.CharField(_("Contact person"), max_length=100)
+    contact_phone = models.CharField(_("Contact phone"), max_length=30)
+    licence = models.FileField(_("Business licence"), upload_to=licence_path, max_length=200)
+    licence_type = models.CharField(_("Licence content type"), max_length=100)
+    status = models.CharField(_("Status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+
+    class Meta(Decided.Meta):
         verbose_name = _("ownership claim")
         verbose_name_plural = _("ownership claims")
 
@@ -467,7 +493,7 @@ class AccessRequestQuerySet(models.QuerySet):
         return self.filter(status=AccessRequest.Status.PENDING)
 
 
-class AccessRequest(models.Model):
+class AccessRequest(Decided):
     """An access code entered for a company: no access until an owner of the company accepts it."""
 
     class Status(models.TextChoices):
@@ -485,21 +511,10 @@ class AccessRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Requested by")
     )
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
-    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Decided by"),
-    )
 
     objects = AccessRequestQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Decided.Meta):
         verbose_name = _("access request")
         verbose_name_plural = _("access requests")
 
