@@ -337,21 +337,30 @@ class Membership(models.Model):
         return f"{self.user} @ {self.company} ({self.role})"
 
 
-class Invitation(models.Model):
-    company = models.ForeignKey(
-        Company, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Company")
-    )
+class InvitationLink(models.Model):
+    """A link mailed to an address, usable by that address once: to join a company (`Invitation`) or a
+    consultancy (`ConsultancyInvitation`)."""
+
     email = models.EmailField(_("Email"))
-    role = models.CharField(_("Role"), max_length=10, choices=MEMBER_ROLES, default=Role.EDITOR)
     token = models.CharField(_("Token"), max_length=64, unique=True)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name=_("Invited by")
-    )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("Accepted at"), null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
+
+
+class Invitation(InvitationLink):
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Company")
+    )
+    role = models.CharField(_("Role"), max_length=10, choices=MEMBER_ROLES, default=Role.EDITOR)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name=_("Invited by")
+    )
+
+    class Meta(InvitationLink.Meta):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
 
@@ -430,7 +439,7 @@ class ConsultancyInvitationQuerySet(models.QuerySet):
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
 
 
-class ConsultancyInvitation(models.Model):
+class ConsultancyInvitation(InvitationLink):
     """A link mailed to add a consultant: usable once, by its address, for 14 days, until revoked.
 
     Stored rather than signed so that removing a consultant can withdraw the links still in their inbox.
@@ -439,19 +448,14 @@ class ConsultancyInvitation(models.Model):
     consultancy = models.ForeignKey(
         Consultancy, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Consultancy")
     )
-    email = models.EmailField(_("Email"))
-    token = models.CharField(_("Token"), max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Invited by")
     )
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
-    accepted_at = models.DateTimeField(_("Accepted at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("Revoked at"), null=True, blank=True)
 
     objects = ConsultancyInvitationQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(InvitationLink.Meta):
         verbose_name = _("consultant invitation")
         verbose_name_plural = _("consultant invitations")
 
