@@ -166,8 +166,6 @@ class Gate(models.Model):
     def natural_key(self) -> tuple[str, str]:
         return (self.criteria_set.code, self.code)
 
-    natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]  # Django reads this attribute of the function
-
 
 class Category(models.Model):
     """A level-1 indicator (一级指标) with its weight in points."""
@@ -194,8 +192,6 @@ class Category(models.Model):
 
     def natural_key(self) -> tuple[str, str]:
         return (self.criteria_set.code, self.code)
-
-    natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]  # Django reads this attribute of the function
 
 
 class IndicatorManager(models.Manager["Indicator"]):
@@ -269,8 +265,6 @@ class Indicator(models.Model):
 
     def natural_key(self) -> tuple[str, str]:
         return (self.category.criteria_set.code, self.code)
-
-    natural_key.dependencies = ["assessment.category"]  # type: ignore[attr-defined]  # Django reads this attribute of the function
 
 
 class Library(models.Model):
