@@ -129,7 +129,25 @@ class ChildOfSetManager(models.Manager[_Child]):
         return self.get(criteria_set__code=set_code, code=code)
 
 
-class Gate(models.Model):
+class ChildOfSet(models.Model):
+    """A row of a criteria set named by its code within the set: a gate or a category.
+
+    The subclasses declare `criteria_set` (each with its own related name), `code` and `order`, and name
+    themselves by set and code with ChildOfSetManager.
+    """
+
+    criteria_set: CriteriaSet
+    code: str
+
+    class Meta:
+        abstract = True
+        ordering = ["criteria_set", "order", "code"]
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.criteria_set.code, self.code)
+
+
+class Gate(ChildOfSet):
     """A pass/fail precondition: a basic requirement or an item of the negative list."""
 
     Kind = GateKind
@@ -154,8 +172,7 @@ class Gate(models.Model):
 
     objects = ChildOfSetManager["Gate"]()
 
-    class Meta:
-        ordering = ["criteria_set", "order", "code"]
+    class Meta(ChildOfSet.Meta):
         verbose_name = _("gate")
         verbose_name_plural = _("gates")
         constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_gate_code")]
@@ -163,11 +180,8 @@ class Gate(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {pick(self, 'text')[:60]}"
 
-    def natural_key(self) -> tuple[str, str]:
-        return (self.criteria_set.code, self.code)
 
-
-class Category(models.Model):
+class Category(ChildOfSet):
     """A level-1 indicator (一级指标) with its weight in points."""
 
     criteria_set = models.ForeignKey(
@@ -181,17 +195,13 @@ class Category(models.Model):
 
     objects = ChildOfSetManager["Category"]()
 
-    class Meta:
-        ordering = ["criteria_set", "order", "code"]
+    class Meta(ChildOfSet.Meta):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_category_code")]
 
     def __str__(self) -> str:
         return f"{self.code} {pick(self, 'name')}"
-
-    def natural_key(self) -> tuple[str, str]:
-        return (self.criteria_set.code, self.code)
 
 
 class IndicatorManager(models.Manager["Indicator"]):
