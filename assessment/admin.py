@@ -440,6 +440,12 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
         return False
 
 
+class AssessmentRowAdmin(ReadOnlyAdmin):
+    """A row of one assessment: the list names its assessment (company, criteria set) in one query, not one a row."""
+
+    list_select_related = ["assessment__company", "assessment__criteria_set"]
+
+
 @admin.register(Assessment)
 class AssessmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "company", "criteria_set", "year", "revision", "status", "is_demo", "updated_at"]
@@ -449,32 +455,28 @@ class AssessmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(ReadOnlyAdmin):
+class AnswerAdmin(AssessmentRowAdmin):
     list_display = ["assessment", "code", "value", "choice", "count", "passed", "na", "updated_at"]
     list_filter = ["na", "choice"]
     search_fields = ["code", "assessment__company__name"]
-    list_select_related = ["assessment__company", "assessment__criteria_set"]
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(ReadOnlyAdmin):
+class SnapshotAdmin(AssessmentRowAdmin):
     list_display = ["assessment", "total", "verdict", "created_at"]
     list_filter = ["verdict"]
-    list_select_related = ["assessment__company", "assessment__criteria_set"]
 
 
 @admin.register(Report)
-class ReportAdmin(ReadOnlyAdmin):
+class ReportAdmin(AssessmentRowAdmin):
     list_display = ["id", "assessment", "language", "status", "pages", "created_at"]
     list_filter = ["status", "language"]
-    list_select_related = ["assessment__company", "assessment__criteria_set"]
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdmin):
+class EvidenceAdmin(AssessmentRowAdmin):
     list_display = ["assessment", "code", "original_name", "content_type", "size", "uploaded_at"]
     search_fields = ["code", "original_name"]
-    list_select_related = ["assessment__company", "assessment__criteria_set"]
 
 
 @admin.register(AuditEvent)

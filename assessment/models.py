@@ -132,7 +132,25 @@ class ChildOfSetManager(models.Manager[_Child]):
         return self.get(criteria_set__code=set_code, code=code)
 
 
-class Gate(models.Model):
+class ChildOfSet(models.Model):
+    """A row of a criteria set named by its code within the set: a gate or a category.
+
+    The subclasses declare `criteria_set` (each with its own related name), `code` and `order`, and name
+    themselves by set and code with ChildOfSetManager.
+    """
+
+    criteria_set: CriteriaSet
+    code: str
+
+    class Meta:
+        abstract = True
+        ordering = ["criteria_set", "order", "code"]
+
+    def natural_key(self) -> tuple[str, str]:
+        return (self.criteria_set.code, self.code)
+
+
+class Gate(ChildOfSet):
     """A pass/fail precondition: a basic requirement or an item of the negative list."""
 
     Kind = GateKind
@@ -157,8 +175,7 @@ class Gate(models.Model):
 
     objects = ChildOfSetManager["Gate"]()
 
-    class Meta:
-        ordering = ["criteria_set", "order", "code"]
+    class Meta(ChildOfSet.Meta):
         verbose_name = _("gate")
         verbose_name_plural = _("gates")
         constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_gate_code")]
@@ -166,13 +183,8 @@ class Gate(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {pick(self, 'text')[:60]}"
 
-    def natural_key(self) -> tuple[str, str]:
-        return (self.criteria_set.code, self.code)
 
-    natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]  # Django reads this attribute of the function
-
-
-class Category(models.Model):
+class Category(ChildOfSet):
     """A level-1 indicator (一级指标) with its weight in points."""
 
     criteria_set = models.ForeignKey(
@@ -186,19 +198,13 @@ class Category(models.Model):
 
     objects = ChildOfSetManager["Category"]()
 
-    class Meta:
-        ordering = ["criteria_set", "order", "code"]
+    class Meta(ChildOfSet.Meta):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         constraints = [models.UniqueConstraint(fields=["criteria_set", "code"], name="unique_category_code")]
 
     def __str__(self) -> str:
         return f"{self.code} {pick(self, 'name')}"
-
-    def natural_key(self) -> tuple[str, str]:
-        return (self.criteria_set.code, self.code)
-
-    natural_key.dependencies = ["assessment.criteriaset"]  # type: ignore[attr-defined]  # Django reads this attribute of the function
 
 
 class IndicatorManager(models.Manager["Indicator"]):
@@ -272,8 +278,6 @@ class Indicator(models.Model):
 
     def natural_key(self) -> tuple[str, str]:
         return (self.category.criteria_set.code, self.code)
-
-    natural_key.dependencies = ["assessment.category"]  # type: ignore[attr-defined]  # Django reads this attribute of the function
 
 
 class Library(models.Model):
@@ -562,7 +566,35 @@ class Assessment(models.Model):
         return self.status != self.Status.DRAFT
 
 
-class Answer(models.Model):
+class CodeRow(models.Model):
+    """A row an assessment keeps per gate or indicator code, edited by its users: who saved it last, and when.
+
+    Answers and action-plan items are both such rows; the subclasses declare `assessment` and `code` (their
+    related names and labels differ) and their own constraint of one row per code.
+    """
+
+    assessment_id: int
+    code: str
+
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("Updated by"),
+    )
+    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["assessment", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.assessment_id}:{self.code}"
+
+
+class Answer(CodeRow):
     """The answer to one gate or indicator, keyed by its code within the assessment's criteria set.
 
     One row per (assessment, code); `seq` is the client's save sequence and `version` counts
@@ -596,24 +628,11 @@ class Answer(models.Model):
     consultant_note = models.TextField(_("Consultant note"), blank=True)
     seq = models.BigIntegerField(_("Save sequence"), default=0)
     version = models.PositiveIntegerField(_("Saves"), default=0)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Updated by"),
-    )
-    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
-    class Meta:
-        ordering = ["assessment", "code"]
+    class Meta(CodeRow.Meta):
         verbose_name = _("answer")
         verbose_name_plural = _("answers")
         constraints = [models.UniqueConstraint(fields=["assessment", "code"], name="one_answer_per_code")]
-
-    def __str__(self) -> str:
-        return f"{self.assessment_id}:{self.code}"
 
 
 def snapshot_digest(criteria: Any, answers: Any, scorecard: Any, total: Any) -> str:
@@ -732,7 +751,7 @@ class Report(models.Model):
         return f"Report {self.assessment_id} {self.language} ({self.status})"
 
 
-class ActionItem(models.Model):
+class ActionItem(CodeRow):
     """One gap of an assessment in the company's action plan: who does what by when, at what cost.
 
     Kept per indicator code; the report projects the score as if every planned gap were met.
@@ -755,24 +774,11 @@ class ActionItem(models.Model):
     saving = models.DecimalField(
         _("Expected saving (10k CNY a year)"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Updated by"),
-    )
-    updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
-    class Meta:
-        ordering = ["assessment", "code"]
+    class Meta(CodeRow.Meta):
         verbose_name = _("action plan item")
         verbose_name_plural = _("action plan items")
         constraints = [models.UniqueConstraint(fields=["assessment", "code"], name="one_action_per_code")]
-
-    def __str__(self) -> str:
-        return f"{self.assessment_id}:{self.code}"
 
     @property
     def planned(self) -> bool:

@@ -69,10 +69,6 @@ class GateSpec:
     text_zh: str = ""
     text_en: str = ""
 
-    @property
-    def vetoes(self) -> bool:
-        return self.kind in VETO_GATE_KINDS
-
 
 @dataclass(frozen=True)
 class IndicatorSpec:

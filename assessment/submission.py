@@ -163,6 +163,11 @@ def _enqueue_standing(assessment: Assessment) -> None:
     refresh_after_submission_task.enqueue(assessment.pk)
 
 
+def _locked(assessment_id: int, *related: str) -> Assessment:
+    """The assessment with its row locked until the transaction ends (the joined `related` rows are not)."""
+    return Assessment.objects.select_for_update(of=("self",)).select_related(*related).get(pk=assessment_id)
+
+
 def submit(assessment_id: int, *, user: User, language: str) -> Snapshot:
     """Lock the assessment and freeze its snapshot, exactly once.
 
@@ -170,11 +175,7 @@ def submit(assessment_id: int, *, user: User, language: str) -> Snapshot:
     one-to-one snapshot is the backstop. Raises AlreadySubmitted or Incomplete.
     """
     with transaction.atomic():
-        assessment = (
-            Assessment.objects.select_for_update(of=("self",))
-            .select_related("company", "criteria_set")
-            .get(pk=assessment_id)
-        )
+        assessment = _locked(assessment_id, "company", "criteria_set")
         if assessment.status != Assessment.Status.DRAFT:
             raise AlreadySubmitted(assessment.get_status_display())
         state = live_state(assessment)
@@ -226,7 +227,7 @@ ANSWER_FIELDS = tuple(
 def reopen(assessment_id: int, *, user: User) -> Assessment:
     """A submitted assessment becomes superseded by a new draft revision with the same answers."""
     with transaction.atomic():
-        old = Assessment.objects.select_for_update(of=("self",)).select_related("company").get(pk=assessment_id)
+        old = _locked(assessment_id, "company")
         if old.status != Assessment.Status.SUBMITTED:
             raise NotSubmitted(old.get_status_display())
         new = Assessment.objects.create(
@@ -392,11 +393,7 @@ def start_reassessment(source_id: int, *, user: User) -> tuple[Assessment, bool]
     Returns (assessment, created); a second request returns the draft already started.
     """
     with transaction.atomic():
-        source = (
-            Assessment.objects.select_for_update(of=("self",))
-            .select_related("company", "criteria_set")
-            .get(pk=source_id)
-        )
+        source = _locked(source_id, "company", "criteria_set")
         if source.status != Assessment.Status.SUBMITTED:
             raise NotSubmitted(source.get_status_display())
         existing = Assessment.objects.filter(prefilled_from=source, status=Assessment.Status.DRAFT).first()

@@ -1,20 +1,17 @@
 """A company's yearly data sheet (企业能源资源台账) and the coefficients that convert it."""
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ledger.energy import Carrier, Method
+from ledger.energy import ZERO, Carrier, Method
 from organisations.models import Company
 from policies.models import Mark
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
-
-ZERO = Decimal(0)
 
 
 class Quantity(models.TextChoices):

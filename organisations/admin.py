@@ -55,9 +55,14 @@ def _licence_preview(url: str, content_type: str, *, height: int) -> str:
 
 
 class LicenceAdminMixin(admin.ModelAdmin):
-    """A staff-only URL serving a model's licence file, and a preview beside the other fields."""
+    """A staff-only URL serving a model's licence file, and previews of it: a thumbnail for the list and a
+    larger one beside the other fields (`licence_preview_height` pixels high)."""
 
-    licence_url_name = ""
+    licence_preview_height = 640
+
+    @property
+    def licence_url_name(self) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_licence"
 
     def get_urls(self) -> list[URLPattern]:
         own = [
@@ -80,6 +85,14 @@ class LicenceAdminMixin(admin.ModelAdmin):
             return "—"
         url = reverse(f"admin:{self.licence_url_name}", args=[obj.pk])
         return _licence_preview(url, obj.licence_type, height=height)
+
+    @admin.display(description=_("Business licence"))
+    def licence_thumbnail(self, obj: Company | OwnershipClaim) -> str:
+        return self.preview(obj, height=160)
+
+    @admin.display(description=_("Business licence"))
+    def licence_preview(self, obj: Company | OwnershipClaim) -> str:
+        return self.preview(obj, height=self.licence_preview_height)
 
 
 @admin.register(Sector)
@@ -126,7 +139,7 @@ def reject_licences(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset
 
 @admin.register(Company)
 class CompanyAdmin(LicenceAdminMixin, admin.ModelAdmin):
-    licence_url_name = "organisations_company_licence"
+    licence_preview_height = 480
     list_display = ["name", "credit_code", "sector", "province", "size", "verification", "is_demo", "created_at"]
     list_filter = ["verification", "is_demo", "size", "province"]
     search_fields = ["name", "credit_code", "memberships__user__email"]
@@ -137,16 +150,11 @@ class CompanyAdmin(LicenceAdminMixin, admin.ModelAdmin):
     inlines = [MembershipInline, GrantInline]
     actions = [verify_companies, reject_licences]
 
-    @admin.display(description=_("Business licence"))
-    def licence_preview(self, obj: Company) -> str:
-        return self.preview(obj, height=480)
-
 
 @admin.register(VerificationQueue)
 class VerificationQueueAdmin(LicenceAdminMixin, admin.ModelAdmin):
     """Companies whose licence waits for a check: the licence beside the data it must match."""
 
-    licence_url_name = "organisations_verificationqueue_licence"
     list_display = ["name", "credit_code", "sector", "province", "owners", "licence_uploaded_at", "licence_thumbnail"]
     list_select_related = ["sector"]
     search_fields = ["name", "credit_code"]
@@ -182,14 +190,6 @@ class VerificationQueueAdmin(LicenceAdminMixin, admin.ModelAdmin):
     def owners(self, obj: Company) -> str:
         return ", ".join(m.user.email for m in obj.memberships.all() if m.role == Role.OWNER)
 
-    @admin.display(description=_("Business licence"))
-    def licence_thumbnail(self, obj: Company) -> str:
-        return self.preview(obj, height=160)
-
-    @admin.display(description=_("Business licence"))
-    def licence_preview(self, obj: Company) -> str:
-        return self.preview(obj, height=640)
-
 
 @admin.action(description=_("Approve: transfer the company to the claimant"))
 def approve_claims(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[OwnershipClaim]) -> None:
@@ -222,7 +222,6 @@ def reject_claims(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: 
 
 @admin.register(OwnershipClaim)
 class OwnershipClaimAdmin(LicenceAdminMixin, admin.ModelAdmin):
-    licence_url_name = "organisations_ownershipclaim_licence"
     list_display = [
         "company",
         "company_name",
@@ -264,14 +263,6 @@ class OwnershipClaimAdmin(LicenceAdminMixin, admin.ModelAdmin):
     def holder_verified(self, obj: OwnershipClaim) -> bool:
         return obj.company.is_verified
 
-    @admin.display(description=_("Business licence"))
-    def licence_thumbnail(self, obj: OwnershipClaim) -> str:
-        return self.preview(obj, height=160)
-
-    @admin.display(description=_("Business licence"))
-    def licence_preview(self, obj: OwnershipClaim) -> str:
-        return self.preview(obj, height=640)
-
 
 @admin.register(AccessRequest)
 class AccessRequestAdmin(admin.ModelAdmin):
@@ -300,32 +291,32 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "company"]
 
 
+class InvitationAdminMixin(admin.ModelAdmin):
+    """A mailed invitation link (to a company or to a consultancy): its token and date are not edited."""
+
+    readonly_fields = ["token", "created_at"]
+
+    @admin.display(boolean=True, description=_("Accepted"))
+    def accepted(self, obj: Invitation | ConsultancyInvitation) -> bool:
+        return obj.accepted_at is not None
+
+
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(InvitationAdminMixin, admin.ModelAdmin):
     list_display = ["email", "company", "role", "invited_by", "created_at", "accepted"]
     list_filter = ["role", ("accepted_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "company__name"]
     list_select_related = ["company", "invited_by"]
-    readonly_fields = ["token", "created_at"]
     autocomplete_fields = ["company", "invited_by"]
-
-    @admin.display(boolean=True, description=_("Accepted"))
-    def accepted(self, obj: Invitation) -> bool:
-        return obj.accepted_at is not None
 
 
 @admin.register(ConsultancyInvitation)
-class ConsultancyInvitationAdmin(admin.ModelAdmin):
+class ConsultancyInvitationAdmin(InvitationAdminMixin, admin.ModelAdmin):
     list_display = ["email", "consultancy", "invited_by", "created_at", "accepted", "revoked"]
     list_filter = [("accepted_at", admin.EmptyFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "consultancy__name"]
     list_select_related = ["consultancy", "invited_by"]
-    readonly_fields = ["token", "created_at"]
     autocomplete_fields = ["consultancy", "invited_by"]
-
-    @admin.display(boolean=True, description=_("Accepted"))
-    def accepted(self, obj: ConsultancyInvitation) -> bool:
-        return obj.accepted_at is not None
 
     @admin.display(boolean=True, description=_("Revoked"))
     def revoked(self, obj: ConsultancyInvitation) -> bool:

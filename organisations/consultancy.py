@@ -81,10 +81,7 @@ def accept_request(request: AccessRequest, *, by: User) -> AccessGrant:
         request = AccessRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != AccessRequest.Status.PENDING:
             raise RequestDecidedError
-        request.status = AccessRequest.Status.ACCEPTED
-        request.decided_at = timezone.now()
-        request.decided_by = by
-        request.save(update_fields=["status", "decided_at", "decided_by"])
+        request.decide(AccessRequest.Status.ACCEPTED, by=by)
         grant = AccessGrant.objects.active().filter(
             company_id=request.company_id, consultancy_id=request.consultancy_id
         )
@@ -96,10 +93,7 @@ def accept_request(request: AccessRequest, *, by: User) -> AccessGrant:
 def decline_request(request: AccessRequest, *, by: User) -> AccessRequest:
     if request.status != AccessRequest.Status.PENDING:
         raise RequestDecidedError
-    request.status = AccessRequest.Status.DECLINED
-    request.decided_at = timezone.now()
-    request.decided_by = by
-    request.save(update_fields=["status", "decided_at", "decided_by"])
+    request.decide(AccessRequest.Status.DECLINED, by=by)
     return request
 
 

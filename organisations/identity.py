@@ -147,10 +147,7 @@ def approve_claim(claim: OwnershipClaim, *, by: User) -> list[str]:
         company.verified_at = now
         company.verified_by = by
         company.save()
-        claim.status = ClaimStatus.APPROVED
-        claim.decided_at = now
-        claim.decided_by = by
-        claim.save(update_fields=["status", "decided_at", "decided_by"])
+        claim.decide(ClaimStatus.APPROVED, by=by, at=now)
         # Other claims on the same company are answered by this decision.
         OwnershipClaim.objects.filter(company=company, status=ClaimStatus.PENDING).update(
             status=ClaimStatus.REJECTED, decided_at=now, decided_by=by
@@ -167,10 +164,7 @@ def pending_claims_of(user: User) -> list[OwnershipClaim]:
 def reject_claim(claim: OwnershipClaim, *, by: User) -> OwnershipClaim:
     if claim.status != ClaimStatus.PENDING:
         raise ClaimError
-    claim.status = ClaimStatus.REJECTED
-    claim.decided_at = timezone.now()
-    claim.decided_by = by
-    claim.save(update_fields=["status", "decided_at", "decided_by"])
+    claim.decide(ClaimStatus.REJECTED, by=by)
     return claim
 
 

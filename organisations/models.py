@@ -1,6 +1,7 @@
 import datetime
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from greenmfg.bilingual import pick
 from organisations.branding import validate_contact_lines, validate_hex_colour
 from organisations.credit_code import validate_credit_code
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 class SectorManager(models.Manager["Sector"]):
@@ -245,19 +249,15 @@ class ClaimStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class OwnershipClaim(models.Model):
-    """Someone registering a credit code another account holds: staff decide from the licence."""
+class Decided(models.Model):
+    """A request that is answered once: when it came in, and who answered it when.
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="claims", verbose_name=_("Company"))
-    claimant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims", verbose_name=_("Claimant")
-    )
-    company_name = models.CharField(_("Company name on the licence"), max_length=200)
-    contact_name = models.CharField(_("Contact person"), max_length=100)
-    contact_phone = models.CharField(_("Contact phone"), max_length=30)
-    licence = models.FileField(_("Business licence"), upload_to=licence_path, max_length=200)
-    licence_type = models.CharField(_("Licence content type"), max_length=100)
-    status = models.CharField(_("Status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    An ownership claim (answered by staff) and a consultancy's access request (answered by an owner of the
+    company) are both such requests; each declares its own `status`, as their answers differ.
+    """
+
+    status: str
+
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -270,7 +270,33 @@ class OwnershipClaim(models.Model):
     )
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
+
+    def decide(self, status: str, *, by: "User", at: datetime.datetime | None = None) -> None:
+        """Record the answer: the new status, now (or `at`) and by whom."""
+        self.status = status
+        self.decided_at = at or timezone.now()
+        self.decided_by = by
+        # django-stubs checks the names against this abstract model, whose subclasses declare `status`.
+        self.save(update_fields=["status", "decided_at", "decided_by"])  # type: ignore[misc]
+
+
+class OwnershipClaim(Decided):
+    """Someone registering a credit code another account holds: staff decide from the licence."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="claims", verbose_name=_("Company"))
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims", verbose_name=_("Claimant")
+    )
+    company_name = models.CharField(_("Company name on the licence"), max_length=200)
+    contact_name = models.CharField(_("Contact person"), max_length=100)
+    contact_phone = models.CharField(_("Contact phone"), max_length=30)
+    licence = models.FileField(_("Business licence"), upload_to=licence_path, max_length=200)
+    licence_type = models.CharField(_("Licence content type"), max_length=100)
+    status = models.CharField(_("Status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+
+    class Meta(Decided.Meta):
         verbose_name = _("ownership claim")
         verbose_name_plural = _("ownership claims")
 
@@ -311,21 +337,30 @@ class Membership(models.Model):
         return f"{self.user} @ {self.company} ({self.role})"
 
 
-class Invitation(models.Model):
-    company = models.ForeignKey(
-        Company, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Company")
-    )
+class InvitationLink(models.Model):
+    """A link mailed to an address, usable by that address once: to join a company (`Invitation`) or a
+    consultancy (`ConsultancyInvitation`)."""
+
     email = models.EmailField(_("Email"))
-    role = models.CharField(_("Role"), max_length=10, choices=MEMBER_ROLES, default=Role.EDITOR)
     token = models.CharField(_("Token"), max_length=64, unique=True)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name=_("Invited by")
-    )
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("Accepted at"), null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at"]
+
+
+class Invitation(InvitationLink):
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Company")
+    )
+    role = models.CharField(_("Role"), max_length=10, choices=MEMBER_ROLES, default=Role.EDITOR)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, verbose_name=_("Invited by")
+    )
+
+    class Meta(InvitationLink.Meta):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
 
@@ -404,7 +439,7 @@ class ConsultancyInvitationQuerySet(models.QuerySet):
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
 
 
-class ConsultancyInvitation(models.Model):
+class ConsultancyInvitation(InvitationLink):
     """A link mailed to add a consultant: usable once, by its address, for 14 days, until revoked.
 
     Stored rather than signed so that removing a consultant can withdraw the links still in their inbox.
@@ -413,19 +448,14 @@ class ConsultancyInvitation(models.Model):
     consultancy = models.ForeignKey(
         Consultancy, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Consultancy")
     )
-    email = models.EmailField(_("Email"))
-    token = models.CharField(_("Token"), max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Invited by")
     )
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
-    accepted_at = models.DateTimeField(_("Accepted at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("Revoked at"), null=True, blank=True)
 
     objects = ConsultancyInvitationQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(InvitationLink.Meta):
         verbose_name = _("consultant invitation")
         verbose_name_plural = _("consultant invitations")
 
@@ -467,7 +497,7 @@ class AccessRequestQuerySet(models.QuerySet):
         return self.filter(status=AccessRequest.Status.PENDING)
 
 
-class AccessRequest(models.Model):
+class AccessRequest(Decided):
     """An access code entered for a company: no access until an owner of the company accepts it."""
 
     class Status(models.TextChoices):
@@ -485,21 +515,10 @@ class AccessRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Requested by")
     )
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
-    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Decided by"),
-    )
 
     objects = AccessRequestQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Decided.Meta):
         verbose_name = _("access request")
         verbose_name_plural = _("access requests")
 

@@ -52,19 +52,23 @@ class CompanyCaseAdmin(admin.ModelAdmin):
     list_select_related = ["focus_area"]
 
 
+class StatementAdmin(admin.ModelAdmin):
+    """Facts and process rules (policies.models.Statement): searched by key, title, text and source."""
+
+    search_fields = ["key", "title_en", "title_zh", "body_en", "body_zh", "source"]
+
+
 @admin.register(Fact)
-class FactAdmin(admin.ModelAdmin):
+class FactAdmin(StatementAdmin):
     list_display = ["key", "kind", "title_en", "title_zh", "order", "mark"]
     list_filter = ["kind", "mark", "focus_areas"]
-    search_fields = ["key", "title_en", "title_zh", "body_en", "body_zh", "source"]
     filter_horizontal = ["focus_areas"]
 
 
 @admin.register(ProcessRule)
-class ProcessRuleAdmin(admin.ModelAdmin):
+class ProcessRuleAdmin(StatementAdmin):
     list_display = ["key", "section", "period", "title_en", "order", "mark"]
     list_filter = ["section", "mark", "period"]
-    search_fields = ["key", "title_en", "title_zh", "body_en", "body_zh", "source"]
     filter_horizontal = ["documents"]
 
 

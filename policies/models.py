@@ -2,6 +2,9 @@
 
 Every text is stored as a `<name>_zh` / `<name>_en` pair; `points_*`/`measures_*` fields hold one item per
 line. Every row carries the confidence mark and the source IDs of the shared reference material.
+
+Natural keys name rows in the fixtures; Django's serializers order a dump by the foreign keys and
+many-to-many fields, so no `natural_key` lists its dependencies by hand.
 """
 
 from django.db import models
@@ -122,8 +125,6 @@ class PolicyDocument(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.code,)
 
-    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]  # read by Django's serializers
-
 
 class TimelineEvent(models.Model):
     """A milestone of the policy timeline; `points` lists objectives or aims, one per line."""
@@ -161,8 +162,6 @@ class TimelineEvent(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
-
-    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]  # read by Django's serializers
 
 
 class CompanyCase(models.Model):
@@ -202,34 +201,24 @@ class CompanyCase(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
-    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]  # read by Django's serializers
 
-
-class Fact(models.Model):
-    """A stand-alone statement: a green-finance measure or prospect, or a finding of the sources."""
-
-    class Kind(models.TextChoices):
-        FINANCE_MEASURE = "finance_measure", _("Green-finance measure")
-        FINANCE_PROSPECT = "finance_prospect", _("Green-finance prospect")
-        FINDING = "finding", _("Finding")
+class Statement(models.Model):
+    """A keyed statement of the reference material: a title and a text in both languages, ordered within its
+    group, with its confidence mark and source. Facts and process rules are statements."""
 
     key = models.SlugField(_("Key"), max_length=80, unique=True)
-    kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices)
     order = models.PositiveSmallIntegerField(_("Order"), default=0)
     title_zh = models.CharField(_("Title (Chinese)"), max_length=300)
     title_en = models.CharField(_("Title (English)"), max_length=300)
     body_zh = models.TextField(_("Text (Chinese)"), blank=True)
     body_en = models.TextField(_("Text (English)"), blank=True)
-    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="facts", verbose_name=_("Focus areas"))
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
     source = models.CharField(_("Source"), max_length=200, blank=True)
 
     objects = KeyManager()
 
     class Meta:
-        ordering = ["kind", "order", "key"]
-        verbose_name = _("fact")
-        verbose_name_plural = _("facts")
+        abstract = True
 
     def __str__(self) -> str:
         return pick(self, "title")
@@ -237,10 +226,25 @@ class Fact(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.key,)
 
-    natural_key.dependencies = ["policies.focusarea"]  # type: ignore[attr-defined]  # read by Django's serializers
+
+class Fact(Statement):
+    """A stand-alone statement: a green-finance measure or prospect, or a finding of the sources."""
+
+    class Kind(models.TextChoices):
+        FINANCE_MEASURE = "finance_measure", _("Green-finance measure")
+        FINANCE_PROSPECT = "finance_prospect", _("Green-finance prospect")
+        FINDING = "finding", _("Finding")
+
+    kind = models.CharField(_("Kind"), max_length=20, choices=Kind.choices)
+    focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="facts", verbose_name=_("Focus areas"))
+
+    class Meta:
+        ordering = ["kind", "order", "key"]
+        verbose_name = _("fact")
+        verbose_name_plural = _("facts")
 
 
-class ProcessRule(models.Model):
+class ProcessRule(Statement):
     """A rule of the annual listing process or of dynamic management (有进有出)."""
 
     class Section(models.TextChoices):
@@ -251,36 +255,18 @@ class ProcessRule(models.Model):
         REMOVAL = "removal", _("Removal triggers")
         OBLIGATION = "obligation", _("Earlier obligations")
 
-    key = models.SlugField(_("Key"), max_length=80, unique=True)
     section = models.CharField(_("Section"), max_length=20, choices=Section.choices)
-    order = models.PositiveSmallIntegerField(_("Order"), default=0)
     period = models.CharField(
         _("Period"), max_length=40, blank=True, help_text=_("When the rule applies, e.g. 2017–2024 or 2025–")
     )
-    title_zh = models.CharField(_("Title (Chinese)"), max_length=300)
-    title_en = models.CharField(_("Title (English)"), max_length=300)
-    body_zh = models.TextField(_("Text (Chinese)"), blank=True)
-    body_en = models.TextField(_("Text (English)"), blank=True)
     documents = models.ManyToManyField(
         PolicyDocument, blank=True, related_name="process_rules", verbose_name=_("Documents")
     )
-    mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
-    source = models.CharField(_("Source"), max_length=200, blank=True)
-
-    objects = KeyManager()
 
     class Meta:
         ordering = ["section", "order", "key"]
         verbose_name = _("process rule")
         verbose_name_plural = _("process rules")
-
-    def __str__(self) -> str:
-        return pick(self, "title")
-
-    def natural_key(self) -> tuple[str]:
-        return (self.key,)
-
-    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]  # read by Django's serializers
 
 
 class ListRelease(models.Model):
@@ -322,8 +308,6 @@ class ListRelease(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
-
-    natural_key.dependencies = ["policies.policydocument"]  # type: ignore[attr-defined]  # read by Django's serializers
 
 
 class ListCountManager(models.Manager["ListCount"]):
@@ -367,5 +351,3 @@ class ListCount(models.Model):
 
     def natural_key(self) -> tuple[str, str, str]:
         return (self.release.key, self.area, self.measure)
-
-    natural_key.dependencies = ["policies.listrelease"]  # type: ignore[attr-defined]  # read by Django's serializers
