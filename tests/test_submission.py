@@ -8,10 +8,21 @@ from django.utils import timezone, translation
 
 from assessment import submission, tasks
 from assessment.answers import WRITTEN_FIELDS
-from assessment.models import Answer, Assessment, AuditEvent, Category, CriteriaSet, Gate, Indicator, Snapshot
-from assessment.scorecards import live_state, rescore_snapshot, state_for
+from assessment.models import (
+    Answer,
+    Assessment,
+    AuditEvent,
+    Category,
+    CriteriaSet,
+    Gate,
+    Indicator,
+    Snapshot,
+    snapshot_digest,
+)
+from assessment.scorecards import live_state, rescore_snapshot, rescored, state_for
 from assessment.scoring import round_points
 from assessment.urls import urlpatterns
+from organisations.models import Sector
 from tests.worlds import answer, answer_all, make_criteria_set, make_sector_value, make_world
 
 pytestmark = pytest.mark.django_db
@@ -427,3 +438,56 @@ def test_a_viewer_can_read_the_submit_check_but_not_submit():
     assert page.status_code == 200 and "an editor, owner or consultant submits it" in page.content.decode()
     assert world.client("viewer").post(url).status_code == 403
     assert not Snapshot.objects.filter(assessment=world.assessment).exists()
+
+
+def test_a_snapshot_is_named_by_a_digest_of_its_content():
+    world = make_world(4)
+    answer_all(world.assessment)
+    snapshot = submit(world)
+    stored = Snapshot.objects.get(pk=snapshot.pk)
+    assert len(stored.digest) == 64
+    # The same content read back from the database gives the same digest (decimals, key order)…
+    assert snapshot_digest(stored.criteria, stored.answers, stored.scorecard, stored.total) == stored.digest
+    # …and any change to it another one.
+    changed = {**stored.answers, "gates": {**stored.answers["gates"], "G1": False}}
+    assert snapshot_digest(stored.criteria, changed, stored.scorecard, stored.total) != stored.digest
+    assert snapshot_digest(stored.criteria, stored.answers, stored.scorecard, Decimal("1.00")) != stored.digest
+
+
+def test_the_digest_migration_names_existing_snapshots_as_save_does():
+    """Snapshots written before the digest existed get the one Snapshot.save would give them."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("assessment.migrations.0010_snapshot_digest")
+    world = make_world(4)
+    answer_all(world.assessment)
+    snapshot = submit(world)
+    expected = Snapshot.objects.get(pk=snapshot.pk).digest
+    Snapshot.objects.filter(pk=snapshot.pk).update(digest="")
+    migration.digest_existing(apps, None)
+    assert Snapshot.objects.get(pk=snapshot.pk).digest == expected
+
+
+def test_a_re_scored_snapshot_is_kept_by_content_and_context(django_assert_num_queries):
+    """state_for reads a snapshot's frozen content once per content and context; the page after that reads
+    the row without it. A changed context (a sector added under the company's) is scored again."""
+    world = make_world(6)
+    answer_all(world.assessment)
+    submit(world)
+
+    def fresh() -> Assessment:
+        return Assessment.objects.select_related("company__sector", "criteria_set").get(pk=world.assessment.pk)
+
+    first = state_for(fresh())
+    assessment = fresh()
+    with django_assert_num_queries(2) as counted:  # the snapshot without its content, the sector family
+        again = state_for(assessment)
+    assert again is first and '"criteria"' not in counted.captured_queries[0]["sql"]
+    assert rescored(Snapshot.objects.get(assessment=world.assessment).digest, first.context) is first
+    company_sector = fresh().company.sector
+    Sector.objects.create(code=f"{company_sector.code}1", parent=company_sector, name_zh="子行业", name_en="Sub")
+    state = state_for(fresh())
+    assert state is not first and f"{company_sector.code}1" in (state.context.sector_codes or ())
+    assert state.card == first.card  # the same answers score the same here
