@@ -27,7 +27,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from assessment import exchange
-from assessment.answers import criteria_for, parse_answer, save_answer
+from assessment.answers import TEXT_FIELDS, criteria_for, parse_answer, save_answer
 from assessment.formulas import FORMULAS
 from assessment.models import Answer, Assessment, CriteriaSet, SectorValue
 from assessment.scoring import GateSpec, IndicatorSpec
@@ -315,19 +315,9 @@ def test_an_import_view_error_is_a_page_not_a_500(client, company, owner):
 
 # --- Fuzzing: never a 500 ------------------------------------------------------------------------------
 
+# The text fields a posted answer is read from (the whitelist), then the other names it carries.
 FIELD_NAMES = [
-    "value",
-    "choice",
-    "count",
-    "passed",
-    "na",
-    "na_reason",
-    "sector_value",
-    "leading",
-    "benchmark",
-    "values_source",
-    "comment",
-    "consultant_note",
+    *TEXT_FIELDS,
     "options",
     "version",
     "base",
