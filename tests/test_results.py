@@ -15,7 +15,7 @@ from assessment.views.results import GAPS_SHOWN
 from organisations.models import Membership, Role
 from policies.models import PolicyDocument
 from tests.factories import make_user
-from tests.worlds import answer, answer_all, make_criteria_set, make_world
+from tests.worlds import World, answer, answer_all, make_criteria_set, make_world
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -28,6 +28,23 @@ def results_page(world, role="viewer", **params):
 
 def indicators_page(world, role="viewer"):
     return world.client(role).get(reverse("assessment_indicators", args=[world.assessment.pk]), **EN)
+
+
+def world_with_own_yardsticks(energy: str) -> World:
+    """A six-indicator world, all answered; X01's energy `energy` tce over 10 000 output, against the company's
+    own leading 0.1 and benchmark 0.2 instead of a sector value."""
+    world = make_world(6)
+    answer_all(world.assessment)
+    answer(
+        world.assessment,
+        "X01",
+        sector_value=None,
+        inputs={"E": energy, "Q": "10000"},
+        leading=Decimal("0.1"),
+        benchmark=Decimal("0.2"),
+        values_source="Industry association 2030",
+    )
+    return world
 
 
 def test_results_show_total_verdict_and_one_bar_per_category():
@@ -117,17 +134,7 @@ def test_each_gap_says_its_points_of_its_maximum_in_the_readers_language():
 
 
 def test_user_supplied_and_provisional_values_are_marked():
-    world = make_world(6)
-    answer_all(world.assessment)
-    answer(
-        world.assessment,
-        "X01",
-        sector_value=None,
-        inputs={"E": "1500", "Q": "10000"},
-        leading=Decimal("0.1"),
-        benchmark=Decimal("0.2"),
-        values_source="Industry association 2030",
-    )
+    world = world_with_own_yardsticks(energy="1500")
     Indicator.objects.filter(category__criteria_set=world.assessment.criteria_set, code="X06").update(provisional=True)
     body = indicators_page(world).content.decode()
     x01 = body[body.index('id="indicator-X01"') : body.index('id="indicator-X04"')]
@@ -329,17 +336,7 @@ def test_figures_follow_the_reports_precision_rules():
     decimals: rates one decimal, other measures three significant figures, not floatformat's four places."""
     from assessment.reports import measure_text, points_text
 
-    world = make_world(6)
-    answer_all(world.assessment)
-    answer(
-        world.assessment,
-        "X01",
-        sector_value=None,
-        inputs={"E": "1234.5678", "Q": "10000"},
-        leading=Decimal("0.1"),
-        benchmark=Decimal("0.2"),
-        values_source="Industry association 2030",
-    )
+    world = world_with_own_yardsticks(energy="1234.5678")
     row = submission.live_state(world.assessment).card.indicator("X01")
     body = indicators_page(world).content.decode()
     assert row.value is not None
