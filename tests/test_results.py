@@ -30,6 +30,13 @@ def indicators_page(world, role="viewer"):
     return world.client(role).get(reverse("assessment_indicators", args=[world.assessment.pk]), **EN)
 
 
+def answered_relative_world() -> World:
+    """A four-indicator world rated relative to a reference score, all answered."""
+    world = make_world(criteria_set=make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE))
+    answer_all(world.assessment)
+    return world
+
+
 def world_with_own_yardsticks(energy: str) -> World:
     """A six-indicator world, all answered; X01's energy `energy` tce over 10 000 output, against the company's
     own leading 0.1 and benchmark 0.2 instead of a sector value."""
@@ -76,14 +83,16 @@ def test_an_incomplete_verdict_names_the_open_gates():
 
 
 def test_relative_listing_compares_with_the_regional_reference_or_explains_its_absence():
-    criteria_set = make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE)
-    world = make_world(criteria_set=criteria_set)
-    answer_all(world.assessment)
+    world = answered_relative_world()
     body = results_page(world).content.decode()
     # Without a reference the page says what the score means instead of "cannot be compared".
     assert "no regional reference recorded" in body and "regional average of existing national units" in body
     RegionalReference.objects.create(
-        area=criteria_set.area, province="JS", year=2029, value=Decimal("99.5"), source="Provincial list 2029"
+        area=world.assessment.criteria_set.area,
+        province="JS",
+        year=2029,
+        value=Decimal("99.5"),
+        source="Provincial list 2029",
     )
     body = results_page(world).content.decode()
     assert "Below the regional reference" in body and "99.50" in body and "Provincial list 2029" in body
@@ -306,14 +315,16 @@ def test_results_say_which_relative_bar_applies():
     """Staff reference when entered, else the platform's published provincial estimate, else none."""
     from standing.models import PeerStat
 
-    criteria_set = make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE)
-    world = make_world(criteria_set=criteria_set)
-    answer_all(world.assessment)
+    world = answered_relative_world()
     body = results_page(world).content.decode()
     assert 'data-source="none"' in body and "No relative bar applies yet" in body
     # A refused platform statistic is no bar either.
     stat = PeerStat.objects.create(
-        criteria_set=criteria_set.code, year=world.assessment.year, sector="", province="JS", refusal="few_companies"
+        criteria_set=world.assessment.criteria_set.code,
+        year=world.assessment.year,
+        sector="",
+        province="JS",
+        refusal="few_companies",
     )
     assert 'data-source="none"' in results_page(world).content.decode()
     PeerStat.objects.filter(pk=stat.pk).update(refusal="", companies=14, mean=Decimal("1.5"))
@@ -322,7 +333,11 @@ def test_results_say_which_relative_bar_applies():
     assert "the platform's average in your province, 1.50 (14 companies, 2030)" in body
     assert "Your total reaches it." in body
     RegionalReference.objects.create(
-        area=criteria_set.area, province="JS", year=world.assessment.year - 1, value=Decimal("99.5"), source="List"
+        area=world.assessment.criteria_set.area,
+        province="JS",
+        year=world.assessment.year - 1,
+        value=Decimal("99.5"),
+        source="List",
     )
     body = results_page(world).content.decode()
     assert 'data-source="staff"' in body and "the regional reference score 99.50" in body
