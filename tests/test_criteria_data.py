@@ -16,7 +16,7 @@ from assessment.models import CriteriaSet, Gate, Indicator, SectorValue
 from assessment.scoring import AnswerData, Context, score
 from assessment.specs import sector_ref
 from tests.specs import F01, F04_OPTIONS, one
-from tests.worlds import answer, answer_all, make_criteria_set, make_world, world_sector
+from tests.worlds import answer, answer_all, make_criteria_set, make_sector_value, make_world
 
 
 @pytest.fixture(autouse=True)
@@ -239,21 +239,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 def test_results_name_open_indicators_and_compliance_problems():
     criteria_set = make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE)
     world = make_world(criteria_set=criteria_set)
-    limit_row = SectorValue.objects.create(
-        key="test-limit",
-        area="factory",
-        indicator_code="X01",
-        sector=world_sector(),
-        product_zh="产品",
-        product_en="Product",
-        standard="GB 0000",
-        edition="2030",
-        unit="tce/t",
-        leading=Decimal("0.1"),
-        benchmark=Decimal("0.12"),
-        limit=Decimal("0.14"),
-        mark="V",
-    )
+    limit_row = make_sector_value(key="test-limit", benchmark=Decimal("0.12"), limit=Decimal("0.14"))
     answer_all(world.assessment, sector_value=limit_row)  # X01 = 1500 / 10000 = 0.15 tce/t > limit 0.14
     answer(world.assessment, "X03", count=None)
     url = reverse("assessment_results", args=[world.assessment.pk])
