@@ -45,6 +45,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.urls import include, path, reverse  # noqa: E402
 
 from assessment.access import get_assessment_for_user  # noqa: E402
+from bench.database import throwaway_database  # noqa: E402
 
 TARGET = 3.0
 TRIVIAL = engines["django"].from_string(
@@ -67,6 +68,19 @@ urlpatterns = [
     path("bench/bare/", bare, name="bench_bare"),
     path("", include("greenmfg.urls")),
 ]
+
+
+def served(urlconf: str = __name__) -> override_settings:
+    """Settings to serve the bench's requests under: these URLs (the app's and the trivial views), the test
+    client's host, plain static names (no collectstatic)."""
+    return override_settings(
+        ROOT_URLCONF=urlconf,
+        ALLOWED_HOSTS=["testserver"],
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    )
 
 
 def medians_ms(scenarios: dict[str, Callable[[int], int]], runs: int) -> dict[str, tuple[float, float]]:
@@ -96,8 +110,11 @@ def main() -> None:
     parser.add_argument("--indicators", type=int, default=10, help="indicators on the measured category page")
     args = parser.parse_args()
 
-    real_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    with throwaway_database():
+        measure(args.runs, args.indicators)
+
+
+def measure(runs: int, indicators: int) -> None:
     # The test helpers build users, a company and a synthetic criteria set (pytest is a dev dependency).
     from assessment.models import Answer
     from organisations.models import Role
@@ -108,7 +125,7 @@ def main() -> None:
     user = member(company, "bench", Role.EDITOR)
     make_sector_value(company.sector)
     # mgmt holds 4 fixed indicators plus the fillers
-    assessment = make_assessment(company, make_criteria_set(max(0, args.indicators - 4)))
+    assessment = make_assessment(company, make_criteria_set(max(0, indicators - 4)))
     Answer.objects.create(assessment=assessment, code="E01", inputs={"E": "110", "Q": "1000"}, version=1)
 
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -137,15 +154,15 @@ def main() -> None:
         {
             "bare view": lambda i: client.get("/bench/bare/").status_code,
             "trivial view": lambda i: client.get(trivial_url).status_code,
-            f"category page ({args.indicators} indicators)": lambda i: client.get(category_url).status_code,
+            f"category page ({indicators} indicators)": lambda i: client.get(category_url).status_code,
             "category page (3 formula indicators)": lambda i: client.get(energy_url).status_code,
             "autosave": autosave,
         },
-        args.runs,
+        runs,
     )
     base_wall, base_cpu = results["trivial view"]
     print(
-        f"database: {connection.vendor}, DEBUG: {settings.DEBUG}, runs: {args.runs}, median server time through the test client"
+        f"database: {connection.vendor}, DEBUG: {settings.DEBUG}, runs: {runs}, median server time through the test client"
     )
     print(f"  {'':<40} {'wall':>8}      {'ratio':>6}   {'cpu':>8}      {'ratio':>6}")
     worst = 0.0
@@ -156,16 +173,8 @@ def main() -> None:
     print(
         f"worst wall-time ratio {worst:.2f}× the trivial view (target ≤ {TARGET:.0f}×): {'OK' if worst <= TARGET else 'ABOVE TARGET'}"
     )
-    connection.creation.destroy_test_db(real_name, verbosity=0)
 
 
 if __name__ == "__main__":
-    with override_settings(
-        ROOT_URLCONF=__name__,
-        ALLOWED_HOSTS=["testserver"],
-        STORAGES={
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-    ):
+    with served():
         main()

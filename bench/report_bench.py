@@ -40,13 +40,14 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenmfg.settings")
 os.environ.setdefault("DEBUG", "1")
 
+from tests.browser.chromium import CHROMIUM, LAUNCH_ARGS  # noqa: E402 - the browser tests' chromium and flags
+
 TARGET_PAGE_S = 0.10
 TARGET_MB = 400
 TARGET_SIZE_MB = 2.0
 TARGET_LARGE_S = 5.0  # a 200-indicator report, whole process
 TARGET_PACK_S = 10.0  # the demo company's filing pack (ZIP), built as the worker builds it
 LARGE_CATEGORIES, LARGE_PER_CATEGORY = 10, 20
-CHROMIUM = "/usr/bin/chromium"
 
 
 def child(html_path: str, pdf_path: str, spawned_at: str) -> None:
@@ -249,13 +250,7 @@ def chromium_once(html: Path, out: Path) -> dict:
     profile = tempfile.mkdtemp(prefix="chromium-bench-")
     command = [
         CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
+        *LAUNCH_ARGS,
         f"--user-data-dir={profile}",
         "--no-pdf-header-footer",
         f"--print-to-pdf={out}",

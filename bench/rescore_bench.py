@@ -30,7 +30,8 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+
+from bench.database import throwaway_database  # noqa: E402
 
 TARGET_S = 30.0
 CHOICES = ("met", "partly", "not_met")
@@ -81,30 +82,28 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    real_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    call_command("load_reference_data", verbosity=0)
-    from assessment.models import Snapshot
-    from assessment.scorecards import rescore_snapshot
-    from assessment.scoring import round_points
+    with throwaway_database():
+        call_command("load_reference_data", verbosity=0)
+        from assessment.models import Snapshot
+        from assessment.scorecards import rescore_snapshot
+        from assessment.scoring import round_points
 
-    stored = stored_snapshots(args.snapshots, args.seed)
-    totals = set()
-    start, start_cpu = time.perf_counter(), time.process_time()
-    for text in stored:
-        row = json.loads(text)
-        snapshot = Snapshot(criteria=row["criteria"], answers=row["answers"], scorecard=row["scorecard"])
-        total = round_points(rescore_snapshot(snapshot).total)
-        assert total == Decimal(row["total"]), (total, row["total"])
-        totals.add(total)
-    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    size = sum(len(text) for text in stored) / len(stored) / 1024
-    print(
-        f"{len(stored)} snapshots ({size:.0f} KiB of JSON each, {len(totals)} different totals) re-scored "
-        f"in {wall:.1f} s wall, {cpu:.1f} s CPU ({wall / len(stored) * 1000:.2f} ms each); every total equal"
-    )
-    print(f"target ≤ {TARGET_S:.0f} s: {'OK' if wall <= TARGET_S else 'ABOVE TARGET'}")
-    connection.creation.destroy_test_db(real_name, verbosity=0)
+        stored = stored_snapshots(args.snapshots, args.seed)
+        totals = set()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        for text in stored:
+            row = json.loads(text)
+            snapshot = Snapshot(criteria=row["criteria"], answers=row["answers"], scorecard=row["scorecard"])
+            total = round_points(rescore_snapshot(snapshot).total)
+            assert total == Decimal(row["total"]), (total, row["total"])
+            totals.add(total)
+        wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+        size = sum(len(text) for text in stored) / len(stored) / 1024
+        print(
+            f"{len(stored)} snapshots ({size:.0f} KiB of JSON each, {len(totals)} different totals) re-scored "
+            f"in {wall:.1f} s wall, {cpu:.1f} s CPU ({wall / len(stored) * 1000:.2f} ms each); every total equal"
+        )
+        print(f"target ≤ {TARGET_S:.0f} s: {'OK' if wall <= TARGET_S else 'ABOVE TARGET'}")
 
 
 if __name__ == "__main__":

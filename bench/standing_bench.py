@@ -13,60 +13,38 @@ real store; SQLite in memory otherwise). DEBUG off, as production.
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
 import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "greenmfg.settings")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at")
-django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth.decorators import login_required  # noqa: E402
-from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.http import HttpRequest, HttpResponse  # noqa: E402
-from django.template import engines  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.urls import include, path, reverse  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
-from assessment.access import get_assessment_for_user  # noqa: E402
+# The trivial view, its settings (DEBUG off) and the timing loop are the questionnaire bench's.
+from bench.database import throwaway_database  # noqa: E402
+from bench.questionnaire_bench import TARGET, medians_ms, served  # noqa: E402
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 TARGET_REFRESH_S = 1.0
-TARGET_RATIO = 3.0
 SECTORS, PROVINCES, YEARS = 30, 31, (2024, 2025, 2026)
 INDICATORS = [f"F{i:02d}" for i in range(1, 15)]
 REVERSE = INDICATORS[:2] + INDICATORS[4:6]
-TRIVIAL = engines["django"].from_string(
-    '{% extends "base.html" %}{% block content %}<p>{{ assessment.company.name }}</p>{% endblock %}'
-)
 
 
-@login_required
-def trivial(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment, _access = get_assessment_for_user(request.user, pk)
-    return HttpResponse(TRIVIAL.render({"assessment": assessment}, request))
-
-
-urlpatterns = [path("bench/trivial/<int:pk>/", trivial, name="bench_trivial"), path("", include("greenmfg.urls"))]
-
-
-def build(snapshots: int, rng: random.Random) -> tuple[int, User]:
+def build(snapshots: int, rng: random.Random) -> tuple[int, "User"]:
     """Companies (one per sector × province cell in turn), three years each; returns a 2026 assessment and its member."""
+    from django.contrib.auth.models import User
+
     from assessment.models import Assessment, CriteriaSet, Snapshot
     from organisations.models import AccessGrant, Company, Consultancy, Membership, Province, Sector
     from standing.models import Entry
@@ -198,9 +176,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(16)
 
-    real_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database():
         from standing.refresh import refresh_after_submission, refresh_all_groups
 
         pk, user = build(args.snapshots, rng)
@@ -222,20 +198,17 @@ def main() -> None:
             refresh.append(time.perf_counter() - start)
         client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(user)
-        urls = {"trivial view": reverse("bench_trivial", args=[pk]), "standing page": reverse("standing", args=[pk])}
-        page = client.get(urls["standing page"]).content.decode()
+        trivial_url, standing_url = reverse("bench_trivial", args=[pk]), reverse("standing", args=[pk])
+        page = client.get(standing_url).content.decode()
         assert page.count("Higher than") == 4, "every peer group of the bench company should be published"
-        for _ in range(20):
-            for url in urls.values():
-                client.get(url)
-        wall: dict[str, list[float]] = {name: [] for name in urls}
-        for _ in range(args.runs):
-            for name, url in urls.items():
-                start = time.perf_counter()
-                assert client.get(url).status_code == 200
-                wall[name].append(time.perf_counter() - start)
-        trivial_ms = statistics.median(wall["trivial view"]) * 1000
-        standing_ms = statistics.median(wall["standing page"]) * 1000
+        results = medians_ms(
+            {
+                "trivial view": lambda i: client.get(trivial_url).status_code,
+                "standing page": lambda i: client.get(standing_url).status_code,
+            },
+            args.runs,
+        )
+        trivial_ms, standing_ms = results["trivial view"][0], results["standing page"][0]
         ratio = standing_ms / trivial_ms
         print(f"database: {connection.vendor}, DEBUG: {settings.DEBUG}, snapshots: {args.snapshots}, runs: {args.runs}")
         print(
@@ -244,19 +217,10 @@ def main() -> None:
         )
         print(
             f"  trivial view {trivial_ms:.2f} ms, standing page {standing_ms:.2f} ms: ratio {ratio:.2f}× "
-            f"(target ≤ {TARGET_RATIO:.0f}×): {'OK' if ratio <= TARGET_RATIO else 'ABOVE TARGET'}"
+            f"(target ≤ {TARGET:.0f}×): {'OK' if ratio <= TARGET else 'ABOVE TARGET'}"
         )
-    finally:
-        connection.creation.destroy_test_db(real_name, verbosity=0)
 
 
 if __name__ == "__main__":
-    with override_settings(
-        ROOT_URLCONF=__name__,
-        ALLOWED_HOSTS=["testserver"],
-        STORAGES={
-            **settings.STORAGES,
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-    ):
+    with served():
         main()

@@ -1,9 +1,16 @@
-"""Shared fixtures: test settings and the reference data, loaded once. The make_* helpers are in tests/factories.py."""
+"""Shared fixtures: test settings, the reference data (loaded once), and a questionnaire-world draft with a
+logged-in editor. The make_* helpers are in tests/factories.py and the world modules."""
 
 from collections.abc import Callable
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
+
+from assessment.models import Assessment
+from organisations.models import Role
+from tests.factories import make_company, member
+from tests.questionnaire_world import make_assessment
 
 
 @pytest.fixture(autouse=True)
@@ -43,3 +50,18 @@ def run_worker(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
         call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
 
     return run
+
+
+@pytest.fixture
+def assessment() -> Assessment:
+    """A draft on the questionnaire world's criteria set (tests/questionnaire_world.py). A module whose
+    tests need another assessment defines its own `assessment` fixture, which takes precedence."""
+    return make_assessment(make_company())
+
+
+@pytest.fixture
+def editor(client, assessment: Assessment) -> User:
+    """An editor of the assessment's company, logged in on `client`."""
+    user = member(assessment.company, "editor", Role.EDITOR)
+    client.force_login(user)
+    return user

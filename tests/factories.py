@@ -126,9 +126,9 @@ def make_sheet(company: Company, year: int = 2025, **figures: Any) -> DataSheet:
     return sheet
 
 
-def cement_company() -> Company:
-    """A cement works (sector 30, whose sector values the reference data holds) in Zhejiang."""
-    return make_company("Ledger Cement Co", sector=Sector.objects.get(code="30"), province="ZJ")
+def cement_company(name: str = "Ledger Cement Co", *, province: str = "ZJ") -> Company:
+    """A cement works (sector 30, whose sector values the reference data holds), in Zhejiang unless told."""
+    return make_company(name, sector=Sector.objects.get(code="30"), province=province)
 
 
 def sheet_post(**overrides: str) -> dict[str, str]:

@@ -14,6 +14,16 @@ from policies.models import PolicyDocument
 from tests.factories import make_company
 
 _numbers = itertools.count(1)
+# Who may change a draft: the status code each visitor gets (viewers may read it, not change it).
+EDIT_LADDER = [
+    ("anonymous", 302),
+    ("outsider", 404),
+    ("viewer", 403),
+    ("editor", 200),
+    ("owner", 200),
+    ("consultant", 200),
+    ("revoked", 404),
+]
 
 
 def make_criteria_set(n_filler: int = 4, *, code: str | None = None) -> CriteriaSet:

@@ -43,3 +43,18 @@ def user(value: str, leading: str, benchmark: str) -> AnswerData:
 
 
 F01 = ind("F01", "reverse_quant", 8, formula="energy_intensity", uses_sector_values=True, unit="tce/product unit")
+# GB/T 36132-2025 Table C.1 #4: the 12 functions of an energy-carbon management platform, as the scoring rule lists them.
+F04_OPTIONS = [
+    "能耗查询",
+    "能源消费量和强度计算",
+    "能源消费分析与用能策略推荐",
+    "能效对标",
+    "能流分析",
+    "能效平衡与优化",
+    "用能与碳排放预算管理",
+    "碳排放",
+    "碳足迹核算",
+    "供应链碳管理",
+    "碳核查支撑",
+    "碳资产管理",
+]

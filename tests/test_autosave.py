@@ -11,7 +11,7 @@ from assessment.models import Answer, Assessment
 from assessment.scoring import GateSpec, IndicatorSpec
 from organisations.models import Role
 from tests.factories import consultant_for, make_company, member
-from tests.questionnaire_world import make_assessment, make_sector_value
+from tests.questionnaire_world import EDIT_LADDER, make_assessment, make_sector_value
 
 pytestmark = pytest.mark.django_db
 AUTOSAVE = {"X-Autosave": "1"}
@@ -20,18 +20,6 @@ AUTOSAVE = {"X-Autosave": "1"}
 @pytest.fixture(autouse=True)
 def _english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-@pytest.fixture
-def assessment() -> Assessment:
-    return make_assessment(make_company())
-
-
-@pytest.fixture
-def editor(client, assessment):
-    user = member(assessment.company, "editor", Role.EDITOR)
-    client.force_login(user)
-    return user
 
 
 def post(client, assessment: Assessment, code: str, data: dict, *, script: bool = True, page: str = "page-1"):
@@ -330,18 +318,7 @@ def test_autosave_after_submission_is_refused(client, assessment, editor):
     assert save_answer(assessment, "M01", AnswerValues(choice="partly"), version=1).outcome == Outcome.LOCKED
 
 
-@pytest.mark.parametrize(
-    ("who", "expected"),
-    [
-        ("anonymous", 302),
-        ("outsider", 404),
-        ("viewer", 403),
-        ("editor", 200),
-        ("owner", 200),
-        ("consultant", 200),
-        ("revoked", 404),
-    ],
-)
+@pytest.mark.parametrize(("who", "expected"), EDIT_LADDER)
 def test_autosave_permission_ladder(client, who, expected):
     company = make_company()
     assessment = make_assessment(company)

@@ -15,8 +15,8 @@ from assessment.criteria_rules import mark_problems
 from assessment.models import CriteriaSet, Gate, Indicator, SectorValue
 from assessment.scoring import AnswerData, Context, score
 from assessment.specs import sector_ref
-from tests.specs import F01, one
-from tests.worlds import answer, answer_all, make_criteria_set, make_world, world_sector
+from tests.specs import F01, F04_OPTIONS, one
+from tests.worlds import answer, answer_all, make_criteria_set, make_sector_value, make_world
 
 
 @pytest.fixture(autouse=True)
@@ -63,20 +63,7 @@ def test_basic_requirements_in_the_standards_wording(code, text_zh, english):
 def test_f04_functions_in_the_standards_wording():
     # Table C.1 #4 scoring rule lists the 12 functions.
     f04 = indicator(FACTORY, "F04")
-    assert f04.rule["options_zh"] == [
-        "能耗查询",
-        "能源消费量和强度计算",
-        "能源消费分析与用能策略推荐",
-        "能效对标",
-        "能流分析",
-        "能效平衡与优化",
-        "用能与碳排放预算管理",
-        "碳排放",
-        "碳足迹核算",
-        "供应链碳管理",
-        "碳核查支撑",
-        "碳资产管理",
-    ]
+    assert f04.rule["options_zh"] == F04_OPTIONS
     assert len(f04.rule["options_en"]) == 12 and f04.rule["max"] == 12 and f04.rule["target"] == 8
 
 
@@ -252,21 +239,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 def test_results_name_open_indicators_and_compliance_problems():
     criteria_set = make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE)
     world = make_world(criteria_set=criteria_set)
-    limit_row = SectorValue.objects.create(
-        key="test-limit",
-        area="factory",
-        indicator_code="X01",
-        sector=world_sector(),
-        product_zh="产品",
-        product_en="Product",
-        standard="GB 0000",
-        edition="2030",
-        unit="tce/t",
-        leading=Decimal("0.1"),
-        benchmark=Decimal("0.12"),
-        limit=Decimal("0.14"),
-        mark="V",
-    )
+    limit_row = make_sector_value(key="test-limit", benchmark=Decimal("0.12"), limit=Decimal("0.14"))
     answer_all(world.assessment, sector_value=limit_row)  # X01 = 1500 / 10000 = 0.15 tce/t > limit 0.14
     answer(world.assessment, "X03", count=None)
     url = reverse("assessment_results", args=[world.assessment.pk])

@@ -24,24 +24,10 @@ from assessment.scoring import (
     values_problem,
 )
 from assessment.vocabulary import Status, Verdict, verdict_text
-from tests.specs import F01, E, ind, one, user
+from tests.specs import F01, F04_OPTIONS, E, ind, one, user
 
 POS = ind("P", "positive_quant", 8, unit="%")
 REV = ind("R", "reverse_quant", 8, unit="t/t")
-F04_OPTIONS = [
-    "能耗查询",
-    "能源消费量和强度计算",
-    "能源消费分析与用能策略推荐",
-    "能效对标",
-    "能流分析",
-    "能效平衡与优化",
-    "用能与碳排放预算管理",
-    "碳排放",
-    "碳足迹核算",
-    "供应链碳管理",
-    "碳核查支撑",
-    "碳资产管理",
-]
 F04 = ind("F04", "count", 6, rule={"target": 8, "max": 12, "options_zh": F04_OPTIONS, "options_en": F04_OPTIONS})
 # GB 16780-2021 cement: level 1 = 80, level 2 = 87, level 3 (限定值, mandatory) = 94 kgce/t
 CEMENT = SectorRef(

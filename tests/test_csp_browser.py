@@ -5,7 +5,6 @@ the test sees the reference data and needs no live server or transactional datab
 """
 
 import asyncio
-import os
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,10 +14,11 @@ from django.test import Client
 from django.urls import path, reverse
 from playwright.sync_api import Route, sync_playwright
 
+from tests.browser.chromium import CHROMIUM
+
 pytestmark = pytest.mark.browser
 
 ORIGIN = "http://testserver"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Records what the CSP blocked, before any page script runs (Playwright's init scripts are not subject to CSP).
 RECORD_VIOLATIONS = """
 window.__csp = [];

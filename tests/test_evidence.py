@@ -53,18 +53,6 @@ def _english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
-@pytest.fixture
-def assessment() -> Assessment:
-    return make_assessment(make_company())
-
-
-@pytest.fixture
-def editor(client, assessment):
-    user = member(assessment.company, "editor", Role.EDITOR)
-    client.force_login(user)
-    return user
-
-
 def upload(client, assessment: Assessment, name: str, content: bytes, *, code: str = "E01", htmx: bool = True):
     url = reverse("evidence_upload", args=[assessment.pk, code])
     return client.post(url, {"file": SimpleUploadedFile(name, content)}, headers=HX if htmx else {})

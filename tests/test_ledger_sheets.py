@@ -22,6 +22,14 @@ def _english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
+@pytest.fixture
+def company(client: Any) -> Company:
+    """A cement works whose owner is logged in on `client`."""
+    works = cement_company()
+    client.force_login(member(works, "owner", Role.OWNER))
+    return works
+
+
 # --- Permission ladder ------------------------------------------------------------------------
 
 
@@ -95,9 +103,9 @@ def test_an_editor_creates_a_year_and_saves_the_sheet(client: Any) -> None:
         ("method", "bogus", "Select a valid choice"),
     ],
 )
-def test_invalid_input_is_refused_with_a_message(client: Any, field: str, value: str, message: str) -> None:
-    company = cement_company()
-    client.force_login(member(company, "owner", Role.OWNER))
+def test_invalid_input_is_refused_with_a_message(
+    client: Any, company: Company, field: str, value: str, message: str
+) -> None:
     response = client.post(
         reverse("data_sheet", args=[company.pk, 2025]), sheet_post(**{field: value}), HTTP_ACCEPT_LANGUAGE="en"
     )
@@ -106,9 +114,7 @@ def test_invalid_input_is_refused_with_a_message(client: Any, field: str, value:
     assert not DataSheet.objects.filter(company=company).exists()
 
 
-def test_messages_come_in_chinese(client: Any) -> None:
-    company = cement_company()
-    client.force_login(member(company, "owner", Role.OWNER))
+def test_messages_come_in_chinese(client: Any, company: Company) -> None:
     response = client.post(
         reverse("data_sheet", args=[company.pk, 2025]),
         sheet_post(**{"energy-0-quantity": "-1"}),
@@ -118,9 +124,7 @@ def test_messages_come_in_chinese(client: Any) -> None:
     assert "确保该值大于或等于0" in response.content.decode()
 
 
-def test_a_tampered_carrier_list_is_refused(client: Any) -> None:
-    company = cement_company()
-    client.force_login(member(company, "owner", Role.OWNER))
+def test_a_tampered_carrier_list_is_refused(client: Any, company: Company) -> None:
     response = client.post(
         reverse("data_sheet", args=[company.pk, 2025]), sheet_post(**{"energy-1-carrier": "raw_coal"})
     )
@@ -350,11 +354,11 @@ def test_an_import_with_a_bad_cell_is_refused_with_a_message(client: Any) -> Non
         (None, "unknown key"),
     ],
 )
-def test_a_broken_workbook_is_refused_without_error(client: Any, content: bytes | None, message: str) -> None:
+def test_a_broken_workbook_is_refused_without_error(
+    client: Any, company: Company, content: bytes | None, message: str
+) -> None:
     import io  # noqa: PLC0415
 
-    company = cement_company()
-    client.force_login(member(company, "owner", Role.OWNER))
     upload = _workbook([["secret_field", "", "", "", "1"]]) if content is None else io.BytesIO(content)
     upload.name = "x.xlsx"
     response = client.post(
@@ -365,9 +369,7 @@ def test_a_broken_workbook_is_refused_without_error(client: Any, content: bytes 
     assert not DataSheet.objects.filter(company=company).exists()
 
 
-def test_a_formula_in_the_workbook_is_never_evaluated(client: Any) -> None:
-    company = cement_company()
-    client.force_login(member(company, "owner", Role.OWNER))
+def test_a_formula_in_the_workbook_is_never_evaluated(client: Any, company: Company) -> None:
     upload = _workbook([["water_intake", "", "", "", "=1+1"], ["water_reused", "", "", "", "900"]])
     assert client.post(reverse("data_sheet_import", args=[company.pk, 2025]), {"file": upload}).status_code == 302
     sheet = DataSheet.objects.get(company=company)

@@ -277,6 +277,14 @@ def invite(client, company, email="new@example.com", role="editor") -> Invitatio
     return Invitation.objects.get(company=company, email=email.lower())
 
 
+@pytest.fixture
+def invitation(client, team) -> Invitation:
+    """new@example.com invited as an editor by the owner, who stays logged in on `client`."""
+    company, owner, _editor, _viewer = team
+    client.force_login(owner)
+    return invite(client, company)
+
+
 def test_inviting_sends_an_email_with_the_accept_link(client, team):
     company, owner, _editor, _viewer = team
     client.force_login(owner)
@@ -339,10 +347,7 @@ def test_a_new_user_signs_up_then_accepts(client, team):
     assert "already been used" in client.get(accept_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
-def test_an_invitation_for_another_address_is_not_accepted(client, team):
-    company, owner, _editor, _viewer = team
-    client.force_login(owner)
-    invitation = invite(client, company)
+def test_an_invitation_for_another_address_is_not_accepted(client, invitation):
     intruder = make_user("intruder@example.com")
     client.force_login(intruder)
     response = client.post(reverse("invitation_accept", args=[invitation.token]), HTTP_ACCEPT_LANGUAGE="en")
@@ -351,10 +356,7 @@ def test_an_invitation_for_another_address_is_not_accepted(client, team):
     assert not Membership.objects.filter(user=intruder).exists()
 
 
-def test_an_expired_invitation_is_not_accepted(client, team):
-    company, owner, _editor, _viewer = team
-    client.force_login(owner)
-    invitation = invite(client, company)
+def test_an_expired_invitation_is_not_accepted(client, invitation):
     Invitation.objects.filter(pk=invitation.pk).update(created_at=timezone.now() - datetime.timedelta(days=15))
     user = make_user("new@example.com")
     client.force_login(user)
@@ -363,10 +365,7 @@ def test_an_expired_invitation_is_not_accepted(client, team):
     assert not Membership.objects.filter(user=user).exists()
 
 
-def test_accepting_anonymously_asks_to_log_in(client, team):
-    company, owner, _editor, _viewer = team
-    client.force_login(owner)
-    invitation = invite(client, company)
+def test_accepting_anonymously_asks_to_log_in(client, invitation):
     client.logout()
     response = client.post(reverse("invitation_accept", args=[invitation.token]))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
@@ -381,11 +380,8 @@ def test_accepting_never_demotes_an_existing_member(client, team):
     assert Membership.objects.get(user=editor).role == Role.EDITOR
 
 
-def test_owner_cancels_a_pending_invitation(client, team):
-    company, owner, _editor, _viewer = team
-    client.force_login(owner)
-    invitation = invite(client, company)
-    client.post(reverse("invitation_cancel", args=[company.pk, invitation.pk]))
+def test_owner_cancels_a_pending_invitation(client, invitation):
+    client.post(reverse("invitation_cancel", args=[invitation.company_id, invitation.pk]))
     assert not Invitation.objects.filter(pk=invitation.pk).exists()
 
 

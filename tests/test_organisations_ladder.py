@@ -137,11 +137,25 @@ EXPECTED = {
 ACTORS = ["anonymous", "outsider", "revoked", "viewer", "editor", "owner", "consultant"]
 
 
-def call(client, method: str, url: str, data: Any) -> Any:
-    response = client.get(url) if method == "get" else client.post(url, data or {})
+def climb(client, world: World, actor: str, name: str, method: str, args: Any, data: Any, expected: dict) -> None:
+    """`actor` (logged in unless anonymous) calls one case's URL and gets what `expected` says: "ok" is the page
+    (200) or, for a POST, its redirect (302); anonymous visitors are sent to log in."""
+    url = reverse(name, args=args(world))
+    if actor != "anonymous":
+        client.force_login(getattr(world, actor))
+    if method == "get":
+        response = client.get(url)
+    else:
+        response = client.post(url, data(world) if data else {})
     if response.streaming:
         b"".join(response.streaming_content)  # a download holds its file open until read to the end
-    return response
+    if actor == "anonymous":
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login") + "?next=")
+    elif expected[actor] == "ok":
+        assert response.status_code == (200 if method == "get" else 302), response.content.decode()[:1500]
+    else:
+        assert response.status_code == expected[actor]
 
 
 @pytest.mark.parametrize("actor", ACTORS)
@@ -149,19 +163,7 @@ def call(client, method: str, url: str, data: Any) -> Any:
     ("name", "method", "args", "data", "need"), COMPANY_CASES, ids=lambda v: v if isinstance(v, str) else ""
 )
 def test_company_ladder(client, world, actor, name, method, args, data, need):
-    url = reverse(name, args=args(world))
-    if actor != "anonymous":
-        client.force_login(getattr(world, actor))
-    response = call(client, method, url, data(world) if data else None)
-    if actor == "anonymous":
-        assert response.status_code == 302
-        assert response.url.startswith(reverse("login") + "?next=")
-        return
-    expected = EXPECTED[need][actor]
-    if expected == "ok":
-        assert response.status_code == (200 if method == "get" else 302), response.content.decode()[:1500]
-    else:
-        assert response.status_code == expected
+    climb(client, world, actor, name, method, args, data, EXPECTED[need])
 
 
 def test_failed_writes_change_nothing(client, world):
@@ -216,18 +218,7 @@ FIRM_EXPECTED = {
     ("name", "method", "args", "data", "need"), CONSULTANCY_CASES, ids=lambda v: v if isinstance(v, str) else ""
 )
 def test_consultancy_ladder(client, world, actor, name, method, args, data, need):
-    url = reverse(name, args=args(world))
-    if actor != "anonymous":
-        client.force_login(getattr(world, actor))
-    response = call(client, method, url, data(world) if data else None)
-    if actor == "anonymous":
-        assert response.status_code == 302 and response.url.startswith(reverse("login"))
-        return
-    expected = FIRM_EXPECTED[need][actor]
-    if expected == "ok":
-        assert response.status_code == (200 if method == "get" else 302)
-    else:
-        assert response.status_code == expected
+    climb(client, world, actor, name, method, args, data, FIRM_EXPECTED[need])
 
 
 def test_every_url_has_a_ladder_case():

@@ -25,7 +25,7 @@ from assessment.scorecards import live_state
 from organisations.models import Role, Sector
 from policies.models import PolicyDocument
 from tests.factories import consultant_for, make_company, make_sheet, member
-from tests.questionnaire_world import make_assessment, make_criteria_set, make_sector_value
+from tests.questionnaire_world import EDIT_LADDER, make_assessment, make_criteria_set, make_sector_value
 
 pytestmark = pytest.mark.django_db
 _numbers = itertools.count(1)
@@ -91,18 +91,7 @@ def test_start_refuses_a_future_year(client, setup):
     assert Assessment.objects.filter(company=setup["company"]).count() == 1
 
 
-@pytest.mark.parametrize(
-    ("who", "expected"),
-    [
-        ("anonymous", 302),
-        ("outsider", 404),
-        ("viewer", 403),
-        ("editor", 200),
-        ("owner", 200),
-        ("consultant", 200),
-        ("revoked", 404),
-    ],
-)
+@pytest.mark.parametrize(("who", "expected"), EDIT_LADDER)
 def test_start_permission_ladder(client, setup, who, expected):
     if who != "anonymous":
         client.force_login(setup[who])

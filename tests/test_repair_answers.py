@@ -7,24 +7,17 @@ from django.core.management import call_command
 from django.utils import translation
 
 from assessment.models import Answer, Assessment, AuditEvent, CriteriaSet
-from organisations.credit_code import check_character
-from organisations.models import Company, Sector
+from tests.factories import cement_company
+from tests.questionnaire_world import make_assessment
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def assessment() -> Assessment:
-    body = "91350200MA0000002"
-    company = Company.objects.create(
-        name="Repair Works",
-        credit_code=body + check_character(body),
-        sector=Sector.objects.get(code="30"),
-        province="FJ",
-        size="medium",
+    return make_assessment(
+        cement_company("Repair Works", province="FJ"), CriteriaSet.objects.latest_published("factory")
     )
-    criteria_set = CriteriaSet.objects.filter(area="factory", status=CriteriaSet.Status.PUBLISHED).latest("pk")
-    return Assessment.objects.create(company=company, criteria_set=criteria_set, year=2025)
 
 
 def run(*args: str) -> str:

@@ -17,6 +17,13 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def python_output(code: str) -> str:
+    """What `python -c code` prints, stripped; the run must succeed."""
+    result = run("-c", code)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 def test_loading_weasyprint_loads_no_ca_bundle():
     code = (
         "import ssl\n"
@@ -29,9 +36,7 @@ def test_loading_weasyprint_loads_no_ca_bundle():
         "assert http.client._create_https_context is not pdf._context_without_ca_bundle  # restored\n"
         "print(len(calls))\n"
     )
-    result = run("-c", code)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "0"
+    assert python_output(code) == "0"
 
 
 def test_render_report_skips_system_checks_and_does_not_import_openpyxl(tmp_path):
@@ -65,9 +70,7 @@ def test_loading_weasyprint_runs_no_compiler_or_linker_to_find_its_libraries():
         "assert ctypes.util.find_library is find_library  # restored\n"
         "print(sorted(set(commands)))\n"
     )
-    result = run("-c", code)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "['/sbin/ldconfig']"
+    assert python_output(code).splitlines()[-1] == "['/sbin/ldconfig']"
 
 
 def test_loading_weasyprint_falls_back_to_the_full_library_search():
@@ -79,6 +82,4 @@ def test_loading_weasyprint_falls_back_to_the_full_library_search():
         "from assessment import pdf\n"
         "print(pdf.html_to_pdf('<p>x</p>')[1])\n"
     )
-    result = run("-c", code)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "1"
+    assert python_output(code).splitlines()[-1] == "1"

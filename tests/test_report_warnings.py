@@ -5,24 +5,18 @@ from django.utils import translation
 
 from assessment import reports
 from assessment.models import Answer, Assessment, CriteriaSet, SectorValue
-from organisations.credit_code import check_character
-from organisations.models import Company, Sector, Verification
+from organisations.models import Company, Verification
+from tests.factories import cement_company
+from tests.questionnaire_world import make_assessment
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def assessment() -> Assessment:
-    body = "91350200MA0000003"
-    company = Company.objects.create(
-        name="Limit Cement Co",
-        credit_code=body + check_character(body),
-        sector=Sector.objects.get(code="30"),
-        province="FJ",
-        size="medium",
+    return make_assessment(
+        cement_company("Limit Cement Co", province="FJ"), CriteriaSet.objects.latest_published("factory")
     )
-    criteria_set = CriteriaSet.objects.filter(area="factory", status=CriteriaSet.Status.PUBLISHED).latest("pk")
-    return Assessment.objects.create(company=company, criteria_set=criteria_set, year=2025)
 
 
 def html(assessment: Assessment) -> str:

@@ -15,7 +15,7 @@ from assessment.views.results import GAPS_SHOWN
 from organisations.models import Membership, Role
 from policies.models import PolicyDocument
 from tests.factories import make_user
-from tests.worlds import answer, answer_all, make_criteria_set, make_world
+from tests.worlds import World, answer, answer_all, make_criteria_set, make_world
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -28,6 +28,30 @@ def results_page(world, role="viewer", **params):
 
 def indicators_page(world, role="viewer"):
     return world.client(role).get(reverse("assessment_indicators", args=[world.assessment.pk]), **EN)
+
+
+def answered_relative_world() -> World:
+    """A four-indicator world rated relative to a reference score, all answered."""
+    world = make_world(criteria_set=make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE))
+    answer_all(world.assessment)
+    return world
+
+
+def world_with_own_yardsticks(energy: str) -> World:
+    """A six-indicator world, all answered; X01's energy `energy` tce over 10 000 output, against the company's
+    own leading 0.1 and benchmark 0.2 instead of a sector value."""
+    world = make_world(6)
+    answer_all(world.assessment)
+    answer(
+        world.assessment,
+        "X01",
+        sector_value=None,
+        inputs={"E": energy, "Q": "10000"},
+        leading=Decimal("0.1"),
+        benchmark=Decimal("0.2"),
+        values_source="Industry association 2030",
+    )
+    return world
 
 
 def test_results_show_total_verdict_and_one_bar_per_category():
@@ -59,14 +83,16 @@ def test_an_incomplete_verdict_names_the_open_gates():
 
 
 def test_relative_listing_compares_with_the_regional_reference_or_explains_its_absence():
-    criteria_set = make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE)
-    world = make_world(criteria_set=criteria_set)
-    answer_all(world.assessment)
+    world = answered_relative_world()
     body = results_page(world).content.decode()
     # Without a reference the page says what the score means instead of "cannot be compared".
     assert "no regional reference recorded" in body and "regional average of existing national units" in body
     RegionalReference.objects.create(
-        area=criteria_set.area, province="JS", year=2029, value=Decimal("99.5"), source="Provincial list 2029"
+        area=world.assessment.criteria_set.area,
+        province="JS",
+        year=2029,
+        value=Decimal("99.5"),
+        source="Provincial list 2029",
     )
     body = results_page(world).content.decode()
     assert "Below the regional reference" in body and "99.50" in body and "Provincial list 2029" in body
@@ -117,17 +143,7 @@ def test_each_gap_says_its_points_of_its_maximum_in_the_readers_language():
 
 
 def test_user_supplied_and_provisional_values_are_marked():
-    world = make_world(6)
-    answer_all(world.assessment)
-    answer(
-        world.assessment,
-        "X01",
-        sector_value=None,
-        inputs={"E": "1500", "Q": "10000"},
-        leading=Decimal("0.1"),
-        benchmark=Decimal("0.2"),
-        values_source="Industry association 2030",
-    )
+    world = world_with_own_yardsticks(energy="1500")
     Indicator.objects.filter(category__criteria_set=world.assessment.criteria_set, code="X06").update(provisional=True)
     body = indicators_page(world).content.decode()
     x01 = body[body.index('id="indicator-X01"') : body.index('id="indicator-X04"')]
@@ -299,14 +315,16 @@ def test_results_say_which_relative_bar_applies():
     """Staff reference when entered, else the platform's published provincial estimate, else none."""
     from standing.models import PeerStat
 
-    criteria_set = make_criteria_set(4, rating=CriteriaSet.Rating.RELATIVE)
-    world = make_world(criteria_set=criteria_set)
-    answer_all(world.assessment)
+    world = answered_relative_world()
     body = results_page(world).content.decode()
     assert 'data-source="none"' in body and "No relative bar applies yet" in body
     # A refused platform statistic is no bar either.
     stat = PeerStat.objects.create(
-        criteria_set=criteria_set.code, year=world.assessment.year, sector="", province="JS", refusal="few_companies"
+        criteria_set=world.assessment.criteria_set.code,
+        year=world.assessment.year,
+        sector="",
+        province="JS",
+        refusal="few_companies",
     )
     assert 'data-source="none"' in results_page(world).content.decode()
     PeerStat.objects.filter(pk=stat.pk).update(refusal="", companies=14, mean=Decimal("1.5"))
@@ -315,7 +333,11 @@ def test_results_say_which_relative_bar_applies():
     assert "the platform's average in your province, 1.50 (14 companies, 2030)" in body
     assert "Your total reaches it." in body
     RegionalReference.objects.create(
-        area=criteria_set.area, province="JS", year=world.assessment.year - 1, value=Decimal("99.5"), source="List"
+        area=world.assessment.criteria_set.area,
+        province="JS",
+        year=world.assessment.year - 1,
+        value=Decimal("99.5"),
+        source="List",
     )
     body = results_page(world).content.decode()
     assert 'data-source="staff"' in body and "the regional reference score 99.50" in body
@@ -329,17 +351,7 @@ def test_figures_follow_the_reports_precision_rules():
     decimals: rates one decimal, other measures three significant figures, not floatformat's four places."""
     from assessment.reports import measure_text, points_text
 
-    world = make_world(6)
-    answer_all(world.assessment)
-    answer(
-        world.assessment,
-        "X01",
-        sector_value=None,
-        inputs={"E": "1234.5678", "Q": "10000"},
-        leading=Decimal("0.1"),
-        benchmark=Decimal("0.2"),
-        values_source="Industry association 2030",
-    )
+    world = world_with_own_yardsticks(energy="1234.5678")
     row = submission.live_state(world.assessment).card.indicator("X01")
     body = indicators_page(world).content.decode()
     assert row.value is not None

@@ -20,19 +20,10 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from assessment.models import CriteriaSet
 from organisations.models import Sector
 from policies.models import FocusArea
+from tests.browser.chromium import CHROMIUM, LAUNCH_ARGS
 from tests.browser.steps import Browsing, Watch
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Generous: CI machines may be busy. Nothing waits this long unless something is wrong.
 TIMEOUT_MS = 20_000
 # Runs before any page script in every frame; init scripts are not subject to the page's CSP.

@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 
 from assessment.answers import start_assessment
 from assessment.models import Answer, Assessment, CriteriaSet
-from organisations.credit_code import check_character
-from organisations.models import Company, Membership, Role, Sector
+from organisations.models import Membership, Role
 from tests.browser.steps import PASSWORD, Browsing
+from tests.factories import cement_company
 
 pytestmark = pytest.mark.browser
 LATENCY_MS = 400
@@ -27,17 +27,11 @@ def slow(open_browser):  # noqa: ANN001, ANN201
     user = get_user_model().objects.create_user(
         username="slow@example.com", email="slow@example.com", password=PASSWORD
     )
-    body = "91350200000000001"[:17]
-    company = Company.objects.create(
-        name="Slow Line Ceramics",
-        credit_code=body + check_character(body),
-        sector=Sector.objects.get(code="30"),
-        province="FJ",
-        size="medium",
-    )
+    company = cement_company("Slow Line Ceramics", province="FJ")
     Membership.objects.create(user=user, company=company, role=Role.OWNER)
-    criteria_set = CriteriaSet.objects.filter(area="factory", status=CriteriaSet.Status.PUBLISHED).latest("pk")
-    assessment = start_assessment(company, criteria_set, year=2025, title="", user=user)
+    assessment = start_assessment(
+        company, CriteriaSet.objects.latest_published("factory"), year=2025, title="", user=user
+    )
     b = open_browser("en", "en-US")
     b.goto("/accounts/login/")
     b.page.fill("#id_username", "slow@example.com")
