@@ -196,6 +196,7 @@ class Questionnaire:
     rows: dict[str, StoredAnswer]
     answers: dict[str, AnswerData]
     scorecard: Scorecard
+    context: Context
     # The company-year data sheet's figures (drafts only): code → (value, unit), and the stored calculation.
     sheet: dict[str, tuple[Decimal, str]] = field(default_factory=dict)
     sheet_figures: dict[str, Any] = field(default_factory=dict)
@@ -291,21 +292,26 @@ def reference_row(assessment: Assessment) -> RegionalReference | None:
     )
 
 
-def context_for(assessment: Assessment) -> Context:
-    """What the engine needs beyond the answers: the evaluation year (which quota edition applies),
-    and the company's sector with its parent and children (does a chosen quota row fit it).
+def context_for(assessment: Assessment, rows: Iterable[SectorValue] | None = None) -> Context:
+    """What the engine needs beyond the answers: the evaluation year (which quota edition applies), and the
+    sectors a chosen quota row may be keyed to: the company's and its kin (Sector.is_kin).
+
+    `rows`: the sector value rows a draft's answers use, read with them (sector selected). The engine looks up
+    only their sectors, so the kin among them is the whole answer, with no query. Without them (a snapshot's
+    answers name sectors by code only) the company's sector's parent and children are read.
     The assessment needs its company's sector selected."""
     sector = assessment.company.sector
-    related = Sector.objects.filter(Q(pk=sector.parent_id) | Q(parent_id=sector.pk)).values_list("code", flat=True)
-    return Context(year=assessment.year, sector_codes=frozenset({sector.code, *related}), company_sector=sector.code)
+    if rows is None:
+        kin = set(Sector.objects.filter(Q(pk=sector.parent_id) | Q(parent_id=sector.pk)).values_list("code", flat=True))
+    else:
+        kin = {row.sector.code for row in rows if sector.is_kin(row.sector)}
+    return Context(year=assessment.year, sector_codes=frozenset({sector.code, *kin}), company_sector=sector.code)
 
 
-def load_questionnaire(
-    assessment: Assessment, *, figures: dict[str, Any] | None = None, context: Context | None = None
-) -> Questionnaire:
-    """Criteria (cached), every answer row (one query) and the scorecard they give. `figures` (the company-year
-    data sheet's) and `context` may be passed in when several assessments of one company-year are scored.
-    """
+def load_questionnaire(assessment: Assessment, *, figures: dict[str, Any] | None = None) -> Questionnaire:
+    """Criteria (cached), every answer row (one query), the sector value rows they use and the scorecard they
+    give. `figures` (the company-year data sheet's) may be passed in when several assessments of one
+    company-year are scored."""
     criteria = criteria_for(assessment.criteria_set)
     rows, sector_values = read_answers(assessment.pk)
     answers = {
@@ -315,7 +321,7 @@ def load_questionnaire(
     figures = sheet_for(assessment) if figures is None or assessment.is_locked else figures
     sheet = sheet_values(figures)
     from_sheet = with_sheet(criteria, answers, sheet) if sheet else {}
-    context = context or context_for(assessment)
+    context = context_for(assessment, sector_values.values())
     reference = reference_row(assessment)
     card = score(criteria.spec, answers, reference=reference.value if reference else None, context=context)
     return Questionnaire(
@@ -323,6 +329,7 @@ def load_questionnaire(
         rows=rows,
         answers=answers,
         scorecard=card,
+        context=context,
         sheet=sheet,
         sheet_figures=figures,
         from_sheet=from_sheet,
@@ -342,10 +349,7 @@ def rescore_year(company_id: int, year: int) -> dict[int, Scorecard]:
     if not drafts:
         return {}
     figures = figures_for(company_id, year)
-    context = context_for(drafts[0])
-    return {
-        a.pk: load_questionnaire(a, figures=figures, context=replace(context, year=a.year)).scorecard for a in drafts
-    }
+    return {a.pk: load_questionnaire(a, figures=figures).scorecard for a in drafts}
 
 
 def scorecard_for(assessment: Assessment) -> Scorecard:

@@ -85,8 +85,7 @@ def live_state(assessment: Assessment) -> ScoringState:
     """A draft scored from the database through the questionnaire's loader (answers.load_questionnaire).
 
     The assessment needs its company (with sector) and criteria set selected."""
-    context = context_for(assessment)
-    questionnaire = load_questionnaire(assessment, context=context)
+    questionnaire = load_questionnaire(assessment)
     criteria, card = questionnaire.criteria, questionnaire.scorecard
     answers: dict[str, AnswerData] = {}
     notes: dict[str, dict[str, str]] = {}
@@ -108,7 +107,7 @@ def live_state(assessment: Assessment) -> ScoringState:
         spec=criteria.spec,
         answers=answers,
         card=card,
-        context=context,
+        context=questionnaire.context,
         reference_year=ref.year if ref else None,
         reference_source=ref.source if ref else "",
         notes=notes,

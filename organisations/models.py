@@ -49,6 +49,11 @@ class Sector(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.code,)
 
+    def is_kin(self, other: "Sector") -> bool:
+        """`other` is this sector, a sub-sector of it, or the division it belongs to: a quota row keyed to
+        `other` applies to a company in this sector (one level, as the quota standards are keyed)."""
+        return self.pk in (other.pk, other.parent_id) or other.pk == self.parent_id
+
 
 class Province(models.TextChoices):
     BEIJING = "BJ", _("Beijing")

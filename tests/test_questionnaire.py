@@ -397,9 +397,9 @@ def test_load_questionnaire_uses_one_query_for_answers(setup, django_assert_num_
     assessment = Assessment.objects.select_related("company__sector", "criteria_set").get(pk=setup["assessment"].pk)
     criteria_for(assessment.criteria_set)
     Answer.objects.create(assessment=assessment, code="M01", choice="met")
-    # the answers, the sectors next to the company's (which quota rows fit it) and the company-year data sheet's
-    # figures; stars rating: no regional reference
-    with django_assert_num_queries(3):
+    # the answers and the company-year data sheet's figures (no sector value chosen: no sector value rows; which
+    # quota rows fit the company is decided from those rows); stars rating: no regional reference
+    with django_assert_num_queries(2):
         load_questionnaire(assessment)
 
 
@@ -416,8 +416,8 @@ def test_autosave_reads_the_data_sheet_once(client, django_assert_num_queries):
     client.get(reverse("assessment_category", args=[assessment.pk, "energy"]))  # warm the session and caches
     # session, user, assessment, membership; the question's sector values and evidence; the data sheet, once:
     # for validation and for the score after the save; the save (savepoint, lock, row, insert, release); the
-    # score's answers and sector family.
-    with CaptureQueriesContext(connection) as queries, django_assert_num_queries(14):
+    # score's answers.
+    with CaptureQueriesContext(connection) as queries, django_assert_num_queries(13):
         response = client.post(url, {"E03-value": "70", "E03-version": "0", "client": "p"}, headers={"X-Autosave": "1"})
     assert response.status_code == 200
     assert _reads(queries, "ledger_datasheet") == 1
@@ -432,9 +432,9 @@ def test_a_relative_draft_reads_its_regional_reference_once(django_assert_num_qu
         pk=make_assessment(company, criteria_set).pk
     )
     criteria_for(assessment.criteria_set)
-    # the answers, the sector family, the data sheet and the regional reference: the reference once, for the
-    # score and for the year and source shown beside it
-    with CaptureQueriesContext(connection) as queries, django_assert_num_queries(4):
+    # the answers, the data sheet and the regional reference: the reference once, for the score and for the
+    # year and source shown beside it
+    with CaptureQueriesContext(connection) as queries, django_assert_num_queries(3):
         state = live_state(assessment)
     assert _reads(queries, "assessment_regionalreference") == 1
     assert (state.reference, state.reference_year) == (Decimal(70), 2024)

@@ -8,14 +8,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessment import submission
+from assessment.answers import context_for
 from assessment.models import Assessment, CriteriaSet, Indicator, RegionalReference
 from assessment.scorecards import live_state
 from assessment.scoring import round_points
 from assessment.views.results import GAPS_SHOWN
-from organisations.models import Membership, Role
+from organisations.models import Membership, Role, Sector
 from policies.models import PolicyDocument
 from tests.factories import make_user
-from tests.worlds import World, answer, answer_all, make_criteria_set, make_world
+from tests.worlds import World, answer, answer_all, make_criteria_set, make_sector_value, make_world, world_sector
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -289,11 +290,12 @@ def test_results_page_queries(submitted, django_assert_num_queries):
     client = world.client("viewer")
     url = reverse("assessment_results", args=[world.assessment.pk])
     client.get(url, **EN)  # warm the session and the criteria cache
-    # session, user, assessment (company, sector, criteria set), membership, sector family (context);
-    # a draft: its answers, the sector values they use (with their libraries: the yardsticks' too) and
-    # the data sheet; a submitted one: its snapshot (once) and the libraries of its yardsticks; the report
-    # panel. The gaps' policy basis is kept with the cached criteria version.
-    with django_assert_num_queries(8 if submitted else 9):
+    # session, user, assessment (company, sector, criteria set), membership; a draft: its answers, the sector
+    # values they use (with their sectors, which decide whether they fit the company's, and their libraries: the
+    # yardsticks' too) and the data sheet; a submitted one: its snapshot (without its frozen content, re-scored
+    # once per process), the company's sector family and the libraries of its yardsticks; the report panel.
+    # The gaps' policy basis is kept with the cached criteria version.
+    with django_assert_num_queries(8):
         response = client.get(url, {"whatif": ["X02", "X03"]}, **EN)
     assert response.status_code == 200 and 'id="whatif-total"' in response.content.decode()
 
@@ -383,3 +385,26 @@ def test_the_gap_list_prints_the_shared_policy_basis_once():
     assert 'id="common-basis"' in gaps
     assert gaps.count("GB/T 33635-2017") == 1
     assert gaps.count('<li class="list-group-item') > 2
+
+
+@pytest.mark.parametrize(
+    ("quota_sector", "fits"),
+    [("ZT", True), ("C", True), ("ZT1", True), ("ZX", False), ("ZX1", False)],
+    ids=["own", "its-division", "its-sub-sector", "a-sibling", "a-sibling's-sub-sector"],
+)
+def test_a_quota_row_fits_the_company_in_its_sector_division_or_a_sub_sector(quota_sector, fits):
+    """A draft decides from the chosen row's own sector whether it fits the company's (Sector.is_kin), with no
+    query for the sector family, as a snapshot's re-score decides it from the family it reads."""
+    own = world_sector()  # ZT, under C
+    Sector.objects.create(code="ZT1", parent=own, name_zh="子行业", name_en="Sub-sector")
+    sibling = Sector.objects.create(code="ZX", parent=own.parent, name_zh="兄弟行业", name_en="Sibling")
+    Sector.objects.create(code="ZX1", parent=sibling, name_zh="兄弟子行业", name_en="Sibling's sub-sector")
+    world = make_world(4)
+    answer_all(world.assessment, make_sector_value(sector=Sector.objects.get(code=quota_sector)))
+    assessment = Assessment.objects.select_related("company__sector", "criteria_set").get(pk=world.assessment.pk)
+    state = live_state(assessment)
+    x01 = next(r for r in state.card.indicators if r.code == "X01")
+    assert any(flag.code == "sector_mismatch" for flag in x01.flags) is not fits
+    family = context_for(assessment)  # read from the database: the company's sector, its parent and children
+    assert (quota_sector in family.sector_codes) is fits
+    assert (quota_sector in state.context.sector_codes) is fits

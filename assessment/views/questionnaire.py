@@ -71,7 +71,7 @@ from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, IndicatorType, Stat
 from greenmfg.bilingual import is_chinese, pick, split_bilingual, unit_label
 from ledger.sheets import explain, per_product_note
 from organisations.access import Access, get_company_for_user
-from organisations.models import AccessGrant
+from organisations.models import AccessGrant, Sector
 from policies.models import Mark
 
 # --- Start ------------------------------------------------------------------------------------
@@ -377,8 +377,7 @@ class Page:
     targets: dict[str, Any]  # code → GateSpec / IndicatorSpec of every answerable item
     sector_values: dict[str, list[SectorValue]]
     evidence: dict[str, list[Evidence]]
-    company_sector_id: int
-    company_sector_parent_id: int | None
+    company_sector: Sector
     access: Access
     locked: bool
     answer_base_url: str
@@ -491,8 +490,7 @@ def _load_page(
         targets=targets,
         sector_values=sector_values,
         evidence=evidence,
-        company_sector_id=assessment.company.sector_id,
-        company_sector_parent_id=assessment.company.sector.parent_id,
+        company_sector=assessment.company.sector,
         access=access,
         locked=assessment.is_locked,
         answer_base_url=reverse("assessment_answer", args=[assessment.pk, "CODE"]),
@@ -807,11 +805,7 @@ def _fill_sector_values(item: Item, row: Indicator, page: Page, raw: dict[str, A
     # outside the f-string: makemessages cannot see gettext calls inside one
     leading_word, benchmark_word = _("leading"), _("benchmark")
     for sv in values:
-        # the company's own sector, a sub-sector of it, or the division it belongs to
-        mine = (
-            page.company_sector_id in (sv.sector_id, sv.sector.parent_id)
-            or sv.sector_id == page.company_sector_parent_id
-        )
+        mine = page.company_sector.is_kin(sv.sector)
         owner = (
             f"{pick(sv.library, 'name')} ({split_bilingual(sv.library.source)}) · " if sv.library is not None else ""
         )
