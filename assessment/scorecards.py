@@ -89,19 +89,19 @@ def live_state(assessment: Assessment) -> ScoringState:
     criteria, card = questionnaire.criteria, questionnaire.scorecard
     answers: dict[str, AnswerData] = {}
     notes: dict[str, dict[str, str]] = {}
+    unexplained: dict[str, tuple[str, ...]] = {}
+    sheet = questionnaire.sheet
     for code, row in questionnaire.rows.items():
         # Rows for headings or codes no longer in the set are not part of the score or the snapshot.
-        if code not in criteria.gates and code not in criteria.indicators:
-            continue
-        answers[code] = questionnaire.answers[code]
-        if code in criteria.indicators and (row.comment or row.consultant_note):
-            notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
+        if code in criteria.gates:
+            answers[code] = questionnaire.answers[code]
+        elif code in criteria.indicators:
+            answers[code] = questionnaire.answers[code]
+            if row.comment or row.consultant_note:
+                notes[code] = {"comment": row.comment, "consultant_note": row.consultant_note}
+            if sheet and (missing := unexplained_overrides(row.inputs, sheet, code)):
+                unexplained[code] = missing
     ref = questionnaire.reference  # read once, with the score
-    unexplained = {
-        code: missing
-        for code, row in questionnaire.rows.items()
-        if code in criteria.indicators and (missing := unexplained_overrides(row.inputs, questionnaire.sheet, code))
-    }
     return ScoringState(
         criteria=criteria.data,
         spec=criteria.spec,
