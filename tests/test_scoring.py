@@ -28,6 +28,16 @@ CEMENT = SectorRef("cement", "kgce/t", D("80"), D("87"), D("94"))
 
 
 # (id, spec, answers, code, expected points, expected status, extra checks on the indicator result)
+# One banded indicator worth 10 points: full from 90, half in [70, 90).
+BANDS_90_70 = one(
+    ind(
+        "B",
+        "bands",
+        10,
+        rule={"bands": [{"min": "90", "fraction": "1"}, {"min": "70", "max": "90", "fraction": "0.5"}]},
+    )
+)
+
 CASES = [
     # Reverse, between: 82 kgce/t (8200 tce / 100000 t = 0.082 tce/t); quota 80/87 kgce/t → 0.080/0.087 tce/t.
     # s = (0.087 − 0.082) / (0.087 − 0.080) = 5/7 = 0.714285…; 8 × 5/7 = 5.714… → 5.71
@@ -226,14 +236,7 @@ CASES = [
     # Bands: 75 falls in [70, 90) → fraction 0.5 → 10 × 0.5 = 5.00
     (
         "bands-middle",
-        one(
-            ind(
-                "B",
-                "bands",
-                10,
-                rule={"bands": [{"min": "90", "fraction": "1"}, {"min": "70", "max": "90", "fraction": "0.5"}]},
-            )
-        ),
+        BANDS_90_70,
         {"B": AnswerData(value=D("75"))},
         "B",
         "5.00",
@@ -243,14 +246,7 @@ CASES = [
     # Bands: 65 below every band → 0
     (
         "bands-below",
-        one(
-            ind(
-                "B",
-                "bands",
-                10,
-                rule={"bands": [{"min": "90", "fraction": "1"}, {"min": "70", "max": "90", "fraction": "0.5"}]},
-            )
-        ),
+        BANDS_90_70,
         {"B": AnswerData(value=D("65"))},
         "B",
         "0.00",
