@@ -27,7 +27,6 @@ POS = ind("P", "positive_quant", 8, unit="%")
 CEMENT = SectorRef("cement", "kgce/t", D("80"), D("87"), D("94"))
 
 
-# (id, spec, answers, code, expected points, expected status, extra checks on the indicator result)
 # One banded indicator worth 10 points: full from 90, half in [70, 90).
 BANDS_90_70 = one(
     ind(
@@ -38,6 +37,7 @@ BANDS_90_70 = one(
     )
 )
 
+# (id, spec, answers, code, expected points, expected status, extra checks on the indicator result)
 CASES = [
     # Reverse, between: 82 kgce/t (8200 tce / 100000 t = 0.082 tce/t); quota 80/87 kgce/t → 0.080/0.087 tce/t.
     # s = (0.087 − 0.082) / (0.087 − 0.080) = 5/7 = 0.714285…; 8 × 5/7 = 5.714… → 5.71
