@@ -340,7 +340,7 @@ def load_questionnaire(assessment: Assessment, *, figures: dict[str, Any] | None
 
 def rescore_year(company_id: int, year: int) -> dict[int, Scorecard]:
     """Every draft of a company-year scored on its data sheet (after a change of the sheet): the sheet's
-    figures and the company's sector context are read once for all of them."""
+    figures are read once for all of them."""
     drafts = list(
         Assessment.objects.filter(company_id=company_id, year=year, status=Assessment.Status.DRAFT)
         .select_related("company__sector", "criteria_set")
