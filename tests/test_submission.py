@@ -491,3 +491,18 @@ def test_a_re_scored_snapshot_is_kept_by_content_and_context(django_assert_num_q
     state = state_for(fresh())
     assert state is not first and f"{company_sector.code}1" in (state.context.sector_codes or ())
     assert state.card == first.card  # the same answers score the same here
+
+
+def test_a_snapshot_without_a_digest_is_re_scored_from_its_own_row_and_not_kept():
+    """A snapshot written around Snapshot.save (loaddata, bulk_create) has no digest: it is re-scored from
+    its own row on every view, never from the memory kept for another snapshot's content."""
+    world = make_world(6)
+    answer_all(world.assessment)
+    stored = submit(world)
+    Snapshot.objects.filter(pk=stored.pk).update(digest="")
+    assessment = Assessment.objects.select_related("company__sector", "criteria_set").get(pk=world.assessment.pk)
+    state = state_for(assessment)
+    assert state.from_snapshot and round_points(state.card.total) == stored.total
+    assert rescored.cache_info().currsize == 0
+    again = Assessment.objects.select_related("company__sector", "criteria_set").get(pk=world.assessment.pk)
+    assert state_for(again) is not state
