@@ -130,7 +130,9 @@ class SectorRef:
     superseded: date | None = None
 
 
-@dataclass(frozen=True)
+# One per stored answer on every draft page: slots and not frozen, as the result records below (a frozen
+# dataclass pays for every field in __init__: four times the cost for 200 answers, bench/results_bench.py).
+@dataclass(slots=True)
 class AnswerData:
     value: Decimal | None = None
     inputs: Mapping[str, Decimal] = field(default_factory=dict)
