@@ -85,36 +85,35 @@ PRODUCT = Input(
     "Qualified output Q (in the product unit of the chosen quota)",
 )
 OUTPUT = Input("G", "10k CNY", "产值 G（万元）", "Output value G (10k CNY)")
+# The numerators of the per-product forms and of their per-output alternatives (Annex B).
+ENERGY = Input(
+    "E",
+    "tce",
+    "综合能源消费量 E（tce，不含原料用能）",
+    "Comprehensive energy consumption E (tce, excluding feedstock)",
+    allow_negative=True,
+)
+CARBON = Input("C", "tCO2", "二氧化碳排放量 C（tCO2，按 GB/T 32150）", "CO2 emissions C (tCO2, per GB/T 32150)")
+MATERIAL = Input("M", "t", "主要原材料消耗量 M", "Main raw material consumed M")
+WATER = Input(
+    "V",
+    "m³",
+    "取水量 V（m³，不含施工、消防和外供水）",
+    "Water intake V (m³, excluding construction, fire-fighting and supply to others)",
+)
+POLLUTANT = Input("P", "t", "主要污染物产生或排放量 P（t）", "Main pollutant generated or discharged P (t)")
+
+
+def _per(key: str, unit: str, num: Input, den: Input) -> Formula:
+    """A formula `num / den`, e.g. E / Q."""
+    return Formula(key, f"{num.code} / {den.code}", unit, (num, den), _ratio(num.code, den.code))
+
 
 FORMULAS: dict[str, Formula] = {
     f.key: f
     for f in [
-        Formula(
-            "energy_intensity",
-            "E / Q",
-            "tce/product unit",
-            (
-                Input(
-                    "E",
-                    "tce",
-                    "综合能源消费量 E（tce，不含原料用能）",
-                    "Comprehensive energy consumption E (tce, excluding feedstock)",
-                    allow_negative=True,
-                ),
-                PRODUCT,
-            ),
-            _ratio("E", "Q"),
-        ),
-        Formula(
-            "carbon_intensity",
-            "C / Q",
-            "tCO2/product unit",
-            (
-                Input("C", "tCO2", "二氧化碳排放量 C（tCO2，按 GB/T 32150）", "CO2 emissions C (tCO2, per GB/T 32150)"),
-                PRODUCT,
-            ),
-            _ratio("C", "Q"),
-        ),
+        _per("energy_intensity", "tce/product unit", ENERGY, PRODUCT),
+        _per("carbon_intensity", "tCO2/product unit", CARBON, PRODUCT),
         Formula(
             "renewable_share",
             "E_re / E × 100%",
@@ -131,28 +130,8 @@ FORMULAS: dict[str, Formula] = {
             _percent("E_re", "E"),
             is_rate=True,
         ),
-        Formula(
-            "material_intensity",
-            "M / Q",
-            "material unit/product unit",
-            (Input("M", "t", "主要原材料消耗量 M", "Main raw material consumed M"), PRODUCT),
-            _ratio("M", "Q"),
-        ),
-        Formula(
-            "water_intensity",
-            "V / Q",
-            "m³/product unit",
-            (
-                Input(
-                    "V",
-                    "m³",
-                    "取水量 V（m³，不含施工、消防和外供水）",
-                    "Water intake V (m³, excluding construction, fire-fighting and supply to others)",
-                ),
-                PRODUCT,
-            ),
-            _ratio("V", "Q"),
-        ),
+        _per("material_intensity", "material unit/product unit", MATERIAL, PRODUCT),
+        _per("water_intensity", "m³/product unit", WATER, PRODUCT),
         Formula(
             "water_reuse_rate",
             "V_r / (V + V_r) × 100%",
@@ -204,79 +183,19 @@ FORMULAS: dict[str, Formula] = {
             _percent("I3", "G3"),
             is_rate=True,
         ),
-        Formula(
-            "pollutant_intensity",
-            "P / Q",
-            "t/product unit",
-            (Input("P", "t", "主要污染物产生或排放量 P（t）", "Main pollutant generated or discharged P (t)"), PRODUCT),
-            _ratio("P", "Q"),
-        ),
+        _per("pollutant_intensity", "t/product unit", POLLUTANT, PRODUCT),
         # Annex B per-output forms (B.2, B.4, B.7, B.9, B.21/B.23): the standard allows them in place
         # of the per-product forms; no quota is per output, so they are scored on the user's values.
-        Formula(
-            "energy_per_output",
-            "E / G",
-            "tce/10k CNY",
-            (
-                Input(
-                    "E",
-                    "tce",
-                    "综合能源消费量 E（tce，不含原料用能）",
-                    "Comprehensive energy consumption E (tce, excluding feedstock)",
-                    allow_negative=True,
-                ),
-                OUTPUT,
-            ),
-            _ratio("E", "G"),
-        ),
-        Formula(
-            "carbon_per_output",
-            "C / G",
-            "tCO2/10k CNY",
-            (
-                Input("C", "tCO2", "二氧化碳排放量 C（tCO2，按 GB/T 32150）", "CO2 emissions C (tCO2, per GB/T 32150)"),
-                OUTPUT,
-            ),
-            _ratio("C", "G"),
-        ),
-        Formula(
-            "material_per_output",
-            "M / G",
-            "material unit/10k CNY",
-            (Input("M", "t", "主要原材料消耗量 M", "Main raw material consumed M"), OUTPUT),
-            _ratio("M", "G"),
-        ),
-        Formula(
-            "water_per_output",
-            "V / G",
-            "m³/10k CNY",
-            (
-                Input(
-                    "V",
-                    "m³",
-                    "取水量 V（m³，不含施工、消防和外供水）",
-                    "Water intake V (m³, excluding construction, fire-fighting and supply to others)",
-                ),
-                OUTPUT,
-            ),
-            _ratio("V", "G"),
-        ),
-        Formula(
-            "pollutant_per_output",
-            "P / G",
-            "t/10k CNY",
-            (Input("P", "t", "主要污染物产生或排放量 P（t）", "Main pollutant generated or discharged P (t)"), OUTPUT),
-            _ratio("P", "G"),
-        ),
-        Formula(
+        _per("energy_per_output", "tce/10k CNY", ENERGY, OUTPUT),
+        _per("carbon_per_output", "tCO2/10k CNY", CARBON, OUTPUT),
+        _per("material_per_output", "material unit/10k CNY", MATERIAL, OUTPUT),
+        _per("water_per_output", "m³/10k CNY", WATER, OUTPUT),
+        _per("pollutant_per_output", "t/10k CNY", POLLUTANT, OUTPUT),
+        _per(
             "land_output",
-            "G / A",
             "10k CNY/m²",
-            (
-                Input("G", "10k CNY", "工业总产值 G（万元）", "Output value G (10k CNY)"),
-                Input("A", "m²", "用地面积 A（m²，按土地权属边界）", "Land area A (m², by land-title boundary)"),
-            ),
-            _ratio("G", "A"),
+            Input("G", "10k CNY", "工业总产值 G（万元）", "Output value G (10k CNY)"),
+            Input("A", "m²", "用地面积 A（m²，按土地权属边界）", "Land area A (m², by land-title boundary)"),
         ),
         Formula(
             "building_coefficient",
@@ -302,25 +221,17 @@ FORMULAS: dict[str, Formula] = {
             _percent("part", "total"),
             is_rate=True,
         ),
-        Formula(
+        _per(
             "energy_productivity",
-            "GDP / E",
             "10k CNY/tce",
-            (
-                Input("GDP", "10k CNY", "园区工业增加值（万元）", "Park industrial value added (10k CNY)"),
-                Input("E", "tce", "园区综合能源消费量（tce）", "Park comprehensive energy consumption (tce)"),
-            ),
-            _ratio("GDP", "E"),
+            Input("GDP", "10k CNY", "园区工业增加值（万元）", "Park industrial value added (10k CNY)"),
+            Input("E", "tce", "园区综合能源消费量（tce）", "Park comprehensive energy consumption (tce)"),
         ),
-        Formula(
+        _per(
             "water_productivity",
-            "GDP / V",
             "CNY/m³",
-            (
-                Input("GDP", "CNY", "园区工业增加值（元）", "Park industrial value added (CNY)"),
-                Input("V", "m³", "园区取水量（m³）", "Park water intake (m³)"),
-            ),
-            _ratio("GDP", "V"),
+            Input("GDP", "CNY", "园区工业增加值（元）", "Park industrial value added (CNY)"),
+            Input("V", "m³", "园区取水量（m³）", "Park water intake (m³)"),
         ),
     ]
 }
