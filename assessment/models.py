@@ -1,7 +1,7 @@
 import hashlib
 import json
 import uuid
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from assessment.vocabulary import Choice, FocusArea, GateKind, IndicatorType, NaRule, Rating
 from greenmfg.bilingual import is_chinese, pick
 from organisations.models import Company, Consultancy, Province, Sector
-from policies.models import Mark, PolicyDocument
+from policies.models import Mark, NamedByField, NaturalKeyManager, PolicyDocument
 
 # --- Criteria: what admins maintain -------------------------------------------------------------
 
@@ -25,14 +25,14 @@ class CriteriaSetQuerySet(models.QuerySet["CriteriaSet"]):
         return self.published().filter(area=area).order_by("-effective_date", "-id").first()
 
 
-class CriteriaSetManager(models.Manager.from_queryset(CriteriaSetQuerySet)):  # type: ignore[misc]  # from_queryset builds the base class at run time
-    def get_by_natural_key(self, code: str) -> "CriteriaSet":
-        found: CriteriaSet = self.get(code=code)
-        return found
+class CriteriaSetManager(NaturalKeyManager.from_queryset(CriteriaSetQuerySet)):  # type: ignore[misc]  # from_queryset builds the base class at run time
+    """The set queries, with the natural key of NamedByField."""
 
 
-class CriteriaSet(models.Model):
+class CriteriaSet(NamedByField):
     """One focus area under one version of its governing standard, e.g. GB/T 36132-2025."""
+
+    natural_key_field = "code"
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -92,7 +92,7 @@ class CriteriaSet(models.Model):
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
-    objects = CriteriaSetManager()
+    objects: ClassVar[CriteriaSetManager] = CriteriaSetManager()
 
     class Meta:
         ordering = ["area", "-effective_date", "code"]
@@ -110,9 +110,6 @@ class CriteriaSet(models.Model):
 
     def __str__(self) -> str:
         return f"{pick(self, 'name')} · {self.code} ({self.get_status_display()})"
-
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
 
     @property
     def is_editable(self) -> bool:
@@ -359,17 +356,17 @@ class SectorValueQuerySet(models.QuerySet["SectorValue"]):
         )
 
 
-class SectorValueManager(models.Manager.from_queryset(SectorValueQuerySet)):  # type: ignore[misc]  # from_queryset builds the base class at run time
-    def get_by_natural_key(self, key: str) -> "SectorValue":
-        found: SectorValue = self.get(key=key)
-        return found
+class SectorValueManager(NaturalKeyManager.from_queryset(SectorValueQuerySet)):  # type: ignore[misc]  # from_queryset builds the base class at run time
+    """The row queries, with the natural key of NamedByField."""
 
 
-class SectorValue(models.Model):
+class SectorValue(NamedByField):
     """Leading and benchmark values for one indicator, sector and product, from a quota standard.
 
     Keyed by indicator code (not by a criteria-set row) so values survive new criteria versions.
     """
+
+    natural_key_field = "key"
 
     key = models.SlugField(_("Key"), max_length=120, unique=True, help_text=_("Stable key, e.g. gb-16780-2021-cement"))
     area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices, default=FocusArea.FACTORY)
@@ -412,7 +409,7 @@ class SectorValue(models.Model):
         help_text=_("Blank: the quota standards shipped with the app"),
     )
 
-    objects = SectorValueManager()
+    objects: ClassVar[SectorValueManager] = SectorValueManager()
 
     class Meta:
         ordering = ["indicator_code", "sector", "standard", "product_en"]
@@ -421,9 +418,6 @@ class SectorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.standard_edition} {self.product_en} ({self.indicator_code})"
-
-    def natural_key(self) -> tuple[str]:
-        return (self.key,)
 
     @property
     def is_official(self) -> bool:
@@ -443,13 +437,10 @@ class SectorValue(models.Model):
         return started and not ended
 
 
-class ContextFigureManager(models.Manager["ContextFigure"]):
-    def get_by_natural_key(self, key: str) -> "ContextFigure":
-        return self.get(key=key)
-
-
-class ContextFigure(models.Model):
+class ContextFigure(NamedByField):
     """A national policy figure shown beside an indicator as context (a macro target, never a yardstick)."""
+
+    natural_key_field = "key"
 
     key = models.SlugField(_("Key"), max_length=80, unique=True)
     area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices, default=FocusArea.FACTORY)
@@ -460,8 +451,6 @@ class ContextFigure(models.Model):
     source = models.CharField(_("Source"), max_length=300)
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
 
-    objects = ContextFigureManager()
-
     class Meta:
         ordering = ["area", "indicator_code", "key"]
         verbose_name = _("policy context figure")
@@ -469,9 +458,6 @@ class ContextFigure(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-    def natural_key(self) -> tuple[str]:
-        return (self.key,)
 
 
 class RegionalReference(models.Model):
