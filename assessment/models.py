@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessment.vocabulary import Choice, FocusArea, GateKind, IndicatorType, NaRule, Rating
 from greenmfg.bilingual import is_chinese, pick
-from organisations.models import Company, Consultancy, Province, Sector
+from organisations.models import Company, Consultancy, Province, Sector, done_by
 from policies.models import Mark, NamedByField, NaturalKeyManager, PolicyDocument
 
 # --- Criteria: what admins maintain -------------------------------------------------------------
@@ -512,20 +512,11 @@ class Assessment(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Previous revision")
     )
     is_demo = models.BooleanField(_("Demo data"), default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Created by")
-    )
+    created_by = done_by(_("Created by"))
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("Submitted at"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Submitted by"),
-    )
+    submitted_by = done_by(_("Submitted by"), blank=True)
     # Re-assessment: the submitted assessment this one was pre-filled from, and what did not carry over.
     prefilled_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Pre-filled from")
@@ -562,14 +553,7 @@ class CodeRow(models.Model):
     assessment_id: int
     code: str
 
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Updated by"),
-    )
+    updated_by = done_by(_("Updated by"), blank=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     class Meta:
@@ -676,9 +660,7 @@ class Evidence(models.Model):
     original_name = models.CharField(_("Original file name"), max_length=255)
     content_type = models.CharField(_("Content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("Size (bytes)"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Uploaded by")
-    )
+    uploaded_by = done_by(_("Uploaded by"))
     uploaded_at = models.DateTimeField(_("Uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -721,9 +703,7 @@ class Report(models.Model):
     error = models.TextField(_("Error"), blank=True)
     task_id = models.CharField(_("Task ID"), max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Requested by")
-    )
+    requested_by = done_by(_("Requested by"))
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("Started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("Finished at"), null=True, blank=True)
@@ -815,14 +795,7 @@ def _event_text(action: str, params: Any) -> str | None:
 class AuditEvent(models.Model):
     """Who changed criteria or an assessment's status, when, and what."""
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Actor"),
-    )
+    actor = done_by(_("Actor"), blank=True)
     action = models.CharField(_("Action"), max_length=40)
     object_type = models.CharField(_("Object type"), max_length=60)
     object_id = models.CharField(_("Object ID"), max_length=40)
