@@ -132,12 +132,14 @@ class ChildOfSetManager(models.Manager[_Child]):
 class ChildOfSet(models.Model):
     """A row of a criteria set named by its code within the set: a gate or a category.
 
-    The subclasses declare `criteria_set` (each with its own related name), `code` and `order`, and name
-    themselves by set and code with ChildOfSetManager.
+    The subclasses declare `criteria_set` (each with its own related name), `code` and `order`; they are
+    named by set and code (ChildOfSetManager).
     """
 
     criteria_set: CriteriaSet
     code: str
+
+    objects = ChildOfSetManager()
 
     class Meta:
         abstract = True
@@ -170,8 +172,6 @@ class Gate(ChildOfSet):
         PolicyDocument, blank=True, related_name="gates", verbose_name=_("Policy basis")
     )
 
-    objects = ChildOfSetManager["Gate"]()
-
     class Meta(ChildOfSet.Meta):
         verbose_name = _("gate")
         verbose_name_plural = _("gates")
@@ -192,8 +192,6 @@ class Category(ChildOfSet):
     name_zh = models.CharField(_("Name (Chinese)"), max_length=200)
     name_en = models.CharField(_("Name (English)"), max_length=200)
     weight = models.DecimalField(_("Weight"), max_digits=7, decimal_places=3, help_text=_("Points of this category"))
-
-    objects = ChildOfSetManager["Category"]()
 
     class Meta(ChildOfSet.Meta):
         verbose_name = _("category")
