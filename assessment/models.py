@@ -1,7 +1,7 @@
 import hashlib
 import json
 import uuid
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from assessment.vocabulary import Choice, FocusArea, GateKind, IndicatorType, NaRule, Rating
 from greenmfg.bilingual import is_chinese, pick
-from organisations.models import Company, Consultancy, Province, Sector
-from policies.models import Mark, PolicyDocument
+from organisations.models import Company, Consultancy, Province, Sector, done_by
+from policies.models import Mark, NamedByField, NaturalKeyManager, PolicyDocument
 
 # --- Criteria: what admins maintain -------------------------------------------------------------
 
@@ -25,14 +25,14 @@ class CriteriaSetQuerySet(models.QuerySet["CriteriaSet"]):
         return self.published().filter(area=area).order_by("-effective_date", "-id").first()
 
 
-class CriteriaSetManager(models.Manager.from_queryset(CriteriaSetQuerySet)):  # type: ignore[misc]  # from_queryset builds the base class at run time
-    def get_by_natural_key(self, code: str) -> "CriteriaSet":
-        found: CriteriaSet = self.get(code=code)
-        return found
+class CriteriaSetManager(NaturalKeyManager.from_queryset(CriteriaSetQuerySet)):  # type: ignore[misc]  # from_queryset builds the base class at run time
+    """The set queries, with the natural key of NamedByField."""
 
 
-class CriteriaSet(models.Model):
+class CriteriaSet(NamedByField):
     """One focus area under one version of its governing standard, e.g. GB/T 36132-2025."""
+
+    natural_key_field = "code"
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -92,7 +92,7 @@ class CriteriaSet(models.Model):
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
-    objects = CriteriaSetManager()
+    objects: ClassVar[CriteriaSetManager] = CriteriaSetManager()
 
     class Meta:
         ordering = ["area", "-effective_date", "code"]
@@ -110,9 +110,6 @@ class CriteriaSet(models.Model):
 
     def __str__(self) -> str:
         return f"{pick(self, 'name')} · {self.code} ({self.get_status_display()})"
-
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
 
     @property
     def is_editable(self) -> bool:
@@ -135,12 +132,14 @@ class ChildOfSetManager(models.Manager[_Child]):
 class ChildOfSet(models.Model):
     """A row of a criteria set named by its code within the set: a gate or a category.
 
-    The subclasses declare `criteria_set` (each with its own related name), `code` and `order`, and name
-    themselves by set and code with ChildOfSetManager.
+    The subclasses declare `criteria_set` (each with its own related name), `code` and `order`; they are
+    named by set and code (ChildOfSetManager).
     """
 
     criteria_set: CriteriaSet
     code: str
+
+    objects = ChildOfSetManager()
 
     class Meta:
         abstract = True
@@ -173,8 +172,6 @@ class Gate(ChildOfSet):
         PolicyDocument, blank=True, related_name="gates", verbose_name=_("Policy basis")
     )
 
-    objects = ChildOfSetManager["Gate"]()
-
     class Meta(ChildOfSet.Meta):
         verbose_name = _("gate")
         verbose_name_plural = _("gates")
@@ -195,8 +192,6 @@ class Category(ChildOfSet):
     name_zh = models.CharField(_("Name (Chinese)"), max_length=200)
     name_en = models.CharField(_("Name (English)"), max_length=200)
     weight = models.DecimalField(_("Weight"), max_digits=7, decimal_places=3, help_text=_("Points of this category"))
-
-    objects = ChildOfSetManager["Category"]()
 
     class Meta(ChildOfSet.Meta):
         verbose_name = _("category")
@@ -359,17 +354,17 @@ class SectorValueQuerySet(models.QuerySet["SectorValue"]):
         )
 
 
-class SectorValueManager(models.Manager.from_queryset(SectorValueQuerySet)):  # type: ignore[misc]  # from_queryset builds the base class at run time
-    def get_by_natural_key(self, key: str) -> "SectorValue":
-        found: SectorValue = self.get(key=key)
-        return found
+class SectorValueManager(NaturalKeyManager.from_queryset(SectorValueQuerySet)):  # type: ignore[misc]  # from_queryset builds the base class at run time
+    """The row queries, with the natural key of NamedByField."""
 
 
-class SectorValue(models.Model):
+class SectorValue(NamedByField):
     """Leading and benchmark values for one indicator, sector and product, from a quota standard.
 
     Keyed by indicator code (not by a criteria-set row) so values survive new criteria versions.
     """
+
+    natural_key_field = "key"
 
     key = models.SlugField(_("Key"), max_length=120, unique=True, help_text=_("Stable key, e.g. gb-16780-2021-cement"))
     area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices, default=FocusArea.FACTORY)
@@ -412,7 +407,7 @@ class SectorValue(models.Model):
         help_text=_("Blank: the quota standards shipped with the app"),
     )
 
-    objects = SectorValueManager()
+    objects: ClassVar[SectorValueManager] = SectorValueManager()
 
     class Meta:
         ordering = ["indicator_code", "sector", "standard", "product_en"]
@@ -421,9 +416,6 @@ class SectorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.standard_edition} {self.product_en} ({self.indicator_code})"
-
-    def natural_key(self) -> tuple[str]:
-        return (self.key,)
 
     @property
     def is_official(self) -> bool:
@@ -443,13 +435,10 @@ class SectorValue(models.Model):
         return started and not ended
 
 
-class ContextFigureManager(models.Manager["ContextFigure"]):
-    def get_by_natural_key(self, key: str) -> "ContextFigure":
-        return self.get(key=key)
-
-
-class ContextFigure(models.Model):
+class ContextFigure(NamedByField):
     """A national policy figure shown beside an indicator as context (a macro target, never a yardstick)."""
+
+    natural_key_field = "key"
 
     key = models.SlugField(_("Key"), max_length=80, unique=True)
     area = models.CharField(_("Focus area"), max_length=20, choices=FocusArea.choices, default=FocusArea.FACTORY)
@@ -460,8 +449,6 @@ class ContextFigure(models.Model):
     source = models.CharField(_("Source"), max_length=300)
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
 
-    objects = ContextFigureManager()
-
     class Meta:
         ordering = ["area", "indicator_code", "key"]
         verbose_name = _("policy context figure")
@@ -469,9 +456,6 @@ class ContextFigure(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-    def natural_key(self) -> tuple[str]:
-        return (self.key,)
 
 
 class RegionalReference(models.Model):
@@ -526,20 +510,11 @@ class Assessment(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Previous revision")
     )
     is_demo = models.BooleanField(_("Demo data"), default=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Created by")
-    )
+    created_by = done_by(_("Created by"))
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("Submitted at"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Submitted by"),
-    )
+    submitted_by = done_by(_("Submitted by"), blank=True)
     # Re-assessment: the submitted assessment this one was pre-filled from, and what did not carry over.
     prefilled_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Pre-filled from")
@@ -576,14 +551,7 @@ class CodeRow(models.Model):
     assessment_id: int
     code: str
 
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Updated by"),
-    )
+    updated_by = done_by(_("Updated by"), blank=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
     class Meta:
@@ -690,9 +658,7 @@ class Evidence(models.Model):
     original_name = models.CharField(_("Original file name"), max_length=255)
     content_type = models.CharField(_("Content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("Size (bytes)"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Uploaded by")
-    )
+    uploaded_by = done_by(_("Uploaded by"))
     uploaded_at = models.DateTimeField(_("Uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -735,9 +701,7 @@ class Report(models.Model):
     error = models.TextField(_("Error"), blank=True)
     task_id = models.CharField(_("Task ID"), max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Requested by")
-    )
+    requested_by = done_by(_("Requested by"))
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("Started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("Finished at"), null=True, blank=True)
@@ -829,14 +793,7 @@ def _event_text(action: str, params: Any) -> str | None:
 class AuditEvent(models.Model):
     """Who changed criteria or an assessment's status, when, and what."""
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("Actor"),
-    )
+    actor = done_by(_("Actor"), blank=True)
     action = models.CharField(_("Action"), max_length=40)
     object_type = models.CharField(_("Object type"), max_length=60)
     object_id = models.CharField(_("Object ID"), max_length=40)

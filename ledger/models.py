@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ledger.energy import ZERO, Carrier, Method
 from organisations.models import Company
-from policies.models import Mark
+from policies.models import Mark, NamedByField
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -33,13 +33,10 @@ class GridRegion(models.TextChoices):
     SOUTHWEST = "southwest", _("Southwest China grid")
 
 
-class CoefficientManager(models.Manager["Coefficient"]):
-    def get_by_natural_key(self, key: str) -> "Coefficient":
-        return self.get(key=key)
-
-
-class Coefficient(models.Model):
+class Coefficient(NamedByField):
     """One versioned conversion coefficient, maintained by staff; values marked S or U are defaults to verify."""
+
+    natural_key_field = "key"
 
     key = models.SlugField(_("Key"), max_length=80, unique=True)
     quantity = models.CharField(_("Quantity"), max_length=10, choices=Quantity.choices)
@@ -61,8 +58,6 @@ class Coefficient(models.Model):
     note_zh = models.TextField(_("Note (Chinese)"), blank=True)
     note_en = models.TextField(_("Note (English)"), blank=True)
 
-    objects = CoefficientManager()
-
     class Meta:
         ordering = ["quantity", "carrier", "region", "-year"]
         verbose_name = _("coefficient")
@@ -70,9 +65,6 @@ class Coefficient(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-    def natural_key(self) -> tuple[str]:
-        return (self.key,)
 
     @property
     def to_verify(self) -> bool:

@@ -14,6 +14,20 @@ from organisations.credit_code import validate_credit_code
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+    from django_stubs_ext import StrOrPromise
+
+
+def done_by(verbose_name: "StrOrPromise", *, blank: bool = False) -> "models.ForeignKey[User | None, User | None]":
+    """The account that did something to a row (created, sent, decided, saved it): optional, emptied when the
+    account is deleted, and with no reverse accessor on the user."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=blank,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
 
 
 class SectorManager(models.Manager["Sector"]):
@@ -143,14 +157,7 @@ class Company(models.Model):
     licence_type = models.CharField(_("Licence content type"), max_length=100, blank=True)
     licence_uploaded_at = models.DateTimeField(_("Licence uploaded at"), null=True, blank=True)
     verified_at = models.DateTimeField(_("Verified at"), null=True, blank=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Verified by"),
-    )
+    verified_by = done_by(_("Verified by"), blank=True)
     list_level = models.CharField(
         _("Green manufacturing list"), max_length=12, choices=ListLevel.choices, default=ListLevel.NONE, blank=True
     )
@@ -265,14 +272,7 @@ class Decided(models.Model):
 
     created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("Decided by"),
-    )
+    decided_by = done_by(_("Decided by"), blank=True)
 
     class Meta:
         abstract = True
@@ -453,9 +453,7 @@ class ConsultancyInvitation(InvitationLink):
     consultancy = models.ForeignKey(
         Consultancy, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("Consultancy")
     )
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Invited by")
-    )
+    invited_by = done_by(_("Invited by"))
     revoked_at = models.DateTimeField(_("Revoked at"), null=True, blank=True)
 
     objects = ConsultancyInvitationQuerySet.as_manager()
@@ -516,9 +514,7 @@ class AccessRequest(Decided):
     consultancy = models.ForeignKey(
         Consultancy, on_delete=models.CASCADE, related_name="access_requests", verbose_name=_("Consultancy")
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Requested by")
-    )
+    requested_by = done_by(_("Requested by"))
     status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.PENDING)
 
     objects = AccessRequestQuerySet.as_manager()

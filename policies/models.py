@@ -7,6 +7,8 @@ Natural keys name rows in the fixtures; Django's serializers order a dump by the
 many-to-many fields, so no `natural_key` lists its dependencies by hand.
 """
 
+from typing import ClassVar, TypeVar
+
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -24,29 +26,34 @@ class Mark(models.TextChoices):
     UNCERTAIN = "U", _("Uncertain")
 
 
-class CodeManager(models.Manager):
-    """Natural key = the `code` field."""
-
-    def get_by_natural_key(self, code: str) -> models.Model:
-        return self.get(code=code)
+_Named = TypeVar("_Named", bound="NamedByField")
 
 
-class KeyManager(models.Manager):
-    """Natural key = the `key` field."""
+class NaturalKeyManager(models.Manager[_Named]):
+    """Natural key = the field the model names in `natural_key_field`."""
 
-    def get_by_natural_key(self, key: str) -> models.Model:
-        return self.get(key=key)
-
-
-class SlugManager(models.Manager):
-    """Natural key = the `slug` field."""
-
-    def get_by_natural_key(self, slug: str) -> models.Model:
-        return self.get(slug=slug)
+    def get_by_natural_key(self, value: str) -> _Named:
+        return self.get(**{self.model.natural_key_field: value})
 
 
-class FocusArea(models.Model):
+class NamedByField(models.Model):
+    """A row the fixtures name by one unique field of its own: `natural_key_field` ("code", "key" or "slug")."""
+
+    natural_key_field: ClassVar[str]
+
+    objects = NaturalKeyManager()
+
+    class Meta:
+        abstract = True
+
+    def natural_key(self) -> tuple[str]:
+        return (getattr(self, self.natural_key_field),)
+
+
+class FocusArea(NamedByField):
     """Descriptive content for one of the four focus areas of the Green Manufacturing System."""
+
+    natural_key_field = "code"
 
     code = models.CharField(_("Code"), max_length=20, choices=vocabulary.FocusArea.choices, unique=True)
     order = models.PositiveSmallIntegerField(_("Order"), default=0)
@@ -63,8 +70,6 @@ class FocusArea(models.Model):
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
     source = models.CharField(_("Source"), max_length=200, blank=True)
 
-    objects = CodeManager()
-
     class Meta:
         ordering = ["order", "code"]
         verbose_name = _("focus area")
@@ -76,12 +81,11 @@ class FocusArea(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("policy_area", args=[self.code])
 
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
 
-
-class PolicyDocument(models.Model):
+class PolicyDocument(NamedByField):
     """A governing document or standard: notices, measures, guidelines, national standards."""
+
+    natural_key_field = "code"
 
     class Kind(models.TextChoices):
         PLAN = "plan", _("Plan or guideline")
@@ -109,8 +113,6 @@ class PolicyDocument(models.Model):
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
     focus_areas = models.ManyToManyField(FocusArea, blank=True, related_name="documents", verbose_name=_("Focus areas"))
 
-    objects = CodeManager()
-
     class Meta:
         ordering = ["year", "code"]
         verbose_name = _("policy document")
@@ -122,12 +124,11 @@ class PolicyDocument(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("policy_document", args=[self.code])
 
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
 
-
-class TimelineEvent(models.Model):
+class TimelineEvent(NamedByField):
     """A milestone of the policy timeline; `points` lists objectives or aims, one per line."""
+
+    natural_key_field = "key"
 
     key = models.SlugField(_("Key"), max_length=80, unique=True)
     year = models.PositiveSmallIntegerField(_("Year"))
@@ -150,8 +151,6 @@ class TimelineEvent(models.Model):
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
     source = models.CharField(_("Source"), max_length=200, blank=True)
 
-    objects = KeyManager()
-
     class Meta:
         ordering = ["year", "order", "key"]
         verbose_name = _("timeline event")
@@ -160,12 +159,11 @@ class TimelineEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.year} {pick(self, 'title')}"
 
-    def natural_key(self) -> tuple[str]:
-        return (self.key,)
 
-
-class CompanyCase(models.Model):
+class CompanyCase(NamedByField):
     """A company listed under the programme, as a worked example; `measures` one per line."""
+
+    natural_key_field = "slug"
 
     slug = models.SlugField(_("Slug"), max_length=80, unique=True)
     order = models.PositiveSmallIntegerField(_("Order"), default=0)
@@ -185,8 +183,6 @@ class CompanyCase(models.Model):
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
     source = models.CharField(_("Source"), max_length=200, blank=True)
 
-    objects = SlugManager()
-
     class Meta:
         ordering = ["order", "slug"]
         verbose_name = _("company case")
@@ -198,13 +194,12 @@ class CompanyCase(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("policy_case", args=[self.slug])
 
-    def natural_key(self) -> tuple[str]:
-        return (self.slug,)
 
-
-class Statement(models.Model):
+class Statement(NamedByField):
     """A keyed statement of the reference material: a title and a text in both languages, ordered within its
     group, with its confidence mark and source. Facts and process rules are statements."""
+
+    natural_key_field = "key"
 
     key = models.SlugField(_("Key"), max_length=80, unique=True)
     order = models.PositiveSmallIntegerField(_("Order"), default=0)
@@ -215,16 +210,11 @@ class Statement(models.Model):
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.SECONDARY)
     source = models.CharField(_("Source"), max_length=200, blank=True)
 
-    objects = KeyManager()
-
     class Meta:
         abstract = True
 
     def __str__(self) -> str:
         return pick(self, "title")
-
-    def natural_key(self) -> tuple[str]:
-        return (self.key,)
 
 
 class Fact(Statement):
@@ -269,8 +259,10 @@ class ProcessRule(Statement):
         verbose_name_plural = _("process rules")
 
 
-class ListRelease(models.Model):
+class ListRelease(NamedByField):
     """One published national list (a batch) or one reported cumulative stock of listed units."""
+
+    natural_key_field = "key"
 
     class Kind(models.TextChoices):
         BATCH = "batch", _("National list (batch)")
@@ -296,8 +288,6 @@ class ListRelease(models.Model):
     mark = models.CharField(_("Confidence mark"), max_length=1, choices=Mark.choices, default=Mark.VERIFIED)
     source = models.CharField(_("Source"), max_length=200, blank=True)
 
-    objects = KeyManager()
-
     class Meta:
         ordering = ["kind", "year", "order"]
         verbose_name = _("list release")
@@ -305,9 +295,6 @@ class ListRelease(models.Model):
 
     def __str__(self) -> str:
         return pick(self, "label")
-
-    def natural_key(self) -> tuple[str]:
-        return (self.key,)
 
 
 class ListCountManager(models.Manager["ListCount"]):
