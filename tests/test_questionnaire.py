@@ -17,7 +17,6 @@ from assessment.models import (
     Assessment,
     ContextFigure,
     CriteriaSet,
-    Evidence,
     Indicator,
     RegionalReference,
 )
@@ -26,6 +25,7 @@ from organisations.models import Role, Sector
 from policies.models import PolicyDocument
 from tests.factories import consultant_for, make_company, make_sheet, member
 from tests.questionnaire_world import EDIT_LADDER, make_assessment, make_criteria_set, make_sector_value
+from tests.worlds import make_evidence
 
 pytestmark = pytest.mark.django_db
 _numbers = itertools.count(1)
@@ -347,14 +347,7 @@ def _answered(assessment: Assessment) -> None:
             )
         ]
     )
-    Evidence.objects.create(
-        assessment=assessment,
-        code="X000",
-        file="evidence/x",
-        original_name="a.pdf",
-        content_type="application/pdf",
-        size=1,
-    )
+    make_evidence(assessment, "X000", "a.pdf")
 
 
 @pytest.mark.parametrize("url_name", ["assessment_overview", "assessment_gates", "category"])
