@@ -25,7 +25,7 @@ from organisations.models import Role, Sector
 from policies.models import PolicyDocument
 from tests.factories import consultant_for, make_company, make_sheet, member
 from tests.questionnaire_world import EDIT_LADDER, make_assessment, make_criteria_set, make_sector_value
-from tests.worlds import make_evidence
+from tests.worlds import basis_document, make_evidence
 
 pytestmark = pytest.mark.django_db
 _numbers = itertools.count(1)
@@ -498,14 +498,7 @@ def test_what_a_cached_page_shows_from_outside_its_criteria_set_shows_at_once(cl
         policy.save()
         expected = "GB/T 99999-2025 Renamed policy"
     elif change == "policy basis added":
-        extra = PolicyDocument.objects.create(
-            code="q-extra-policy",
-            kind="standard",
-            number="GB/T 88888-2026",
-            title_zh="补充",
-            title_en="Extra basis",
-            year=2026,
-        )
+        extra = basis_document("q-extra-policy", "GB/T 88888-2026", "补充", "Extra basis", 2026)
         Indicator.objects.get(category__criteria_set=criteria_set, code="M01").policy_basis.add(extra)
         expected = "GB/T 88888-2026 Extra basis"
     elif change == "policy deleted":
