@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from assessment.models import Library
 from ledger.energy import CARRIERS
 from ledger.models import DataSheet, EnergyUse
 from ledger.sheets import recompute
@@ -80,6 +81,17 @@ def make_consultancy(name: str = "Blue Sky Advisors", admin: User | None = None)
     if admin is not None:
         Consultant.objects.create(user=admin, consultancy=firm, is_admin=True)
     return firm
+
+
+def consultancy_library(name_zh: str, name_en: str, source: str, firm: str = "Green Advisors Ltd") -> Library:
+    """A yardstick library owned by a new consultancy named `firm`."""
+    return Library.objects.create(
+        owner=Library.Owner.CONSULTANCY,
+        consultancy=make_consultancy(firm),
+        name_zh=name_zh,
+        name_en=name_en,
+        source=source,
+    )
 
 
 def consultant_for(company: Company, *, revoked: bool = False) -> User:

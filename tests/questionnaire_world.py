@@ -7,11 +7,13 @@ and companies come from tests/factories.py.
 import datetime
 import itertools
 from decimal import Decimal
+from typing import Any
 
-from assessment.models import Assessment, Category, CriteriaSet, Gate, Indicator, SectorValue
+from assessment.models import Assessment, Category, CriteriaSet, Indicator, SectorValue
 from organisations.models import Company, Sector
 from policies.models import PolicyDocument
 from tests.factories import make_company
+from tests.worlds import basis_document, indicator, make_gates
 
 _numbers = itertools.count(1)
 # Who may change a draft: the status code each visitor gets (viewers may read it, not change it).
@@ -24,6 +26,36 @@ EDIT_LADDER = [
     ("consultant", 200),
     ("revoked", 404),
 ]
+
+# Each category's items, ordered from 1: (code, name_zh, name_en, indicator type, points).
+ITEMS = {
+    "energy": [
+        ("E01", "能耗强度", "Energy intensity", "reverse_quant", 10),
+        ("E02", "可再生能源比例", "Renewable share", "positive_quant", 10),
+        ("E03", "回用率", "Reuse rate", "positive_quant", 10),
+    ],
+    "mgmt": [
+        ("M01", "能源管理", "Energy management", "positive_qual", 5),
+        ("M02", "违规", "Violations", "reverse_qual", 5),
+        ("M03", "数字化", "Digital functions", "count", 4),
+        ("M04", "产品合格", "Product conformity", "pass_fail", 1),
+    ],
+}
+# The items' other columns.
+COLUMNS: dict[str, dict[str, Any]] = {
+    "E01": {
+        "unit": "tce/product unit",
+        "formula": "energy_intensity",
+        "uses_sector_values": True,
+        "guidance_en": "Enter E and Q.",
+        "evidence_en": "Energy statistics form.",
+    },
+    "E02": {"unit": "%", "formula": "renewable_share"},
+    "E03": {"unit": "%", "allows_na": True, "rule": {"leading": "90", "benchmark": "50"}},
+    "M03": {"rule": {"target": 2, "options_zh": ["甲", "乙", "丙"], "options_en": ["Alpha", "Beta", "Gamma"]}},
+    "M04": {"rule": {"requirement_zh": "符合", "requirement_en": "Conforms to the product standard"}},
+}
+FILLER_COLUMNS = {"guidance_en": "Say whether it is met."}
 
 
 def make_criteria_set(n_filler: int = 4, *, code: str | None = None) -> CriteriaSet:
@@ -45,26 +77,11 @@ def make_criteria_set(n_filler: int = 4, *, code: str | None = None) -> Criteria
             {"min": 0, "label_zh": "一般", "label_en": "Fair"},
         ],
     )
-    policy, _ = PolicyDocument.objects.get_or_create(
-        code="q-test-policy",
-        defaults={
-            "kind": "standard",
-            "number": "GB/T 99999-2025",
-            "title_zh": "测试政策",
-            "title_en": "Test policy",
-            "year": 2025,
-        },
-    )
-    Gate.objects.create(
-        criteria_set=cs, code="B1", kind="basic", order=1, text_zh="基本要求一", text_en="Basic requirement one"
-    )
-    Gate.objects.create(
-        criteria_set=cs,
-        code="N1",
-        kind="negative",
-        order=2,
-        text_zh="否决项一",
-        text_en="None of the following applies: X",
+    policy = basis_document("q-test-policy", "GB/T 99999-2025", "测试政策", "Test policy", 2025)
+    make_gates(
+        cs,
+        ("B1", "basic", "基本要求一", "Basic requirement one"),
+        ("N1", "negative", "否决项一", "None of the following applies: X"),
     )
     energy = Category.objects.create(
         criteria_set=cs, code="energy", order=1, name_zh="能源", name_en="Energy", weight=Decimal(60)
@@ -72,94 +89,14 @@ def make_criteria_set(n_filler: int = 4, *, code: str | None = None) -> Criteria
     mgmt = Category.objects.create(
         criteria_set=cs, code="mgmt", order=2, name_zh="管理", name_en="Management", weight=Decimal(40)
     )
+    categories = {"energy": energy, "mgmt": mgmt}
     indicators = [
-        Indicator(
-            category=energy,
-            code="E01",
-            order=1,
-            name_zh="能耗强度",
-            name_en="Energy intensity",
-            indicator_type="reverse_quant",
-            points=Decimal(10),
-            unit="tce/product unit",
-            formula="energy_intensity",
-            uses_sector_values=True,
-            guidance_en="Enter E and Q.",
-            evidence_en="Energy statistics form.",
-        ),
-        Indicator(
-            category=energy,
-            code="E02",
-            order=2,
-            name_zh="可再生能源比例",
-            name_en="Renewable share",
-            indicator_type="positive_quant",
-            points=Decimal(10),
-            unit="%",
-            formula="renewable_share",
-        ),
-        Indicator(
-            category=energy,
-            code="E03",
-            order=3,
-            name_zh="回用率",
-            name_en="Reuse rate",
-            indicator_type="positive_quant",
-            points=Decimal(10),
-            unit="%",
-            allows_na=True,
-            rule={"leading": "90", "benchmark": "50"},
-        ),
-        Indicator(
-            category=mgmt,
-            code="M01",
-            order=1,
-            name_zh="能源管理",
-            name_en="Energy management",
-            indicator_type="positive_qual",
-            points=Decimal(5),
-        ),
-        Indicator(
-            category=mgmt,
-            code="M02",
-            order=2,
-            name_zh="违规",
-            name_en="Violations",
-            indicator_type="reverse_qual",
-            points=Decimal(5),
-        ),
-        Indicator(
-            category=mgmt,
-            code="M03",
-            order=3,
-            name_zh="数字化",
-            name_en="Digital functions",
-            indicator_type="count",
-            points=Decimal(4),
-            rule={"target": 2, "options_zh": ["甲", "乙", "丙"], "options_en": ["Alpha", "Beta", "Gamma"]},
-        ),
-        Indicator(
-            category=mgmt,
-            code="M04",
-            order=4,
-            name_zh="产品合格",
-            name_en="Product conformity",
-            indicator_type="pass_fail",
-            points=Decimal(1),
-            rule={"requirement_zh": "符合", "requirement_en": "Conforms to the product standard"},
-        ),
+        indicator(categories[key], code, order, zh, en, kind, points, **COLUMNS.get(code, {}))
+        for key, items in ITEMS.items()
+        for order, (code, zh, en, kind, points) in enumerate(items, start=1)
     ]
     indicators += [
-        Indicator(
-            category=mgmt,
-            code=f"X{i:03d}",
-            order=10 + i,
-            name_zh=f"指标{i}",
-            name_en=f"Filler {i}",
-            indicator_type="positive_qual",
-            points=Decimal(1),
-            guidance_en="Say whether it is met.",
-        )
+        indicator(mgmt, f"X{i:03d}", 10 + i, f"指标{i}", f"Filler {i}", "positive_qual", 1, **FILLER_COLUMNS)
         for i in range(n_filler)
     ]
     Indicator.objects.bulk_create(indicators)

@@ -15,95 +15,63 @@ from assessment.models import (
     Assessment,
     Category,
     CriteriaSet,
-    Evidence,
-    Gate,
-    Indicator,
     RegionalReference,
     SectorValue,
 )
 from organisations.models import Company, Sector
-from policies.models import PolicyDocument
 from tests import factories
+from tests.worlds import basis_document, indicator, make_evidence, make_gates
 
 SET_CODE = "report-test-factory"
 CATEGORIES = [
-    # code, zh, en, weight, [(code, zh, en, type, points, formula/rule)]
-    (
-        "energy",
-        "能源低碳化",
-        "Energy low-carbon",
-        "30",
-        [
-            ("T01", "能源消耗强度", "Energy consumption intensity", "reverse_quant", "8", "energy_intensity"),
-            ("T02", "碳排放强度", "Carbon emission intensity", "reverse_quant", "8", "carbon_intensity"),
-            ("T03", "可再生能源利用率", "Renewable energy utilisation rate", "positive_quant", "8", "renewable_share"),
-            ("T04", "能碳管理系统平台功能符合数量", "Energy-carbon platform functions met", "count", "6", ""),
-        ],
-    ),
-    (
-        "resource",
-        "资源高效化",
-        "Resource efficiency",
-        "30",
-        [
-            ("T05", "原材料消耗强度", "Raw material consumption intensity", "reverse_quant", "8", "material_intensity"),
-            ("T06", "取水强度", "Water intake intensity", "reverse_quant", "8", "water_intensity"),
-            ("T07", "工业用水重复利用率", "Industrial water reuse rate", "positive_quant", "8", "water_reuse_rate"),
-            (
-                "T08",
-                "一般工业固体废物综合利用率",
-                "Solid waste utilisation rate",
-                "positive_quant",
-                "6",
-                "solid_waste_utilisation",
-            ),
-        ],
-    ),
-    (
-        "clean",
-        "生产洁净化",
-        "Clean production",
-        "16",
-        [
-            ("T09", "生产工艺和设备先进性", "Advanced process and equipment", "positive_qual", "6", ""),
-            (
-                "T10",
-                "绿色低碳改造升级项目投资额占比",
-                "Share of retrofit investment",
-                "positive_quant",
-                "4",
-                "retrofit_investment_share",
-            ),
-            (
-                "T11",
-                "主要污染物产生或排放强度",
-                "Main pollutant intensity",
-                "reverse_quant",
-                "6",
-                "pollutant_intensity",
-            ),
-        ],
-    ),
-    (
-        "product",
-        "产品绿色化",
-        "Green products",
-        "16",
-        [
-            ("T12", "绿色设计", "Green design", "positive_qual", "8", ""),
-            ("T13", "产品碳足迹", "Product carbon footprint", "positive_qual", "8", ""),
-        ],
-    ),
-    (
-        "land",
-        "用地集约化",
-        "Intensive land use",
-        "8",
-        [
-            ("T14", "土地产出率", "Land output rate", "positive_quant", "8", "land_output"),
-        ],
-    ),
+    # code, zh, en, weight
+    ("energy", "能源低碳化", "Energy low-carbon", "30"),
+    ("resource", "资源高效化", "Resource efficiency", "30"),
+    ("clean", "生产洁净化", "Clean production", "16"),
+    ("product", "产品绿色化", "Green products", "16"),
+    ("land", "用地集约化", "Intensive land use", "8"),
 ]
+INDICATORS = {
+    # category code: [(code, zh, en, type, points, formula)]
+    "energy": [
+        ("T01", "能源消耗强度", "Energy consumption intensity", "reverse_quant", "8", "energy_intensity"),
+        ("T02", "碳排放强度", "Carbon emission intensity", "reverse_quant", "8", "carbon_intensity"),
+        ("T03", "可再生能源利用率", "Renewable energy utilisation rate", "positive_quant", "8", "renewable_share"),
+        ("T04", "能碳管理系统平台功能符合数量", "Energy-carbon platform functions met", "count", "6", ""),
+    ],
+    "resource": [
+        ("T05", "原材料消耗强度", "Raw material consumption intensity", "reverse_quant", "8", "material_intensity"),
+        ("T06", "取水强度", "Water intake intensity", "reverse_quant", "8", "water_intensity"),
+        ("T07", "工业用水重复利用率", "Industrial water reuse rate", "positive_quant", "8", "water_reuse_rate"),
+        (
+            "T08",
+            "一般工业固体废物综合利用率",
+            "Solid waste utilisation rate",
+            "positive_quant",
+            "6",
+            "solid_waste_utilisation",
+        ),
+    ],
+    "clean": [
+        ("T09", "生产工艺和设备先进性", "Advanced process and equipment", "positive_qual", "6", ""),
+        (
+            "T10",
+            "绿色低碳改造升级项目投资额占比",
+            "Share of retrofit investment",
+            "positive_quant",
+            "4",
+            "retrofit_investment_share",
+        ),
+        ("T11", "主要污染物产生或排放强度", "Main pollutant intensity", "reverse_quant", "6", "pollutant_intensity"),
+    ],
+    "product": [
+        ("T12", "绿色设计", "Green design", "positive_qual", "8", ""),
+        ("T13", "产品碳足迹", "Product carbon footprint", "positive_qual", "8", ""),
+    ],
+    "land": [
+        ("T14", "土地产出率", "Land output rate", "positive_quant", "8", "land_output"),
+    ],
+}
 # Quantitative answers: inputs, then (leading, benchmark) supplied by the user or the criteria default.
 QUANT = {
     "T01": ({"E": "1200", "Q": "15000"}, None),  # sector value
@@ -120,30 +88,22 @@ QUANT = {
 COMPANY_NAME = "绿源精密机械（苏州）有限公司"
 
 
-def policy(code: str, number: str, title_zh: str, title_en: str, year: int) -> PolicyDocument:
-    doc, _ = PolicyDocument.objects.get_or_create(
-        code=code,
-        defaults={"kind": "standard", "number": number, "title_zh": title_zh, "title_en": title_en, "year": year},
-    )
-    return doc
-
-
 def make_criteria_set() -> CriteriaSet:
     """A copy of the GB/T 36132-2025 example table under its own code (fixtures may change)."""
     existing = CriteriaSet.objects.filter(code=SET_CODE).first()
     if existing:
         return existing
-    standard = policy(
+    standard = basis_document(
         "gbt-36132-2025", "GB/T 36132-2025", "绿色工厂评价通则", "General principles for green factory evaluation", 2025
     )
-    measures = policy(
+    measures = basis_document(
         "miit-2024-13",
         "工信部节〔2024〕13号",
         "绿色工厂梯度培育及管理暂行办法",
         "Interim Measures for Gradient Cultivation of Green Factories",
         2024,
     )
-    gbt24067 = policy(
+    gbt24067 = basis_document(
         "gbt-24067",
         "GB/T 24067",
         "温室气体 产品碳足迹 量化要求和指南",
@@ -183,35 +143,29 @@ def make_criteria_set() -> CriteriaSet:
         ),
         ("N1", "negative", "未被列入经营异常名录", "Not on the abnormal-operation list"),
     ]
-    for n, (code, kind, zh, en) in enumerate(gates):
-        gate = Gate.objects.create(criteria_set=cs, code=code, kind=kind, order=n, text_zh=zh, text_en=en)
+    for gate in make_gates(cs, *gates):
         gate.policy_basis.set([measures])
-    for n, (code, zh, en, weight, indicators) in enumerate(CATEGORIES):
+    for n, (code, zh, en, weight) in enumerate(CATEGORIES):
         category = Category.objects.create(
             criteria_set=cs, code=code, order=n, name_zh=zh, name_en=en, weight=Decimal(weight)
         )
-        for m, (icode, izh, ien, kind, points, formula) in enumerate(indicators):
+        for m, (icode, izh, ien, kind, points, formula) in enumerate(INDICATORS[code]):
             rule: dict = {}
             if kind == "count":
                 rule = {"target": 8, "leading": "8", "benchmark": "0"}
             elif kind == "positive_qual":
                 rule = {"fractions": {"met": "1", "partly": "0.5", "not_met": "0"}}
-            indicator = Indicator.objects.create(
-                category=category,
-                code=icode,
-                order=m,
-                name_zh=izh,
-                name_en=ien,
-                indicator_type=kind,
-                points=Decimal(points),
-                formula=formula,
-                rule=rule,
-                uses_sector_values=icode == "T01",
-                recommendation_zh=f"针对{izh}制定改进计划，对标行业先进水平。",
-                recommendation_en=f"Plan improvements for {ien.lower()} against the industry's leading level.",
-                provisional=icode == "T10",
-            )
-            indicator.policy_basis.set([standard, gbt24067] if icode == "T13" else [standard])
+            columns = {
+                "formula": formula,
+                "rule": rule,
+                "uses_sector_values": icode == "T01",
+                "recommendation_zh": f"针对{izh}制定改进计划，对标行业先进水平。",
+                "recommendation_en": f"Plan improvements for {ien.lower()} against the industry's leading level.",
+                "provisional": icode == "T10",
+            }
+            item = indicator(category, icode, m, izh, ien, kind, points, **columns)
+            item.save()
+            item.policy_basis.set([standard, gbt24067] if icode == "T13" else [standard])
     return cs
 
 
@@ -268,22 +222,8 @@ def make_assessment(company: Company | None = None, user: User | None = None) ->
         consultant_note="设计评审记录不完整，需补充 <script>alert(1)</script>",
     )
     Answer.objects.create(assessment=assessment, code="T13", choice="not_met")
-    Evidence.objects.create(
-        assessment=assessment,
-        code="T01",
-        file="evidence/x/1",
-        original_name="能源统计报表 B205-1.pdf",
-        content_type="application/pdf",
-        size=1000,
-    )
-    Evidence.objects.create(
-        assessment=assessment,
-        code="T09",
-        file="evidence/x/2",
-        original_name="设备清单.xlsx",
-        content_type="application/vnd.ms-excel",
-        size=1000,
-    )
+    make_evidence(assessment, "T01", "能源统计报表 B205-1.pdf", file="evidence/x/1", size=1000)
+    make_evidence(assessment, "T09", "设备清单.xlsx", "application/vnd.ms-excel", file="evidence/x/2", size=1000)
     return assessment
 
 

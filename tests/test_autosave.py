@@ -134,33 +134,17 @@ def test_user_supplied_values_with_their_source_score(client, assessment, editor
     assert answer(assessment, "E02").leading == Decimal(30)
 
 
+DECIMAL_COMMA = "Use a point for decimals (12.5, not 12,5); commas may only separate thousands."
+PLAIN_DIGITS = "Type the number with plain digits (no superscripts or fractions)."
+
+
 @pytest.mark.parametrize(
     ("code", "data", "field", "message"),
     [
-        (
-            "E01",
-            {"in-E": "12,3x", "in-Q": "10"},
-            "in-E",
-            "Use a point for decimals (12.5, not 12,5); commas may only separate thousands.",
-        ),
-        (
-            "E01",
-            {"in-E": "12,5", "in-Q": "10"},
-            "in-E",
-            "Use a point for decimals (12.5, not 12,5); commas may only separate thousands.",
-        ),
-        (
-            "E01",
-            {"in-E": "1²", "in-Q": "10"},
-            "in-E",
-            "Type the number with plain digits (no superscripts or fractions).",
-        ),
-        (
-            "E01",
-            {"in-E": "½", "in-Q": "10"},
-            "in-E",
-            "Type the number with plain digits (no superscripts or fractions).",
-        ),
+        ("E01", {"in-E": "12,3x", "in-Q": "10"}, "in-E", DECIMAL_COMMA),
+        ("E01", {"in-E": "12,5", "in-Q": "10"}, "in-E", DECIMAL_COMMA),
+        ("E01", {"in-E": "1²", "in-Q": "10"}, "in-E", PLAIN_DIGITS),
+        ("E01", {"in-E": "½", "in-Q": "10"}, "in-E", PLAIN_DIGITS),
         ("E01", {"in-E": "1.1234567", "in-Q": "10"}, "in-E", "Use at most 6 decimal places."),
         ("E01", {"in-E": "100", "in-Q": "-5"}, "in-Q", "This quantity cannot be negative."),
         ("E03", {"value": "120"}, "value", "A rate must be between 0 and 100 %."),

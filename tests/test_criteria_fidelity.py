@@ -43,94 +43,52 @@ STARS = (
 
 # --- Verdicts: one test per rule ----------------------------------------------------------------
 
+FACTORY = one(POS, gates=FACTORY_GATES)  # one required indicator P behind the factory gates
+COMPLETE = ALL_GATES | {"P": user("25", "30", "10")}  # 6.00 points
+STAR_SET = one(*(ind(c, "positive_qual", 25) for c in ("X11", "X12", "X13", "X21")), rating="stars", bands=STARS)
+PARK = one(POS, gates=(GateSpec("K1", "basic"), GateSpec("K7", "encouraged")))
+ALL_PASS = one(ind("D1", "pass_fail", 10), ind("D2", "pass_fail", 10), rating="all_pass")
+WATER_REUSE = one(ind("F07", "positive_quant", 8, formula="water_reuse_rate", unit="%"), gates=FACTORY_GATES)
+NO_WATER = AnswerData(inputs={"V_r": D(0), "V": D(0)}, leading=D(95), benchmark=D(85), values_source="x")
+
 # (id, spec, answers, reference, expected verdict, expected rating)
 VERDICTS = [
     # An empty questionnaire compared with reference 0 is incomplete, never "above reference".
-    ("empty-with-reference-0", one(POS, gates=FACTORY_GATES), {}, D("0"), Verdict.INCOMPLETE, ""),
+    ("empty-with-reference-0", FACTORY, {}, D("0"), Verdict.INCOMPLETE, ""),
     # Gates all passed but the required indicator unanswered: still incomplete.
-    ("gates-only", one(POS, gates=FACTORY_GATES), ALL_GATES, D("0"), Verdict.INCOMPLETE, ""),
+    ("gates-only", FACTORY, ALL_GATES, D("0"), Verdict.INCOMPLETE, ""),
     # Supply chain: 3 of 4 required indicators unanswered → no star rating (was "One star").
-    (
-        "stars-with-open-indicators",
-        one(
-            ind("X11", "positive_qual", 25),
-            ind("X12", "positive_qual", 25),
-            ind("X13", "positive_qual", 25),
-            ind("X21", "positive_qual", 25),
-            rating="stars",
-            bands=STARS,
-        ),
-        {"X11": AnswerData(choice="met")},
-        None,
-        Verdict.INCOMPLETE,
-        "",
-    ),
+    ("stars-with-open-indicators", STAR_SET, {"X11": AnswerData(choice="met")}, None, Verdict.INCOMPLETE, ""),
     # … the same set fully answered: 100 points → five stars.
     (
         "stars-complete",
-        one(
-            ind("X11", "positive_qual", 25),
-            ind("X12", "positive_qual", 25),
-            ind("X13", "positive_qual", 25),
-            ind("X21", "positive_qual", 25),
-            rating="stars",
-            bands=STARS,
-        ),
+        STAR_SET,
         {c: AnswerData(choice="met") for c in ("X11", "X12", "X13", "X21")},
         None,
         Verdict.RATED,
         "Five stars",
     ),
     # A zero denominator (V + V_r = 0) cannot be scored → the verdict is incomplete, not a silent 0.
-    (
-        "zero-denominator",
-        one(ind("F07", "positive_quant", 8, formula="water_reuse_rate", unit="%"), gates=FACTORY_GATES),
-        ALL_GATES
-        | {"F07": AnswerData(inputs={"V_r": D(0), "V": D(0)}, leading=D(95), benchmark=D(85), values_source="x")},
-        D("0"),
-        Verdict.INCOMPLETE,
-        "",
-    ),
+    ("zero-denominator", WATER_REUSE, ALL_GATES | {"F07": NO_WATER}, D("0"), Verdict.INCOMPLETE, ""),
     # An optional (not required) indicator left open does not hold the verdict back: 6 ≥ 5.
     (
         "optional-open",
         one(POS, ind("O", "positive_qual", 2, required=False), gates=FACTORY_GATES),
-        ALL_GATES | {"P": user("25", "30", "10")},
+        COMPLETE,
         D("5"),
         Verdict.ABOVE_REFERENCE,
         "",
     ),
     # Complete, no reference: no relative verdict.
-    (
-        "no-reference",
-        one(POS, gates=FACTORY_GATES),
-        ALL_GATES | {"P": user("25", "30", "10")},
-        None,
-        Verdict.NO_REFERENCE,
-        "",
-    ),
+    ("no-reference", FACTORY, COMPLETE, None, Verdict.NO_REFERENCE, ""),
     # Complete and 6.00 < 6.01 → below.
-    (
-        "below-reference",
-        one(POS, gates=FACTORY_GATES),
-        ALL_GATES | {"P": user("25", "30", "10")},
-        D("6.01"),
-        Verdict.BELOW_REFERENCE,
-        "",
-    ),
+    ("below-reference", FACTORY, COMPLETE, D("6.01"), Verdict.BELOW_REFERENCE, ""),
     # A failed veto gate beats incompleteness.
-    (
-        "failed-gate-while-open",
-        one(POS, gates=FACTORY_GATES),
-        {"N3": AnswerData(passed=False)},
-        None,
-        Verdict.NOT_ELIGIBLE,
-        "",
-    ),
+    ("failed-gate-while-open", FACTORY, {"N3": AnswerData(passed=False)}, None, Verdict.NOT_ELIGIBLE, ""),
     # K7 (park) is "encouraged": answering no is not a veto, leaving it open is not incomplete.
     (
         "encouraged-no",
-        one(POS, gates=(GateSpec("K1", "basic"), GateSpec("K7", "encouraged"))),
+        PARK,
         {"K1": AnswerData(passed=True), "K7": AnswerData(passed=False), "P": user("35", "30", "10")},
         None,
         Verdict.NO_REFERENCE,
@@ -138,29 +96,15 @@ VERDICTS = [
     ),
     (
         "encouraged-open",
-        one(POS, gates=(GateSpec("K1", "basic"), GateSpec("K7", "encouraged"))),
+        PARK,
         {"K1": AnswerData(passed=True), "P": user("35", "30", "10")},
         None,
         Verdict.NO_REFERENCE,
         "",
     ),
     # all_pass: one failure is a definite fail even with open items; open items alone → incomplete.
-    (
-        "all-pass-fail-while-open",
-        one(ind("D1", "pass_fail", 10), ind("D2", "pass_fail", 10), rating="all_pass"),
-        {"D1": AnswerData(passed=False)},
-        None,
-        Verdict.FAIL,
-        "",
-    ),
-    (
-        "all-pass-open",
-        one(ind("D1", "pass_fail", 10), ind("D2", "pass_fail", 10), rating="all_pass"),
-        {"D1": AnswerData(passed=True)},
-        None,
-        Verdict.INCOMPLETE,
-        "",
-    ),
+    ("all-pass-fail-while-open", ALL_PASS, {"D1": AnswerData(passed=False)}, None, Verdict.FAIL, ""),
+    ("all-pass-open", ALL_PASS, {"D1": AnswerData(passed=True)}, None, Verdict.INCOMPLETE, ""),
 ]
 
 
@@ -481,67 +425,28 @@ def test_validate_criteria_refuses_reversed_defaults_and_unknown_gate_kinds(engl
 
 # --- Annex B per-output forms ---------------------------------------------------------------------
 
-# (id, spec, inputs, leading, benchmark, points, unit)
+# (code, formula, points, inputs, leading, benchmark, points scored, unit): reverse quantitative items
 PER_OUTPUT_CASES = [
     # F01 B.2: 500 tce / 10 000 (10k CNY) = 0.05; reverse, s = (0.06 − 0.05) / (0.06 − 0.04) = 0.5 → 4.00
-    (
-        "f01-energy",
-        ind("F01", "reverse_quant", 8, formula="energy_intensity"),
-        {"E": "500", "G": "10000"},
-        "0.04",
-        "0.06",
-        "4.00",
-        "tce/10k CNY",
-    ),
+    ("F01", "energy_intensity", 8, {"E": "500", "G": "10000"}, "0.04", "0.06", "4.00", "tce/10k CNY"),
     # F02 B.4: 3000 tCO2 / 10 000 = 0.3; s = (0.4 − 0.3) / (0.4 − 0.2) = 0.5 → 4.00
-    (
-        "f02-carbon",
-        ind("F02", "reverse_quant", 8, formula="carbon_intensity"),
-        {"C": "3000", "G": "10000"},
-        "0.2",
-        "0.4",
-        "4.00",
-        "tCO2/10k CNY",
-    ),
+    ("F02", "carbon_intensity", 8, {"C": "3000", "G": "10000"}, "0.2", "0.4", "4.00", "tCO2/10k CNY"),
     # F05 B.7: 800 t / 1000 = 0.8; s = (1.0 − 0.8) / (1.0 − 0.6) = 0.5 → 4.00
-    (
-        "f05-material",
-        ind("F05", "reverse_quant", 8, formula="material_intensity"),
-        {"M": "800", "G": "1000"},
-        "0.6",
-        "1.0",
-        "4.00",
-        "material unit/10k CNY",
-    ),
+    ("F05", "material_intensity", 8, {"M": "800", "G": "1000"}, "0.6", "1.0", "4.00", "material unit/10k CNY"),
     # F06 B.9: 2000 m³ / 1000 = 2; s = (3 − 2) / (3 − 1) = 0.5 → 4.00
-    (
-        "f06-water",
-        ind("F06", "reverse_quant", 8, formula="water_intensity"),
-        {"V": "2000", "G": "1000"},
-        "1",
-        "3",
-        "4.00",
-        "m³/10k CNY",
-    ),
+    ("F06", "water_intensity", 8, {"V": "2000", "G": "1000"}, "1", "3", "4.00", "m³/10k CNY"),
     # F11 B.21/B.23: 5 t / 1000 = 0.005; at the leading value → 6.00
-    (
-        "f11-pollutant",
-        ind("F11", "reverse_quant", 6, formula="pollutant_intensity"),
-        {"P": "5", "G": "1000"},
-        "0.005",
-        "0.01",
-        "6.00",
-        "t/10k CNY",
-    ),
+    ("F11", "pollutant_intensity", 6, {"P": "5", "G": "1000"}, "0.005", "0.01", "6.00", "t/10k CNY"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("spec", "inputs", "leading", "benchmark", "points", "unit"),
-    [c[1:] for c in PER_OUTPUT_CASES],
-    ids=[c[0] for c in PER_OUTPUT_CASES],
+    ("code", "formula", "most", "inputs", "leading", "benchmark", "points", "unit"),
+    PER_OUTPUT_CASES,
+    ids=[f"{c[0].lower()}-{c[1].split('_')[0]}" for c in PER_OUTPUT_CASES],  # f01-energy, …
 )
-def test_per_output_forms(spec, inputs, leading, benchmark, points, unit):
+def test_per_output_forms(code, formula, most, inputs, leading, benchmark, points, unit):
+    spec = ind(code, "reverse_quant", most, formula=formula)
     answer = AnswerData(
         inputs={k: D(v) for k, v in inputs.items()}, leading=D(leading), benchmark=D(benchmark), values_source="x"
     )

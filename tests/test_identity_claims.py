@@ -11,17 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from organisations import identity
-from organisations.models import (
-    AccessGrant,
-    AccessRequest,
-    ClaimStatus,
-    Company,
-    EmailConfirmation,
-    Membership,
-    OwnershipClaim,
-    Role,
-    Verification,
-)
+from organisations import models as org
 from tests.factories import (
     VALID_CODE,
     company_data,
@@ -68,7 +58,7 @@ def squatted():
     """A company registered under VALID_CODE by an account that cannot show its licence."""
     squatter = make_user("squatter@example.com")
     company = make_company("Squatted Name", owner=squatter)
-    Company.objects.filter(pk=company.pk).update(credit_code=VALID_CODE)
+    org.Company.objects.filter(pk=company.pk).update(credit_code=VALID_CODE)
     company.refresh_from_db()
     return company, squatter
 
@@ -85,13 +75,19 @@ def claim_data(**overrides):
     return data
 
 
+def open_claim(company, claimant, **details):
+    """`claimant`'s claim on `company` with a licence image; `details` replace the placeholder name and contact."""
+    fields = {"company_name": "X", "contact_name": "Y", "contact_phone": "12345"} | details
+    return identity.open_claim(company=company, claimant=claimant, licence=licence_png(), **fields)
+
+
 # --- Status ---------------------------------------------------------------------------------------
 
 
 def test_a_new_company_is_unverified_and_says_so(client):
     owner = make_user("owner@example.com")
     company = make_company(owner=owner)
-    assert company.verification == Verification.UNVERIFIED and company.is_verified is False
+    assert company.verification == org.Verification.UNVERIFIED and company.is_verified is False
     client.force_login(owner)
     page = client.get(reverse("company_detail", args=[company.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Identity not verified" in page
@@ -101,7 +97,7 @@ def test_a_new_company_is_unverified_and_says_so(client):
 def test_a_granted_consultant_sees_the_identity_status_on_the_dashboard(client):
     company = make_company("Client Co", owner=make_user("owner@example.com"))
     consultant = make_user("lead@consult.example")
-    AccessGrant.objects.create(company=company, consultancy=make_consultancy(admin=consultant))
+    org.AccessGrant.objects.create(company=company, consultancy=make_consultancy(admin=consultant))
     client.force_login(consultant)
     assert "Identity not verified" in client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     identity.verify_company(company, by=consultant)
@@ -119,7 +115,7 @@ def test_the_owner_uploads_a_licence_and_the_company_waits_for_review(client):
     response = client.post(reverse("company_licence", args=[company.pk]), {"licence": licence_png()})
     assert response.status_code == 302
     company.refresh_from_db()
-    assert company.verification == Verification.PENDING
+    assert company.verification == org.Verification.PENDING
     assert company.licence_type == "image/png" and company.licence.name.startswith("licences/")
     assert "licence.png" not in company.licence.name  # stored under a generated name
     with company.licence.open("rb"):
@@ -148,7 +144,7 @@ def test_a_bad_licence_is_refused_with_a_reason(client, name, content, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     company.refresh_from_db()
-    assert company.verification == Verification.UNVERIFIED and not company.licence
+    assert company.verification == org.Verification.UNVERIFIED and not company.licence
 
 
 def test_check_licence_accepts_pdf_and_jpeg():
@@ -172,8 +168,8 @@ def test_a_taken_code_leads_to_the_claim_form_without_naming_the_holder(client, 
     assert "organisations/claim_form.html" in [t.name for t in response.templates]
     assert "already registered" not in html and "Squatted Name" not in html and "squatter@" not in html
     assert "upload the company&#x27;s business licence" in html or "upload the company's business licence" in html
-    assert Company.objects.filter(credit_code=VALID_CODE).count() == 1
-    assert not Membership.objects.filter(user=real).exists()
+    assert org.Company.objects.filter(credit_code=VALID_CODE).count() == 1
+    assert not org.Membership.objects.filter(user=real).exists()
 
 
 def test_a_claim_is_recorded_for_staff_and_changes_nothing_yet(client, squatted):
@@ -182,11 +178,11 @@ def test_a_claim_is_recorded_for_staff_and_changes_nothing_yet(client, squatted)
     client.force_login(real)
     response = client.post(reverse("company_claim"), claim_data())
     assert response.status_code == 200
-    claim = OwnershipClaim.objects.get()
-    assert claim.company == company and claim.claimant == real and claim.status == ClaimStatus.PENDING
+    claim = org.OwnershipClaim.objects.get()
+    assert claim.company == company and claim.claimant == real and claim.status == org.ClaimStatus.PENDING
     assert claim.licence_type == "image/png"
-    assert Membership.objects.get(company=company).user == squatter
-    assert not Membership.objects.filter(user=real).exists()
+    assert org.Membership.objects.get(company=company).user == squatter
+    assert not org.Membership.objects.filter(user=real).exists()
     dashboard = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Xiamen Steel Co., Ltd." in dashboard and "under review" in dashboard
     assert "Squatted Name" not in dashboard
@@ -202,7 +198,7 @@ def test_a_claim_with_a_bad_licence_or_phone_is_refused(client, squatted):
     html = response.content.decode()
     assert response.status_code == 200
     assert "web-page code" in html and "Enter a phone number" in html
-    assert not OwnershipClaim.objects.exists()
+    assert not org.OwnershipClaim.objects.exists()
 
 
 def test_approving_a_claim_transfers_the_company_and_tells_the_former_owner(
@@ -210,16 +206,11 @@ def test_approving_a_claim_transfers_the_company_and_tells_the_former_owner(
 ):
     company, squatter = squatted
     consultant_firm = make_consultancy("Squatter's Friends")
-    grant = AccessGrant.objects.create(company=company, consultancy=consultant_firm, granted_by=squatter)
-    pending = AccessRequest.objects.create(company=company, consultancy=make_consultancy("Other"))
+    grant = org.AccessGrant.objects.create(company=company, consultancy=consultant_firm, granted_by=squatter)
+    pending = org.AccessRequest.objects.create(company=company, consultancy=make_consultancy("Other"))
     real = make_user("real-owner@example.com")
-    claim = identity.open_claim(
-        company=company,
-        claimant=real,
-        company_name="Xiamen Steel Co., Ltd.",
-        contact_name="Li Wei",
-        contact_phone="0592 1234567",
-        licence=licence_png(),
+    claim = open_claim(
+        company, real, company_name="Xiamen Steel Co., Ltd.", contact_name="Li Wei", contact_phone="0592 1234567"
     )
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
@@ -233,13 +224,13 @@ def test_approving_a_claim_transfers_the_company_and_tells_the_former_owner(
     company.refresh_from_db()
     grant.refresh_from_db()
     pending.refresh_from_db()
-    assert claim.status == ClaimStatus.APPROVED and claim.decided_by == staff
+    assert claim.status == org.ClaimStatus.APPROVED and claim.decided_by == staff
     assert company.is_verified and company.verified_by == staff and company.name == "Xiamen Steel Co., Ltd."
     assert company.licence.name == claim.licence.name
-    assert list(Membership.objects.filter(company=company).values_list("user__email", "role")) == [
-        ("real-owner@example.com", Role.OWNER)
+    assert list(org.Membership.objects.filter(company=company).values_list("user__email", "role")) == [
+        ("real-owner@example.com", org.Role.OWNER)
     ]
-    assert grant.revoked_at is not None and pending.status == AccessRequest.Status.DECLINED
+    assert grant.revoked_at is not None and pending.status == org.AccessRequest.Status.DECLINED
     notice = mail.outbox[-1]
     assert notice.to == ["squatter@example.com"]
     assert VALID_CODE in notice.body
@@ -250,42 +241,25 @@ def test_approving_a_claim_transfers_the_company_and_tells_the_former_owner(
 
 def test_an_approved_claim_answers_the_other_pending_claims(squatted, staff):
     company, _squatter = squatted
-    first, second = (
-        identity.open_claim(
-            company=company,
-            claimant=make_user(f"claimant{n}@example.com"),
-            company_name="X",
-            contact_name="Y",
-            contact_phone="12345",
-            licence=licence_png(),
-        )
-        for n in (1, 2)
-    )
+    first, second = (open_claim(company, make_user(f"claimant{n}@example.com")) for n in (1, 2))
     identity.approve_claim(first, by=staff)
     second.refresh_from_db()
-    assert second.status == ClaimStatus.REJECTED
+    assert second.status == org.ClaimStatus.REJECTED
     with pytest.raises(identity.ClaimError):
         identity.approve_claim(second, by=staff)
 
 
 def test_a_rejected_claim_leaves_the_holder_in_place(client, squatted, staff):
     company, squatter = squatted
-    claim = identity.open_claim(
-        company=company,
-        claimant=make_user("real@example.com"),
-        company_name="X",
-        contact_name="Y",
-        contact_phone="12345",
-        licence=licence_png(),
-    )
+    claim = open_claim(company, make_user("real@example.com"))
     client.force_login(staff)
     client.post(
         reverse("admin:organisations_ownershipclaim_changelist"),
         {"action": "reject_claims", "_selected_action": [claim.pk]},
     )
     claim.refresh_from_db()
-    assert claim.status == ClaimStatus.REJECTED
-    assert Membership.objects.get(company=company).user == squatter
+    assert claim.status == org.ClaimStatus.REJECTED
+    assert org.Membership.objects.get(company=company).user == squatter
     assert mail.outbox == []
 
 
@@ -336,12 +310,12 @@ def test_an_unconfirmed_account_cannot_create_or_claim_until_it_confirms(client,
         assert response.status_code == 403
         assert "Confirm your email address" in response.content.decode()
         assert client.post(reverse("company_claim"), claim_data()).status_code == 403
-    assert not OwnershipClaim.objects.exists()
+    assert not org.OwnershipClaim.objects.exists()
 
     client.post(reverse("email_confirm_resend"))
     link = next(word for word in mail.outbox[-1].body.split() if "/accounts/confirm/" in word)
     assert client.get(link).status_code == 302
-    assert EmailConfirmation.objects.get(user=user).confirmed_at is not None
+    assert org.EmailConfirmation.objects.get(user=user).confirmed_at is not None
     assert client.get(reverse("company_create")).status_code == 200
 
 
@@ -353,7 +327,7 @@ def test_a_tampered_or_foreign_confirmation_link_is_refused(client):
     user.email = "changed@example.com"
     user.save(update_fields=["email"])
     assert client.get(reverse("email_confirm", args=[token])).status_code == 400
-    assert EmailConfirmation.objects.get(user=user).confirmed_at is None
+    assert org.EmailConfirmation.objects.get(user=user).confirmed_at is None
     assert "_auth_user_id" not in client.session
 
 

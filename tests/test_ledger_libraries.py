@@ -17,21 +17,17 @@ from assessment.models import Answer, Assessment, CriteriaSet, Library, SectorVa
 from assessment.scoring import round_points
 from ledger.models import DataSheet
 from organisations.models import AccessGrant, Consultancy, Role, Sector
-from tests.factories import make_company, make_sheet, member
+from tests.factories import consultancy_library, make_company, make_sheet, member
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def firm_library() -> dict[str, Any]:
-    firm = Consultancy.objects.create(name="Green Advisors Ltd")
-    library = Library.objects.create(
-        owner=Library.Owner.CONSULTANCY,
-        consultancy=firm,
-        name_zh="绿色顾问水效研究",
-        name_en="Green Advisors water study",
-        source="Survey of 40 Zhejiang cement plants, 2025",
+    library = consultancy_library(
+        "绿色顾问水效研究", "Green Advisors water study", "Survey of 40 Zhejiang cement plants, 2025"
     )
+    firm = library.consultancy
     row = SectorValue.objects.create(
         key="green-advisors-f07-cement",
         area="factory",

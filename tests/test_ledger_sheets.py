@@ -216,32 +216,15 @@ def test_an_override_with_reason_wins_over_the_sheet(client: Any) -> None:
     assessment = factory_assessment(company, owner)
     make_sheet(company, water_intake=D(5000), water_reused=D(45000))
     client.force_login(owner)
-    response = client.post(
-        reverse("assessment_answer", args=[assessment.pk, "F07"]),
-        {
-            "F07-in-V": "15000",
-            "F07-why-V": "meter replaced in May: corrected intake",
-            "F07-leading": "95",
-            "F07-benchmark": "85",
-            "F07-values_source": "sector average",
-            "F07-version": "0",
-        },
-        HTTP_X_AUTOSAVE="1",
-    )
+    answer = reverse("assessment_answer", args=[assessment.pk, "F07"])
+    fields = {"F07-in-V": "15000", "F07-leading": "95", "F07-benchmark": "85", "F07-values_source": "sector average"}
+    why = {"F07-why-V": "meter replaced in May: corrected intake"}
+    response = client.post(answer, fields | why | {"F07-version": "0"}, HTTP_X_AUTOSAVE="1")
     assert response.status_code == 200, response.content
     assert response.json()["pending"] == {}
     assert result(assessment, "F07").value == D(75)  # 45 000 / (15 000 + 45 000)
-    response = client.post(
-        reverse("assessment_answer", args=[assessment.pk, "F07"]),
-        {
-            "F07-in-V": "15000",
-            "F07-leading": "95",
-            "F07-benchmark": "85",
-            "F07-values_source": "sector average",
-            "F07-version": "1",
-        },
-        HTTP_X_AUTOSAVE="1",
-    )
+    # The same override without its reason: the reason is asked for.
+    response = client.post(answer, fields | {"F07-version": "1"}, HTTP_X_AUTOSAVE="1")
     assert "why-V" in response.json()["pending"]
 
 

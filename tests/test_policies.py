@@ -15,17 +15,8 @@ from django.urls import reverse
 
 from assessment.models import Category, CriteriaSet, Gate, Indicator
 from assessment.models import FocusArea as AreaChoices
+from policies import models as policy
 from policies.charts import nice_step
-from policies.models import (
-    CompanyCase,
-    Fact,
-    FocusArea,
-    ListCount,
-    ListRelease,
-    PolicyDocument,
-    ProcessRule,
-    TimelineEvent,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +50,7 @@ def make_criteria_set(code: str, *, status: str = CriteriaSet.Status.PUBLISHED) 
     )
 
 
-def make_citations(document: PolicyDocument, criteria_set: CriteriaSet, n: int) -> None:
+def make_citations(document: policy.PolicyDocument, criteria_set: CriteriaSet, n: int) -> None:
     """`n` gates and `n` indicators of `criteria_set` citing `document`."""
     criteria_set.governing_documents.add(document)
     category = Category.objects.create(
@@ -89,7 +80,7 @@ def make_citations(document: PolicyDocument, criteria_set: CriteriaSet, n: int) 
 
 
 def test_every_agreed_policy_code_exists_in_both_languages():
-    documents = {d.code: d for d in PolicyDocument.objects.filter(code__in=AGREED_CODES)}
+    documents = {d.code: d for d in policy.PolicyDocument.objects.filter(code__in=AGREED_CODES)}
     assert sorted(documents) == sorted(AGREED_CODES)
     for document in documents.values():
         assert document.title_zh and document.title_en, document.code
@@ -100,7 +91,7 @@ def test_every_agreed_policy_code_exists_in_both_languages():
 
 
 def test_green_bond_figure_is_stored_in_both_languages():
-    event = TimelineEvent.objects.get(key="green-bonds-h1-2019")
+    event = policy.TimelineEvent.objects.get(key="green-bonds-h1-2019")
     assert event.year == 2019 and (event.date_text_zh, event.date_text_en) == ("2019年上半年", "H1 2019")
     assert "143.9 billion CNY" in event.body_en and "19.5 billion EUR" in event.body_en and "62 %" in event.body_en
     assert "1439亿元" in event.body_zh and "195亿欧元" in event.body_zh and "62%" in event.body_zh
@@ -126,9 +117,9 @@ def test_migration_derives_the_chinese_date_text(english, chinese):
 
 
 def test_timeline_covers_the_synopsis_from_2007_to_2021():
-    years = set(TimelineEvent.objects.values_list("year", flat=True))
+    years = set(policy.TimelineEvent.objects.values_list("year", flat=True))
     assert {2007, 2015, 2016, 2017, 2018, 2019, 2021} <= years
-    titles = " ".join(TimelineEvent.objects.values_list("title_en", flat=True))
+    titles = " ".join(policy.TimelineEvent.objects.values_list("title_en", flat=True))
     for needle in [
         "Ecological Civilisation",
         "Made in China 2025",
@@ -145,17 +136,17 @@ def test_timeline_covers_the_synopsis_from_2007_to_2021():
         "People's Bank of China",
     ]:
         assert needle in titles, needle
-    guideline = TimelineEvent.objects.get(key="guide-2016-2020")
+    guideline = policy.TimelineEvent.objects.get(key="guide-2016-2020")
     assert len(guideline.points_zh.splitlines()) == len(guideline.points_en.splitlines()) == 3
-    remanufacturing = TimelineEvent.objects.get(key="remanufacturing-2018-2020")
+    remanufacturing = policy.TimelineEvent.objects.get(key="remanufacturing-2018-2020")
     assert len(remanufacturing.points_zh.splitlines()) == len(remanufacturing.points_en.splitlines()) == 3
-    program = TimelineEvent.objects.get(key="green-mfg-system-program-2017")
+    program = policy.TimelineEvent.objects.get(key="green-mfg-system-program-2017")
     assert "Third-party green manufacturing evaluation bodies" in program.points_en
     assert "第三方绿色制造评价机构" in program.points_zh
 
 
 def test_focus_areas_match_the_assessment_choices():
-    areas = {a.code: a for a in FocusArea.objects.all()}
+    areas = {a.code: a for a in policy.FocusArea.objects.all()}
     assert sorted(areas) == sorted(AreaChoices.values)
     assert "backbone" in areas["factory"].description_en and "主干" in areas["factory"].description_zh
     assert (
@@ -170,7 +161,7 @@ def test_focus_areas_match_the_assessment_choices():
 
 
 def test_three_company_cases_with_their_measures():
-    cases = {c.slug: c for c in CompanyCase.objects.select_related("focus_area")}
+    cases = {c.slug: c for c in policy.CompanyCase.objects.select_related("focus_area")}
     assert sorted(cases) == ["baic-motor", "chilwee", "esurging-tianjin"]
     assert (cases["baic-motor"].focus_area.code, cases["baic-motor"].industry_en) == ("factory", "Automotive")
     assert "Photovoltaic" in cases["baic-motor"].measures_en and "光伏" in cases["baic-motor"].measures_zh
@@ -189,34 +180,34 @@ def test_three_company_cases_with_their_measures():
 
 
 def test_green_finance_and_findings():
-    kinds = {kind: list(Fact.objects.filter(kind=kind)) for kind in Fact.Kind.values}
-    assert len(kinds[Fact.Kind.FINANCE_MEASURE]) == 3 and len(kinds[Fact.Kind.FINANCE_PROSPECT]) == 3
-    measures = " ".join(f.body_en for f in kinds[Fact.Kind.FINANCE_MEASURE])
+    kinds = {kind: list(policy.Fact.objects.filter(kind=kind)) for kind in policy.Fact.Kind.values}
+    assert len(kinds[policy.Fact.Kind.FINANCE_MEASURE]) == 3 and len(kinds[policy.Fact.Kind.FINANCE_PROSPECT]) == 3
+    measures = " ".join(f.body_en for f in kinds[policy.Fact.Kind.FINANCE_MEASURE])
     assert "Macroprudential Assessment" in measures and "collateral" in measures and "Preferential interest" in measures
-    prospects = " ".join(f.body_en + f.body_zh for f in kinds[Fact.Kind.FINANCE_PROSPECT])
+    prospects = " ".join(f.body_en + f.body_zh for f in kinds[policy.Fact.Kind.FINANCE_PROSPECT])
     assert (
         "ESG" in prospects
         and "foreign investment" in prospects
         and "initial stage" in prospects
         and "外资" in prospects
     )
-    findings = {f.key: f for f in kinds[Fact.Kind.FINDING]}
+    findings = {f.key: f for f in kinds[policy.Fact.Kind.FINDING]}
     assert "eco-friendly products" in findings["goals-exceeded-products-lagging"].body_en
     assert "滞后" in findings["goals-exceeded-products-lagging"].body_zh
     assert "few public government sources" in findings["few-public-sources"].body_en
 
 
 def test_process_rules_keep_their_marks():
-    rules = {r.key: r for r in ProcessRule.objects.all()}
+    rules = {r.key: r for r in policy.ProcessRule.objects.all()}
     assert rules["third-party-limit"].mark == "V" and "15" in rules["third-party-limit"].title_en
     assert rules["removal-bottom-5"].mark == "S" and "后5%" in rules["removal-bottom-5"].title_zh
     assert rules["cycle-timing-2017"].mark == "U"
-    assert {r.section for r in rules.values()} == set(ProcessRule.Section.values)
+    assert {r.section for r in rules.values()} == set(policy.ProcessRule.Section.values)
 
 
 def test_list_numbers_keep_values_and_marks():
-    def count(release: str, area: str, measure: str = "listed") -> ListCount:
-        return ListCount.objects.get_by_natural_key(release, area, measure)
+    def count(release: str, area: str, measure: str = "listed") -> policy.ListCount:
+        return policy.ListCount.objects.get_by_natural_key(release, area, measure)
 
     assert count("batch-2025", "factory").value == 2038
     assert count("batch-7-2022", "design_product", "removed").value == 72
@@ -225,11 +216,13 @@ def test_list_numbers_keep_values_and_marks():
     assert (batch1.value, batch1.approximate, batch1.mark) == (194, True, "D")
     assert count("batch-4-2019", "park").mark == "U"
     assert count("stock-2024-03", "factory").value == 5095
-    assert ListRelease.objects.filter(kind=ListRelease.Kind.BATCH).count() == 10
+    assert policy.ListRelease.objects.filter(kind=policy.ListRelease.Kind.BATCH).count() == 10
 
 
 def test_loaddata_again_changes_nothing_and_dumpdata_round_trips():
-    before = {m: m.objects.count() for m in (PolicyDocument, TimelineEvent, ListCount, Fact)}
+    before = {
+        m: m.objects.count() for m in (policy.PolicyDocument, policy.TimelineEvent, policy.ListCount, policy.Fact)
+    }
     call_command("loaddata", "policies", verbosity=0)
     assert {m: m.objects.count() for m in before} == before
     out = StringIO()
@@ -321,12 +314,12 @@ def test_timeline_dates_are_in_the_page_language(client):
     assert en["miit-2024-13"] == "2024 · 2024-01 (announced 2024-02-02)"
     assert zh["remanufacturing-2018-2020"] == en["remanufacturing-2018-2020"] == "2018 · 2018–2020"
     assert zh["eco-civilisation-2007"] == en["eco-civilisation-2007"] == "2007"
-    assert len(zh) == len(en) == TimelineEvent.objects.count()
+    assert len(zh) == len(en) == policy.TimelineEvent.objects.count()
 
 
 def test_timeline_date_falls_back_to_the_other_language(client):
-    TimelineEvent.objects.filter(key="miit-2016-586").update(date_text_zh="")
-    TimelineEvent.objects.filter(key="miit-2025-390").update(date_text_en="")
+    policy.TimelineEvent.objects.filter(key="miit-2016-586").update(date_text_zh="")
+    policy.TimelineEvent.objects.filter(key="miit-2025-390").update(date_text_en="")
     zh, en = get(client, reverse("timeline"), ZH), get(client, reverse("timeline"), EN)
     assert ">2016 · 2016-09</div>" in zh and ">2025 · 2025-10-09</div>" in en
 
@@ -376,7 +369,7 @@ def test_chart_has_a_group_with_bars_for_each_list(client):
     svg = html[html.index("<svg") : html.index("</svg>")]
     assert 'role="img"' in svg and "style=" not in svg and "<script" not in svg
     groups = re.findall(r'<g class="group" data-group="([^"]+)">(.*?)</g>', svg)
-    releases = list(ListRelease.objects.filter(kind=ListRelease.Kind.BATCH).values_list("key", flat=True))
+    releases = list(policy.ListRelease.objects.filter(kind=policy.ListRelease.Kind.BATCH).values_list("key", flat=True))
     assert [key for key, _ in groups] == releases
     for key, body in groups:
         assert body.count('class="bar bar-factory"') == 1, key
@@ -385,7 +378,7 @@ def test_chart_has_a_group_with_bars_for_each_list(client):
     assert "Batch 4 (2019) · Green industrial parks: 40 [U]" in svg
     assert (
         len(re.findall(r'<rect class="bar ', svg))
-        == ListCount.objects.filter(release__kind="batch", measure="listed").exclude(area="").count()
+        == policy.ListCount.objects.filter(release__kind="batch", measure="listed").exclude(area="").count()
     )
 
 
@@ -405,7 +398,7 @@ def _admin_client(client, django_user_model):
 
 def test_admin_edit_of_a_document_title_shows_on_its_page(client, django_user_model):
     admin_client = _admin_client(client, django_user_model)
-    document = PolicyDocument.objects.get(code="miit-2025-390")
+    document = policy.PolicyDocument.objects.get(code="miit-2025-390")
     data = {k: ("" if v is None else v) for k, v in model_to_dict(document).items()}
     data["focus_areas"] = [area.pk for area in data["focus_areas"]]
     data["title_en"] = "Notice on the 2025 green factory round (edited)"
@@ -418,7 +411,7 @@ def test_admin_edit_of_a_document_title_shows_on_its_page(client, django_user_mo
 
 def test_admin_edit_of_a_case_shows_on_its_page(client, django_user_model):
     admin_client = _admin_client(client, django_user_model)
-    case = CompanyCase.objects.get(slug="chilwee")
+    case = policy.CompanyCase.objects.get(slug="chilwee")
     data = {k: ("" if v is None else v) for k, v in model_to_dict(case).items()}
     data["measures_en"] += "\nA brand-new measure entered by staff"
     response = admin_client.post(reverse("admin:policies_companycase_change", args=[case.pk]), data)
@@ -440,7 +433,7 @@ def test_admin_changelists_search_and_filter(client, django_user_model, model):
 
 def test_admin_release_page_edits_counts_inline(client, django_user_model):
     admin_client = _admin_client(client, django_user_model)
-    release = ListRelease.objects.get(key="batch-2025")
+    release = policy.ListRelease.objects.get(key="batch-2025")
     html = admin_client.get(reverse("admin:policies_listrelease_change", args=[release.pk])).content.decode()
     assert 'name="counts-0-value"' in html
 
@@ -449,7 +442,7 @@ def test_admin_release_page_edits_counts_inline(client, django_user_model):
 
 
 def test_document_page_lists_published_criteria_that_cite_it(client):
-    document = PolicyDocument.objects.get(code="gbt-24067")
+    document = policy.PolicyDocument.objects.get(code="gbt-24067")
     make_citations(document, make_criteria_set("test-policies-published"), 2)
     make_citations(document, make_criteria_set("test-policies-draft", status=CriteriaSet.Status.DRAFT), 1)
     html = get(client, document.get_absolute_url(), EN)
@@ -460,7 +453,7 @@ def test_document_page_lists_published_criteria_that_cite_it(client):
 
 
 def test_document_page_queries_do_not_grow_with_citations(client, django_assert_max_num_queries):
-    document = PolicyDocument.objects.get(code="gbt-24067")
+    document = policy.PolicyDocument.objects.get(code="gbt-24067")
     url = document.get_absolute_url()
     make_citations(document, make_criteria_set("test-policies-q1"), 1)
     with CaptureQueriesContext(connection) as few:
@@ -474,9 +467,9 @@ def test_document_page_queries_do_not_grow_with_citations(client, django_assert_
 def test_timeline_queries_do_not_grow_with_events(client, django_assert_max_num_queries):
     with CaptureQueriesContext(connection) as few:
         get(client, reverse("timeline"), EN)
-    documents = list(PolicyDocument.objects.all()[:3])
+    documents = list(policy.PolicyDocument.objects.all()[:3])
     for i in range(6):
-        event = TimelineEvent.objects.create(
+        event = policy.TimelineEvent.objects.create(
             key=f"test-event-{i}", year=2030, title_zh=f"测试事件{i}", title_en=f"Test event {i}"
         )
         event.documents.set(documents)

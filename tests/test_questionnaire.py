@@ -17,7 +17,6 @@ from assessment.models import (
     Assessment,
     ContextFigure,
     CriteriaSet,
-    Evidence,
     Indicator,
     RegionalReference,
 )
@@ -26,6 +25,7 @@ from organisations.models import Role, Sector
 from policies.models import PolicyDocument
 from tests.factories import consultant_for, make_company, make_sheet, member
 from tests.questionnaire_world import EDIT_LADDER, make_assessment, make_criteria_set, make_sector_value
+from tests.worlds import basis_document, make_evidence
 
 pytestmark = pytest.mark.django_db
 _numbers = itertools.count(1)
@@ -347,14 +347,7 @@ def _answered(assessment: Assessment) -> None:
             )
         ]
     )
-    Evidence.objects.create(
-        assessment=assessment,
-        code="X000",
-        file="evidence/x",
-        original_name="a.pdf",
-        content_type="application/pdf",
-        size=1,
-    )
+    make_evidence(assessment, "X000", "a.pdf")
 
 
 @pytest.mark.parametrize("url_name", ["assessment_overview", "assessment_gates", "category"])
@@ -505,14 +498,7 @@ def test_what_a_cached_page_shows_from_outside_its_criteria_set_shows_at_once(cl
         policy.save()
         expected = "GB/T 99999-2025 Renamed policy"
     elif change == "policy basis added":
-        extra = PolicyDocument.objects.create(
-            code="q-extra-policy",
-            kind="standard",
-            number="GB/T 88888-2026",
-            title_zh="补充",
-            title_en="Extra basis",
-            year=2026,
-        )
+        extra = basis_document("q-extra-policy", "GB/T 88888-2026", "补充", "Extra basis", 2026)
         Indicator.objects.get(category__criteria_set=criteria_set, code="M01").policy_basis.add(extra)
         expected = "GB/T 88888-2026 Extra basis"
     elif change == "policy deleted":

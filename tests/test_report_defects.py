@@ -366,17 +366,12 @@ def test_company_profile_without_a_data_sheet_uses_the_assessments_figures():
 
 @pytest.mark.django_db
 def test_assumptions_name_a_consultancy_library_as_the_owner_of_its_yardsticks():
-    from assessment.models import Library, SectorValue
-    from organisations.models import Consultancy
+    from assessment.models import SectorValue
+    from tests.factories import consultancy_library
 
     assessment = make_assessment()
-    firm = Consultancy.objects.create(name="Green Advisors Ltd")
-    library = Library.objects.create(
-        owner=Library.Owner.CONSULTANCY,
-        consultancy=firm,
-        name_zh="绿色顾问能耗研究",
-        name_en="Green Advisors energy study",
-        source="Survey of 30 Jiangsu foundries, 2025",
+    library = consultancy_library(
+        "绿色顾问能耗研究", "Green Advisors energy study", "Survey of 30 Jiangsu foundries, 2025"
     )
     SectorValue.objects.filter(key="report-test-machinery").update(library=library)
     with translation.override("en"):

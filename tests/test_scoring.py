@@ -26,54 +26,55 @@ REV = ind("F01", "reverse_quant", 8, formula="energy_intensity", uses_sector_val
 POS = ind("P", "positive_quant", 8, unit="%")
 CEMENT = SectorRef("cement", "kgce/t", D("80"), D("87"), D("94"))
 
+WATER_REUSE = ind("F07", "positive_quant", 8, formula="water_reuse_rate", unit="%")
+
+
+def computed(leading: str, benchmark: str, **inputs: str) -> AnswerData:
+    """Formula inputs, scored against the user's own leading and benchmark values."""
+    return AnswerData(
+        inputs={k: D(v) for k, v in inputs.items()}, leading=D(leading), benchmark=D(benchmark), values_source="x"
+    )
+
 
 # One banded indicator worth 10 points: full from 90, half in [70, 90).
-BANDS_90_70 = one(
-    ind(
-        "B",
-        "bands",
-        10,
-        rule={"bands": [{"min": "90", "fraction": "1"}, {"min": "70", "max": "90", "fraction": "0.5"}]},
-    )
+BANDS_90_70 = ind(
+    "B", "bands", 10, rule={"bands": [{"min": "90", "fraction": "1"}, {"min": "70", "max": "90", "fraction": "0.5"}]}
 )
 
-# (id, spec, answers, code, expected points, expected status, extra checks on the indicator result)
+# (id, the set's one indicator, its answer, expected points, expected status, extra checks on its result)
 CASES = [
     # Reverse, between: 82 kgce/t (8200 tce / 100000 t = 0.082 tce/t); quota 80/87 kgce/t → 0.080/0.087 tce/t.
     # s = (0.087 − 0.082) / (0.087 − 0.080) = 5/7 = 0.714285…; 8 × 5/7 = 5.714… → 5.71
     (
         "reverse-between-kgce",
-        one(REV),
-        {"F01": E("8200", "100000", CEMENT)},
-        "F01",
+        REV,
+        E("8200", "100000", CEMENT),
         "5.71",
         Status.PARTLY,
         {"value": "0.082000", "leading": "0.080000", "benchmark": "0.087000", "values_from": "sector"},
     ),
     # Reverse, better than leading: 0.078 < 0.080 → s = 1 → 8.00
-    ("reverse-beyond-leading", one(REV), {"F01": E("7800", "100000", CEMENT)}, "F01", "8.00", Status.MET, {}),
+    ("reverse-beyond-leading", REV, E("7800", "100000", CEMENT), "8.00", Status.MET, {}),
     # Reverse, worse than benchmark: 0.090 > 0.087 → 0
-    ("reverse-below-benchmark", one(REV), {"F01": E("9000", "100000", CEMENT)}, "F01", "0.00", Status.NOT_MET, {}),
+    ("reverse-below-benchmark", REV, E("9000", "100000", CEMENT), "0.00", Status.NOT_MET, {}),
     # Positive, between: (25 − 10) / (30 − 10) = 0.75; 8 × 0.75 = 6.00
     (
         "positive-between",
-        one(POS),
-        {"P": user("25", "30", "10")},
-        "P",
+        POS,
+        user("25", "30", "10"),
         "6.00",
         Status.PARTLY,
         {"user_supplied": True, "values_from": "user"},
     ),
     # Positive, beyond leading: 35 ≥ 30 → 8.00
-    ("positive-beyond-leading", one(POS), {"P": user("35", "30", "10")}, "P", "8.00", Status.MET, {}),
+    ("positive-beyond-leading", POS, user("35", "30", "10"), "8.00", Status.MET, {}),
     # Positive, below benchmark: 5 < 10 → 0
-    ("positive-below-benchmark", one(POS), {"P": user("5", "30", "10")}, "P", "0.00", Status.NOT_MET, {}),
+    ("positive-below-benchmark", POS, user("5", "30", "10"), "0.00", Status.NOT_MET, {}),
     # Level 1 = level 2 (PV rolled glass 260/260 kgce/t): at the value → full points, no division by zero
     (
         "l1-equals-l2-at",
-        one(REV),
-        {"F01": E("26", "100", SectorRef("pv", "kgce/t", D("260"), D("260"), D("370")))},
-        "F01",
+        REV,
+        E("26", "100", SectorRef("pv", "kgce/t", D("260"), D("260"), D("370"))),
         "8.00",
         Status.MET,
         {},
@@ -81,9 +82,8 @@ CASES = [
     # … just worse (0.261 tce/t > 0.260) → 0, no interpolation
     (
         "l1-equals-l2-worse",
-        one(REV),
-        {"F01": E("26.1", "100", SectorRef("pv", "kgce/t", D("260"), D("260"), D("370")))},
-        "F01",
+        REV,
+        E("26.1", "100", SectorRef("pv", "kgce/t", D("260"), D("260"), D("370"))),
         "0.00",
         Status.NOT_MET,
         {},
@@ -92,9 +92,8 @@ CASES = [
     # 6.65 tce / 100 t = 0.0665; s = (0.072 − 0.0665) / (0.072 − 0.061) = 0.0055/0.011 = 0.5 → 4.00
     (
         "missing-level-2",
-        one(REV),
-        {"F01": E("6.65", "100", SectorRef("eaf", "kgce/t", D("61"), None, D("72")))},
-        "F01",
+        REV,
+        E("6.65", "100", SectorRef("eaf", "kgce/t", D("61"), None, D("72"))),
         "4.00",
         Status.PARTLY,
         {"provisional": True, "benchmark": "0.072000"},
@@ -103,9 +102,8 @@ CASES = [
     # s = (−0.028 − (−0.029)) / (−0.028 − (−0.030)) = 0.001/0.002 = 0.5 → 4.00
     (
         "negative-converter",
-        one(REV),
-        {"F01": E("-2.9", "100", SectorRef("bof", "kgce/t", D("-30"), D("-28"), D("-12")))},
-        "F01",
+        REV,
+        E("-2.9", "100", SectorRef("bof", "kgce/t", D("-30"), D("-28"), D("-12"))),
         "4.00",
         Status.PARTLY,
         {"value": "-0.029000"},
@@ -114,9 +112,8 @@ CASES = [
     # s = (0.842874 − 0.835) / (0.842874 − 0.828588) = 0.007874 / 0.014286 = 0.551169…; 8 × s = 4.409… → 4.41
     (
         "kgoe-conversion",
-        one(REV),
-        {"F01": E("835", "1000", SectorRef("eth", "kgoe/t", D("580"), D("590"), D("640")))},
-        "F01",
+        REV,
+        E("835", "1000", SectorRef("eth", "kgoe/t", D("580"), D("590"), D("640"))),
         "4.41",
         Status.PARTLY,
         {"leading": "0.828588", "benchmark": "0.842874"},
@@ -124,9 +121,8 @@ CASES = [
     # tce as printed (no conversion): 0.080 / 0.087 tce/t, value 0.082 → 5.71 as in the kgce case
     (
         "tce-no-conversion",
-        one(REV),
-        {"F01": E("8200", "100000", SectorRef("t", "tce/t", D("0.080"), D("0.087")))},
-        "F01",
+        REV,
+        E("8200", "100000", SectorRef("t", "tce/t", D("0.080"), D("0.087"))),
         "5.71",
         Status.PARTLY,
         {},
@@ -135,9 +131,8 @@ CASES = [
     # s = (0.000215 − 0.000209) / 0.000012 = 0.5 → 4.00
     (
         "gce-conversion",
-        one(REV),
-        {"F01": E("2.09", "10000", SectorRef("ccgt", "gce/kWh", D("203"), D("215")))},
-        "F01",
+        REV,
+        E("2.09", "10000", SectorRef("ccgt", "gce/kWh", D("203"), D("215"))),
         "4.00",
         Status.PARTLY,
         {},
@@ -145,29 +140,19 @@ CASES = [
     # Sector value marked [U] is scored but flagged provisional and not official
     (
         "uncertain-sector-value",
-        one(REV),
-        {"F01": E("8200", "100000", SectorRef("u", "kgce/t", D("80"), D("87"), official=False))},
-        "F01",
+        REV,
+        E("8200", "100000", SectorRef("u", "kgce/t", D("80"), D("87"), official=False)),
         "5.71",
         Status.PARTLY,
         {"provisional": True},
     ),
     # No sector value and no user values: cannot be scored (never a silent 0)
-    (
-        "missing-sector-values",
-        one(REV),
-        {"F01": E("8200", "100000")},
-        "F01",
-        "0.00",
-        Status.CANNOT_SCORE,
-        {"reason": "no_thresholds"},
-    ),
+    ("missing-sector-values", REV, E("8200", "100000"), "0.00", Status.CANNOT_SCORE, {"reason": "no_thresholds"}),
     # A water quota (m³/t) against the tce energy formula: refused explicitly, not mis-converted
     (
         "unit-mismatch",
-        one(REV),
-        {"F01": E("8200", "100000", SectorRef("w", "m³/t", D("3.1"), D("4.8")))},
-        "F01",
+        REV,
+        E("8200", "100000", SectorRef("w", "m³/t", D("3.1"), D("4.8"))),
         "0.00",
         Status.CANNOT_SCORE,
         {"reason": "unit_mismatch|source=m³/t|target=tce"},
@@ -175,13 +160,8 @@ CASES = [
     # Water reuse V_r/(V+V_r): 900 / (100 + 900) = 90 %; s = (90 − 85) / (95 − 85) = 0.5 → 8 × 0.5 = 4.00
     (
         "derived-water-reuse",
-        one(ind("F07", "positive_quant", 8, formula="water_reuse_rate", unit="%")),
-        {
-            "F07": AnswerData(
-                inputs={"V_r": D("900"), "V": D("100")}, leading=D("95"), benchmark=D("85"), values_source="x"
-            )
-        },
-        "F07",
+        WATER_REUSE,
+        computed("95", "85", V_r="900", V="100"),
         "4.00",
         Status.PARTLY,
         {"value": "90.000000", "computed": True},
@@ -189,16 +169,8 @@ CASES = [
     # Solid waste Z_r/(Z+Z_w): 80 / (90 + 10) = 80 %; s = (80 − 70) / (90 − 70) = 0.5 → 6 × 0.5 = 3.00
     (
         "derived-solid-waste",
-        one(ind("F08", "positive_quant", 6, formula="solid_waste_utilisation", unit="%")),
-        {
-            "F08": AnswerData(
-                inputs={"Z_r": D("80"), "Z": D("90"), "Z_w": D("10")},
-                leading=D("90"),
-                benchmark=D("70"),
-                values_source="x",
-            )
-        },
-        "F08",
+        ind("F08", "positive_quant", 6, formula="solid_waste_utilisation", unit="%"),
+        computed("90", "70", Z_r="80", Z="90", Z_w="10"),
         "3.00",
         Status.PARTLY,
         {"value": "80.000000"},
@@ -206,9 +178,8 @@ CASES = [
     # Zero denominator in a formula: cannot be scored, with the reason
     (
         "derived-zero-denominator",
-        one(ind("F07", "positive_quant", 8, formula="water_reuse_rate", unit="%")),
-        {"F07": AnswerData(inputs={"V_r": D("0"), "V": D("0")}, leading=D("95"), benchmark=D("85"), values_source="x")},
-        "F07",
+        WATER_REUSE,
+        computed("95", "85", V_r="0", V="0"),
         "0.00",
         Status.CANNOT_SCORE,
         {"reason": "zero_denominator"},
@@ -216,49 +187,23 @@ CASES = [
     # Count F04: 6 of target 8 → 0.75 × 6 points = 4.50
     (
         "count-6-of-8",
-        one(ind("F04", "count", 6, rule={"target": 8, "leading": "8", "benchmark": "0"})),
-        {"F04": AnswerData(count=6)},
-        "F04",
+        ind("F04", "count", 6, rule={"target": 8, "leading": "8", "benchmark": "0"}),
+        AnswerData(count=6),
         "4.50",
         Status.PARTLY,
         {},
     ),
     # Count above target: 10 of 8 → capped at 1 → 6.00
-    (
-        "count-above-target",
-        one(ind("F04", "count", 6, rule={"target": 8})),
-        {"F04": AnswerData(count=10)},
-        "F04",
-        "6.00",
-        Status.MET,
-        {},
-    ),
+    ("count-above-target", ind("F04", "count", 6, rule={"target": 8}), AnswerData(count=10), "6.00", Status.MET, {}),
     # Bands: 75 falls in [70, 90) → fraction 0.5 → 10 × 0.5 = 5.00
-    (
-        "bands-middle",
-        BANDS_90_70,
-        {"B": AnswerData(value=D("75"))},
-        "B",
-        "5.00",
-        Status.PARTLY,
-        {},
-    ),
+    ("bands-middle", BANDS_90_70, AnswerData(value=D("75")), "5.00", Status.PARTLY, {}),
     # Bands: 65 below every band → 0
-    (
-        "bands-below",
-        BANDS_90_70,
-        {"B": AnswerData(value=D("65"))},
-        "B",
-        "0.00",
-        Status.NOT_MET,
-        {},
-    ),
+    ("bands-below", BANDS_90_70, AnswerData(value=D("65")), "0.00", Status.NOT_MET, {}),
     # Qualitative partly (default 0.5): 6 × 0.5 = 3.00
     (
         "qualitative-partly",
-        one(ind("F09", "positive_qual", 6)),
-        {"F09": AnswerData(choice="partly")},
-        "F09",
+        ind("F09", "positive_qual", 6),
+        AnswerData(choice="partly"),
         "3.00",
         Status.PARTLY,
         {"provisional": False},
@@ -266,16 +211,13 @@ CASES = [
     # GSCI qualitative partly: 0.5 × 3 = 1.50, flagged provisional ([U] partial scoring)
     (
         "gsci-partly-provisional",
-        one(
-            ind(
-                "X23",
-                "positive_qual",
-                3,
-                rule={"fractions": {"met": "1", "partly": "0.5", "not_met": "0"}, "provisional_choices": ["partly"]},
-            )
+        ind(
+            "X23",
+            "positive_qual",
+            3,
+            rule={"fractions": {"met": "1", "partly": "0.5", "not_met": "0"}, "provisional_choices": ["partly"]},
         ),
-        {"X23": AnswerData(choice="partly")},
-        "X23",
+        AnswerData(choice="partly"),
         "1.50",
         Status.PARTLY,
         {"provisional": True},
@@ -283,32 +225,23 @@ CASES = [
     # … while met is not provisional
     (
         "gsci-met-not-provisional",
-        one(ind("X23", "positive_qual", 3, rule={"provisional_choices": ["partly"]})),
-        {"X23": AnswerData(choice="met")},
-        "X23",
+        ind("X23", "positive_qual", 3, rule={"provisional_choices": ["partly"]}),
+        AnswerData(choice="met"),
         "3.00",
         Status.MET,
         {"provisional": False},
     ),
     # Reverse qualitative: "met" (the bad thing is present) earns 0
-    (
-        "reverse-qualitative",
-        one(ind("R", "reverse_qual", 4)),
-        {"R": AnswerData(choice="not_met")},
-        "R",
-        "4.00",
-        Status.MET,
-        {},
-    ),
+    ("reverse-qualitative", ind("R", "reverse_qual", 4), AnswerData(choice="not_met"), "4.00", Status.MET, {}),
 ]
 
 
 @pytest.mark.parametrize(
-    ("spec", "answers", "code", "points", "status", "extra"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+    ("indicator", "answer", "points", "status", "extra"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
-def test_indicator_cases(spec, answers, code, points, status, extra):
-    card = score(spec, answers)
-    result = next(i for i in card.to_dict()["indicators"] if i["code"] == code)
+def test_indicator_cases(indicator, answer, points, status, extra):
+    card = score(one(indicator), {indicator.code: answer})
+    result = next(i for i in card.to_dict()["indicators"] if i["code"] == indicator.code)
     assert result["points"] == points
     assert result["status"] == str(status)
     for key, value in extra.items():
@@ -442,36 +375,24 @@ def design_spec():
     )
 
 
+def design_answers(**answers: AnswerData) -> dict[str, AnswerData]:
+    """Every item of design_spec() passed, but for `answers`."""
+    return {code: AnswerData(passed=True) for code in ("P1", "DR1", "DR2", "DL1")} | answers
+
+
 def test_design_product_all_pass():
-    answers = {
-        "P1": AnswerData(passed=True),
-        "DR1": AnswerData(passed=True),
-        "DR2": AnswerData(na=True, na_reason="no water indicator"),
-        "DL1": AnswerData(passed=True),
-    }
+    answers = design_answers(DR2=AnswerData(na=True, na_reason="no water indicator"))
     assert score(design_spec(), answers).verdict == Verdict.PASS
 
 
 def test_design_product_one_fail_fails():
-    answers = {
-        "P1": AnswerData(passed=True),
-        "DR1": AnswerData(passed=True),
-        "DR2": AnswerData(passed=True),
-        "DL1": AnswerData(passed=False),
-    }
-    card = score(design_spec(), answers)
+    card = score(design_spec(), design_answers(DL1=AnswerData(passed=False)))
     assert card.verdict == Verdict.FAIL
     assert [i.code for i in card.gaps()] == ["DL1"]
 
 
 def test_design_product_gate_fail_beats_pass():
-    answers = {
-        "P1": AnswerData(passed=False),
-        "DR1": AnswerData(passed=True),
-        "DR2": AnswerData(passed=True),
-        "DL1": AnswerData(passed=True),
-    }
-    assert score(design_spec(), answers).verdict == Verdict.NOT_ELIGIBLE
+    assert score(design_spec(), design_answers(P1=AnswerData(passed=False))).verdict == Verdict.NOT_ELIGIBLE
 
 
 def two_indicator_spec():

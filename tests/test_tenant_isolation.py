@@ -14,18 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessment.models import Answer, Assessment, CriteriaSet, Evidence, Library, Report, SectorValue
 from ledger.models import DataSheet, EnergyUse
+from organisations import models as org
 from organisations.credit_code import check_character
-from organisations.models import (
-    AccessGrant,
-    AccessRequest,
-    Company,
-    Consultancy,
-    Consultant,
-    Invitation,
-    Membership,
-    Role,
-    Sector,
-)
 
 # URLs that take no object id, or only a secret token, and are not company data by id.
 PUBLIC_URLS = {
@@ -67,23 +57,23 @@ def credit_code(seed: int) -> str:
 
 @pytest.fixture
 def world(db: Any) -> dict[str, Any]:
-    sector = Sector.objects.get(code="30")
-    company = Company.objects.create(
+    sector = org.Sector.objects.get(code="30")
+    company = org.Company.objects.create(
         name="Isolated Cement Works", credit_code=credit_code(424242), sector=sector, province="ZJ", size="large"
     )
     owner = User.objects.create_user("owner@a.test", "owner@a.test", "pw-a-123456")
     member = User.objects.create_user("viewer@a.test", "viewer@a.test", "pw-a-123456")
-    Membership.objects.create(user=owner, company=company, role=Role.OWNER)
-    viewer = Membership.objects.create(user=member, company=company, role=Role.VIEWER)
-    invitation = Invitation.objects.create(
-        company=company, email="new@a.test", role=Role.EDITOR, token="tok-a-1", invited_by=owner
+    org.Membership.objects.create(user=owner, company=company, role=org.Role.OWNER)
+    viewer = org.Membership.objects.create(user=member, company=company, role=org.Role.VIEWER)
+    invitation = org.Invitation.objects.create(
+        company=company, email="new@a.test", role=org.Role.EDITOR, token="tok-a-1", invited_by=owner
     )
-    firm = Consultancy.objects.create(name="A's Consulting")
+    firm = org.Consultancy.objects.create(name="A's Consulting")
     firm_user = User.objects.create_user("consultant@a.test", "consultant@a.test", "pw-a-123456")
-    consultant = Consultant.objects.create(user=firm_user, consultancy=firm, is_admin=True)
-    grant = AccessGrant.objects.create(company=company, consultancy=firm, granted_by=owner)
-    other_firm = Consultancy.objects.create(name="A's Consulting (second office)")
-    access_request = AccessRequest.objects.create(company=company, consultancy=other_firm, requested_by=owner)
+    consultant = org.Consultant.objects.create(user=firm_user, consultancy=firm, is_admin=True)
+    grant = org.AccessGrant.objects.create(company=company, consultancy=firm, granted_by=owner)
+    other_firm = org.Consultancy.objects.create(name="A's Consulting (second office)")
+    access_request = org.AccessRequest.objects.create(company=company, consultancy=other_firm, requested_by=owner)
     criteria = CriteriaSet.objects.latest_published("factory")
     assessment = Assessment.objects.create(company=company, criteria_set=criteria, year=2025, created_by=owner)
     Answer.objects.create(assessment=assessment, code="F07", inputs={"V_r": "900", "V": "100"})
@@ -121,10 +111,10 @@ def world(db: Any) -> dict[str, Any]:
     )
 
     outsider = User.objects.create_user("outsider@b.test", "outsider@b.test", "pw-b-123456")
-    other = Company.objects.create(
+    other = org.Company.objects.create(
         name="Other Glass Co", credit_code=credit_code(777777), sector=sector, province="JS", size="small"
     )
-    Membership.objects.create(user=outsider, company=other, role=Role.OWNER)
+    org.Membership.objects.create(user=outsider, company=other, role=org.Role.OWNER)
     return {
         "company": company,
         "viewer": viewer,
@@ -247,9 +237,9 @@ def test_another_company_gets_404_without_data(client: Any, world: dict[str, Any
     world["assessment"].refresh_from_db()
     assert world["assessment"].status == Assessment.Status.DRAFT
     assert Evidence.objects.filter(pk=world["evidence"].pk).exists()
-    assert Membership.objects.filter(pk=world["viewer"].pk, role=Role.VIEWER).exists()
-    assert AccessGrant.objects.active().filter(pk=world["grant"].pk).exists()
-    assert AccessRequest.objects.pending().filter(pk=world["access_request"].pk).exists()
+    assert org.Membership.objects.filter(pk=world["viewer"].pk, role=org.Role.VIEWER).exists()
+    assert org.AccessGrant.objects.active().filter(pk=world["grant"].pk).exists()
+    assert org.AccessRequest.objects.pending().filter(pk=world["access_request"].pk).exists()
     assert DataSheet.objects.filter(company=world["company"], year=2025, water_intake=123456).exists()
     assert EnergyUse.objects.filter(sheet__company=world["company"]).count() == 1
     assert SectorValue.objects.filter(pk=world["library_row"].pk, superseded__isnull=True, leading=95).exists()

@@ -6,6 +6,7 @@ import datetime
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.test import Client
@@ -15,6 +16,7 @@ from assessment.models import (
     Assessment,
     Category,
     CriteriaSet,
+    Evidence,
     FocusArea,
     Gate,
     Indicator,
@@ -35,6 +37,39 @@ BANDS = [
 def world_sector() -> Sector:
     """The world's industry: its own code, so its peer groups hold only the companies a test makes."""
     return make_sector("ZT")
+
+
+def basis_document(code: str, number: str, title_zh: str, title_en: str, year: int) -> PolicyDocument:
+    """A standard that items cite as their policy basis, made once per code."""
+    doc, _ = PolicyDocument.objects.get_or_create(
+        code=code,
+        defaults={"kind": "standard", "number": number, "title_zh": title_zh, "title_en": title_en, "year": year},
+    )
+    return doc
+
+
+def make_gates(criteria_set: CriteriaSet, *gates: tuple[str, str, str, str]) -> list[Gate]:
+    """The set's gates in order from 1, each given as (code, kind, text_zh, text_en)."""
+    return [
+        Gate.objects.create(criteria_set=criteria_set, code=code, kind=kind, order=n, text_zh=zh, text_en=en)
+        for n, (code, kind, zh, en) in enumerate(gates, start=1)
+    ]
+
+
+def indicator(
+    category: Category, code: str, order: int, name_zh: str, name_en: str, kind: str, points: int | str, **fields: Any
+) -> Indicator:
+    """An unsaved item of `category`; `fields` are its other columns."""
+    return Indicator(
+        category=category,
+        code=code,
+        order=order,
+        name_zh=name_zh,
+        name_en=name_en,
+        indicator_type=kind,
+        points=Decimal(points),
+        **fields,
+    )
 
 
 def make_criteria_set(
@@ -63,16 +98,10 @@ def make_criteria_set(
         rating=rating,
         rating_bands=BANDS if rating == CriteriaSet.Rating.STARS else [],
     )
-    Gate.objects.create(
-        criteria_set=criteria_set, code="G1", kind="basic", order=1, text_zh="依法设立", text_en="Legally established"
-    )
-    Gate.objects.create(
-        criteria_set=criteria_set,
-        code="G2",
-        kind="negative",
-        order=2,
-        text_zh="无重大事故",
-        text_en="No major accident",
+    make_gates(
+        criteria_set,
+        ("G1", "basic", "依法设立", "Legally established"),
+        ("G2", "negative", "无重大事故", "No major accident"),
     )
     categories = [
         Category.objects.create(
@@ -80,19 +109,10 @@ def make_criteria_set(
         )
         for i, w in ((1, Decimal(40)), (2, Decimal(30)), (3, Decimal(30)))
     ]
-    doc, _ = PolicyDocument.objects.get_or_create(
-        code="test-basis-doc",
-        defaults={
-            "kind": "standard",
-            "number": "T/TEST 1-2030",
-            "title_zh": "测试依据",
-            "title_en": "Test basis",
-            "year": 2030,
-        },
-    )
+    doc = basis_document("test-basis-doc", "T/TEST 1-2030", "测试依据", "Test basis", 2030)
     for i in range(1, n_indicators + 1):
         kind = {1: "reverse_quant", 2: "positive_qual", 3: "count", 4: "pass_fail"}.get(i, "positive_qual")
-        indicator = Indicator.objects.create(
+        item = Indicator.objects.create(
             category=categories[(i - 1) % 3],
             code=f"X{i:02d}",
             order=i,
@@ -108,7 +128,7 @@ def make_criteria_set(
             recommendation_zh=f"改进建议{i}",
             recommendation_en=f"Recommendation {i}",
         )
-        indicator.policy_basis.add(doc)
+        item.policy_basis.add(doc)
     return criteria_set
 
 
@@ -129,6 +149,14 @@ def make_sector_value(indicator_code: str = "X01", *, key: str | None = None, **
         "mark": "V",
     }
     return SectorValue.objects.create(**(values | fields))
+
+
+def make_evidence(
+    assessment: Assessment, code: str, name: str, content_type: str = "application/pdf", **fields: object
+) -> Evidence:
+    """A row of `assessment`'s evidence for item `code`, naming a file that is not written; `fields` override."""
+    values: dict[str, object] = {"file": "evidence/x", "original_name": name, "content_type": content_type, "size": 1}
+    return Evidence.objects.create(assessment=assessment, code=code, **(values | fields))
 
 
 @dataclass

@@ -73,6 +73,15 @@ def stored(b: Browsing, code: str) -> Answer:
     return Answer.objects.get(assessment=b.assessment, code=code)  # type: ignore[attr-defined]
 
 
+def kept_after_reload(b: Browsing, code: str, ticked: str, field: str, **stored_fields: object) -> None:
+    """Stored as `stored_fields`, and so shown again after a reload: box `ticked` checked, `field` holding its text."""
+    row = stored(b, code)
+    assert {name: getattr(row, name) for name in stored_fields} == stored_fields
+    b.page.reload()
+    expect(b.page.locator(f"#f-{code}-{ticked}")).to_be_checked()
+    expect(b.page.locator(f"#f-{code}-{field}")).to_have_value(str(stored_fields[field]))
+
+
 def test_a_comment_then_at_once_another_choice_keeps_both(slow):  # noqa: ANN001
     b = slow
     open_category(b, "clean")
@@ -82,11 +91,7 @@ def test_a_comment_then_at_once_another_choice_keeps_both(slow):  # noqa: ANN001
     b.page.fill("#f-F09-comment", "Audit report 2024 on file")
     b.page.check("#f-F09-partly")  # clicked while the comment is still being typed / saved
     saved(b, "F09")
-    row = stored(b, "F09")
-    assert (row.choice, row.comment) == ("partly", "Audit report 2024 on file")
-    b.page.reload()
-    expect(b.page.locator("#f-F09-partly")).to_be_checked()
-    expect(b.page.locator("#f-F09-comment")).to_have_value("Audit report 2024 on file")
+    kept_after_reload(b, "F09", "partly", "comment", choice="partly", comment="Audit report 2024 on file")
 
 
 def test_an_na_reason_then_the_na_tick_keeps_both(slow):  # noqa: ANN001
@@ -95,11 +100,7 @@ def test_an_na_reason_then_the_na_tick_keeps_both(slow):  # noqa: ANN001
     b.page.fill("#f-F11-na_reason", "No process emissions: assembly only")
     b.page.check("#f-F11-na")
     saved(b, "F11")
-    row = stored(b, "F11")
-    assert (row.na, row.na_reason) == (True, "No process emissions: assembly only")
-    b.page.reload()
-    expect(b.page.locator("#f-F11-na")).to_be_checked()
-    expect(b.page.locator("#f-F11-na_reason")).to_have_value("No process emissions: assembly only")
+    kept_after_reload(b, "F11", "na", "na_reason", na=True, na_reason="No process emissions: assembly only")
 
 
 def test_a_comment_then_two_ticks_keeps_all(slow):  # noqa: ANN001
