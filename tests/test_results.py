@@ -9,13 +9,13 @@ from django.urls import reverse
 
 from assessment import submission
 from assessment.answers import context_for
-from assessment.models import Assessment, CriteriaSet, Indicator, RegionalReference
+from assessment.models import Assessment, CriteriaSet, Indicator, RegionalReference, Report
 from assessment.scorecards import live_state
 from assessment.scoring import round_points
 from assessment.views.results import GAPS_SHOWN
 from organisations.models import Membership, Role, Sector
 from policies.models import PolicyDocument
-from tests.factories import make_user
+from tests.factories import make_consultancy, make_user
 from tests.worlds import World, answer, answer_all, make_criteria_set, make_sector_value, make_world, world_sector
 
 pytestmark = pytest.mark.django_db
@@ -281,12 +281,19 @@ def test_indicator_page_query_count_does_not_grow_with_indicators():
 
 
 @pytest.mark.parametrize("submitted", [False, True], ids=["draft", "submitted"])
-def test_results_page_queries(submitted, django_assert_num_queries):
-    """The results page with gap list, top actions and a what-if, in a fixed number of queries."""
+@pytest.mark.parametrize("reports", [0, 2], ids=["no-report", "two-consultancy-reports"])
+def test_results_page_queries(submitted, reports, django_assert_num_queries):
+    """The results page with gap list, top actions, a what-if and the report panel, in a fixed number of
+    queries: the panel names the consultancy of each report without a query of its own."""
     world = make_world(30)
     answer_all(world.assessment)
     if submitted:
         submission.submit(world.assessment.pk, user=world.owner, language="en")
+    firm = make_consultancy()
+    for language in ["en", "zh-hans"][:reports]:
+        Report.objects.create(
+            assessment=world.assessment, language=language, fingerprint=language, consultancy=firm, status="done"
+        )
     client = world.client("viewer")
     url = reverse("assessment_results", args=[world.assessment.pk])
     client.get(url, **EN)  # warm the session and the criteria cache
@@ -297,7 +304,9 @@ def test_results_page_queries(submitted, django_assert_num_queries):
     # The gaps' policy basis is kept with the cached criteria version.
     with django_assert_num_queries(8):
         response = client.get(url, {"whatif": ["X02", "X03"]}, **EN)
-    assert response.status_code == 200 and 'id="whatif-total"' in response.content.decode()
+    body = response.content.decode()
+    assert response.status_code == 200 and 'id="whatif-total"' in body
+    assert body.count(f"· {firm.name}") == reports
 
 
 def test_submit_check_query_count_does_not_grow_with_indicators():
