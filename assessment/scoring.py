@@ -486,19 +486,23 @@ def _not_applicable(spec: IndicatorSpec, answer: AnswerData, base: dict[str, Any
 
 
 def _qualitative(spec: IndicatorSpec, answer: AnswerData, base: dict[str, Any]) -> IndicatorResult:
-    part, total = answer.inputs.get("part"), answer.inputs.get("total")
-    if spec.rule.get("coverage") and part is not None and total is not None:
-        # F13: scored by coverage of product categories (our reading; the standard gives no formula).
-        if total == 0:
-            return _cannot_score(reason(ReasonCode.ZERO_DENOMINATOR), base)
-        flag = reason(ReasonCode.COVERAGE_SHARE, part=_plain(part), total=_plain(total))
-        return _scored(spec, base | {"value": part / total * 100, "unit": "%"}, clamp(part / total), flags=[flag])
+    rule = spec.rule
+    if rule and rule.get("coverage"):
+        part, total = answer.inputs.get("part"), answer.inputs.get("total")
+        if part is not None and total is not None:
+            # F13: scored by coverage of product categories (our reading; the standard gives no formula).
+            if total == 0:
+                return _cannot_score(reason(ReasonCode.ZERO_DENOMINATOR), base)
+            flag = reason(ReasonCode.COVERAGE_SHARE, part=_plain(part), total=_plain(total))
+            return _scored(spec, base | {"value": part / total * 100, "unit": "%"}, clamp(part / total), flags=[flag])
     if not answer.choice:
         return IndicatorResult(status=Status.UNANSWERED, points=ZERO, **base)
-    fractions = {k: Decimal(str(v)) for k, v in spec.rule.get("fractions", {}).items()}
+    if not rule:  # the usual case: the default fractions, nothing provisional
+        return _scored(spec, base, DEFAULT_FRACTIONS[spec.indicator_type][answer.choice])
+    fractions = {k: Decimal(str(v)) for k, v in rule.get("fractions", {}).items()}
     fraction = (fractions or DEFAULT_FRACTIONS[spec.indicator_type])[answer.choice]
     flags: list[Reason] = []
-    if answer.choice in spec.rule.get("provisional_choices", ()):
+    if answer.choice in rule.get("provisional_choices", ()):
         # The standard gives no partial rule [U]: the fraction is a placeholder.
         base["provisional"] = True
         flags.append(reason(ReasonCode.PARTIAL_RULE_PROVISIONAL))

@@ -199,10 +199,10 @@ def answer_data(row: Any, sector_value: Any = None) -> AnswerData:
     return AnswerData(
         value=row.value,
         inputs={
-            k: Decimal(str(v))
-            for k, v in (row.inputs or {}).items()
-            if v not in (None, "") and k not in ("options", "why")
-        },
+            k: Decimal(str(v)) for k, v in row.inputs.items() if v not in (None, "") and k not in ("options", "why")
+        }
+        if row.inputs
+        else {},
         choice=row.choice,
         count=row.count,
         passed=row.passed,
