@@ -48,6 +48,7 @@ from assessment.answers import (
 from assessment.formulas import FORMULAS, accepted_inputs
 from assessment.models import Answer, Assessment
 from assessment.scoring import GateSpec, IndicatorSpec
+from assessment.specs import ANSWER_KEYS
 from assessment.submission import audit, sector_lookup_for
 from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, IndicatorType
 from greenmfg.filenames import file_part
@@ -65,21 +66,7 @@ META_SHEET = "meta"
 NOTE_KEYS = ("comment", "consultant_note")
 # Read-only description columns, then the answer columns the import reads.
 INFO_COLUMNS = ["code", "kind", "category", "name", "type", "unit", "required", "allows_na"]
-ANSWER_COLUMNS = [
-    "value",
-    "choice",
-    "count",
-    "options",
-    "passed",
-    "na",
-    "na_reason",
-    "leading",
-    "benchmark",
-    "values_source",
-    "sector_value",
-    "comment",
-    "consultant_note",
-]
+ANSWER_COLUMNS = list(ANSWER_KEYS)
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "x", "✓"}
 FALSE_WORDS = {"false", "no", "n", "0", "否"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

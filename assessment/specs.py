@@ -24,11 +24,13 @@ from assessment.scoring import AnswerData, CategorySpec, CriteriaSpec, GateSpec,
 from assessment.vocabulary import Choice, NaRule
 
 CHOICES = frozenset(Choice.values)
-INDICATOR_KEYS = {
+# The keys of one indicator's answer in the JSON format (export, import, `score_answers`, snapshots), in the
+# order the spreadsheet export shows them as columns: "options" are the ticked options of a count indicator.
+ANSWER_KEYS = (
     "value",
-    "inputs",
     "choice",
     "count",
+    "options",
     "passed",
     "na",
     "na_reason",
@@ -38,8 +40,10 @@ INDICATOR_KEYS = {
     "sector_value",
     "comment",
     "consultant_note",
-    "input_reasons",  # why an input replaces the data sheet's figure: kept by import, not used in scoring
-}
+)
+# The formula's figures and why one replaces the data sheet's (kept by import, not used in scoring) are
+# columns of their own in the spreadsheet (input:X, why:X).
+INDICATOR_KEYS = frozenset({*ANSWER_KEYS, "inputs", "input_reasons"})
 
 
 class AnswersError(ValueError):
@@ -331,6 +335,8 @@ def _parse_indicator(
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise AnswersError(f"{where}.count: expected a whole number ≥ 0, got {count!r}")
         fields["count"] = count
+    if item.get("options") is not None:
+        fields["count"] = _ticked_count(item["options"], fields.get("count"), spec, where)
     if "passed" in item and item["passed"] is not None:
         if not isinstance(item["passed"], bool):
             raise AnswersError(f"{where}.passed: expected true or false")
@@ -354,6 +360,22 @@ def _parse_indicator(
     if item.get("sector_value"):
         fields["sector"] = _parse_sector(item["sector_value"], where, sector_lookup)
     return AnswerData(**fields)
+
+
+def _ticked_count(options: Any, count: int | None, spec: IndicatorSpec, where: str) -> int:
+    """The count of an indicator answered by ticking its listed options, as the JSON export writes it (the
+    options with the count); a count given with them must agree."""
+    listed = spec.rule.get("options_en") or spec.rule.get("options_zh") or ()
+    if not listed:
+        raise AnswersError(f"{where}.options: this indicator has no options to tick")
+    if not isinstance(options, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(listed) for i in options
+    ):
+        raise AnswersError(f"{where}.options: expected a list of option numbers 0–{len(listed) - 1}")
+    ticked = len(set(options))
+    if count is not None and count != ticked:
+        raise AnswersError(f"{where}.count: {count} does not match the {ticked} ticked options")
+    return ticked
 
 
 def _parse_inputs(raw_inputs: Any, spec: IndicatorSpec, where: str) -> dict[str, Decimal]:

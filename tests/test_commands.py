@@ -6,7 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from assessment.models import CriteriaSet, Indicator
+from assessment import exchange
+from assessment.models import Assessment, CriteriaSet, Indicator
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +55,31 @@ def test_factory_demo_details(demo_dir):
     assert card["top_actions"][0] == {"code": "F03", "gain": "6.00"}
 
 
+@pytest.mark.parametrize(
+    "f04",
+    [{"count": 6}, {"options": [0, 1, 2, 3, 7, 8]}, {"options": [0, 1, 2, 3, 7, 8], "count": 6}],
+    ids=["count", "options", "both"],
+)
+def test_count_indicator_scores_from_its_ticked_options(demo_dir, f04):
+    """The JSON export writes a count indicator's ticked options with their count: score_answers takes the
+    options, the count, or both, and scores them alike."""
+    path = demo_dir / "factory-demo-answers.json"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["indicators"]["F04"] = f04
+    path.write_text(json.dumps(document), encoding="utf-8")
+    card = json.loads(run("score_answers", str(path)))
+    assert card["total"] == "54.48"
+    assert next(i for i in card["indicators"] if i["code"] == "F04")["points"] == "4.50"
+
+
+def test_the_apps_json_export_is_scorable(tmp_path):
+    """Every key the export writes is one score_answers reads (the demo factory ticks F04's options)."""
+    exported = exchange.export_json(Assessment.objects.get(pk=9001))
+    assert "options" in exported["indicators"]["F04"]
+    card = json.loads(run("score_answers", write(tmp_path, json.dumps(exported))))
+    assert next(i for i in card["indicators"] if i["code"] == "F04")["points"] == "4.50"
+
+
 def test_docs_example_is_scorable():
     card = json.loads(run("score_answers", "docs/examples/factory-demo-answers.json"))
     assert card["criteria_set"] == "factory-gbt36132-2025"
@@ -91,6 +117,22 @@ def write(tmp_path, text):
         (
             '{"criteria_set": "factory-gbt36132-2025", "indicators": {"F01": {"value": "1", "sector_value": "gb-t-18916-2-2022-process-row-bar-rolling"}}}',
             "holds values for F06, not F01",
+        ),
+        (
+            '{"criteria_set": "factory-gbt36132-2025", "indicators": {"F02": {"options": [1]}}}',
+            "indicators.F02.options: this indicator has no options to tick",
+        ),
+        (
+            '{"criteria_set": "factory-gbt36132-2025", "indicators": {"F04": {"options": "0,1"}}}',
+            "indicators.F04.options: expected a list of option numbers 0–11",
+        ),
+        (
+            '{"criteria_set": "factory-gbt36132-2025", "indicators": {"F04": {"options": [0, 12]}}}',
+            "indicators.F04.options: expected a list of option numbers 0–11",
+        ),
+        (
+            '{"criteria_set": "factory-gbt36132-2025", "indicators": {"F04": {"options": [0, 1], "count": 3}}}',
+            "indicators.F04.count: 3 does not match the 2 ticked options",
         ),
     ],
 )
