@@ -281,16 +281,20 @@ def test_indicator_page_query_count_does_not_grow_with_indicators():
 
 
 @pytest.mark.parametrize("submitted", [False, True], ids=["draft", "submitted"])
-@pytest.mark.parametrize("reports", [0, 2], ids=["no-report", "two-consultancy-reports"])
-def test_results_page_queries(submitted, reports, django_assert_num_queries):
+@pytest.mark.parametrize(
+    ("reports", "firms", "queries"),
+    [(0, 0, 8), (2, 0, 8), (2, 2, 9)],
+    ids=["no-report", "two-company-reports", "two-consultancy-reports"],
+)
+def test_results_page_queries(submitted, reports, firms, queries, django_assert_num_queries):
     """The results page with gap list, top actions, a what-if and the report panel, in a fixed number of
-    queries: the panel names the consultancy of each report without a query of its own."""
+    queries: the panel names the consultancies of its reports in one query, read only when a report has one."""
     world = make_world(30)
     answer_all(world.assessment)
     if submitted:
         submission.submit(world.assessment.pk, user=world.owner, language="en")
-    firm = make_consultancy()
-    for language in ["en", "zh-hans"][:reports]:
+    made_by = [make_consultancy(f"Advisors {i}") for i in range(firms)] or [None, None]
+    for language, firm in zip(["en", "zh-hans"][:reports], made_by, strict=False):
         Report.objects.create(
             assessment=world.assessment, language=language, fingerprint=language, consultancy=firm, status="done"
         )
@@ -300,13 +304,15 @@ def test_results_page_queries(submitted, reports, django_assert_num_queries):
     # session, user, assessment (company, sector, criteria set), membership; a draft: its answers, the sector
     # values they use (with their sectors, which decide whether they fit the company's, and their libraries: the
     # yardsticks' too) and the data sheet; a submitted one: its snapshot (without its frozen content, re-scored
-    # once per process), the company's sector family and the libraries of its yardsticks; the report panel.
+    # once per process), the company's sector family and the libraries of its yardsticks; the report panel (and the
+    # consultancies that made its reports, when any did).
     # The gaps' policy basis is kept with the cached criteria version.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(queries):
         response = client.get(url, {"whatif": ["X02", "X03"]}, **EN)
     body = response.content.decode()
     assert response.status_code == 200 and 'id="whatif-total"' in body
-    assert body.count(f"· {firm.name}") == reports
+    for firm in made_by[:firms]:
+        assert body.count(f"· {firm.name}") == 1
 
 
 def test_submit_check_query_count_does_not_grow_with_indicators():
