@@ -192,7 +192,7 @@ def recompute(sheet: DataSheet) -> None:
 
 # Every draft's pages read the figures of its company-year: as SQL by the unique key, since the ORM would spend
 # three times the query's own time compiling it (bench/results_bench.py). The column goes through the field.
-FIGURES_SQL = f"SELECT id, figures FROM {DataSheet._meta.db_table} WHERE company_id = %s AND year = %s"
+FIGURES_SQL = f'SELECT "id", "figures" FROM "{DataSheet._meta.db_table}" WHERE "company_id" = %s AND "year" = %s'
 
 
 def figures_for(company_id: int, year: int) -> dict[str, Any]:

@@ -7,7 +7,7 @@ register = template.Library()
 
 # The results page reads the report panel on every view: as SQL, the ORM would spend three times the query's
 # own time compiling it (bench/results_bench.py).
-LATEST_SQL = f"SELECT * FROM {Report._meta.db_table} WHERE assessment_id = %s ORDER BY created_at DESC LIMIT 20"
+LATEST_SQL = f'SELECT * FROM "{Report._meta.db_table}" WHERE "assessment_id" = %s ORDER BY "created_at" DESC LIMIT 20'
 
 
 @register.simple_tag

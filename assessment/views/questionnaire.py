@@ -18,7 +18,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -358,13 +358,6 @@ def _page_url_for(assessment: Assessment, category: str | None) -> str:
     if category is None:
         return reverse("assessment_gates", args=[assessment.pk])
     return reverse("assessment_category", args=[assessment.pk, category])
-
-
-def _optional_url(name: str, pk: int) -> str | None:
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return None
 
 
 @dataclass
@@ -992,8 +985,8 @@ def _common_context(
         if index is not None and index + 1 < len(links)
         else (links[0] if index is None and links else None),
         "editable": access.can_edit and not assessment.is_locked,
-        "submit_url": _optional_url("assessment_submit", assessment.pk),
-        "results_url": _optional_url("assessment_results", assessment.pk),
+        "submit_url": reverse("assessment_submit", args=[assessment.pk]),
+        "results_url": reverse("assessment_results", args=[assessment.pk]),
         "overview_url": reverse("assessment_overview", args=[assessment.pk]),
         "accept": ACCEPT,
     }
