@@ -48,7 +48,7 @@ from assessment.answers import (
 from assessment.formulas import FORMULAS, accepted_inputs
 from assessment.models import Answer, Assessment
 from assessment.scoring import GateSpec, IndicatorSpec
-from assessment.specs import ANSWER_KEYS
+from assessment.specs import ANSWER_KEYS, DOCUMENT_KEYS
 from assessment.submission import audit, sector_lookup_for
 from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, IndicatorType
 from greenmfg.filenames import file_part
@@ -694,7 +694,7 @@ def validate(
                 % {"file": str(document.get("criteria_set"))[:60], "criteria": spec.code},
             )
         )
-    for key in sorted(set(document) - {"criteria_set", "gates", "indicators", "company", "year", "note"}, key=str)[:20]:
+    for key in sorted(set(document) - DOCUMENT_KEYS, key=str)[:20]:
         errors.append(RowError(str(key)[:40], _("unknown key")))
     gates, indicators = document.get("gates", {}), document.get("indicators", {})
     if not isinstance(gates, dict):

@@ -24,6 +24,8 @@ from assessment.scoring import AnswerData, CategorySpec, CriteriaSpec, GateSpec,
 from assessment.vocabulary import Choice, NaRule
 
 CHOICES = frozenset(Choice.values)
+# The top-level keys of an answers document (docs/answers-format.md).
+DOCUMENT_KEYS = frozenset({"criteria_set", "gates", "indicators", "company", "year", "note"})
 # The keys of one indicator's answer in the JSON format (export, import, `score_answers`, snapshots), in the
 # order the spreadsheet export shows them as columns: "options" are the ticked options of a count indicator.
 ANSWER_KEYS = (
@@ -284,7 +286,7 @@ def parse_answers(
         raise AnswersError("the file must contain a JSON object")
     if data.get("criteria_set") != criteria.code:
         raise AnswersError(f"criteria_set: expected {criteria.code!r}, got {data.get('criteria_set')!r}")
-    unknown_top = set(data) - {"criteria_set", "gates", "indicators", "company", "year", "note"}
+    unknown_top = set(data) - DOCUMENT_KEYS
     if unknown_top:
         raise AnswersError(f"{sorted(unknown_top)[0]}: unknown key")
     gate_codes = {g.code for g in criteria.gates}
