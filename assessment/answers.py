@@ -48,7 +48,7 @@ from assessment.scoring import (
     score,
     threshold_problem,
 )
-from assessment.specs import answer_data, criteria_data, criteria_spec
+from assessment.specs import NOT_INPUTS, answer_data, criteria_data, criteria_spec
 from assessment.vocabulary import QUALITATIVE, QUANTITATIVE, Choice, IndicatorType, Status
 from greenmfg.bilingual import pick, split_bilingual
 from ledger.sheets import figures_for
@@ -63,7 +63,6 @@ COMMENT_MAX = 2000
 NOTE_MAX = 2000
 NA_REASON_MAX = 1000
 SOURCE_MAX = 300
-NOT_INPUTS = frozenset({"options", "why"})  # keys of Answer.inputs that hold no formula figure
 COUNT_MAX = 32767  # Answer.count is a PositiveSmallIntegerField
 WHOLE = re.compile(r"^[0-9]{1,6}$")
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$")
@@ -855,7 +854,7 @@ def _indicator_values(parsed: ParsedAnswer, spec: IndicatorSpec, sector_value_id
 
 
 def _count_values(parsed: ParsedAnswer, spec: IndicatorSpec) -> dict[str, Any]:
-    options = spec.rule.get("options_en") or spec.rule.get("options_zh") or []
+    options = spec.listed_options
     if not options:
         raw = str(parsed.raw.get("count", "")).strip()
         if not raw:

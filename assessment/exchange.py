@@ -616,7 +616,7 @@ def _count_fields(item: Mapping[str, Any], spec: IndicatorSpec) -> dict[str, Any
     count, options = item.get("count"), item.get("options")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
         raise ValueError(_("count: expected a whole number ≥ 0, got %(value)r") % {"value": json.dumps(count)[:40]})
-    listed = spec.rule.get("options_en") or spec.rule.get("options_zh")
+    listed = spec.listed_options
     if not listed:
         if options is not None:
             raise ValueError(_("options: this indicator has no options to tick"))

@@ -87,6 +87,12 @@ class IndicatorSpec:
     recommendation_zh: str = ""
     recommendation_en: str = ""
 
+    @property
+    def listed_options(self) -> tuple[str, ...]:
+        """The options a count indicator lists to tick (F04: twelve platform functions); () for any other."""
+        options = self.rule.get("options_en") or self.rule.get("options_zh")
+        return tuple(options) if isinstance(options, list) else ()
+
 
 @dataclass(frozen=True)
 class CategorySpec:
@@ -370,8 +376,7 @@ def count_limit(spec: IndicatorSpec) -> int | None:
     """The most a count can be: the rule's "max", or the number of listed options (F04: 12)."""
     if isinstance(spec.rule.get("max"), int):
         return int(spec.rule["max"])
-    options = spec.rule.get("options_zh")
-    return len(options) if isinstance(options, list) and options else None
+    return len(spec.listed_options) or None
 
 
 def count_problem(spec: IndicatorSpec, count: int) -> Reason | None:
@@ -487,7 +492,7 @@ def _not_applicable(spec: IndicatorSpec, answer: AnswerData, base: dict[str, Any
 
 def _qualitative(spec: IndicatorSpec, answer: AnswerData, base: dict[str, Any]) -> IndicatorResult:
     rule = spec.rule
-    if rule and rule.get("coverage"):
+    if rule.get("coverage"):
         part, total = answer.inputs.get("part"), answer.inputs.get("total")
         if part is not None and total is not None:
             # F13: scored by coverage of product categories (our reading; the standard gives no formula).

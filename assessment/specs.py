@@ -24,6 +24,7 @@ from assessment.scoring import AnswerData, CategorySpec, CriteriaSpec, GateSpec,
 from assessment.vocabulary import Choice, NaRule
 
 CHOICES = frozenset(Choice.values)
+NOT_INPUTS = frozenset({"options", "why"})  # keys of Answer.inputs that hold no formula figure
 # The top-level keys of an answers document (docs/answers-format.md).
 DOCUMENT_KEYS = frozenset({"criteria_set", "gates", "indicators", "company", "year", "note"})
 # The keys of one indicator's answer in the JSON format (export, import, `score_answers`, snapshots), in the
@@ -204,9 +205,7 @@ def answer_data(row: Any, sector_value: Any = None) -> AnswerData:
     (with its sector and library selected), as engine input."""
     return AnswerData(
         value=row.value,
-        inputs={
-            k: Decimal(str(v)) for k, v in row.inputs.items() if v not in (None, "") and k not in ("options", "why")
-        }
+        inputs={k: Decimal(str(v)) for k, v in row.inputs.items() if v not in (None, "") and k not in NOT_INPUTS}
         if row.inputs
         else {},
         choice=row.choice,
@@ -367,7 +366,7 @@ def _parse_indicator(
 def _ticked_count(options: Any, count: int | None, spec: IndicatorSpec, where: str) -> int:
     """The count of an indicator answered by ticking its listed options, as the JSON export writes it (the
     options with the count); a count given with them must agree."""
-    listed = spec.rule.get("options_en") or spec.rule.get("options_zh") or ()
+    listed = spec.listed_options
     if not listed:
         raise AnswersError(f"{where}.options: this indicator has no options to tick")
     if not isinstance(options, list) or not all(
